@@ -1,0 +1,3 @@
+from floorview.cli import main
+
+raise SystemExit(main())

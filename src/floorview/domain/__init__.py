@@ -1,0 +1,1 @@
+"""Pure Python: formulas, models and rules. Imports nothing of the project and does no I/O."""

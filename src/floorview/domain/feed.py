@@ -1,0 +1,175 @@
+"""The feed's payloads (feed-protocol.md, "Kinds and their data"): the one definition.
+
+Text is cleaned of control characters on the way in (`Clean`). Timestamps
+must carry an offset. Unknown fields inside `data` are ignored (rule 4).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from floorview.domain.text import clean
+
+Clean = Annotated[str, AfterValidator(clean)]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
+Name = Annotated[Clean, StringConstraints(min_length=1, max_length=200)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+Seconds = Annotated[float, Field(ge=0)]
+
+Channel = Literal["voice", "chat", "email", "social", "task"]
+AgentState = Literal["available", "on_contact", "after_contact_work", "not_ready", "offline"]
+AGENT_STATES: tuple[AgentState, ...] = (
+    "available",
+    "on_contact",
+    "after_contact_work",
+    "not_ready",
+    "offline",
+)
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ForecastInterval(_Data):
+    start: AwareDatetime
+    minutes: Literal[15, 30, 60]
+    offered: Annotated[float, Field(ge=0)]
+    aht_s: Seconds
+
+
+class Queue(_Data):
+    name: Name
+    channel: Channel
+    sl_threshold_s: Annotated[int, Field(ge=0)] = 20
+    sl_target: Fraction = 0.8
+    short_abandon_s: Annotated[int, Field(ge=0)] = 5
+    aht_target_s: Seconds | None = None
+    abandon_target: Fraction | None = None
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "UTC"
+    cost_per_agent_hour: Annotated[float, Field(ge=0)] | None = None
+    forecast: list[ForecastInterval] | None = None
+
+    @model_validator(mode="after")
+    def _known_zone(self) -> Queue:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(self.timezone)
+        except (ValueError, KeyError, OSError) as exc:
+            raise ValueError(f"unknown time zone {self.timezone!r}") from exc
+        return self
+
+
+class Agent(_Data):
+    name: Name
+    team: Name
+    state: AgentState
+    state_since: AwareDatetime
+    reason: Annotated[Clean, StringConstraints(max_length=200)] | None = None
+    queues: list[Id] = Field(default_factory=list, max_length=1000)
+    interaction_id: Id | None = None
+
+
+class Interaction(_Data):
+    queue_id: Id
+    channel: Channel
+    customer_id: Id | None = None
+    agent_id: Id | None = None
+    enqueued_at: AwareDatetime
+    answered_at: AwareDatetime | None = None
+    abandoned_at: AwareDatetime | None = None
+    ended_at: AwareDatetime | None = None
+    wrap_s: Seconds | None = None
+    transfers: Annotated[int, Field(ge=0)] = 0
+    resolved: bool | None = None
+    qa_score: Annotated[float, Field(ge=0, le=100)] | None = None
+
+
+class Behavior(_Data):
+    logins_30d: Annotated[int, Field(ge=0)] | None = None
+    active_days_30d: Annotated[int, Field(ge=0, le=31)] | None = None
+    products: Annotated[int, Field(ge=0)] | None = None
+    upgrades_90d: Annotated[int, Field(ge=0)] | None = None
+    support_contacts_30d: Annotated[int, Field(ge=0)] | None = None
+    community_posts_30d: Annotated[int, Field(ge=0)] | None = None
+    usage_trend: Annotated[float, Field(ge=-1, le=1)] | None = None
+
+
+class Customer(_Data):
+    name: Name
+    segment: Annotated[Clean, StringConstraints(max_length=100)] | None = None
+    since: date | None = None
+    behavior: Behavior | None = None
+
+
+Score5 = Annotated[int, Field(ge=1, le=5)]
+
+
+class Survey(_Data):
+    customer_id: Id
+    interaction_id: Id | None = None
+    answered_at: AwareDatetime
+    nps: Annotated[int, Field(ge=0, le=10)] | None = None
+    csat: Score5 | None = None
+    ces: Annotated[int, Field(ge=1, le=7)] | None = None
+    trust: Literal["yes", "no", "sometimes"] | None = None
+    sincerity: Score5 | None = None
+    competence: Score5 | None = None
+    reliability: Score5 | None = None
+    verbatim: Annotated[Clean, StringConstraints(max_length=4000)] | None = None
+
+
+class Note(_Data):
+    agent_id: Id | None = None
+    customer_id: Id | None = None
+    author: Annotated[Clean, StringConstraints(min_length=1, max_length=200)]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    type: Literal["coaching", "kudos", "recovery"]
+    topic: Literal["quality", "cost", "time", "risk"] | None = None
+    adkar: Literal["awareness", "desire", "knowledge", "ability", "reinforcement"] | None = None
+    follow_up_on: date | None = None
+    interaction_id: Id | None = None
+    visibility: Literal["private", "team"]
+    body: Annotated[Clean, StringConstraints(max_length=20000)]
+
+    @model_validator(mode="after")
+    def _about_someone(self) -> Note:
+        if self.agent_id is None and self.customer_id is None:
+            raise ValueError("a note needs an agent_id or a customer_id")
+        return self
+
+
+KINDS: dict[str, type[_Data]] = {
+    "queue": Queue,
+    "agent": Agent,
+    "interaction": Interaction,
+    "customer": Customer,
+    "survey": Survey,
+    "note": Note,
+}
+
+
+class Change(BaseModel):
+    """One entry of a page's `changes`; `data` is validated per kind separately
+    so that one bad record is quarantined, not the whole page (rule 5)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    id: Id
+    version: Annotated[int, Field(ge=1)]
+    op: Literal["upsert", "delete"]
+    data: dict[str, Any] | None = None

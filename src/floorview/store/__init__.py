@@ -1,0 +1,1 @@
+"""The local SQLite store: schema, engine settings, migrations, reads and the apply of changes."""

@@ -1,0 +1,129 @@
+"""Opening a store: file checks, SQLite settings, schema version.
+
+Two ways in:
+- `open_engine` (SQLAlchemy) for the writer: migrations, applying changes.
+- `open_reader` (the standard library's sqlite3) for the screens. The
+  screens must paint within a fraction of a second of start-up, and
+  importing SQLAlchemy alone costs more than all of Textual; the queries in
+  `reads.py` are plain SQL over the same schema.
+
+Both check the schema version without importing Alembic; only a store that
+needs an upgrade pays for it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from floorview.store.location import StoreError, check_store_file, secure_directory
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+# The newest migration this floorview knows. Keep in step with migrations/versions.
+SCHEMA_HEAD = "0001"
+KNOWN_REVISIONS = ("0001",)
+
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=FULL",
+)
+
+
+def prepare_path(path: Path, *, create: bool, default: bool = False) -> Path:
+    path = Path(path).expanduser()
+    secure_directory(path.parent, own_default=default)
+    check_store_file(path, create=create)
+    return path
+
+
+def schema_revision(path: Path) -> str | None:
+    """The store's Alembic revision, or None for an empty file."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+        ).fetchone()
+        if row is None:
+            tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables:
+                raise StoreError(f"{path} is an SQLite file but not a floorview store")
+            return None
+        rev = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        return rev[0] if rev else None
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a floorview store ({exc})") from None
+    finally:
+        con.close()
+
+
+def ensure_schema(path: Path) -> None:
+    """Bring the store to SCHEMA_HEAD; refuse one written by a newer floorview."""
+    rev = schema_revision(path)
+    if rev == SCHEMA_HEAD:
+        return
+    if rev is not None and rev not in KNOWN_REVISIONS:
+        raise StoreError(
+            f"{path} was written by a newer floorview (schema {rev}; this one knows up to "
+            f"{SCHEMA_HEAD}). Upgrade floorview, or point --db at another store."
+        )
+    from floorview.store.migrate import upgrade
+
+    upgrade(path)
+
+
+def open_engine(path: Path, *, create: bool = True, default: bool = False) -> Engine:
+    """The writer's engine: WAL, busy timeout, foreign keys, synchronous FULL,
+    and every transaction begun IMMEDIATE so writers never deadlock on upgrade."""
+    path = prepare_path(path, create=create, default=default)
+    old_umask = os.umask(0o077)  # the -wal and -shm files SQLite creates are ours alone
+    try:
+        ensure_schema(path)
+        return _engine(path)
+    finally:
+        os.umask(old_umask)
+
+
+def _engine(path: Path) -> Engine:
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(f"sqlite:///{path}", poolclass=_pool())
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_con, _record):
+        dbapi_con.isolation_level = None  # we issue BEGIN ourselves
+        for pragma in PRAGMAS:
+            dbapi_con.execute(pragma)
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _pool():
+    from sqlalchemy.pool import QueuePool
+
+    return QueuePool
+
+
+def open_reader(path: Path) -> sqlite3.Connection:
+    """A connection for the screens' reads (stdlib sqlite3, cheap to import).
+
+    It refuses to create or migrate: the writer does that before readers open.
+    """
+    path = prepare_path(path, create=False)
+    rev = schema_revision(path)
+    if rev != SCHEMA_HEAD:
+        ensure_schema(path)  # an older store: upgrade, or a clear refusal
+    con = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    for pragma in PRAGMAS[1:]:
+        con.execute(pragma)
+    con.execute("PRAGMA query_only=ON")
+    return con

@@ -1,0 +1,20 @@
+"""Alembic, run from code: the migrations ship inside the package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def alembic_config(path: Path):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    cfg.set_main_option("sqlalchemy.url", f"sqlite:///{path}")
+    return cfg
+
+
+def upgrade(path: Path, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(path), revision)

@@ -1,0 +1,225 @@
+"""The store's tables as typed SQLAlchemy 2 models.
+
+Timestamps are REAL seconds since the epoch (UTC): compact, fast to compare
+and to aggregate in SQL. Dates are ISO strings. Feed records carry the
+feed's `version`; a deleted record leaves a row in `tombstone` so that an
+older upsert arriving later cannot bring it back (protocol rule 2). Feed
+records do not reference each other by foreign key because the protocol
+does not order kinds: an interaction may arrive before its queue.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Index, Integer, MetaData, String, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from floorview.domain.metrics import COUNT_COLUMNS
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "pk": "pk_%(table_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        }
+    )
+
+
+class Record:
+    """Columns every synced record has."""
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    version: Mapped[int]
+
+
+class Queue(Record, Base):
+    __tablename__ = "queue"
+    name: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(16))
+    sl_threshold_s: Mapped[int] = mapped_column(server_default=text("20"))
+    sl_target: Mapped[float] = mapped_column(server_default=text("0.8"))
+    short_abandon_s: Mapped[int] = mapped_column(server_default=text("5"))
+    aht_target_s: Mapped[float | None]
+    abandon_target: Mapped[float | None]
+    timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    cost_per_agent_hour: Mapped[float | None]
+    forecast: Mapped[str | None] = mapped_column(Text, doc="JSON list of forecast intervals")
+
+
+class Agent(Record, Base):
+    __tablename__ = "agent"
+    name: Mapped[str] = mapped_column(String(200))
+    team: Mapped[str] = mapped_column(String(200), index=True)
+    state: Mapped[str] = mapped_column(String(32))
+    state_since: Mapped[float]
+    reason: Mapped[str | None] = mapped_column(String(200))
+    interaction_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class AgentQueue(Base):
+    """The queues an agent serves (the feed's `agent.queues` list)."""
+
+    __tablename__ = "agent_queue"
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True
+    )
+    queue_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    __table_args__ = (Index(None, "queue_id", "agent_id"),)
+
+
+class Interaction(Record, Base):
+    __tablename__ = "interaction"
+    queue_id: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[str | None] = mapped_column(String(128))
+    agent_id: Mapped[str | None] = mapped_column(String(128))
+    enqueued_at: Mapped[float]
+    answered_at: Mapped[float | None]
+    abandoned_at: Mapped[float | None]
+    ended_at: Mapped[float | None]
+    wrap_s: Mapped[float | None]
+    transfers: Mapped[int] = mapped_column(server_default=text("0"))
+    resolved: Mapped[bool | None]
+    qa_score: Mapped[float | None]
+    __table_args__ = (
+        # Contacts waiting now, per queue, oldest first: a small partial index.
+        Index(
+            "ix_interaction_waiting",
+            "queue_id",
+            "enqueued_at",
+            sqlite_where=text("answered_at IS NULL AND abandoned_at IS NULL AND ended_at IS NULL"),
+        ),
+        # An agent's contacts today (handled, AHT, QA on the Agents screen).
+        Index(None, "agent_id", "enqueued_at"),
+        Index(None, "customer_id", "enqueued_at"),
+    )
+
+
+class Customer(Record, Base):
+    __tablename__ = "customer"
+    name: Mapped[str] = mapped_column(String(200))
+    segment: Mapped[str | None] = mapped_column(String(100))
+    since: Mapped[str | None] = mapped_column(String(10))
+    behavior: Mapped[str | None] = mapped_column(Text, doc="JSON behavior figures")
+
+
+class Survey(Record, Base):
+    __tablename__ = "survey"
+    customer_id: Mapped[str] = mapped_column(String(128))
+    interaction_id: Mapped[str | None] = mapped_column(String(128))
+    answered_at: Mapped[float]
+    nps: Mapped[int | None]
+    csat: Mapped[int | None]
+    ces: Mapped[int | None]
+    trust: Mapped[str | None] = mapped_column(String(16))
+    sincerity: Mapped[int | None]
+    competence: Mapped[int | None]
+    reliability: Mapped[int | None]
+    verbatim: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index(None, "customer_id", "answered_at"),)
+
+
+class Note(Record, Base):
+    __tablename__ = "note"
+    agent_id: Mapped[str | None] = mapped_column(String(128))
+    customer_id: Mapped[str | None] = mapped_column(String(128))
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[float]
+    updated_at: Mapped[float]
+    type: Mapped[str] = mapped_column(String(16))
+    topic: Mapped[str | None] = mapped_column(String(16))
+    adkar: Mapped[str | None] = mapped_column(String(16))
+    follow_up_on: Mapped[str | None] = mapped_column(String(10))
+    interaction_id: Mapped[str | None] = mapped_column(String(128))
+    visibility: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text)
+    __table_args__ = (Index(None, "agent_id", "created_at"),)
+
+
+class Tombstone(Base):
+    __tablename__ = "tombstone"
+    kind: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    version: Mapped[int]
+
+
+class SyncState(Base):
+    """One row: where the pull stands and how the last attempt went."""
+
+    __tablename__ = "sync_state"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(String(256))
+    last_success_at: Mapped[float | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[float | None]
+    unknown_kinds: Mapped[int] = mapped_column(server_default=text("0"))
+    source: Mapped[str | None] = mapped_column(String(32), doc="'demo', 'hub' or 'sample'")
+
+
+class Quarantine(Base):
+    """Changes whose data failed validation (protocol rule 5), kept with the reason."""
+
+    __tablename__ = "quarantine"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(128))
+    version: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text, doc="the change's data as JSON, cut at 64 KiB")
+    received_at: Mapped[float]
+
+
+class Outbox(Base):
+    """Local writes not yet accepted upstream, in the order they were made."""
+
+    __tablename__ = "outbox"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    note_id: Mapped[str] = mapped_column(String(128), index=True)
+    op: Mapped[str] = mapped_column(String(8), doc="'put' or 'delete'")
+    body: Mapped[str | None] = mapped_column(Text, doc="the note's data as JSON")
+    base_version: Mapped[int]
+    created_at: Mapped[float]
+    state: Mapped[str] = mapped_column(String(16), server_default="pending")
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+def _counts_columns() -> dict:
+    cols = {}
+    for name in COUNT_COLUMNS:
+        is_sum = name.endswith("_s")
+        cols[name] = mapped_column(
+            default=0.0 if is_sum else 0, server_default=text("0")
+        )
+        cols["__annotations__"] = cols.get("__annotations__", {})
+        cols["__annotations__"][name] = Mapped[float] if is_sum else Mapped[int]
+    return cols
+
+
+def _aggregate(name: str, bucket: str, doc: str) -> type:
+    body = _counts_columns()
+    body["__annotations__"].update({"queue_id": Mapped[str], bucket: Mapped[int]})
+    body.update(
+        __tablename__=name,
+        __doc__=doc,
+        queue_id=mapped_column(String(128), primary_key=True),
+        **{bucket: mapped_column(Integer, primary_key=True)},
+    )
+    return type(name.title().replace("_", ""), (Base,), body)
+
+
+QueueMinute = _aggregate(
+    "queue_minute", "minute", "Per-queue sums by minute of enqueue (epoch // 60): the rolling window."
+)
+QueueInterval = _aggregate(
+    "queue_interval", "interval", "Per-queue sums by 15-minute interval (epoch // 900): today and sparklines."
+)
+
+RECORD_TABLES = {
+    "queue": Queue,
+    "agent": Agent,
+    "interaction": Interaction,
+    "customer": Customer,
+    "survey": Survey,
+    "note": Note,
+}
