@@ -120,7 +120,7 @@ class Applier:
         try:
             model = model_cls.model_validate(change.data or {})
         except ValidationError as exc:
-            self._quarantine(change, _reason(exc))
+            self.quarantine(change, exc)
             result.quarantined += 1
             return
         self._upsert(change.kind, table, change.id, change.version, model)
@@ -177,14 +177,14 @@ class Applier:
         if kind == "queue":
             self._settings.pop(rid, None)
 
-    def _quarantine(self, change: feed.Change, reason: str) -> None:
+    def quarantine(self, change: feed.Change, exc: ValidationError) -> None:
         raw = json.dumps(change.data, default=str)[:RAW_LIMIT]
         self.conn.execute(
             insert(schema.Quarantine).values(
                 kind=change.kind,
                 record_id=change.id,
                 version=change.version,
-                reason=reason,
+                reason=_reason(exc),
                 raw=raw,
                 received_at=self.now,
             )

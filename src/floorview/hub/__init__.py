@@ -1,0 +1,1 @@
+"""The reference upstream and the simulated floor that drives demos and seeds."""

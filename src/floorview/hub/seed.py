@@ -1,0 +1,68 @@
+"""`floorview seed`: write a store holding a simulated floor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from floorview.hub.floorplan import SITE_TZ
+from floorview.hub.simulator import Floor
+from floorview.store.apply import ApplyResult
+
+STEP = 900  # simulate in 15-minute steps so finished contacts leave memory
+DAYS = {"small": 1, "large": 14}  # large: two weeks of history, about two million contacts
+
+
+def simulated_changes(seed: int, end: float, scale: str = "small") -> Iterator[list[dict]]:
+    """Batches of changes for a floor run from midnight (site time), `DAYS[scale]`
+    days before `end`, up to `end`; then every customer not yet met."""
+    zone = ZoneInfo(SITE_TZ)
+    last = datetime.fromtimestamp(end, zone)
+    start = datetime.combine(last.date() - timedelta(days=DAYS[scale] - 1), datetime.min.time(), zone)
+    floor = Floor(seed, start.timestamp(), scale)
+    t = start.timestamp()
+    while t < end:
+        t = min(end, t + STEP)
+        yield floor.advance(t)
+    yield list(floor.remaining_customers())
+
+
+def seed_store(path: Path, seed: int, scale: str, end: float) -> ApplyResult:
+    from sqlalchemy import update
+
+    from floorview.store import schema
+    from floorview.store.apply import ensure_sync_state
+    from floorview.store.bulk import load_changes
+    from floorview.store.engine import open_engine
+
+    if Path(path).exists():
+        raise FileExistsError(f"{path} exists; seed writes a new store")
+    engine = open_engine(Path(path))
+    try:
+        with engine.begin() as conn:
+            result = load_changes(conn, simulated_changes(seed, end, scale), end)
+            ensure_sync_state(conn)
+            conn.execute(
+                update(schema.SyncState)
+                .where(schema.SyncState.id == 1)
+                .values(source="snapshot", last_success_at=end)
+            )
+    finally:
+        engine.dispose()
+    compact(Path(path))
+    return result
+
+
+def compact(path: Path) -> None:
+    """Fold the WAL into the file and drop free pages: one self-contained file."""
+    import sqlite3
+
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.execute("VACUUM")
+        con.execute("PRAGMA journal_mode=DELETE")  # a snapshot travels as one file
+    finally:
+        con.close()
