@@ -110,40 +110,65 @@ def _integrate(f, lo: float, hi: float, pieces: int = 4, order: int = 12) -> flo
     return total
 
 
+class _PalmModel:
+    """The M/M/n+M chain's pieces shared by every Erlang A figure."""
+
+    __slots__ = ("n", "lam", "mu", "theta", "a", "x", "s", "p_wait", "log_s0")
+
+    def __init__(self, n: int, lam: float, aht_s: float, patience_s: float) -> None:
+        if not math.isfinite(patience_s) or patience_s <= 0:
+            raise ValueError("Erlang A needs a finite, positive mean patience")
+        self.n, self.lam, self.mu, self.theta = n, lam, 1 / aht_s, 1 / patience_s
+        self.a, self.x, self.s = lam * aht_s, lam * patience_s, n * self.mu * patience_s
+        # Weight of the states below n relative to pi_n: sum_{j<n} (a^j/j!) / (a^n/n!).
+        r = n / (self.a * erlang_b(n - 1, self.a)) if n > 0 else 0.0
+        self.log_s0 = _log_m(self.x, self.s)
+        self.p_wait = 1 / (1 + r * math.exp(-self.log_s0)) if r > 0 else 1.0
+
+    def tail(self, u: float) -> float:
+        """P(V > u) over all arrivals, V the offered wait."""
+        y = self.x * math.exp(-self.theta * u)
+        return self.p_wait * math.exp(
+            self.x - y - self.theta * u * self.s + _log_m(y, self.s) - self.log_s0
+        )
+
+    def service_level(self, threshold_s: float) -> float:
+        # P(answered within t) = 1 - P(abandoned before t) - P(still waiting at t)
+        th = self.theta
+        early = _integrate(lambda u: th * math.exp(-th * u) * self.tail(u), 0, threshold_s, 2, 10)
+        sl = 1 - early - math.exp(-th * threshold_s) * self.tail(threshold_s)
+        return max(0.0, min(1.0, sl))
+
+
 def erlang_a(
     agents: int, arrival_rate: float, aht_s: float, patience_s: float, threshold_s: float
 ) -> ErlangResult:
     n = agents
     if arrival_rate <= 0:
         return ErlangResult(n, 0.0, 1.0, 0.0, 0.0)
-    if not math.isfinite(patience_s) or patience_s <= 0:
-        raise ValueError("Erlang A needs a finite, positive mean patience")
-    lam, mu, theta = arrival_rate, 1 / aht_s, 1 / patience_s
-    a, x, s = lam / mu, lam / theta, n * mu / theta
-    # Weight of the states below n relative to pi_n: sum_{j<n} (a^j/j!) / (a^n/n!).
-    r = n / (a * erlang_b(n - 1, a)) if n > 0 else 0.0
-    log_s0 = _log_m(x, s)
-    # p_wait = S0 / (r + S0), kept in log space for large floors.
-    p_wait = 1 / (1 + r * math.exp(-log_s0)) if r > 0 else 1.0
+    m = _PalmModel(n, arrival_rate, aht_s, patience_s)
     # Abandons per second are theta * E[waiting] (Little), so P(abandon) = E[waiting] / x.
-    p_abandon = min(1.0, _mean_waiting(x, s) * p_wait / x)
-
-    def tail(u: float) -> float:  # P(V > u), over all arrivals
-        y = x * math.exp(-theta * u)
-        return p_wait * math.exp(x - y - theta * u * s + _log_m(y, s) - log_s0)
-
-    # P(answered within t) = 1 - P(abandoned before t) - P(still waiting at t)
-    abandoned_early = _integrate(lambda u: theta * math.exp(-theta * u) * tail(u), 0, threshold_s)
-    sl = 1 - abandoned_early - math.exp(-theta * threshold_s) * tail(threshold_s)
+    p_abandon = min(1.0, _mean_waiting(m.x, m.s) * m.p_wait / m.x)
     # Mean wait of answered contacts: E[V; V < tau] / P(answered).
-    horizon = _tail_horizon(tail, p_wait, n * mu + theta)
+    horizon = _tail_horizon(m.tail, m.p_wait, n * m.mu + m.theta)
+    th = m.theta
     wait_answered = _integrate(
-        lambda u: tail(u) * (1 - theta * u) * math.exp(-theta * u), 0, horizon, pieces=8
+        lambda u: m.tail(u) * (1 - th * u) * math.exp(-th * u), 0, horizon, pieces=8
     )
     answered = 1 - p_abandon
     asa = wait_answered / answered if answered > 0 else math.inf
-    occupancy = (a * answered) / n if n else 0.0
-    return ErlangResult(n, p_wait, max(0.0, min(1.0, sl)), asa, min(1.0, occupancy), p_abandon)
+    occupancy = (m.a * answered) / n if n else 0.0
+    return ErlangResult(
+        n, m.p_wait, m.service_level(threshold_s), asa, min(1.0, occupancy), p_abandon
+    )
+
+
+def erlang_a_service_level(
+    agents: int, arrival_rate: float, aht_s: float, patience_s: float, threshold_s: float
+) -> float:
+    if arrival_rate <= 0:
+        return 1.0
+    return _PalmModel(agents, arrival_rate, aht_s, patience_s).service_level(threshold_s)
 
 
 def _mean_waiting(x: float, s: float) -> float:
@@ -171,6 +196,7 @@ def _tail_horizon(tail, p_wait: float, drain_rate: float) -> float:
     return u
 
 
+@lru_cache(maxsize=4096)
 def agents_for_target(
     arrival_rate: float,
     aht_s: float,
@@ -180,25 +206,32 @@ def agents_for_target(
     limit: int = 100_000,
 ) -> int:
     """The fewest agents whose service level meets `target` (Erlang A when a
-    patience is given, Erlang C otherwise)."""
+    patience is given, Erlang C otherwise). Service level rises with agents.
 
-    def level(n: int) -> float:
-        if patience_s is not None:
-            return erlang_a(n, arrival_rate, aht_s, patience_s, threshold_s).service_level
-        return erlang_c(n, arrival_rate, aht_s, threshold_s).service_level
-
+    Erlang C first, by galloping and bisection; Erlang A then steps down from
+    there, since abandons only ever lower the agents needed. Cached: the
+    Queues screen asks again with the same inputs until traffic changes.
+    """
     if arrival_rate <= 0:
         return 0
-    lo = 0 if patience_s is not None else max(0, math.floor(offered_load(arrival_rate, aht_s)))
-    hi = max(lo + 1, 1)
-    while level(hi) < target:  # service level rises with agents: gallop, then bisect
+    if not 0 < target < 1:
+        raise ValueError("a service-level target lies strictly between 0 and 1")
+
+    def level_c(n: int) -> float:
+        return erlang_c(n, arrival_rate, aht_s, threshold_s).service_level
+
+    lo = max(0, math.floor(offered_load(arrival_rate, aht_s)))
+    hi = lo + 1
+    while level_c(hi) < target:
         lo, hi = hi, hi * 2
         if hi > limit:
             raise ValueError("target not reachable within the agent limit")
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if level(mid) >= target:
-            hi = mid
-        else:
-            lo = mid
-    return hi if level(lo) < target else lo
+        lo, hi = (lo, mid) if level_c(mid) >= target else (mid, hi)
+    n = hi
+    if patience_s is None:
+        return n
+    while n > 0 and erlang_a_service_level(n - 1, arrival_rate, aht_s, patience_s, threshold_s) >= target:
+        n -= 1
+    return n

@@ -187,12 +187,16 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def day_start(now: float, tz: str) -> float:
-    """The daily reset: the start of today in the queue's time zone, as epoch seconds.
+def day_start(now: float, tz: str | None) -> float:
+    """The daily reset: the start of today in the time zone `tz` (the
+    machine's own when None), as epoch seconds.
 
     On a day that begins inside a DST gap the reset is the first instant of
     the day that exists (zoneinfo resolves the gap forward).
     """
+    if not tz:
+        local = datetime.fromtimestamp(now)
+        return datetime.combine(local.date(), time(0)).timestamp()
     zone = _zone(tz)
     local = datetime.fromtimestamp(now, zone)
     midnight = datetime.combine(local.date(), time(0), tzinfo=zone)

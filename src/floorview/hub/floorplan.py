@@ -28,12 +28,12 @@ REASONS = ("break", "lunch", "meeting", "training", "coaching", "system issue")
 
 # name, channel, sl threshold, aht mean, patience mean (None: never abandons), peak/hour
 SMALL_QUEUES = (
-    ("Billing", "voice", 20, 300, 150, 70),
-    ("Tech support", "voice", 30, 480, 240, 55),
-    ("Sales", "voice", 20, 360, 120, 40),
-    ("Retention", "voice", 20, 540, 180, 18),
-    ("Billing chat", "chat", 60, 420, 400, 45),
-    ("Tech chat", "chat", 60, 600, 500, 35),
+    ("Billing", "voice", 20, 300, 150, 100),
+    ("Tech support", "voice", 30, 480, 240, 72),
+    ("Sales", "voice", 20, 360, 120, 52),
+    ("Retention", "voice", 20, 540, 180, 24),
+    ("Billing chat", "chat", 60, 420, 400, 40),
+    ("Tech chat", "chat", 60, 600, 500, 28),
     ("Orders email", "email", 4 * 3600, 420, None, 30),
     ("Claims email", "email", 8 * 3600, 600, None, 14),
 )

@@ -15,18 +15,26 @@ STEP = 900  # simulate in 15-minute steps so finished contacts leave memory
 DAYS = {"small": 1, "large": 14}  # large: two weeks of history, about two million contacts
 
 
-def simulated_changes(seed: int, end: float, scale: str = "small") -> Iterator[list[dict]]:
-    """Batches of changes for a floor run from midnight (site time), `DAYS[scale]`
-    days before `end`, up to `end`; then every customer not yet met."""
+def first_midnight(end: float, days: int) -> float:
+    """Midnight, site time, `days - 1` days before the day of `end`."""
     zone = ZoneInfo(SITE_TZ)
     last = datetime.fromtimestamp(end, zone)
-    start = datetime.combine(last.date() - timedelta(days=DAYS[scale] - 1), datetime.min.time(), zone)
-    floor = Floor(seed, start.timestamp(), scale)
-    t = start.timestamp()
+    return datetime.combine(last.date() - timedelta(days=days - 1), datetime.min.time(), zone).timestamp()
+
+
+def run_floor(floor: Floor, end: float) -> Iterator[list[dict]]:
+    """Batches of changes as `floor` runs up to `end`; then every customer not yet met."""
+    t = floor.t
     while t < end:
         t = min(end, t + STEP)
         yield floor.advance(t)
     yield list(floor.remaining_customers())
+
+
+def simulated_changes(seed: int, end: float, scale: str = "small") -> Iterator[list[dict]]:
+    """The changes of a floor run from midnight, `DAYS[scale]` days back, up to `end`."""
+    floor = Floor(seed, first_midnight(end, DAYS[scale]), scale)
+    return run_floor(floor, end)
 
 
 def seed_store(path: Path, seed: int, scale: str, end: float) -> ApplyResult:

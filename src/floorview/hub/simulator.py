@@ -195,7 +195,7 @@ class Floor:
         it = self.interactions[a["interaction_id"]]
         q = self.queues[it["queue_id"]]
         it["ended_at"] = self.t
-        wrap = self.rng.lognormvariate(math.log(q.aht_mean_s * 0.18), 0.5)
+        wrap = self.rng.lognormvariate(math.log(q.aht_mean_s * 0.16), 0.5)
         it["wrap_s"] = round(wrap, 1)
         it["resolved"] = self.rng.random() < (0.6 if it["transfers"] else 0.84)
         if self.rng.random() < 0.08:
@@ -304,7 +304,7 @@ class Floor:
         q = self.queues[it["queue_id"]]
         it["answered_at"] = self.t
         it["agent_id"] = aid
-        talk = self.rng.lognormvariate(math.log(q.aht_mean_s * 0.75), 0.55)
+        talk = self.rng.lognormvariate(math.log(q.aht_mean_s * 0.65), 0.55)
         if self.rng.random() < 0.07:
             it["transfers"] = 1 + (self.rng.random() < 0.2)
             talk *= 1.0 + 0.4 * it["transfers"]

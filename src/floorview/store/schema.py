@@ -93,6 +93,8 @@ class Interaction(Record, Base):
         # An agent's contacts today (handled, AHT, QA on the Agents screen).
         Index(None, "agent_id", "enqueued_at"),
         Index(None, "customer_id", "enqueued_at"),
+        # Today's contacts across the floor (agents' figures today), by time.
+        Index(None, "enqueued_at", "agent_id"),
     )
 
 

@@ -59,6 +59,7 @@ def upgrade() -> None:
     with op.batch_alter_table('interaction', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_interaction_agent_id_enqueued_at'), ['agent_id', 'enqueued_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_interaction_customer_id_enqueued_at'), ['customer_id', 'enqueued_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_interaction_enqueued_at_agent_id'), ['enqueued_at', 'agent_id'], unique=False)
         batch_op.create_index('ix_interaction_waiting', ['queue_id', 'enqueued_at'], unique=False, sqlite_where=sa.text('answered_at IS NULL AND abandoned_at IS NULL AND ended_at IS NULL'))
 
     op.create_table('note',
@@ -219,6 +220,7 @@ def downgrade() -> None:
     op.drop_table('note')
     with op.batch_alter_table('interaction', schema=None) as batch_op:
         batch_op.drop_index('ix_interaction_waiting', sqlite_where=sa.text('answered_at IS NULL AND abandoned_at IS NULL AND ended_at IS NULL'))
+        batch_op.drop_index(batch_op.f('ix_interaction_enqueued_at_agent_id'))
         batch_op.drop_index(batch_op.f('ix_interaction_customer_id_enqueued_at'))
         batch_op.drop_index(batch_op.f('ix_interaction_agent_id_enqueued_at'))
 

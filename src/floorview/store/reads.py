@@ -1,0 +1,229 @@
+"""The reads each screen needs, as plain SQL on a stdlib sqlite3 connection.
+
+Every query here is served by an index or by the per-minute and
+per-interval sums, so a refresh costs milliseconds on a floor of two
+thousand agents. Results are plain dataclasses; the screens do no SQL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+from floorview.domain.metrics import (
+    COUNT_COLUMNS,
+    INTERVAL,
+    MINUTE,
+    WINDOW,
+    Counts,
+    QueueSettings,
+    Staffing,
+    day_start,
+)
+
+_SUMS = ", ".join(f"total({c})" for c in COUNT_COLUMNS)
+
+
+def _counts(values) -> Counts:
+    c = Counts(*values)
+    for name in COUNT_COLUMNS:  # total() gives floats; the counts are whole numbers
+        if not name.endswith("_s"):
+            setattr(c, name, int(getattr(c, name)))
+    return c
+
+
+def data_version(con: sqlite3.Connection) -> int:
+    """Changes when another connection commits: a few microseconds to ask."""
+    return con.execute("PRAGMA data_version").fetchone()[0]
+
+
+@dataclass(slots=True)
+class QueueSnapshot:
+    id: str
+    name: str
+    channel: str
+    timezone: str
+    settings: QueueSettings
+    cost_per_agent_hour: float | None
+    window: Counts
+    window_s: float
+    today: Counts
+    today_s: float
+    intervals: list[tuple[int, Counts]]  # today's 15-minute intervals, oldest first
+    waiting: int
+    oldest_enqueued_at: float | None
+    staffing: Staffing
+
+
+def window_start(now: float) -> int:
+    """First minute bucket of the rolling window: the last 30 minutes, to the minute."""
+    return int(now // MINUTE) - WINDOW // MINUTE + 1
+
+
+def queue_snapshots(con: sqlite3.Connection, now: float) -> list[QueueSnapshot]:
+    queues = con.execute(
+        "SELECT id, name, channel, timezone, sl_threshold_s, sl_target, short_abandon_s,"
+        " aht_target_s, abandon_target, cost_per_agent_hour FROM queue ORDER BY name, id"
+    ).fetchall()
+    if not queues:
+        return []
+    first_minute = window_start(now)
+    window = {
+        row[0]: _counts(row[1:])
+        for row in con.execute(
+            f"SELECT queue_id, {_SUMS} FROM queue_minute WHERE minute >= ? GROUP BY queue_id",
+            (first_minute,),
+        )
+    }
+    starts = {q[0]: day_start(now, q[3]) for q in queues}
+    earliest = int(min(starts.values()) // INTERVAL)
+    intervals: dict[str, list[tuple[int, Counts]]] = {}
+    for row in con.execute(
+        f"SELECT queue_id, interval, {', '.join(COUNT_COLUMNS)} FROM queue_interval"
+        " WHERE interval >= ? ORDER BY queue_id, interval",
+        (earliest,),
+    ):
+        if row[1] * INTERVAL >= starts.get(row[0], 0):
+            intervals.setdefault(row[0], []).append((row[1], _counts(row[2:])))
+    waiting = {
+        row[0]: (row[1], row[2])
+        for row in con.execute(
+            "SELECT queue_id, count(*), min(enqueued_at) FROM interaction"
+            " WHERE answered_at IS NULL AND abandoned_at IS NULL AND ended_at IS NULL"
+            " GROUP BY queue_id"
+        )
+    }
+    staffing: dict[str, dict[str, int]] = {}
+    for qid, state, n in con.execute(
+        "SELECT aq.queue_id, a.state, count(*) FROM agent_queue aq"
+        " JOIN agent a ON a.id = aq.agent_id GROUP BY aq.queue_id, a.state"
+    ):
+        staffing.setdefault(qid, {})[state] = n
+    out = []
+    for qid, name, channel, tz, thr, target, short, aht_t, ab_t, cost in queues:
+        today = Counts()
+        for _, c in intervals.get(qid, ()):
+            today.add(c)
+        n_waiting, oldest = waiting.get(qid, (0, None))
+        out.append(
+            QueueSnapshot(
+                id=qid,
+                name=name,
+                channel=channel,
+                timezone=tz,
+                settings=QueueSettings(thr, target, short, aht_t, ab_t),
+                cost_per_agent_hour=cost,
+                window=window.get(qid, Counts()),
+                window_s=now - first_minute * MINUTE,
+                today=today,
+                today_s=now - starts[qid],
+                intervals=intervals.get(qid, []),
+                waiting=n_waiting,
+                oldest_enqueued_at=oldest,
+                staffing=Staffing(staffing.get(qid, {})),
+            )
+        )
+    return out
+
+
+@dataclass(slots=True)
+class AgentSnapshot:
+    id: str
+    name: str
+    team: str
+    state: str
+    state_since: float
+    reason: str | None
+    queue_id: str | None  # the queue of the current contact
+    queue_name: str | None
+    queues: tuple[str, ...]
+    handled_today: int = 0
+    handle_s_today: float = 0.0
+    qa_today: float | None = None
+    qa_count: int = 0
+
+    @property
+    def aht_today(self) -> float | None:
+        return self.handle_s_today / self.handled_today if self.handled_today else None
+
+
+def agent_snapshots(
+    con: sqlite3.Connection, now: float, site_tz: str | None, queue_id: str | None = None
+) -> list[AgentSnapshot]:
+    """Every agent (or those serving one queue) with today's figures."""
+    where, params = "", ()
+    if queue_id is not None:
+        where = "WHERE a.id IN (SELECT agent_id FROM agent_queue WHERE queue_id = ?)"
+        params = (queue_id,)
+    rows = con.execute(
+        "SELECT a.id, a.name, a.team, a.state, a.state_since, a.reason, i.queue_id, q.name,"
+        " (SELECT group_concat(queue_id, ' ') FROM agent_queue WHERE agent_id = a.id)"
+        " FROM agent a LEFT JOIN interaction i ON i.id = a.interaction_id"
+        f" LEFT JOIN queue q ON q.id = i.queue_id {where} ORDER BY a.name, a.id",
+        params,
+    ).fetchall()
+    agents = {
+        r[0]: AgentSnapshot(*r[:8], queues=tuple((r[8] or "").split()))
+        for r in rows
+    }
+    start = day_start(now, site_tz)
+    for aid, handled, handle_s, qa, qa_n in con.execute(
+        "SELECT agent_id, count(*), total(ended_at - answered_at + coalesce(wrap_s, 0)),"
+        " avg(qa_score), count(qa_score) FROM interaction"
+        " WHERE enqueued_at >= ? AND agent_id IS NOT NULL"
+        " AND answered_at IS NOT NULL AND ended_at IS NOT NULL GROUP BY agent_id",
+        (start,),
+    ):
+        a = agents.get(aid)
+        if a is not None:
+            a.handled_today, a.handle_s_today, a.qa_today, a.qa_count = handled, handle_s, qa, qa_n
+    return list(agents.values())
+
+
+@dataclass(slots=True)
+class WaitingContact:
+    id: str
+    enqueued_at: float
+    customer_id: str | None
+    customer_name: str | None
+    channel: str
+
+
+def waiting_contacts(con: sqlite3.Connection, queue_id: str, limit: int = 500) -> list[WaitingContact]:
+    return [
+        WaitingContact(*r)
+        for r in con.execute(
+            "SELECT i.id, i.enqueued_at, i.customer_id, c.name, i.channel FROM interaction i"
+            " LEFT JOIN customer c ON c.id = i.customer_id"
+            " WHERE i.queue_id = ? AND i.answered_at IS NULL AND i.abandoned_at IS NULL"
+            " AND i.ended_at IS NULL ORDER BY i.enqueued_at LIMIT ?",
+            (queue_id, limit),
+        )
+    ]
+
+
+@dataclass(slots=True)
+class StoreStatus:
+    source: str | None
+    last_success_at: float | None
+    last_error: str | None
+    last_error_at: float | None
+    unknown_kinds: int = 0
+    quarantined: int = 0
+    outbox: int = 0
+    teams: list[str] = field(default_factory=list)
+
+
+def store_status(con: sqlite3.Connection) -> StoreStatus:
+    row = con.execute(
+        "SELECT source, last_success_at, last_error, last_error_at, unknown_kinds"
+        " FROM sync_state WHERE id = 1"
+    ).fetchone()
+    status = StoreStatus(*(row or (None, None, None, None, 0)))
+    status.quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()[0]
+    status.outbox = con.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+    return status
+
+
+def teams(con: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in con.execute("SELECT DISTINCT team FROM agent ORDER BY team")]

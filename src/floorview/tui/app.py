@@ -1,0 +1,220 @@
+"""The floorview Textual app: screens, keys, the refresh worker and the status line."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.widgets import HelpPanel
+
+from floorview.config import Settings
+from floorview.domain.clock import Clock, SystemClock
+from floorview.store.reads import StoreStatus, data_version, store_status
+from floorview.tui.commands import BindingCommands
+from floorview.tui.live import LiveSource
+from floorview.tui.messages import Loaded, SourceChanged
+from floorview.tui.screens.agents import AgentsScreen
+from floorview.tui.screens.base import DataScreen
+from floorview.tui.screens.queues import QueuesScreen
+from floorview.tui.widgets.status import as_of
+
+
+class FloorviewApp(App[None]):
+    TITLE = "floorview"
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {BindingCommands}
+    MODES = {"queues": QueuesScreen, "agents": AgentsScreen}
+    BINDINGS = [
+        Binding("1", "show('queues')", "Queues", id="screen.queues", show=False),
+        Binding("2", "show('agents')", "Agents", id="screen.agents", show=False),
+        Binding("p", "pause", "Pause", id="app.pause"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        store_path: Path,
+        *,
+        clock: Clock | None = None,
+        reader: sqlite3.Connection | None = None,
+        source: LiveSource | None = None,
+        source_label: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.store_path = store_path
+        self.clock = clock or SystemClock()
+        self.reader = reader
+        self.source = source
+        self.source_label = source_label or (source.label if source else None)
+        self.paused = False
+        self.paused_at: float | None = None
+        self._stop = threading.Event()
+        self._loading = False
+        self._pending: bool | None = None  # a refresh asked for while one ran (True: forced)
+        self._seen: tuple | None = None  # (screen, data_version, minute) of the last load
+        self._status: StoreStatus | None = None
+        self._source_state: tuple[str, str | None] = ("starting", None) if source else ("none", None)
+
+    # -- start and stop -------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.settings.keys:
+            self.set_keymap(self.settings.keys)
+        self.switch_mode("queues")
+        self.set_interval(self.settings.refresh_s, self._poll, name="poll")
+        self.set_interval(1.0, self._tick, name="tick")
+        if self.source is not None:
+            self._run_source()
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+
+    @work(thread=True, group="source", exit_on_error=False)
+    def _run_source(self) -> None:
+        def report(state: str, detail: str | None = None) -> None:
+            self.post_message(SourceChanged(state, detail))
+
+        try:
+            self.source.run(report, self._stop)
+        except Exception as exc:  # the floor stops; the screens keep what they have
+            self.post_message(SourceChanged("error", f"{type(exc).__name__}: {exc}"))
+
+    def on_source_changed(self, message: SourceChanged) -> None:
+        self._source_state = (message.state, message.detail)
+        if message.state == "live" and self.reader is None:
+            from floorview.store.engine import open_reader
+
+            self.reader = open_reader(self.store_path)
+        if message.state == "live":
+            self.request_load()
+        self._show_status()
+
+    # -- refresh ---------------------------------------------------------------
+    def _poll(self) -> None:
+        if not self.paused:
+            self.request_load()
+
+    def request_load(self, force: bool = False) -> None:
+        """Ask for the active screen's data; merged with any refresh under way."""
+        if self.paused and not force:
+            return
+        if self._loading:
+            self._pending = bool(self._pending) or force
+            return
+        screen = self.screen
+        if self.reader is None or not isinstance(screen, DataScreen):
+            return
+        self._loading = True
+        self._load(screen, force)
+
+    @work(thread=True, group="load", exit_on_error=False)
+    def _load(self, screen: DataScreen, force: bool) -> None:
+        con = self.reader
+        now = self.clock.now()
+        try:
+            seen = (id(screen), data_version(con), int(now // 60))
+            if not force and seen == self._seen:
+                self.call_from_thread(self._load_done)
+                return
+            con.execute("BEGIN")  # one consistent snapshot for every query of the screen
+            try:
+                data = screen.load(con, now)
+                status = store_status(con)
+            finally:
+                con.execute("COMMIT")
+            self._seen = seen
+            self.post_message(Loaded(id(screen), data, status, now))
+        except sqlite3.Error as exc:
+            self.call_from_thread(self._load_failed, str(exc))
+
+    def on_loaded(self, message: Loaded) -> None:
+        self._status = message.status
+        screen = self.screen
+        if isinstance(screen, DataScreen) and id(screen) == message.screen_id:
+            screen.show(message.data, message.now)
+        self._show_status()
+        self._load_done()
+
+    def _load_done(self) -> None:
+        self._loading = False
+        if self._pending is not None:
+            force, self._pending = self._pending, None
+            self.request_load(force)
+
+    def _load_failed(self, reason: str) -> None:
+        self._source_state = ("error", f"cannot read the store: {reason}")
+        self._show_status()
+        self._load_done()
+
+    def _tick(self) -> None:
+        if self.paused:
+            return
+        screen = self.screen
+        if isinstance(screen, DataScreen):
+            screen.tick(self.clock.now())
+        self._show_status()
+
+    # -- status line -------------------------------------------------------------
+    def status_text(self, now: float) -> Text:
+        text = Text()
+        if self.paused:
+            text.append(" ⏸ PAUSED ", style="reverse bold")
+            text.append(" p resumes │ ")
+        state, detail = self._source_state
+        status = self._status
+        if state == "starting":
+            text.append(f"◌ starting: {detail or 'preparing the store'}")
+        elif state == "live":
+            text.append("● live", style="bold")
+        elif state == "error":
+            text.append(f"✗ {detail}", style="bold red")
+        elif status is not None and status.source == "snapshot":
+            text.append("◆ snapshot, offline")
+            if status.last_success_at:
+                stamp = datetime.fromtimestamp(status.last_success_at).strftime("%Y-%m-%d %H:%M")
+                text.append(f" │ taken {stamp}")
+        else:
+            text.append("◆ offline: store only")
+        if status is not None and status.source != "snapshot":
+            text.append(f" │ {as_of(status.last_success_at, now)}")
+        if status is not None:
+            if status.quarantined:
+                text.append(f" │ ⚠ {status.quarantined} quarantined", style="yellow")
+            if status.unknown_kinds:
+                text.append(f" │ {status.unknown_kinds} unknown skipped")
+            if status.outbox:
+                text.append(f" │ ↑ {status.outbox} to push")
+        return text
+
+    def _show_status(self) -> None:
+        screen = self.screen
+        if isinstance(screen, DataScreen):
+            now = self.paused_at if self.paused and self.paused_at else self.clock.now()
+            screen.show_status(self.status_text(now))
+
+    # -- actions -----------------------------------------------------------------
+    def action_show(self, mode: str) -> None:
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        self.paused_at = self.clock.now() if self.paused else None
+        if not self.paused:
+            self.request_load(force=True)
+        self._show_status()
+
+    def action_help(self) -> None:
+        panels = self.screen.query(HelpPanel)
+        if panels:
+            panels.remove()
+        else:
+            self.screen.mount(HelpPanel())

@@ -1,0 +1,83 @@
+"""Turning figures into cells: text with a sign and a word, colour only as a bonus.
+
+Every cell is a rich Text built from plain strings (never markup), so data
+from the feed cannot style, link or act.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+
+from floorview.domain.metrics import Level
+
+LEVEL_STYLE = {
+    Level.OK: "green",
+    Level.WARN: "yellow",
+    Level.BREACH: "bold red",
+    Level.NONE: "",
+}
+EMPTY = "–"
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def cell(value: object, style: str = "", justify: str = "left") -> Text:
+    """A table cell from any value, as plain text (no markup is parsed)."""
+    return Text("" if value is None else str(value), style=style, justify=justify, no_wrap=True)
+
+
+def num(value: str, style: str = "") -> Text:
+    return cell(value, style, justify="right")
+
+
+def pct(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return EMPTY
+    return f"{value * 100:.{digits}f}%"
+
+
+def duration(seconds: float | None) -> str:
+    """Compact durations: 45s, 3:07, 1h04, 2d03."""
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return EMPTY
+    if math.isinf(seconds):
+        return "∞"
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}:{s % 60:02d}"
+    if s < 86400:
+        return f"{s // 3600}h{s % 3600 // 60:02d}"
+    return f"{s // 86400}d{s % 86400 // 3600:02d}"
+
+
+def judged(text: str, level: str) -> Text:
+    """A figure with its verdict: sign first (✓ ! ✗), then the value, coloured."""
+    sign = Level.SIGN[level]
+    return num(f"{sign} {text}" if level != Level.NONE else text, LEVEL_STYLE[level])
+
+
+def sparkline(values: list[float | None], width: int) -> Text:
+    """Service level by interval, newest on the right; a gap where nothing was offered.
+
+    The scale is absolute (0 to 100%), so bars compare across queues.
+    """
+    tail = values[-width:] if width > 0 else []
+    chars = []
+    for v in tail:
+        if v is None:
+            chars.append(" ")
+        else:
+            chars.append(SPARK[min(len(SPARK) - 1, int(v * (len(SPARK) - 1) + 0.5))])
+    return cell("".join(chars).rjust(width))
+
+
+def escalation(seconds: float, thresholds: list[float]) -> int:
+    """0 below the first threshold, then 1, 2, 3."""
+    return sum(seconds >= t for t in thresholds)
+
+
+ESCALATION_STYLE = ("", "bold", "yellow bold", "reverse red bold")
+ESCALATION_MARK = ("  ", " ·", " !", "!!")

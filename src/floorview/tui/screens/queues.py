@@ -1,0 +1,250 @@
+"""Screen 1: a row per queue, each figure against its target."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from floorview.domain.metrics import (
+    INTERVAL,
+    Level,
+    Need,
+    QueueFigures,
+    agents_needed,
+    figures,
+    rate_level,
+)
+from floorview.store.reads import QueueSnapshot, queue_snapshots
+from floorview.tui.render import EMPTY, cell, duration, judged, num, pct, sparkline
+from floorview.tui.screens.base import DataScreen
+from floorview.tui.widgets.live_table import Column, LiveTable
+
+
+@dataclass(slots=True)
+class QueueRow:
+    snap: QueueSnapshot
+    window: QueueFigures
+    today: QueueFigures
+    need: Need
+    trend: list[float | None]
+
+
+SORTS = ("name", "service level", "longest wait", "waiting", "agents short")
+RESORT_S = 10  # a sorted table reorders at most this often, so rows don't jump under the eye
+
+
+class QueuesScreen(DataScreen):
+    BINDINGS = [
+        Binding("s", "sort", "Sort", id="queues.sort"),
+        Binding("w", "window", "Window", id="queues.window"),
+        Binding("enter", "drill", "Drill in", id="queues.drill", show=False),
+    ]
+    title_text = "Queues"
+    filter_hint = "filter queues by name, channel or id"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: dict[str, QueueRow] = {}
+        self._sort = 0
+        self._today = False
+        self._last_sort_at = 0.0
+        self._now = 0.0
+
+    def compose_body(self) -> ComposeResult:
+        yield LiveTable(id="queues")
+
+    def on_mount(self) -> None:
+        self._update_title()
+
+    def on_resize(self) -> None:
+        self._columns()
+        if self._rows:
+            self._paint(self._now, reorder=True)
+
+    # -- data ----------------------------------------------------------------
+    def load(self, con: sqlite3.Connection, now: float) -> list[QueueRow]:
+        rows = []
+        for snap in queue_snapshots(con, now):
+            today = figures(snap.today)
+            trend = []
+            for _, counts in snap.intervals:
+                trend.append(figures(counts).service_level)
+            rows.append(
+                QueueRow(
+                    snap=snap,
+                    window=figures(snap.window),
+                    today=today,
+                    need=agents_needed(snap.window, snap.window_s, snap.settings, today.aht_s),
+                    trend=_fill_gaps(snap, trend),
+                )
+            )
+        return rows
+
+    def show(self, data: list[QueueRow], now: float) -> None:
+        self._rows = {r.snap.id: r for r in data}
+        self._paint(now, reorder=False)
+
+    def tick(self, now: float) -> None:
+        if self._rows:
+            self._paint(now, reorder=False)
+
+    def refilter(self) -> None:
+        self._paint(self._now, reorder=True)
+
+    # -- rendering -------------------------------------------------------------
+    def _columns(self) -> list[Column]:
+        width = self.size.width or 80
+        wide = width >= 110
+        cols = [Column("name", "Queue", 22 if wide else 14)]
+        if wide:
+            cols.append(Column("channel", "Ch", 5))
+        cols += [
+            Column("sl", "SL 30m", 6, "right"),
+            Column("sl_today", "Today", 6, "right"),
+        ]
+        if wide:
+            cols.append(Column("offered", "Offer", 5, "right"))
+        cols += [
+            Column("asa", "ASA", 4, "right"),
+            Column("abandon", "Aband", 6, "right"),
+            Column("aht", "AHT", 6, "right"),
+            Column("waiting", "Wait", 4, "right"),
+            Column("longest", "Oldest", 7, "right"),
+            Column("agents", "Agents", 7, "right"),
+        ]
+        if wide:
+            cols.append(Column("occupancy", "Occ", 4, "right"))
+            spark = max(8, min(32, width - 110 + 12))
+            cols.append(Column("trend", "SL by 15 min", spark))
+        table = self.query_one(LiveTable)
+        table.set_columns(cols)
+        return cols
+
+    def _paint(self, now: float, reorder: bool) -> None:
+        self._now = now
+        table = self.query_one(LiveTable)
+        if not table.columns_now:
+            self._columns()
+        q = self.filter_text.lower()
+        rows = [r for r in self._rows.values() if not q or q in _haystack(r)]
+        if now - self._last_sort_at >= RESORT_S:
+            reorder, self._last_sort_at = True, now
+        rows.sort(key=lambda r: self._sort_key(r, now))
+        width = next((c.width for c in table.columns_now if c.key == "trend"), 0)
+        table.sync([(r.snap.id, self._cells(r, now, width)) for r in rows], reorder)
+
+    def _sort_key(self, r: QueueRow, now: float):
+        mode = SORTS[self._sort]
+        if mode == "service level":
+            sl = r.window.service_level
+            return (sl is None, sl if sl is not None else 0, r.snap.name)
+        if mode == "longest wait":
+            oldest = r.snap.oldest_enqueued_at
+            return (oldest is None, oldest or 0, r.snap.name)
+        if mode == "waiting":
+            return (-r.snap.waiting, r.snap.name)
+        if mode == "agents short":
+            short = (r.need.needed or 0) - r.snap.staffing.staffed
+            return (-short, r.snap.name)
+        return (r.snap.name.lower(), r.snap.id)
+
+    def _cells(self, r: QueueRow, now: float, spark_width: int) -> dict[str, Text]:
+        s, conf = r.snap.settings, self.app.settings.queues
+        f = r.today if self._today else r.window
+        oldest = now - r.snap.oldest_enqueued_at if r.snap.oldest_enqueued_at else None
+        staffed = r.snap.staffing.staffed
+        return {
+            "name": cell(r.snap.name),
+            "channel": cell(r.snap.channel),
+            "sl": judged(pct(r.window.service_level), rate_level(r.window.service_level, s.sl_target, True, conf.sl_warn_margin)),
+            "sl_today": judged(pct(r.today.service_level), rate_level(r.today.service_level, s.sl_target, True, conf.sl_warn_margin)),
+            "offered": num(str(f.offered)),
+            "asa": num(duration(f.asa_s)),
+            "abandon": judged(pct(f.abandon_rate), rate_level(f.abandon_rate, s.abandon_target, False, conf.abandon_warn_margin)),
+            "aht": judged(duration(f.aht_s), rate_level(f.aht_s, s.aht_target_s, False, conf.aht_warn_margin_s)),
+            "waiting": num(str(r.snap.waiting) if r.snap.waiting else "0"),
+            "longest": judged(duration(oldest), _wait_level(oldest, s.sl_threshold_s)),
+            "agents": judged(
+                f"{EMPTY if r.need.needed is None else r.need.needed}/{staffed}",
+                _staff_level(r.need.needed, staffed),
+            ),
+            "occupancy": num(pct(r.snap.staffing.occupancy)),
+            "trend": sparkline(r.trend, spark_width),
+        }
+
+    def _update_title(self) -> None:
+        window = "today" if self._today else "30 min"
+        self.set_title(f"sort: {SORTS[self._sort]}", f"window: {window}")
+
+    # -- actions ---------------------------------------------------------------
+    def action_sort(self) -> None:
+        self._sort = (self._sort + 1) % len(SORTS)
+        self._update_title()
+        self._paint(self._now, reorder=True)
+
+    def action_window(self) -> None:
+        self._today = not self._today
+        self._update_title()
+        self._paint(self._now, reorder=False)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_drill()
+
+    def action_drill(self) -> None:
+        key = self.query_one(LiveTable).current_key
+        if key is None or key not in self._rows:
+            return
+        from floorview.tui.screens.queue_detail import QueueDetailScreen
+
+        self.app.push_screen(QueueDetailScreen(key, self._rows[key].snap.name))
+        self.app.request_load(force=True)
+
+    def explain(self) -> tuple[str, Text] | None:
+        table = self.query_one(LiveTable)
+        key, col = table.current_key, table.current_column
+        if key is None or key not in self._rows:
+            return None
+        from floorview.tui.explain_queue import explain_queue_cell
+
+        return explain_queue_cell(self._rows[key], col or "sl", self._today, self._now, self.app.settings)
+
+
+def _haystack(r: QueueRow) -> str:
+    return f"{r.snap.name} {r.snap.channel} {r.snap.id}".lower()
+
+
+def _wait_level(wait: float | None, threshold: float) -> str:
+    if wait is None:
+        return Level.NONE
+    if wait <= threshold:
+        return Level.OK
+    return Level.WARN if wait <= 2 * threshold else Level.BREACH
+
+
+def _staff_level(needed: int | None, staffed: int) -> str:
+    if needed is None:
+        return Level.NONE
+    if staffed >= needed:
+        return Level.OK
+    return Level.WARN if staffed == needed - 1 else Level.BREACH
+
+
+def _fill_gaps(snap: QueueSnapshot, trend: list[float | None]) -> list[float | None]:
+    """One value per interval since the reset, None where nothing was offered."""
+    if not snap.intervals:
+        return []
+    by = {i: v for (i, _), v in zip(snap.intervals, trend)}
+    first = snap.intervals[0][0]
+    last = max(snap.intervals[-1][0], first)
+    return [by.get(i) for i in range(first, last + 1)]
+
+
+def interval_label(interval: int) -> str:
+    return datetime.fromtimestamp(interval * INTERVAL).strftime("%H:%M")

@@ -1,0 +1,31 @@
+"""The `/` filter bar shared by the tables."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.widgets import Input
+
+
+class FilterBar(Input):
+    DEFAULT_CSS = """
+    FilterBar { dock: bottom; display: none; height: 3; border: tall $accent; }
+    FilterBar.-open { display: block; }
+    """
+    BINDINGS = [
+        Binding("escape", "close", "Clear filter", id="filter.close"),
+        Binding("enter", "keep", "Keep filter", id="filter.keep"),
+    ]
+
+    def open(self) -> None:
+        self.add_class("-open")
+        self.focus()
+
+    def action_close(self) -> None:
+        self.value = ""
+        self.remove_class("-open")
+        self.screen.focus_next()
+
+    def action_keep(self) -> None:
+        if not self.value:
+            self.remove_class("-open")
+        self.screen.focus_next()

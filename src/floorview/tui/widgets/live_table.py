@@ -1,0 +1,117 @@
+"""A DataTable that is kept current by row key, touching only the cells that changed.
+
+Over a slow SSH link every repainted cell costs bytes: a refresh that
+changes one agent's state should repaint one cell, not the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: str
+    width: int | None = None
+    justify: str = "left"
+
+
+def _sig(value: Text) -> tuple:
+    return (value.plain, str(value.style), tuple(value.spans))
+
+
+class LiveTable(DataTable):
+    DEFAULT_CSS = """
+    LiveTable { height: 1fr; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self._shown: dict[str, dict[str, tuple]] = {}
+        self._order: list[str] = []
+        self._columns_now: tuple[Column, ...] = ()
+
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Define the columns; a change of columns rebuilds the table."""
+        columns = tuple(columns)
+        if columns == self._columns_now:
+            return
+        self._columns_now = columns
+        keep = self._current_key()
+        self.clear(columns=True)
+        self._shown.clear()
+        self._order = []
+        for c in columns:
+            label = Text(c.label, justify=c.justify)
+            self.add_column(label, width=c.width, key=c.key)
+        self._restore = keep
+
+    @property
+    def columns_now(self) -> tuple[Column, ...]:
+        return self._columns_now
+
+    def _current_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except (CellDoesNotExist, RowDoesNotExist):
+            return None
+
+    @property
+    def current_key(self) -> str | None:
+        return self._current_key()
+
+    @property
+    def current_column(self) -> str | None:
+        if not self._columns_now:
+            return None
+        col = min(self.cursor_coordinate.column, len(self._columns_now) - 1)
+        return self._columns_now[col].key
+
+    def sync(self, rows: Sequence[tuple[str, dict[str, Text]]], reorder: bool) -> int:
+        """Make the table show `rows` in this order; returns how many cells were written.
+
+        Rows are matched by key. Order is only changed when `reorder` is true or
+        rows came or went, so a sorted table does not reshuffle under the cursor.
+        """
+        wanted = [key for key, _ in rows]
+        cols = [c.key for c in self._columns_now]
+        changed = set(wanted) != set(self._order)
+        if changed or (reorder and wanted != self._order):
+            return self._rebuild(rows, cols)
+        written = 0
+        with self.app.batch_update():
+            for key, cells in rows:
+                shown = self._shown[key]
+                for col in cols:
+                    value = cells.get(col) or Text("")
+                    sig = _sig(value)
+                    if shown.get(col) != sig:
+                        shown[col] = sig
+                        self.update_cell(key, col, value)
+                        written += 1
+        return written
+
+    def _rebuild(self, rows, cols) -> int:
+        keep = getattr(self, "_restore", None) or self._current_key()
+        self._restore = None
+        scroll_y = self.scroll_y
+        with self.app.batch_update():
+            self.clear()
+            self._shown = {}
+            for key, cells in rows:
+                values = [cells.get(col) or Text("") for col in cols]
+                self.add_row(*values, key=key)
+                self._shown[key] = {col: _sig(v) for col, v in zip(cols, values)}
+            self._order = [key for key, _ in rows]
+            if keep is not None and keep in self._shown:
+                self.move_cursor(row=self._order.index(keep), animate=False)
+            self.scroll_to(y=scroll_y, animate=False, immediate=True)
+        return len(rows) * len(cols)
