@@ -34,6 +34,7 @@ from floorview.domain.erlang import agents_for_target
 MINUTE = 60
 INTERVAL = 900  # 15-minute reporting intervals
 WINDOW = 1800  # the rolling window of the live figures
+PATIENT = 50  # mean patience beyond this many AHTs: Erlang C instead of Erlang A
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +176,8 @@ def agents_needed(
     if not aht:
         return Need(None, rate, None, f.patience_s, "no handle time yet")
     patience = f.patience_s if f.patience_s and math.isfinite(f.patience_s) else None
+    if patience is not None and patience > PATIENT * aht:
+        patience = None  # abandonment this rare changes nothing: Erlang C, at a fraction of the cost
     try:
         n = agents_for_target(rate, aht, settings.sl_threshold_s, settings.sl_target, patience)
     except ValueError:
