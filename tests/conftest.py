@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
+# Times on screen are the machine's local time; tests pin it so snapshots agree everywhere.
+os.environ["TZ"] = "UTC"
+time.tzset()
+for _name in [n for n in os.environ if n.startswith("FLOORVIEW_")]:
+    del os.environ[_name]
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample.db"
@@ -31,3 +39,31 @@ def engine(tmp_path: Path):
     eng = open_engine(tmp_path / "data" / "test.db")
     yield eng
     eng.dispose()
+
+
+def make_app(store: Path, now: float | None = None, **settings):
+    """The TUI on a store, at a frozen moment (the sample's, by default)."""
+    from floorview.config import Settings
+    from floorview.domain.clock import FrozenClock
+    from floorview.store.engine import open_reader
+    from floorview.tui.app import FloorviewApp
+
+    clock = FrozenClock(SAMPLE_AT.timestamp() if now is None else now)
+    return FloorviewApp(Settings(**settings), store, clock=clock, reader=open_reader(store), source_label="SNAPSHOT")
+
+
+async def settle(pilot, selector: str = "LiveTable", rows: bool = True):
+    """Wait until the refresh worker has delivered and the table has rows."""
+    from textual.css.query import NoMatches
+
+    app = pilot.app
+    for _ in range(300):
+        await pilot.pause(0.01)
+        try:
+            table = app.screen.query_one(selector)
+        except NoMatches:
+            continue
+        if not app._loading and (table.row_count or not rows):
+            await pilot.pause()
+            return table
+    raise AssertionError(f"{selector} never filled")

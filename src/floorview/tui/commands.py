@@ -11,7 +11,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 class BindingCommands(Provider):
     def _commands(self):
         seen = set()
-        for key, active in self.app.active_bindings.items():
+        for key, active in self.screen.active_bindings.items():
             binding = active.binding
             if not binding.description or binding.action in seen or not active.enabled:
                 continue

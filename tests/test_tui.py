@@ -1,0 +1,265 @@
+"""Pilot tests: every key of the Queues and Agents screens, live refresh, pause."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.command import CommandPalette
+from textual.widgets import HelpPanel
+
+from floorview.store.apply import Applier
+from floorview.store.engine import open_engine
+from floorview.tui.screens.agents import AgentsScreen
+from floorview.tui.screens.queue_detail import QueueDetailScreen
+from floorview.tui.screens.queues import QueuesScreen
+from floorview.tui.widgets.explain import ExplainScreen
+from floorview.tui.widgets.live_table import LiveTable
+
+from .conftest import SAMPLE_AT, make_app, settle
+
+SIZE = (80, 24)
+
+
+def names(table: LiveTable) -> list[str]:
+    return [table.get_row_at(i)[0].plain for i in range(table.row_count)]
+
+
+def cell(table: LiveTable, row_key: str, column: str) -> str:
+    return table.get_cell(row_key, column).plain
+
+
+def title(app) -> str:
+    return str(app.screen.query_one("#titlebar").render())
+
+
+def status(app) -> str:
+    return str(app.screen.query_one("#status").render())
+
+
+async def test_queues_screen_lists_every_queue_with_verdicts(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await settle(pilot)
+        assert isinstance(app.screen, QueuesScreen)
+        assert names(table) == [
+            "Billing", "Billing chat", "Claims email", "Orders email",
+            "Retention", "Sales", "Tech chat", "Tech support",
+        ]
+        sl = cell(table, "q-billing", "sl")
+        assert sl[0] in "✓!✗" and sl.endswith("%")
+        assert "/" in cell(table, "q-billing", "agents")
+        assert "snapshot" in status(app)
+
+
+async def test_screen_keys_switch_and_keep_state(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        agents = await settle(pilot, "#agents")
+        assert isinstance(app.screen, AgentsScreen)
+        assert agents.row_count == 64
+        await pilot.press("1")
+        await settle(pilot, "#queues")
+        assert isinstance(app.screen, QueuesScreen)
+
+
+async def test_sort_key_cycles_orders(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await settle(pilot)
+        await pilot.press("s")
+        assert "sort: service level" in title(app)
+        values = [table.get_row_at(i)[1].plain for i in range(table.row_count)]
+        numbers = [float(v.split()[-1].rstrip("%")) for v in values if v.strip() != "–"]
+        assert numbers == sorted(numbers)  # worst service level first
+        for _ in range(4):
+            await pilot.press("s")
+        assert "sort: name" in title(app)
+
+
+async def test_window_key_switches_figures_to_today(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=(130, 30)) as pilot:
+        table = await settle(pilot)
+        offered_30m = cell(table, "q-billing", "offered")
+        await pilot.press("w")
+        assert "window: today" in title(app)
+        assert int(cell(table, "q-billing", "offered")) > int(offered_30m)
+
+
+async def test_filter_narrows_and_escape_clears(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await settle(pilot)
+        await pilot.press("slash", "c", "h", "a", "t")
+        assert names(table) == ["Billing chat", "Tech chat"]
+        await pilot.press("escape")
+        assert table.row_count == 8
+
+
+async def test_enter_drills_into_a_queue_and_escape_returns(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "enter")  # Billing chat
+        assert isinstance(app.screen, QueueDetailScreen)
+        agents = await settle(pilot, "#agents")
+        assert app.screen.queue_id == "q-billing-chat"
+        assert agents.row_count > 0
+        assert "Billing chat" in title(app)
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueuesScreen)
+
+
+async def test_explain_shows_formula_inputs_and_target(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await settle(pilot)
+        table.move_cursor(row=0, column=1)
+        await pilot.press("e")
+        assert isinstance(app.screen, ExplainScreen)
+        body = str(app.screen.query_one("#body").render())
+        assert "answered within threshold / (answered + abandoned)" in body
+        assert "answered within 20 s" in body and "target" in body
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueuesScreen)
+
+
+async def test_explain_on_the_agents_screen(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot, "#agents")
+        await pilot.press("e")
+        body = str(app.screen.query_one("#body").render())
+        assert "(talk + after-contact work) / handled" in body
+        assert "agents.time_in_state" in body
+
+
+async def test_agents_team_and_state_filters(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        table = await settle(pilot, "#agents")
+        await pilot.press("t")
+        assert "team: Canyon" in title(app)
+        assert 0 < table.row_count < 64
+        await pilot.press("t", "t", "t", "t", "t", "t")  # past the last team: everyone again
+        assert table.row_count == 64
+        await pilot.press("f")  # available only
+        assert "state: available" in title(app)
+        assert {table.get_row_at(i)[1].plain for i in range(table.row_count)} == {"● Available"}
+        await pilot.press("f", "f", "f", "f", "f")
+        assert table.row_count == 64
+        await pilot.press("slash", *"state:not_ready")
+        assert table.row_count > 0
+        assert all(table.get_row_at(i)[1].plain.startswith("○") for i in range(table.row_count))
+
+
+async def test_pause_holds_the_screen_and_resume_catches_up(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await settle(pilot)
+        before = cell(table, "q-sales", "waiting")
+        await pilot.press("p")
+        assert "PAUSED" in status(app)
+        _add_waiting(sample_store, "q-sales", 5)
+        app.clock.advance(2)
+        await pilot.pause(0.3)
+        app._poll()
+        await pilot.pause(0.2)
+        assert cell(table, "q-sales", "waiting") == before
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert int(cell(table, "q-sales", "waiting")) == int(before) + 5
+        assert "PAUSED" not in status(app)
+
+
+async def test_live_refresh_updates_only_changed_cells(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await settle(pilot)
+        written = []
+        original = table.update_cell
+        table.update_cell = lambda *a, **k: (written.append(a[:2]), original(*a, **k))[1]
+        _add_waiting(sample_store, "q-retention", 1)
+        app._poll()
+        await settle(pilot)
+        await pilot.pause(0.1)
+        assert int(cell(table, "q-retention", "waiting")) >= 1
+        assert written and {row for row, _ in written} == {"q-retention"}
+
+
+async def test_ticking_durations_advance_with_the_clock(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        table = await settle(pilot, "#agents")
+        first = table.get_row_at(0)[2].plain
+        app.clock.advance(61)
+        app._tick()
+        await pilot.pause()
+        assert table.get_row_at(0)[2].plain != first
+
+
+async def test_help_panel_toggles(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert app.screen.query(HelpPanel)
+        await pilot.press("question_mark")
+        assert not app.screen.query(HelpPanel)
+
+
+async def test_palette_runs_commands_from_the_bindings(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"Agents")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot, "#agents")
+        assert isinstance(app.screen, AgentsScreen)
+
+
+async def test_keys_can_be_remapped_from_config(sample_store):
+    app = make_app(sample_store, keys={"app.pause": "z", "screen.agents": "a"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("z")
+        assert app.paused
+        await pilot.press("a")
+        assert isinstance(app.screen, AgentsScreen)
+
+
+async def test_q_quits(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+def _add_waiting(store, queue_id: str, n: int) -> None:
+    """Another process's write: new contacts waiting in a queue."""
+    engine = open_engine(store)
+    at = (SAMPLE_AT - timedelta(seconds=30)).isoformat()
+    changes = [
+        {
+            "kind": "interaction", "id": f"i-new-{queue_id}-{k}", "version": 1, "op": "upsert",
+            "data": {"queue_id": queue_id, "channel": "voice", "enqueued_at": at},
+        }
+        for k in range(n)
+    ]
+    with engine.begin() as conn:
+        Applier(conn, SAMPLE_AT.timestamp()).apply(changes)
+    engine.dispose()
