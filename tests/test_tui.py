@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from textual.command import CommandPalette
-from textual.widgets import HelpPanel
 
 from floorview.store.apply import Applier
 from floorview.store.engine import open_engine
@@ -13,6 +12,7 @@ from floorview.tui.screens.agents import AgentsScreen
 from floorview.tui.screens.queue_detail import QueueDetailScreen
 from floorview.tui.screens.queues import QueuesScreen
 from floorview.tui.widgets.explain import ExplainScreen
+from floorview.tui.widgets.keys import KeysScreen
 from floorview.tui.widgets.live_table import LiveTable
 
 from .conftest import SAMPLE_AT, make_app, settle
@@ -21,11 +21,11 @@ SIZE = (80, 24)
 
 
 def names(table: LiveTable) -> list[str]:
-    return [table.get_row_at(i)[0].plain for i in range(table.row_count)]
+    return [table.get_row_at(i)[0].plain.strip() for i in range(table.row_count)]
 
 
 def cell(table: LiveTable, row_key: str, column: str) -> str:
-    return table.get_cell(row_key, column).plain
+    return table.get_cell(row_key, column).plain.strip()
 
 
 def title(app) -> str:
@@ -70,7 +70,7 @@ async def test_sort_key_cycles_orders(sample_store):
         table = await settle(pilot)
         await pilot.press("s")
         assert "sort: service level" in title(app)
-        values = [table.get_row_at(i)[1].plain for i in range(table.row_count)]
+        values = [table.get_row_at(i)[1].plain.strip() for i in range(table.row_count)]
         numbers = [float(v.split()[-1].rstrip("%")) for v in values if v.strip() != "–"]
         assert numbers == sorted(numbers)  # worst service level first
         for _ in range(4):
@@ -207,14 +207,22 @@ async def test_ticking_durations_advance_with_the_clock(sample_store):
         assert table.get_row_at(0)[2].plain != first
 
 
-async def test_help_panel_toggles(sample_store):
+async def test_help_lists_the_screens_keys_and_their_ids(sample_store):
     app = make_app(sample_store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
-        assert app.screen.query(HelpPanel)
+        assert isinstance(app.screen, KeysScreen)
+        keys = str(app.screen.query_one("#keys").render())
+        for line in ("Sort", "queues.sort", "Pause", "app.pause", "Explain", "view.explain", "Agents"):
+            assert line in keys
         await pilot.press("question_mark")
-        assert not app.screen.query(HelpPanel)
+        assert isinstance(app.screen, QueuesScreen)
+        await pilot.press("2")
+        await settle(pilot, "#agents")
+        await pilot.press("question_mark")
+        keys = str(app.screen.query_one("#keys").render())
+        assert "agents.team" in keys and "queues.sort" not in keys
 
 
 async def test_palette_runs_commands_from_the_bindings(sample_store):

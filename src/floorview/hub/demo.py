@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from floorview.domain.clock import Clock
+from floorview.hub.floorplan import afternoon_zone
 from floorview.hub.seed import first_midnight, run_floor
 from floorview.hub.simulator import Floor
 
@@ -45,7 +46,8 @@ class DemoFloor:
         try:
             now = self.clock.now()
             report("starting", "simulating today's floor since midnight")
-            floor = Floor(self.seed, first_midnight(now, 1), "small")
+            zone = afternoon_zone(now)  # somewhere the floor is at work now
+            floor = Floor(self.seed, first_midnight(now, 1, zone), "small", zone)
 
             def stamp(conn, at: float) -> None:
                 ensure_sync_state(conn)

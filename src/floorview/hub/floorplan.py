@@ -9,6 +9,15 @@ import random
 from dataclasses import dataclass, field
 
 SITE_TZ = "America/New_York"
+# A second site an hour behind, for a queue or two: resets differ by zone.
+NEIGHBOUR_TZ = {"America/New_York": "America/Chicago"}
+# Zones the demo can place its floor in so that it is working hours there now.
+DEMO_ZONES = (
+    "Pacific/Auckland", "Asia/Tokyo", "Asia/Shanghai", "Asia/Bangkok", "Asia/Kolkata",
+    "Asia/Dubai", "Europe/Istanbul", "Europe/Berlin", "Europe/London", "Atlantic/Azores",
+    "America/Sao_Paulo", "America/New_York", "America/Chicago", "America/Denver",
+    "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu",
+)
 
 # Arrivals by local hour, relative to the peak (a typical weekday).
 PROFILE = (
@@ -69,6 +78,7 @@ class AgentPlan:
 
 @dataclass(slots=True)
 class FloorPlan:
+    site_tz: str
     queues: list[QueuePlan]
     agents: list[AgentPlan]
     teams: dict[str, str]  # team -> lead's name
@@ -80,7 +90,7 @@ def _person(rng: random.Random) -> str:
     return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
 
 
-def make_plan(rng: random.Random, scale: str) -> FloorPlan:
+def make_plan(rng: random.Random, scale: str, site_tz: str = SITE_TZ) -> FloorPlan:
     if scale == "small":
         specs = list(SMALL_QUEUES)
         n_agents, n_customers, teams = 64, 5000, TEAM_NAMES[:6]
@@ -97,7 +107,7 @@ def make_plan(rng: random.Random, scale: str) -> FloorPlan:
     queues = []
     for i, (name, channel, threshold, aht, patience, peak) in enumerate(specs):
         slug = name.lower().replace(" ", "-")
-        tz = SITE_TZ if i % 8 != 3 else "America/Chicago"
+        tz = site_tz if i % 8 != 3 else NEIGHBOUR_TZ.get(site_tz, site_tz)
         queues.append(
             QueuePlan(
                 id=f"q-{slug}",
@@ -136,4 +146,16 @@ def make_plan(rng: random.Random, scale: str) -> FloorPlan:
             )
         )
     leads = {t: _person(rng) for t in teams}
-    return FloorPlan(queues=queues, agents=agents, teams=leads, customers=n_customers)
+    return FloorPlan(site_tz=site_tz, queues=queues, agents=agents, teams=leads, customers=n_customers)
+
+
+def afternoon_zone(now: float) -> str:
+    """The demo zone where it is closest to 14:00 now, so the demo floor is busy."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    def distance(zone: str) -> float:
+        local = datetime.fromtimestamp(now, ZoneInfo(zone))
+        return abs(local.hour + local.minute / 60 - 14)
+
+    return min(DEMO_ZONES, key=distance)

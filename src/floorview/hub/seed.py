@@ -15,9 +15,9 @@ STEP = 900  # simulate in 15-minute steps so finished contacts leave memory
 DAYS = {"small": 1, "large": 14}  # large: two weeks of history, about two million contacts
 
 
-def first_midnight(end: float, days: int) -> float:
+def first_midnight(end: float, days: int, site_tz: str = SITE_TZ) -> float:
     """Midnight, site time, `days - 1` days before the day of `end`."""
-    zone = ZoneInfo(SITE_TZ)
+    zone = ZoneInfo(site_tz)
     last = datetime.fromtimestamp(end, zone)
     return datetime.combine(last.date() - timedelta(days=days - 1), datetime.min.time(), zone).timestamp()
 

@@ -52,9 +52,9 @@ def iso(ts: float) -> str:
 
 
 class Floor:
-    def __init__(self, seed: int, start: float, scale: str = "small") -> None:
+    def __init__(self, seed: int, start: float, scale: str = "small", site_tz: str = SITE_TZ) -> None:
         self.rng = random.Random(seed)
-        self.plan: FloorPlan = make_plan(self.rng, scale)
+        self.plan: FloorPlan = make_plan(self.rng, scale, site_tz)
         self.t = start
         self._events: list[tuple[float, int, str, object]] = []
         self._seq = 0
@@ -67,7 +67,7 @@ class Floor:
         self.surveys: dict[str, dict] = {}
         self.notes: dict[str, dict] = {}
         self._next_interaction = 0
-        self._site = ZoneInfo(SITE_TZ)
+        self._site = ZoneInfo(site_tz)
         self.agents = {
             a.id: {
                 "plan": a,

@@ -11,7 +11,6 @@ from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding
-from textual.widgets import HelpPanel
 
 from floorview.config import Settings
 from floorview.domain.clock import Clock, SystemClock
@@ -213,8 +212,6 @@ class FloorviewApp(App[None]):
         self._show_status()
 
     def action_help(self) -> None:
-        panels = self.screen.query(HelpPanel)
-        if panels:
-            panels.remove()
-        else:
-            self.screen.mount(HelpPanel())
+        from floorview.tui.widgets.keys import KeysScreen, keys_text
+
+        self.push_screen(KeysScreen(keys_text(self.screen)))

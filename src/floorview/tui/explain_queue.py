@@ -105,7 +105,8 @@ def explain_queue_cell(
                       "window saw abandons; Erlang C otherwise"),
             ("inputs", inputs),
             ("staffed", f"{snap.staffing.staffed} logged in and serving this queue: "
-                        + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(st.items()))),
+                        + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(st.items()) if k != "offline")
+                        + (f" (and {st['offline']} offline)" if st.get("offline") else "")),
             ("", "agents serving several queues count in each of them"),
             ("occupancy", f"{pct(snap.staffing.occupancy)} = (on contact + after-contact work) / "
                           "(those + available), now"),

@@ -43,7 +43,6 @@ class QueuesScreen(DataScreen):
     BINDINGS = [
         Binding("s", "sort", "Sort", id="queues.sort"),
         Binding("w", "window", "Window", id="queues.window"),
-        Binding("enter", "drill", "Drill in", id="queues.drill", show=False),
     ]
     title_text = "Queues"
     filter_hint = "filter queues by name, channel or id"
@@ -101,7 +100,7 @@ class QueuesScreen(DataScreen):
     def _columns(self) -> list[Column]:
         width = self.size.width or 80
         wide = width >= 110
-        cols = [Column("name", "Queue", 22 if wide else 14)]
+        cols = [Column("name", "Queue", 22 if wide else 13)]
         if wide:
             cols.append(Column("channel", "Ch", 5))
         cols += [
@@ -113,7 +112,7 @@ class QueuesScreen(DataScreen):
         cols += [
             Column("asa", "ASA", 4, "right"),
             Column("abandon", "Aband", 6, "right"),
-            Column("aht", "AHT", 6, "right"),
+            Column("aht", "AHT", 7, "right"),
             Column("waiting", "Wait", 4, "right"),
             Column("longest", "Oldest", 7, "right"),
             Column("agents", "Agents", 7, "right"),
@@ -233,7 +232,7 @@ def _staff_level(needed: int | None, staffed: int) -> str:
         return Level.NONE
     if staffed >= needed:
         return Level.OK
-    return Level.WARN if staffed == needed - 1 else Level.BREACH
+    return Level.WARN if staffed == needed - 1 and staffed > 0 else Level.BREACH
 
 
 def _fill_gaps(snap: QueueSnapshot, trend: list[float | None]) -> list[float | None]:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
@@ -22,11 +23,22 @@ class Column:
     justify: str = "left"
 
 
+def _fit(value: Text | None, column: Column) -> Text:
+    """Right-aligned columns are padded here: DataTable lays cells out flush left."""
+    if value is None:
+        return Text("")
+    if column.justify == "right" and column.width and value.cell_len < column.width:
+        value = value.copy()
+        value.align("right", column.width)
+    return value
+
+
 def _sig(value: Text) -> tuple:
     return (value.plain, str(value.style), tuple(value.spans))
 
 
 class LiveTable(DataTable):
+    BINDINGS = [Binding("enter", "select_cursor", "Open", id="table.open")]
     DEFAULT_CSS = """
     LiveTable { height: 1fr; }
     """
@@ -82,7 +94,7 @@ class LiveTable(DataTable):
         rows came or went, so a sorted table does not reshuffle under the cursor.
         """
         wanted = [key for key, _ in rows]
-        cols = [c.key for c in self._columns_now]
+        cols = self._columns_now
         changed = set(wanted) != set(self._order)
         if changed or (reorder and wanted != self._order):
             return self._rebuild(rows, cols)
@@ -91,11 +103,11 @@ class LiveTable(DataTable):
             for key, cells in rows:
                 shown = self._shown[key]
                 for col in cols:
-                    value = cells.get(col) or Text("")
+                    value = _fit(cells.get(col.key), col)
                     sig = _sig(value)
-                    if shown.get(col) != sig:
-                        shown[col] = sig
-                        self.update_cell(key, col, value)
+                    if shown.get(col.key) != sig:
+                        shown[col.key] = sig
+                        self.update_cell(key, col.key, value)
                         written += 1
         return written
 
@@ -107,9 +119,9 @@ class LiveTable(DataTable):
             self.clear()
             self._shown = {}
             for key, cells in rows:
-                values = [cells.get(col) or Text("") for col in cols]
+                values = [_fit(cells.get(col.key), col) for col in cols]
                 self.add_row(*values, key=key)
-                self._shown[key] = {col: _sig(v) for col, v in zip(cols, values)}
+                self._shown[key] = {col.key: _sig(v) for col, v in zip(cols, values)}
             self._order = [key for key, _ in rows]
             if keep is not None and keep in self._shown:
                 self.move_cursor(row=self._order.index(keep), animate=False)

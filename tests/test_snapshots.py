@@ -1,0 +1,60 @@
+"""SVG snapshots of the screens on the seeded sample store at its frozen moment.
+
+After an intended change of the screens: `uv run pytest tests/test_snapshots.py
+--snapshot-update`, then look at the new SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import make_app, settle
+
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_queues(snap_compare, sample_store, size):
+    async def ready(pilot):
+        await settle(pilot)
+
+    assert snap_compare(make_app(sample_store), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_agents(snap_compare, sample_store, size):
+    async def ready(pilot):
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot, "#agents")
+
+    assert snap_compare(make_app(sample_store), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_queue_drill_down(snap_compare, sample_store, size):
+    async def ready(pilot):
+        await settle(pilot)
+        await pilot.press("down", "down", "down", "enter")  # Orders email: contacts waiting
+        await settle(pilot, "#waiting")
+
+    assert snap_compare(make_app(sample_store), terminal_size=size, run_before=ready)
+
+
+def test_explain_80x24(snap_compare, sample_store):
+    async def ready(pilot):
+        table = await settle(pilot)
+        table.move_cursor(row=0, column=8)  # Billing, agents needed versus staffed
+        await pilot.press("e")
+        await pilot.pause()
+
+    assert snap_compare(make_app(sample_store), terminal_size=(80, 24), run_before=ready)
+
+
+def test_help_80x24(snap_compare, sample_store):
+    async def ready(pilot):
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(make_app(sample_store), terminal_size=(80, 24), run_before=ready)
