@@ -71,8 +71,6 @@ class Settings(BaseSettings):
     )
 
     db: Path | None = None
-    hub: str | None = None
-    token_file: Path | None = None
     offline: bool = False
     refresh_s: float = Field(1.0, ge=0.2, le=60)
     site_timezone: str = ""

@@ -159,6 +159,8 @@ class FloorviewApp(App[None]):
         screen = self.screen
         if isinstance(screen, DataScreen):
             screen.tick(self.clock.now())
+            if self.settings.show_clock:
+                screen._update_title()
         self._show_status()
 
     # -- status line -------------------------------------------------------------

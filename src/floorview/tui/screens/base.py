@@ -4,6 +4,7 @@ contract with the app's refresh worker (load off the loop, show on it, tick each
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -101,6 +102,9 @@ class DataScreen(Screen):
         for part in parts:
             text.append(" │ ")
             text.append(part)
+        if self.app.settings.show_clock:
+            text.append(" │ ")
+            text.append(datetime.fromtimestamp(self.app.clock.now()).strftime("%H:%M:%S"))
         label = getattr(self.app, "source_label", None)
         if label:
             text.append(" │ ")

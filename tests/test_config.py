@@ -1,0 +1,64 @@
+"""Settings: the documented file, precedence, and clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from floorview.config import ConfigError, Settings, load_settings
+
+from .conftest import ROOT
+
+DOCUMENTED = ROOT / "config" / "floorview.toml"
+
+
+def test_documented_config_is_exactly_the_defaults():
+    assert load_settings(DOCUMENTED) == Settings()
+
+
+def test_documented_config_names_every_setting():
+    text = DOCUMENTED.read_text()
+    for name, field in Settings.model_fields.items():
+        assert name in text, name
+        sub = getattr(field.annotation, "model_fields", {})
+        for inner in sub:
+            assert inner in text, f"{name}.{inner}"
+
+
+def test_precedence_file_then_environment_then_flags(tmp_path, monkeypatch):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("refresh_s = 2.0\n[queues]\nsl_warn_margin = 0.1\n")
+    assert load_settings(cfg).refresh_s == 2.0
+    monkeypatch.setenv("FLOORVIEW_REFRESH_S", "3")
+    monkeypatch.setenv("FLOORVIEW_QUEUES__SL_WARN_MARGIN", "0.2")
+    s = load_settings(cfg)
+    assert s.refresh_s == 3.0 and s.queues.sl_warn_margin == 0.2
+    assert load_settings(cfg, db=tmp_path / "x.db").db == tmp_path / "x.db"
+    monkeypatch.setenv("FLOORVIEW_CONFIG", str(cfg))
+    monkeypatch.delenv("FLOORVIEW_REFRESH_S")
+    assert load_settings().refresh_s == 2.0
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ("refresh_s = 0\n", "refresh_s"),
+        ("site_timezone = 'Mars/Olympus'\n", "unknown time zone"),
+        ("[agents.time_in_state]\navailable = [60, 10, 300]\n", "must rise"),
+        ("colour = 'pink'\n", "colour"),
+        ("refresh_s = [\n", "cannot read config"),
+    ],
+)
+def test_bad_settings_are_named(tmp_path, body, words):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(body)
+    with pytest.raises(ConfigError, match="refresh_s|time zone|must rise|colour|cannot read"):
+        try:
+            load_settings(cfg)
+        except ConfigError as exc:
+            assert words in str(exc)
+            raise
+
+
+def test_missing_named_config_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml")
