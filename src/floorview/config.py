@@ -1,114 +1,180 @@
 """Settings: defaults < config file < FLOORVIEW_* environment < command-line flags.
 
-Every key is documented, with its default, in config/floorview.toml.
+Every key is documented, with its default, in config/floorview.toml (a test
+holds the two equal). Validation is plain Python on purpose: the settings are
+a dozen scalars, and pydantic-settings with its models costs about 0.2 s of
+import before the first row can paint, which a supervisor on a jump host
+feels on every start. The feed, untrusted and large, keeps pydantic.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
-
-STATES = ("available", "on_contact", "after_contact_work", "not_ready", "offline")
+from floorview.domain.metrics import AGENT_STATES as STATES
 
 
 class ConfigError(Exception):
     """A config that cannot be used; the message is meant for the user."""
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _number(lo: float | None = None, hi: float | None = None, above: float | None = None):
+    def check(value: Any) -> float:
+        if isinstance(value, bool):
+            raise ValueError("expected a number")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"expected a number, got {value!r}") from None
+        if lo is not None and number < lo or hi is not None and number > hi:
+            raise ValueError(f"must be between {lo:g} and {hi:g}, got {number:g}")
+        if above is not None and number <= above:
+            raise ValueError(f"must be above {above:g}, got {number:g}")
+        return number
+
+    return check
 
 
-Thresholds = Annotated[list[Annotated[float, Field(gt=0)]], Field(min_length=3, max_length=3)]
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not str(value).lstrip("-").isdigit():
+        raise ValueError(f"expected a whole number, got {value!r}")
+    return int(value)
 
 
-class AgentsConfig(_Section):
-    # Seconds in a state after which the time is shown as notable, warning, alert.
-    time_in_state: dict[str, Thresholds] = Field(
-        default_factory=lambda: {
-            "available": [10, 60, 300],
-            "on_contact": [300, 600, 1200],
-            "after_contact_work": [30, 60, 300],
-            "not_ready": [60, 300, 900],
-            "offline": [86400, 86400 * 2, 86400 * 3],
-        }
-    )
-
-    @field_validator("time_in_state")
-    @classmethod
-    def _ascending(cls, value: dict[str, list[float]]) -> dict[str, list[float]]:
-        for state, levels in value.items():
-            if state not in STATES:
-                raise ValueError(f"unknown agent state {state!r}; states are {', '.join(STATES)}")
-            if levels != sorted(levels):
-                raise ValueError(f"{state}: thresholds must rise, got {levels}")
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
         return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
 
 
-class QueuesConfig(_Section):
+def _path(value: Any) -> Path | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, (str, Path)):
+        raise ValueError(f"expected a path, got {value!r}")
+    return Path(value).expanduser()
+
+
+def _zone(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a time zone name, got {value!r}")
+    if value:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError, OSError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
+def _keys(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ValueError('expected a table of binding id = "key"')
+    return dict(value)
+
+
+def _thresholds(value: Any) -> dict[str, list[float]]:
+    if not isinstance(value, Mapping):
+        raise ValueError("expected a table of state = [three numbers]")
+    out = dict(AgentsConfig().time_in_state)
+    for state, levels in value.items():
+        if state not in STATES:
+            raise ValueError(f"unknown agent state {state!r}; states are {', '.join(STATES)}")
+        if not isinstance(levels, list) or len(levels) != 3:
+            raise ValueError(f"{state}: expected three numbers, got {levels!r}")
+        levels = [_number(above=0)(v) for v in levels]
+        if levels != sorted(levels):
+            raise ValueError(f"{state}: thresholds must rise, got {levels}")
+        out[state] = levels
+    return out
+
+
+@dataclass(frozen=True)
+class QueuesConfig:
     # How far below target a figure may be before it shows as a breach, not a warning.
-    sl_warn_margin: float = Field(0.05, ge=0, le=1)
-    abandon_warn_margin: float = Field(0.02, ge=0, le=1)
-    aht_warn_margin_s: float = Field(30, ge=0)
+    sl_warn_margin: float = field(default=0.05, metadata={"check": _number(0, 1)})
+    abandon_warn_margin: float = field(default=0.02, metadata={"check": _number(0, 1)})
+    aht_warn_margin_s: float = field(default=30.0, metadata={"check": _number(0, 86400)})
 
 
-class DemoConfig(_Section):
-    seed: int = 7
+def _default_thresholds() -> dict[str, list[float]]:
+    return {
+        "available": [10.0, 60.0, 300.0],
+        "on_contact": [300.0, 600.0, 1200.0],
+        "after_contact_work": [30.0, 60.0, 300.0],
+        "not_ready": [60.0, 300.0, 900.0],
+        "offline": [86400.0, 172800.0, 259200.0],
+    }
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="FLOORVIEW_", env_nested_delimiter="__", extra="forbid", validate_default=True
+@dataclass(frozen=True)
+class AgentsConfig:
+    # Seconds in a state after which the time is shown as notable, warning, alert.
+    time_in_state: dict[str, list[float]] = field(
+        default_factory=_default_thresholds, metadata={"check": lambda v: _thresholds(v)}
     )
 
-    db: Path | None = None
-    offline: bool = False
-    refresh_s: float = Field(1.0, ge=0.2, le=60)
-    site_timezone: str = ""
-    show_clock: bool = False
-    keys: dict[str, str] = Field(default_factory=dict)
-    queues: QueuesConfig = Field(default_factory=QueuesConfig)
-    agents: AgentsConfig = Field(default_factory=AgentsConfig)
-    demo: DemoConfig = Field(default_factory=DemoConfig)
 
-    @field_validator("site_timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        if value:
-            from zoneinfo import ZoneInfo
-
-            try:
-                ZoneInfo(value)
-            except (ValueError, KeyError, OSError):
-                raise ValueError(f"unknown time zone {value!r}") from None
-        return value
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        path = _CONFIG_PATH.get("path")
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if path is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
-        return tuple(sources)
+@dataclass(frozen=True)
+class DemoConfig:
+    seed: int = field(default=7, metadata={"check": _integer})
 
 
-_CONFIG_PATH: dict[str, Path | None] = {}
+@dataclass(frozen=True)
+class Settings:
+    db: Path | None = field(default=None, metadata={"check": _path})
+    offline: bool = field(default=False, metadata={"check": _boolean})
+    refresh_s: float = field(default=1.0, metadata={"check": _number(0.2, 60)})
+    site_timezone: str = field(default="", metadata={"check": _zone})
+    show_clock: bool = field(default=False, metadata={"check": _boolean})
+    keys: dict[str, str] = field(default_factory=dict, metadata={"check": _keys})
+    queues: QueuesConfig = field(default_factory=QueuesConfig)
+    agents: AgentsConfig = field(default_factory=AgentsConfig)
+    demo: DemoConfig = field(default_factory=DemoConfig)
+
+
+def _build(cls: type, values: Any, where: str, problems: list[str]):
+    """An instance of the dataclass `cls` from a mapping, collecting every problem."""
+    if not isinstance(values, Mapping):
+        problems.append(f"{where or 'settings'}: expected a table")
+        return cls()
+    known = {f.name: f for f in fields(cls)}
+    for name in values:
+        if name not in known:
+            problems.append(f"{where}{name}: unknown setting")
+    kwargs = {}
+    for name, f in known.items():
+        if name not in values:
+            continue
+        default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
+        if is_dataclass(default):
+            kwargs[name] = _build(type(default), values[name], f"{where}{name}.", problems)
+            continue
+        try:
+            kwargs[name] = f.metadata["check"](values[name])
+        except ValueError as exc:
+            problems.append(f"{where}{name}: {exc}")
+    return cls(**kwargs)
+
+
+def settings_from(values: Mapping[str, Any]) -> Settings:
+    problems: list[str] = []
+    settings = _build(Settings, values, "", problems)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return settings
 
 
 def default_config_path() -> Path:
@@ -117,22 +183,57 @@ def default_config_path() -> Path:
     return user_config_path("floorview", appauthor=False) / "config.toml"
 
 
+ENV_PREFIX = "FLOORVIEW_"
+NOT_SETTINGS = {"FLOORVIEW_CONFIG", "FLOORVIEW_TOKEN", "FLOORVIEW_HUB"}
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """FLOORVIEW_REFRESH_S=2, FLOORVIEW_QUEUES__SL_WARN_MARGIN=0.03; lists and
+    tables as JSON (FLOORVIEW_KEYS='{"app.pause": "space"}')."""
+    out: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name in NOT_SETTINGS:
+            continue
+        path = name[len(ENV_PREFIX):].lower().split("__")
+        value: Any = raw
+        if raw[:1] in "[{":
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                raise ConfigError(f"{name}: not valid JSON") from None
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return out
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def load_settings(config: Path | None = None, **flags: Any) -> Settings:
-    """Read the settings; flags that are None are left to the other sources."""
-    explicit = config or (Path(os.environ["FLOORVIEW_CONFIG"]) if os.environ.get("FLOORVIEW_CONFIG") else None)
+    """Defaults < config file < FLOORVIEW_* environment < flags (None flags are unset)."""
+    env_config = os.environ.get("FLOORVIEW_CONFIG")
+    explicit = config or (Path(env_config) if env_config else None)
     path = explicit or default_config_path()
     if explicit is not None and not explicit.is_file():
         raise ConfigError(f"config file {explicit} does not exist")
-    _CONFIG_PATH["path"] = path if path.is_file() else None
+    values: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config {path}: {exc}") from None
+    values = _merge(values, _from_environment(os.environ))
+    values = _merge(values, {k: v for k, v in flags.items() if v is not None})
     try:
-        return Settings(**{k: v for k, v in flags.items() if v is not None})
-    except ValidationError as exc:
-        lines = [f"invalid settings (from {path}, FLOORVIEW_* or flags):"]
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"])
-            lines.append(f"  {where}: {err['msg']}")
-        raise ConfigError("\n".join(lines)) from None
-    except (OSError, ValueError) as exc:  # unreadable file, TOML syntax
-        raise ConfigError(f"cannot read config {path}: {exc}") from None
-    finally:
-        _CONFIG_PATH.clear()
+        return settings_from(values)
+    except ConfigError as exc:
+        raise ConfigError(f"invalid settings (from {path}, FLOORVIEW_* or flags):\n{exc}") from None

@@ -29,13 +29,6 @@ Seconds = Annotated[float, Field(ge=0)]
 
 Channel = Literal["voice", "chat", "email", "social", "task"]
 AgentState = Literal["available", "on_contact", "after_contact_work", "not_ready", "offline"]
-AGENT_STATES: tuple[AgentState, ...] = (
-    "available",
-    "on_contact",
-    "after_contact_work",
-    "not_ready",
-    "offline",
-)
 
 
 class _Data(BaseModel):

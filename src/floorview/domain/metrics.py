@@ -31,6 +31,9 @@ from zoneinfo import ZoneInfo
 
 from floorview.domain.erlang import agents_for_target
 
+# Agent states in the order a supervisor reads them (the feed's enumeration).
+AGENT_STATES = ("available", "on_contact", "after_contact_work", "not_ready", "offline")
+
 MINUTE = 60
 INTERVAL = 900  # 15-minute reporting intervals
 WINDOW = 1800  # the rolling window of the live figures

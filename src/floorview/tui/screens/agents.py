@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 
-from floorview.domain.feed import AGENT_STATES
+from floorview.domain.metrics import AGENT_STATES
 from floorview.store.reads import AgentSnapshot, agent_snapshots
 from floorview.tui.agent_rows import agent_cells, agent_columns, matches
 from floorview.tui.render import duration
