@@ -244,7 +244,7 @@ def add_counts(conn: Connection, queue_id: str, at: float, c: Counts, sign: int)
         bucket = int(at // width)
         stmt = sqlite_insert(table).values(queue_id=queue_id, **{key: bucket}, **deltas)
         stmt = stmt.on_conflict_do_update(
-            index_elements=["queue_id", key],
+            index_elements=[key, "queue_id"],
             set_={name: getattr(table, name) + stmt.excluded[name] for name in COUNT_COLUMNS},
         )
         conn.execute(stmt)

@@ -80,7 +80,7 @@ def queue_snapshots(con: sqlite3.Connection, now: float) -> list[QueueSnapshot]:
     intervals: dict[str, list[tuple[int, Counts]]] = {}
     for row in con.execute(
         f"SELECT queue_id, interval, {', '.join(COUNT_COLUMNS)} FROM queue_interval"
-        " WHERE interval >= ? ORDER BY queue_id, interval",
+        " WHERE interval >= ? ORDER BY interval",
         (earliest,),
     ):
         if row[1] * INTERVAL >= starts.get(row[0], 0):
@@ -169,9 +169,11 @@ def agent_snapshots(
     start = day_start(now, site_tz)
     for aid, handled, handle_s, qa, qa_n in con.execute(
         "SELECT agent_id, count(*), total(ended_at - answered_at + coalesce(wrap_s, 0)),"
-        " avg(qa_score), count(qa_score) FROM interaction"
-        " WHERE enqueued_at >= ? AND agent_id IS NOT NULL"
-        " AND answered_at IS NOT NULL AND ended_at IS NOT NULL GROUP BY agent_id",
+        # Today's contacts by time; left to itself the planner walks the whole
+        # agent index to save a sort, which on two weeks of history is 100x slower.
+        " avg(qa_score), count(qa_score) FROM interaction INDEXED BY ix_interaction_enqueued_at_agent_id"
+        " WHERE enqueued_at >= ? AND answered_at IS NOT NULL AND ended_at IS NOT NULL"
+        " GROUP BY agent_id",
         (start,),
     ):
         a = agents.get(aid)

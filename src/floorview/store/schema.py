@@ -201,11 +201,12 @@ def _counts_columns() -> dict:
 def _aggregate(name: str, bucket: str, doc: str) -> type:
     body = _counts_columns()
     body["__annotations__"].update({"queue_id": Mapped[str], bucket: Mapped[int]})
+    # The bucket leads the key: the screens ask for a time range across all queues.
     body.update(
         __tablename__=name,
         __doc__=doc,
-        queue_id=mapped_column(String(128), primary_key=True),
         **{bucket: mapped_column(Integer, primary_key=True)},
+        queue_id=mapped_column(String(128), primary_key=True),
     )
     return type(name.title().replace("_", ""), (Base,), body)
 

@@ -68,22 +68,7 @@ class QueuesScreen(DataScreen):
 
     # -- data ----------------------------------------------------------------
     def load(self, con: sqlite3.Connection, now: float) -> list[QueueRow]:
-        rows = []
-        for snap in queue_snapshots(con, now):
-            today = figures(snap.today)
-            trend = []
-            for _, counts in snap.intervals:
-                trend.append(figures(counts).service_level)
-            rows.append(
-                QueueRow(
-                    snap=snap,
-                    window=figures(snap.window),
-                    today=today,
-                    need=agents_needed(snap.window, snap.window_s, snap.settings, today.aht_s),
-                    trend=_fill_gaps(snap, trend),
-                )
-            )
-        return rows
+        return load_queue_rows(con, now)
 
     def show(self, data: list[QueueRow], now: float) -> None:
         self._rows = {r.snap.id: r for r in data}
@@ -213,6 +198,24 @@ class QueuesScreen(DataScreen):
         from floorview.tui.explain_queue import explain_queue_cell
 
         return explain_queue_cell(self._rows[key], col or "sl", self._today, self._now, self.app.settings)
+
+
+def load_queue_rows(con: sqlite3.Connection, now: float) -> list[QueueRow]:
+    """Everything the Queues screen shows, read and computed off the event loop."""
+    rows = []
+    for snap in queue_snapshots(con, now):
+        today = figures(snap.today)
+        trend = [figures(counts).service_level for _, counts in snap.intervals]
+        rows.append(
+            QueueRow(
+                snap=snap,
+                window=figures(snap.window),
+                today=today,
+                need=agents_needed(snap.window, snap.window_s, snap.settings, today.aht_s),
+                trend=_fill_gaps(snap, trend),
+            )
+        )
+    return rows
 
 
 def _haystack(r: QueueRow) -> str:

@@ -131,9 +131,9 @@ def upgrade() -> None:
     sa.Column('abandon_wait_s', sa.Double(), server_default=sa.text('0'), nullable=False),
     sa.Column('handled', sa.Integer(), server_default=sa.text('0'), nullable=False),
     sa.Column('handle_s', sa.Double(), server_default=sa.text('0'), nullable=False),
-    sa.Column('queue_id', sa.String(length=128), nullable=False),
     sa.Column('interval', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('queue_id', 'interval', name=op.f('pk_queue_interval'))
+    sa.Column('queue_id', sa.String(length=128), nullable=False),
+    sa.PrimaryKeyConstraint('interval', 'queue_id', name=op.f('pk_queue_interval'))
     )
     op.create_table('queue_minute',
     sa.Column('offered', sa.Integer(), server_default=sa.text('0'), nullable=False),
@@ -145,9 +145,9 @@ def upgrade() -> None:
     sa.Column('abandon_wait_s', sa.Double(), server_default=sa.text('0'), nullable=False),
     sa.Column('handled', sa.Integer(), server_default=sa.text('0'), nullable=False),
     sa.Column('handle_s', sa.Double(), server_default=sa.text('0'), nullable=False),
-    sa.Column('queue_id', sa.String(length=128), nullable=False),
     sa.Column('minute', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('queue_id', 'minute', name=op.f('pk_queue_minute'))
+    sa.Column('queue_id', sa.String(length=128), nullable=False),
+    sa.PrimaryKeyConstraint('minute', 'queue_id', name=op.f('pk_queue_minute'))
     )
     op.create_table('survey',
     sa.Column('customer_id', sa.String(length=128), nullable=False),
