@@ -16,10 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _pty import read_until, spawn, stop  # noqa: E402
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.ptyrun import read_until, spawn, stop  # noqa: E402
 TARGET = 1.5
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from datetime import datetime
 from pathlib import Path
+
+import logging
 
 from rich.text import Text
 from textual import work
@@ -22,6 +25,9 @@ from floorview.tui.screens.agents import AgentsScreen
 from floorview.tui.screens.base import DataScreen
 from floorview.tui.screens.queues import QueuesScreen
 from floorview.tui.widgets.status import as_of
+
+
+log = logging.getLogger(__name__)
 
 
 class FloorviewApp(App[None]):
@@ -47,7 +53,8 @@ class FloorviewApp(App[None]):
         source: LiveSource | None = None,
         source_label: str | None = None,
     ) -> None:
-        super().__init__()
+        # NO_COLOR: Textual alone turns colours to greys; in ANSI mode it drops them.
+        super().__init__(ansi_color=True if os.environ.get("NO_COLOR") else None)
         self.settings = settings
         self.store_path = store_path
         self.clock = clock or SystemClock()
@@ -133,6 +140,9 @@ class FloorviewApp(App[None]):
             self.post_message(Loaded(id(screen), data, status, now))
         except sqlite3.Error as exc:
             self.call_from_thread(self._load_failed, str(exc))
+        except Exception as exc:  # a bug must not stop the refreshes for good
+            log.exception("loading %s failed", type(screen).__name__)
+            self.call_from_thread(self._load_failed, f"{type(exc).__name__}: {exc} (see the log)")
 
     def on_loaded(self, message: Loaded) -> None:
         self._status = message.status

@@ -1,4 +1,4 @@
-"""Run a program under a pseudo-terminal, as a person's terminal would."""
+"""Run a program under a pseudo-terminal, as a person's terminal would (tests and benchmarks)."""
 
 from __future__ import annotations
 
@@ -52,3 +52,17 @@ def stop(proc: subprocess.Popen, master: int) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     os.close(master)
+
+
+def drain(master: int, seconds: float) -> bytes:
+    """What the program writes in the next `seconds`."""
+    end = time.perf_counter() + seconds
+    seen = b""
+    while (left := end - time.perf_counter()) > 0:
+        ready, _, _ = select.select([master], [], [], min(left, 0.05))
+        if ready:
+            try:
+                seen += os.read(master, 65536)
+            except OSError:
+                break
+    return seen
