@@ -46,6 +46,7 @@ def test_precedence_file_then_environment_then_flags(tmp_path, monkeypatch):
     "body, words",
     [
         ("refresh_s = 0\n", "refresh_s"),
+        ("refresh_s = nan\n", "finite"),
         ("[queues]\nsl_warn_margin = 'lots'\n", "queues.sl_warn_margin"),
         ("[agents.time_in_state]\nlunch = [1, 2, 3]\n", "unknown agent state"),
         ("[keys]\n'app.pause' = 3\n", "binding id"),

@@ -10,6 +10,7 @@ feels on every start. The feed, untrusted and large, keeps pydantic.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -32,6 +33,8 @@ def _number(lo: float | None = None, hi: float | None = None, above: float | Non
             number = float(value)
         except (TypeError, ValueError):
             raise ValueError(f"expected a number, got {value!r}") from None
+        if not math.isfinite(number):
+            raise ValueError(f"expected a finite number, got {value!r}")
         if lo is not None and number < lo or hi is not None and number > hi:
             raise ValueError(f"must be between {lo:g} and {hi:g}, got {number:g}")
         if above is not None and number <= above:

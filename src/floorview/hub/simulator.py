@@ -79,6 +79,10 @@ class Floor:
             }
             for a in self.plan.agents
         }
+        self._skilled: dict[str, list[str]] = {}  # queue -> agents who serve it
+        for a in self.plan.agents:
+            for qid in a.queues:
+                self._skilled.setdefault(qid, []).append(a.id)
         for q in self.plan.queues:
             self._dirty[("queue", q.id)] = None
             self._schedule_arrival(q.id)
@@ -275,17 +279,6 @@ class Floor:
             if a["state"] == "available" and a["state_since"] < since:
                 best, since = aid, a["state_since"]
         return best
-
-    @property
-    def _skilled(self) -> dict[str, list[str]]:
-        cache = getattr(self, "_skilled_cache", None)
-        if cache is None:
-            cache = {}
-            for a in self.plan.agents:
-                for q in a.queues:
-                    cache.setdefault(q, []).append(a.id)
-            self._skilled_cache = cache
-        return cache
 
     def _become_available(self, aid: str) -> None:
         # The oldest waiting contact among the agent's queues, if any.

@@ -92,7 +92,7 @@ def open_engine(path: Path, *, create: bool = True, default: bool = False) -> En
 def _engine(path: Path) -> Engine:
     from sqlalchemy import create_engine, event
 
-    engine = create_engine(f"sqlite:///{path}", poolclass=_pool())
+    engine = create_engine(f"sqlite:///{path}")
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_con, _record):
@@ -105,12 +105,6 @@ def _engine(path: Path) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
-
-
-def _pool():
-    from sqlalchemy.pool import QueuePool
-
-    return QueuePool
 
 
 def open_reader(path: Path) -> sqlite3.Connection:

@@ -91,17 +91,22 @@ class FloorviewApp(App[None]):
         try:
             self.source.run(report, self._stop)
         except Exception as exc:  # the floor stops; the screens keep what they have
-            self.post_message(SourceChanged("error", f"{type(exc).__name__}: {exc}"))
+            log.exception("the live source stopped")
+            self.post_message(SourceChanged("error", f"{self.source.label} stopped: {exc} (see the log)"))
 
     def on_source_changed(self, message: SourceChanged) -> None:
         self._source_state = (message.state, message.detail)
         if message.state == "live" and self.reader is None:
             from floorview.store.engine import open_reader
+            from floorview.store.location import StoreError
 
-            self.reader = open_reader(self.store_path)
+            try:
+                self.reader = open_reader(self.store_path)
+            except StoreError as exc:
+                self._source_state = ("error", str(exc))
         if message.state == "live":
             self.request_load()
-        self._show_status()
+        self.refresh_status()
 
     # -- refresh ---------------------------------------------------------------
     def _poll(self) -> None:
@@ -149,7 +154,7 @@ class FloorviewApp(App[None]):
         screen = self.screen
         if isinstance(screen, DataScreen) and id(screen) == message.screen_id:
             screen.show(message.data, message.now)
-        self._show_status()
+        self.refresh_status()
         self._load_done()
 
     def _load_done(self) -> None:
@@ -160,7 +165,7 @@ class FloorviewApp(App[None]):
 
     def _load_failed(self, reason: str) -> None:
         self._source_state = ("error", f"cannot read the store: {reason}")
-        self._show_status()
+        self.refresh_status()
         self._load_done()
 
     def _tick(self) -> None:
@@ -171,7 +176,7 @@ class FloorviewApp(App[None]):
             screen.tick(self.clock.now())
             if self.settings.show_clock:
                 screen._update_title()
-        self._show_status()
+        self.refresh_status()
 
     # -- status line -------------------------------------------------------------
     def status_text(self, now: float) -> Text:
@@ -205,7 +210,7 @@ class FloorviewApp(App[None]):
                 text.append(f" │ ↑ {status.outbox} to push")
         return text
 
-    def _show_status(self) -> None:
+    def refresh_status(self) -> None:
         screen = self.screen
         if isinstance(screen, DataScreen):
             now = self.paused_at if self.paused and self.paused_at else self.clock.now()
@@ -221,7 +226,7 @@ class FloorviewApp(App[None]):
         self.paused_at = self.clock.now() if self.paused else None
         if not self.paused:
             self.request_load(force=True)
-        self._show_status()
+        self.refresh_status()
 
     def action_help(self) -> None:
         from floorview.tui.widgets.keys import KeysScreen, keys_text

@@ -60,7 +60,7 @@ class DataScreen(Screen):
         # Shown again (a mode switch, or back from a drill-down): read fresh data.
         self._update_title()
         self.app.call_later(self.app.request_load, True)
-        self.app._show_status()
+        self.app.refresh_status()
 
     # -- shared actions ------------------------------------------------------------
     @property
