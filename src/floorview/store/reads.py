@@ -137,6 +137,7 @@ class AgentSnapshot:
     queue_id: str | None  # the queue of the current contact
     queue_name: str | None
     queues: tuple[str, ...]
+    queue_names: str = ""  # the queues served, by name
     handled_today: int = 0
     handle_s_today: float = 0.0
     qa_today: float | None = None
@@ -157,13 +158,15 @@ def agent_snapshots(
         params = (queue_id,)
     rows = con.execute(
         "SELECT a.id, a.name, a.team, a.state, a.state_since, a.reason, i.queue_id, q.name,"
-        " (SELECT group_concat(queue_id, ' ') FROM agent_queue WHERE agent_id = a.id)"
+        " (SELECT group_concat(queue_id, ' ') FROM agent_queue WHERE agent_id = a.id),"
+        " (SELECT group_concat(coalesce(qq.name, aq.queue_id), ', ') FROM agent_queue aq"
+        "  LEFT JOIN queue qq ON qq.id = aq.queue_id WHERE aq.agent_id = a.id)"
         " FROM agent a LEFT JOIN interaction i ON i.id = a.interaction_id"
         f" LEFT JOIN queue q ON q.id = i.queue_id {where} ORDER BY a.name, a.id",
         params,
     ).fetchall()
     agents = {
-        r[0]: AgentSnapshot(*r[:8], queues=tuple((r[8] or "").split()))
+        r[0]: AgentSnapshot(*r[:8], queues=tuple((r[8] or "").split()), queue_names=r[9] or "")
         for r in rows
     }
     start = day_start(now, site_tz)

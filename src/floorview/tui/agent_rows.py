@@ -25,6 +25,19 @@ STATE_LABEL = {
 
 
 def agent_columns(width: int) -> list[Column]:
+    if width >= 150:
+        return [
+            Column("name", "Agent", 22),
+            Column("team", "Team", 12),
+            Column("state", "State", 12),
+            Column("time", "In state", 8, "right"),
+            Column("reason", "Reason", 12),
+            Column("queue", "Queue", 16),
+            Column("handled", "Handled", 7, "right"),
+            Column("aht", "AHT", 6, "right"),
+            Column("qa", "QA", 5, "right"),
+            Column("serves", "Serves", max(16, width - 125)),
+        ]
     if width >= 110:
         return [
             Column("name", "Agent", 20),
@@ -72,6 +85,7 @@ def agent_cells(a: AgentSnapshot, now: float, thresholds: dict[str, list[float]]
         "handled": num(str(a.handled_today)),
         "aht": num(duration(a.aht_today)),
         "qa": num(f"{a.qa_today:.0f}" if a.qa_today is not None else "–"),
+        "serves": cell(a.queue_names),
     }
 
 
@@ -80,7 +94,7 @@ def agent_haystack(a: AgentSnapshot) -> dict[str, str]:
         "name": a.name.lower(),
         "team": a.team.lower(),
         "state": f"{a.state} {STATE_LABEL.get(a.state, ('', a.state))[1]}".lower(),
-        "queue": f"{a.queue_name or ''} {a.queue_id or ''} {' '.join(a.queues)}".lower(),
+        "queue": f"{a.queue_name or ''} {a.queue_id or ''} {' '.join(a.queues)} {a.queue_names}".lower(),
         "reason": (a.reason or "").lower(),
     }
 

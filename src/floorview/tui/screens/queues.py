@@ -102,9 +102,16 @@ class QueuesScreen(DataScreen):
             Column("longest", "Oldest", 7, "right"),
             Column("agents", "Agents", 7, "right"),
         ]
+        if width >= 160:
+            cols += [
+                Column("answered", "Ans", 4, "right"),
+                Column("abandoned", "Abn", 4, "right"),
+                Column("available", "Avail", 5, "right"),
+            ]
         if wide:
             cols.append(Column("occupancy", "Occ", 4, "right"))
-            spark = max(8, min(32, width - 110 + 12))
+            used = sum((c.width or 0) + 2 for c in cols)
+            spark = max(8, min(48, width - used - 4))
             cols.append(Column("trend", "SL by 15 min", spark))
         table = self.query_one(LiveTable)
         table.set_columns(cols)
@@ -149,6 +156,9 @@ class QueuesScreen(DataScreen):
             "sl": judged(pct(r.window.service_level), rate_level(r.window.service_level, s.sl_target, True, conf.sl_warn_margin)),
             "sl_today": judged(pct(r.today.service_level), rate_level(r.today.service_level, s.sl_target, True, conf.sl_warn_margin)),
             "offered": num(str(f.offered)),
+            "answered": num(str(f.answered)),
+            "abandoned": num(str(f.abandoned)),
+            "available": num(str(r.snap.staffing.by_state.get("available", 0))),
             "asa": num(duration(f.asa_s)),
             "abandon": judged(pct(f.abandon_rate), rate_level(f.abandon_rate, s.abandon_target, False, conf.abandon_warn_margin)),
             "aht": judged(duration(f.aht_s), rate_level(f.aht_s, s.aht_target_s, False, conf.aht_warn_margin_s)),
