@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=7, help="names the floor (default 7)")
     seed.add_argument("--scale", choices=("small", "large"), default="small",
                       help="small: 8 queues, 64 agents, one day; large: 200 queues, "
-                      "2,000 agents, two weeks (about 2 million contacts)")
+                      "2,000 agents, sixteen days (about 2 million contacts)")
     seed.add_argument("--at", help="when the simulated day ends, RFC 3339 (default: now)")
     return p
 

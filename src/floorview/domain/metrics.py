@@ -115,8 +115,11 @@ class Staffing:
 
     @property
     def staffed(self) -> int:
-        """Logged in: every state but offline."""
-        return sum(n for s, n in self.by_state.items() if s != "offline")
+        """Working the queue now: available, on contact or in wrap-up.
+
+        Not ready and offline agents are not staffing it, whatever the roster says.
+        """
+        return sum(self.by_state.get(s, 0) for s in ("available", "on_contact", "after_contact_work"))
 
     @property
     def occupancy(self) -> float | None:

@@ -12,7 +12,7 @@ from floorview.hub.simulator import Floor
 from floorview.store.apply import ApplyResult
 
 STEP = 900  # simulate in 15-minute steps so finished contacts leave memory
-DAYS = {"small": 1, "large": 14}  # large: two weeks of history, about two million contacts
+DAYS = {"small": 1, "large": 16}  # large: sixteen days of history, about two million contacts
 
 
 def first_midnight(end: float, days: int, site_tz: str = SITE_TZ) -> float:

@@ -49,7 +49,7 @@ class QueueSnapshot:
     window_s: float
     today: Counts
     today_s: float
-    intervals: list[tuple[int, Counts]]  # today's 15-minute intervals, oldest first
+    trend: list[tuple[int, float | None]]  # (15-minute interval, service level) today, oldest first
     waiting: int
     oldest_enqueued_at: float | None
     staffing: Staffing
@@ -75,16 +75,28 @@ def queue_snapshots(con: sqlite3.Connection, now: float) -> list[QueueSnapshot]:
             (first_minute,),
         )
     }
-    starts = {q[0]: day_start(now, q[3]) for q in queues}
-    earliest = int(min(starts.values()) // INTERVAL)
-    intervals: dict[str, list[tuple[int, Counts]]] = {}
-    for row in con.execute(
-        f"SELECT queue_id, interval, {', '.join(COUNT_COLUMNS)} FROM queue_interval"
+    # Today runs from midnight in each queue's own zone: one range per queue.
+    starts = {q[0]: int(day_start(now, q[3]) // INTERVAL) for q in queues}
+    values = ", ".join("(?, ?)" for _ in starts)
+    params = [v for pair in starts.items() for v in pair]
+    today = {
+        row[0]: _counts(row[1:])
+        for row in con.execute(
+            f"WITH s(queue_id, first) AS (VALUES {values})"
+            f" SELECT qi.queue_id, {_SUMS.replace('total(', 'total(qi.')} FROM queue_interval qi"
+            " JOIN s ON s.queue_id = qi.queue_id AND qi.interval >= s.first"
+            " WHERE qi.interval >= ? GROUP BY qi.queue_id",
+            (*params, min(starts.values())),
+        )
+    }
+    trend: dict[str, list[tuple[int, float | None]]] = {}
+    for qid, interval, in_sl, den in con.execute(
+        "SELECT queue_id, interval, answered_in_sl, answered + abandoned FROM queue_interval"
         " WHERE interval >= ? ORDER BY interval",
-        (earliest,),
+        (min(starts.values()),),
     ):
-        if row[1] * INTERVAL >= starts.get(row[0], 0):
-            intervals.setdefault(row[0], []).append((row[1], _counts(row[2:])))
+        if interval >= starts.get(qid, interval + 1):
+            trend.setdefault(qid, []).append((interval, in_sl / den if den else None))
     waiting = {
         row[0]: (row[1], row[2])
         for row in con.execute(
@@ -101,9 +113,6 @@ def queue_snapshots(con: sqlite3.Connection, now: float) -> list[QueueSnapshot]:
         staffing.setdefault(qid, {})[state] = n
     out = []
     for qid, name, channel, tz, thr, target, short, aht_t, ab_t, cost in queues:
-        today = Counts()
-        for _, c in intervals.get(qid, ()):
-            today.add(c)
         n_waiting, oldest = waiting.get(qid, (0, None))
         out.append(
             QueueSnapshot(
@@ -115,9 +124,9 @@ def queue_snapshots(con: sqlite3.Connection, now: float) -> list[QueueSnapshot]:
                 cost_per_agent_hour=cost,
                 window=window.get(qid, Counts()),
                 window_s=now - first_minute * MINUTE,
-                today=today,
-                today_s=now - starts[qid],
-                intervals=intervals.get(qid, []),
+                today=today.get(qid, Counts()),
+                today_s=now - starts[qid] * INTERVAL,
+                trend=trend.get(qid, []),
                 waiting=n_waiting,
                 oldest_enqueued_at=oldest,
                 staffing=Staffing(staffing.get(qid, {})),

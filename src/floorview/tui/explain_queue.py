@@ -104,17 +104,17 @@ def explain_queue_cell(
             ("model", "Erlang A (with abandonment, patience estimated as total wait / abandons) when the "
                       "window saw abandons; Erlang C otherwise"),
             ("inputs", inputs),
-            ("staffed", f"{snap.staffing.staffed} logged in and serving this queue: "
-                        + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(st.items()) if k != "offline")
-                        + (f" (and {st['offline']} offline)" if st.get("offline") else "")),
+            ("staffed", f"{snap.staffing.staffed} working this queue now (available, on contact or "
+                        f"wrap-up): available {st.get('available', 0)}, on contact {st.get('on_contact', 0)}, "
+                        f"wrap-up {st.get('after_contact_work', 0)}; not counted: not ready "
+                        f"{st.get('not_ready', 0)}, offline {st.get('offline', 0)}"),
             ("", "agents serving several queues count in each of them"),
             ("occupancy", f"{pct(snap.staffing.occupancy)} = (on contact + after-contact work) / "
                           "(those + available), now"),
         )
     if column == "trend":
         points = ", ".join(
-            f"{datetime.fromtimestamp(i * INTERVAL).strftime('%H:%M')} {pct(row.trend[k] if k < len(row.trend) else None)}"
-            for k, (i, _) in enumerate(snap.intervals[-8:])
+            f"{datetime.fromtimestamp(i * INTERVAL).strftime('%H:%M')} {pct(sl)}" for i, sl in snap.trend[-8:]
         )
         return f"Service level by interval — {name}", _lines(
             ("shows", "service level of each 15-minute interval today, newest right; blank: nothing offered"),

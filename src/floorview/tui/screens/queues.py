@@ -215,14 +215,13 @@ def load_queue_rows(con: sqlite3.Connection, now: float) -> list[QueueRow]:
     rows = []
     for snap in queue_snapshots(con, now):
         today = figures(snap.today)
-        trend = [figures(counts).service_level for _, counts in snap.intervals]
         rows.append(
             QueueRow(
                 snap=snap,
                 window=figures(snap.window),
                 today=today,
                 need=agents_needed(snap.window, snap.window_s, snap.settings, today.aht_s),
-                trend=_fill_gaps(snap, trend),
+                trend=_fill_gaps(snap.trend),
             )
         )
     return rows
@@ -248,14 +247,12 @@ def _staff_level(needed: int | None, staffed: int) -> str:
     return Level.WARN if staffed == needed - 1 and staffed > 0 else Level.BREACH
 
 
-def _fill_gaps(snap: QueueSnapshot, trend: list[float | None]) -> list[float | None]:
-    """One value per interval since the reset, None where nothing was offered."""
-    if not snap.intervals:
+def _fill_gaps(trend: list[tuple[int, float | None]]) -> list[float | None]:
+    """One value per interval since the first with contacts, None where nothing was offered."""
+    if not trend:
         return []
-    by = {i: v for (i, _), v in zip(snap.intervals, trend)}
-    first = snap.intervals[0][0]
-    last = max(snap.intervals[-1][0], first)
-    return [by.get(i) for i in range(first, last + 1)]
+    by = dict(trend)
+    return [by.get(i) for i in range(trend[0][0], trend[-1][0] + 1)]
 
 
 def interval_label(interval: int) -> str:
