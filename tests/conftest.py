@@ -18,7 +18,7 @@ for _name in [n for n in os.environ if n.startswith("FLOORVIEW_")]:
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample.db"
 # sample.db is `floorview seed sample.db --seed 7 --at` this moment.
-SAMPLE_AT = datetime(2026, 11, 20, 15, 0, tzinfo=ZoneInfo("America/New_York"))
+SAMPLE_AT = datetime(2026, 11, 20, 10, 30, tzinfo=ZoneInfo("America/New_York"))
 SAMPLE_SEED = 7
 
 
