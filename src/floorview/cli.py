@@ -20,14 +20,28 @@ def _parser() -> argparse.ArgumentParser:
         description="A keyboard-driven console for contact-center supervisors. "
         "With no store named it opens a live demo floor.",
     )
-    p.add_argument("--db", type=Path, help="the store to open (default: a live demo; env FLOORVIEW_DB)")
-    p.add_argument("--config", type=Path, help="config file (env FLOORVIEW_CONFIG)")
-    p.add_argument(
-        "--offline", action="store_true", default=None,
-        help="open your own store read-only, without the demo",
-    )
+    _client_options(p)
     p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sync = sub.add_parser("sync", help="sync the store from the hub without a screen")
+    sync.add_argument("--once", action="store_true", help="pull until caught up, push the outbox, exit")
+    _client_options(sync)
+    hub = sub.add_parser("hub", help="serve the feed (the reference hub)")
+    hub.add_argument("--db", default=None, help="SQLAlchemy URL of the hub database (default: hub.db in the data directory)")
+    hub.add_argument("--host", default="127.0.0.1")
+    hub.add_argument("--port", type=int, default=8765)
+    hub.add_argument("--simulate", action="store_true", help="run a simulated floor into the hub, live")
+    hub.add_argument("--seed", type=int, default=7)
+    hub.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
+    hub.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+    hub.add_argument("--print-port", action="store_true", help=argparse.SUPPRESS)
+    hub_sub = hub.add_subparsers(dest="hub_command", metavar="SUBCOMMAND")
+    token = hub_sub.add_parser("token", help="manage tokens").add_subparsers(dest="token_command", required=True)
+    create = token.add_parser("create", help="create a token and print it once")
+    create.add_argument("--name", required=True, help="the person it is for: the author of their notes")
+    create.add_argument("--team", action="append", default=[], help="a team it may see (repeatable)")
+    create.add_argument("--queue", action="append", default=[], help="a queue it may see (repeatable)")
+    create.add_argument("--db", dest="token_db", default=None, help="SQLAlchemy URL of the hub database")
     seed = sub.add_parser("seed", help="write a new store holding a simulated floor")
     seed.add_argument("path", type=Path)
     seed.add_argument("--seed", type=int, default=7, help="names the floor (default 7)")
@@ -36,6 +50,15 @@ def _parser() -> argparse.ArgumentParser:
                       "2,000 agents, sixteen days (about 2 million contacts)")
     seed.add_argument("--at", help="when the simulated day ends, RFC 3339 (default: now)")
     return p
+
+
+def _client_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, help="the store to open (default: yours, or a live demo; env FLOORVIEW_DB)")
+    p.add_argument("--hub", help="the hub's URL (env FLOORVIEW_HUB)")
+    p.add_argument("--token-file", type=Path, help="a 0600 file holding the hub token (or env FLOORVIEW_TOKEN)")
+    p.add_argument("--config", type=Path, help="config file (env FLOORVIEW_CONFIG)")
+    p.add_argument("--offline", action="store_true", default=None, help="open the store read-only, no sync, no demo")
+    p.add_argument("--insecure-http", action="store_true", default=None, help="allow plain http to a non-loopback hub")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "seed":
             return _seed(args)
+        if args.command == "hub":
+            return _hub(args)
+        if args.command == "sync":
+            return _sync(args)
         return _tui(args)
     except KeyboardInterrupt:
         return 130
@@ -64,7 +91,14 @@ def _settings(args):
     from floorview.config import ConfigError, load_settings
 
     try:
-        return load_settings(args.config, db=getattr(args, "db", None), offline=getattr(args, "offline", None))
+        return load_settings(
+            args.config,
+            db=args.db,
+            offline=args.offline,
+            hub=args.hub or os.environ.get("FLOORVIEW_HUB"),
+            token_file=args.token_file,
+            insecure_http=args.insecure_http,
+        )
     except ConfigError as exc:
         raise _UserError(str(exc)) from None
 
@@ -99,7 +133,15 @@ def _tui(args) -> int:
 
     clock = SystemClock()
     try:
-        if settings.db is not None or settings.offline:
+        if settings.hub and not settings.offline:
+            from floorview.sync.source import HubSource
+            from floorview.tui.app import FloorviewApp
+
+            path = settings.db or default_store_path()
+            url, token = _hub_access(settings)
+            source = HubSource(path, url, token, settings.long_poll, settings.refresh_s)
+            app = FloorviewApp(settings, path, clock=clock, source=source, source_label=_host(url))
+        elif settings.db is not None or settings.offline:
             path = settings.db or default_store_path()
             from floorview.store.engine import open_reader
             from floorview.store.reads import store_status
@@ -117,18 +159,107 @@ def _tui(args) -> int:
 
             app = FloorviewApp(settings, path, clock=clock, reader=reader, source_label=label)
         else:
-            from floorview.hub.demo import DemoFloor
             from floorview.store.location import secure_directory
+            from floorview.sync.source import DemoHubSource
             from floorview.tui.app import FloorviewApp
 
             path = default_store_path().with_name("demo.db")
             secure_directory(path.parent, own_default=True)
-            source = DemoFloor(path, settings.demo.seed, clock, settings.refresh_s)
+            source = DemoHubSource(path, path.with_name("demo-hub.db"), settings.demo.seed, settings.refresh_s)
             app = FloorviewApp(settings, path, clock=clock, source=source)
     except StoreError as exc:
         raise _UserError(str(exc)) from None
     app.run()
     return app.return_code or 0
+
+
+def _hub_access(settings) -> tuple[str, str]:
+    from floorview.sync.token import TokenError, read_token
+    from floorview.sync.transport import URLRefused, check_url
+
+    try:
+        url = check_url(settings.hub, settings.insecure_http)
+        return url, read_token(settings.token_file)
+    except (URLRefused, TokenError) as exc:
+        raise _UserError(str(exc)) from None
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).netloc
+
+
+def _sync(args) -> int:
+    settings = _settings(args)
+    _setup_logging()
+    if not settings.hub:
+        raise _UserError("no hub: give --hub URL or set FLOORVIEW_HUB")
+    url, token = _hub_access(settings)
+    from floorview.store.engine import open_engine
+    from floorview.store.location import StoreError, default_store_path
+    from floorview.sync.syncer import Syncer
+    from floorview.sync.transport import HubClient, HubError
+
+    path = settings.db or default_store_path()
+    try:
+        engine = open_engine(path, default=settings.db is None)
+    except StoreError as exc:
+        raise _UserError(str(exc)) from None
+    try:
+        with HubClient(url, token) as client:
+            syncer = Syncer(engine, client, long_poll=settings.long_poll, poll_s=settings.refresh_s)
+            if args.once:
+                try:
+                    pulled = syncer.pull_until_caught_up()
+                    pushed = syncer.push_outbox()
+                except HubError as exc:
+                    raise _UserError(exc.message) from None
+                print(f"synced {pulled.changes} changes in {pulled.pages} pages; pushed {pushed}")
+                return 0
+            import threading
+
+            stop = threading.Event()
+
+            def report(state: str, detail: str | None) -> None:
+                if state != "live":
+                    print(f"{state}: {detail}" if detail else state, file=sys.stderr, flush=True)
+
+            syncer.run(report, stop)
+            return 1  # run returns only on a fault that retrying cannot cure
+    finally:
+        engine.dispose()
+
+
+def _hub(args) -> int:
+    os.umask(0o077)  # the hub's database and its WAL hold tokens and customer data: ours alone
+    from floorview.hub.hubstore import HubStore, open_hub_engine
+    from floorview.store.location import default_store_path, secure_directory
+
+    def default_url() -> str:
+        path = default_store_path().with_name("hub.db")
+        secure_directory(path.parent, own_default=True)
+        return f"sqlite:///{path}"
+
+    if args.hub_command == "token":
+        store = HubStore(open_hub_engine(args.token_db or args.db or default_url()))
+        print(store.create_token(args.name, args.team, args.queue))
+        return 0
+    _setup_logging()
+    from floorview.hub.run import serve
+
+    def ready(port: int) -> None:
+        if args.print_port:
+            print(f"PORT {port}", flush=True)
+        else:
+            print(f"floorview hub on http://{args.host}:{port}", file=sys.stderr, flush=True)
+
+    serve(
+        args.db or default_url(), args.host, args.port, simulate=args.simulate, seed=args.seed,
+        speed=args.speed, on_ready=ready, parent_pid=args.parent_pid,
+        bootstrap_token=os.environ.pop("FLOORVIEW_HUB_BOOTSTRAP_TOKEN", None),
+    )
+    return 0
 
 
 def _setup_logging() -> None:

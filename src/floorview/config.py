@@ -135,9 +135,21 @@ class DemoConfig:
     seed: int = field(default=7, metadata={"check": _integer})
 
 
+def _url(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"expected a URL, got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     db: Path | None = field(default=None, metadata={"check": _path})
+    hub: str | None = field(default=None, metadata={"check": _url})
+    token_file: Path | None = field(default=None, metadata={"check": _path})
+    insecure_http: bool = field(default=False, metadata={"check": _boolean})
+    long_poll: bool = field(default=True, metadata={"check": _boolean})
     offline: bool = field(default=False, metadata={"check": _boolean})
     refresh_s: float = field(default=1.0, metadata={"check": _number(0.2, 60)})
     site_timezone: str = field(default="", metadata={"check": _zone})
@@ -187,7 +199,7 @@ def default_config_path() -> Path:
 
 
 ENV_PREFIX = "FLOORVIEW_"
-NOT_SETTINGS = {"FLOORVIEW_CONFIG", "FLOORVIEW_TOKEN", "FLOORVIEW_HUB"}
+NOT_SETTINGS = {"FLOORVIEW_CONFIG", "FLOORVIEW_TOKEN", "FLOORVIEW_HUB_BOOTSTRAP_TOKEN"}
 
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -163,6 +163,6 @@ class Change(BaseModel):
 
     kind: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     id: Id
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, le=2**63 - 1)]  # SQLite's INTEGER
     op: Literal["upsert", "delete"]
     data: dict[str, Any] | None = None

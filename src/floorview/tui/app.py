@@ -96,7 +96,7 @@ class FloorviewApp(App[None]):
 
     def on_source_changed(self, message: SourceChanged) -> None:
         self._source_state = (message.state, message.detail)
-        if message.state == "live" and self.reader is None:
+        if message.state in ("live", "catching up") and self.reader is None:
             from floorview.store.engine import open_reader
             from floorview.store.location import StoreError
 
@@ -104,7 +104,7 @@ class FloorviewApp(App[None]):
                 self.reader = open_reader(self.store_path)
             except StoreError as exc:
                 self._source_state = ("error", str(exc))
-        if message.state == "live":
+        if message.state in ("live", "catching up"):
             self.request_load()
         self.refresh_status()
 
@@ -190,6 +190,10 @@ class FloorviewApp(App[None]):
             text.append(f"◌ starting: {detail or 'preparing the store'}")
         elif state == "live":
             text.append("● live", style="bold")
+        elif state == "catching up":
+            text.append(f"◌ catching up ({detail})")
+        elif state == "stale":
+            text.append(f"⚠ {detail}", style="bold yellow")
         elif state == "error":
             text.append(f"✗ {detail}", style="bold red")
         elif status is not None and status.source == "snapshot":

@@ -1,0 +1,1 @@
+"""The client side of the feed protocol: pull, push, backoff, state."""

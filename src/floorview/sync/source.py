@@ -1,0 +1,112 @@
+"""Live sources for the app: a hub to sync from, or a demo hub started as a child."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from floorview.sync.syncer import Syncer
+from floorview.sync.transport import HubClient
+
+log = logging.getLogger(__name__)
+Report = Callable[[str, "str | None"], None]
+
+
+class HubSource:
+    """Sync the store from a hub until stopped."""
+
+    label: str | None = None
+
+    def __init__(self, store_path: Path, hub_url: str, token: str, long_poll: bool = True, poll_s: float = 1.0) -> None:
+        self.store_path, self.hub_url, self.token = Path(store_path), hub_url, token
+        self.long_poll, self.poll_s = long_poll, poll_s
+
+    def run(self, report: Report, stop: threading.Event) -> None:
+        from floorview.store.engine import open_engine
+
+        report("starting", f"connecting to {self.hub_url}")
+        engine = open_engine(self.store_path)
+        try:
+            with HubClient(self.hub_url, self.token) as client:
+                Syncer(engine, client, long_poll=self.long_poll, poll_s=self.poll_s, source=self.source).run(report, stop)
+        finally:
+            engine.dispose()
+
+    source = "hub"
+
+
+class DemoHubSource(HubSource):
+    """With no hub configured: a simulating hub on a free loopback port, as a
+    child process that ends with us (on exit, SIGHUP or a lost terminal)."""
+
+    label = "DEMO"
+    source = "demo"
+
+    def __init__(self, store_path: Path, hub_db: Path, seed: int, poll_s: float = 1.0) -> None:
+        super().__init__(store_path, "", secrets.token_urlsafe(32), True, poll_s)
+        self.hub_db, self.seed = Path(hub_db), seed
+        self.child: subprocess.Popen | None = None
+
+    def run(self, report: Report, stop: threading.Event) -> None:
+        for path in (self.store_path, self.hub_db):
+            for suffix in ("", "-wal", "-shm"):  # a demo starts afresh
+                side = path.with_name(path.name + suffix)
+                if side.exists() or side.is_symlink():
+                    side.unlink()
+        report("starting", "starting the demo hub and its simulated floor")
+        try:
+            port = self._start_child()
+        except Exception:
+            self.stop_child()
+            raise
+        self.hub_url = f"http://127.0.0.1:{port}"
+        try:
+            super().run(report, stop)
+        finally:
+            self.stop_child()
+
+    def _start_child(self) -> int:
+        argv = [
+            sys.executable, "-m", "floorview", "hub", "--simulate", "--seed", str(self.seed),
+            "--host", "127.0.0.1", "--port", "0", "--db", f"sqlite:///{self.hub_db}",
+            "--parent-pid", str(os.getpid()), "--print-port",
+        ]
+        env = {**os.environ, "FLOORVIEW_HUB_BOOTSTRAP_TOKEN": self.token}
+        self.child = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None, text=True,
+        )
+        line = self.child.stdout.readline()  # "PORT 41234" once the hub listens
+        if not line.startswith("PORT "):
+            code = self.child.poll()
+            raise RuntimeError(f"the demo hub did not start (exit {code})")
+        return int(line.split()[1])
+
+    def stop_child(self) -> None:
+        child, self.child = self.child, None
+        if child is None or child.poll() is not None:
+            return
+        child.terminate()
+        try:
+            child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def _die_with_parent() -> None:
+    """In the child: the kernel sends SIGTERM when the parent dies (Linux)."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass

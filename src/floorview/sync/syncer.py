@@ -1,0 +1,189 @@
+"""The sync loop: pull pages into the store, push the outbox, and say how it goes.
+
+Each page is applied and its cursor stored in one transaction (rule 1); the
+apply is version-guarded and idempotent (rule 2), so a crash at any point
+resumes from the last stored cursor without loss or double application.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from floorview.domain import feed
+from floorview.sync.backoff import Backoff
+from floorview.sync.transport import CursorGone, HubClient, HubError, Refused
+
+log = logging.getLogger(__name__)
+PAGE_LIMIT = 1000
+LONG_POLL_S = 20
+
+
+@dataclass
+class PullResult:
+    pages: int = 0
+    changes: int = 0
+    caught_up: bool = False
+
+
+Report = Callable[[str, "str | None"], None]
+
+
+class Syncer:
+    def __init__(
+        self, engine, client: HubClient, *, clock: Callable[[], float] = time.time,
+        long_poll: bool = True, poll_s: float = 1.0, source: str = "hub",
+    ) -> None:
+        self.engine, self.client, self.clock = engine, client, clock
+        self.long_poll, self.poll_s, self.source = long_poll, poll_s, source
+        self.backoff = Backoff()
+
+    # -- pull ------------------------------------------------------------------
+    def pull_page(self, wait_s: float = 0) -> tuple[int, bool]:
+        """Fetch and apply one page; (changes applied or seen, more)."""
+        from floorview.store.apply import Applier
+        from floorview.store.syncstate import cursor, save_page_position
+
+        with self.engine.connect() as conn:
+            at = cursor(conn)
+            conn.rollback()
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        if at is not None:
+            params["cursor"] = at
+        if wait_s:
+            params["wait"] = wait_s
+        try:
+            answer = self.client.request("GET", "/v1/changes", params=params, wait_s=wait_s)
+        except CursorGone:
+            self._resync()
+            return 0, True
+        page = _page(answer.body)
+        now = self.clock()
+        with self.engine.begin() as conn:
+            applier = Applier(conn, now)
+            result = applier.apply(page["changes"])
+            for bad in page["bad"]:
+                applier.quarantine_raw(bad)
+            save_page_position(conn, page["cursor"], now, self.source)
+        return len(page["changes"]) + len(page["bad"]), page["more"]
+
+    def _resync(self) -> None:
+        from floorview.store.syncstate import forget_synced
+
+        log.warning("cursor gone (410): dropping synced data and starting again")
+        with self.engine.begin() as conn:
+            forget_synced(conn)
+
+    def pull_until_caught_up(self, report: Report | None = None) -> PullResult:
+        result = PullResult()
+        while True:
+            n, more = self.pull_page()
+            result.pages += 1
+            result.changes += n
+            if not more:
+                result.caught_up = True
+                return result
+            if report is not None:
+                report("catching up", f"{result.pages} pages")
+
+    # -- push ------------------------------------------------------------------
+    def push_outbox(self) -> int:
+        """Push local writes in order; stops at the first fault that wants a retry."""
+        from floorview.store.syncstate import park, pending, pushed
+
+        done = 0
+        with self.engine.connect() as conn:
+            entries = pending(conn)
+            conn.rollback()
+        for entry in entries:
+            try:
+                if entry.op == "put":
+                    answer = self.client.request(
+                        "PUT", f"/v1/notes/{entry.note_id}", json_body={**entry.body, "base_version": entry.base_version}
+                    )
+                else:
+                    answer = self.client.request(
+                        "DELETE", f"/v1/notes/{entry.note_id}", params={"base_version": entry.base_version}
+                    )
+            except Refused as refused:
+                state = "conflict" if refused.status == 409 else "rejected"
+                detail = _conflict_detail(refused) if state == "conflict" else refused.message
+                with self.engine.begin() as conn:
+                    park(conn, entry, state, detail)
+                continue
+            version = answer.body.get("version") if isinstance(answer.body, dict) else None
+            if not isinstance(version, int):
+                raise HubError("hub accepted a note without saying its version")
+            with self.engine.begin() as conn:
+                pushed(conn, entry, version)
+            done += 1
+        return done
+
+    # -- the loop ----------------------------------------------------------------
+    def run(self, report: Report, stop: threading.Event) -> None:
+        """Pull and push until `stop`; transient faults back off, fatal ones stop."""
+        from floorview.store.syncstate import record_error
+
+        stale_since: float | None = None
+        while not stop.is_set():
+            try:
+                pulled = self.pull_until_caught_up(report)
+                self.push_outbox()
+                self.backoff.succeeded(self.clock())
+                stale_since = None
+                report("live", None)
+                if self.long_poll:
+                    while not stop.is_set():
+                        n, more = self.pull_page(wait_s=LONG_POLL_S)
+                        if more:
+                            break
+                        self.push_outbox()
+                        report("live", None)
+                else:
+                    stop.wait(self.poll_s)
+                del pulled
+            except HubError as exc:
+                now = self.clock()
+                stale_since = stale_since or now
+                with self.engine.begin() as conn:
+                    record_error(conn, exc.message, now)
+                if not exc.retry:
+                    report("error", exc.message)
+                    return
+                since = datetime.fromtimestamp(stale_since).strftime("%H:%M:%S")
+                report("stale", f"stale since {since}: {exc.message}")
+                delay = exc.retry_after if exc.retry_after is not None else self.backoff.failed()
+                stop.wait(delay)
+
+
+def _conflict_detail(refused: Refused) -> str:
+    import json
+
+    body = refused.body if isinstance(refused.body, dict) else {}
+    return json.dumps(body.get("current"))[:65536]
+
+
+def _page(body: Any) -> dict:
+    """The page's envelope, checked; changes whose envelope is unusable are set aside."""
+    if not isinstance(body, dict):
+        raise HubError("hub sent a page that is not an object")
+    cursor = body.get("cursor")
+    if not isinstance(cursor, str) or not 0 < len(cursor) <= 256:
+        raise HubError("hub sent a page without a usable cursor")
+    raw_changes = body.get("changes")
+    if not isinstance(raw_changes, list):
+        raise HubError("hub sent a page without a list of changes")
+    good, bad = [], []
+    for raw in raw_changes:
+        try:
+            good.append(feed.Change.model_validate(raw))
+        except ValidationError as exc:
+            bad.append((raw, exc))
+    return {"cursor": cursor, "more": body.get("more") is True, "changes": good, "bad": bad}
