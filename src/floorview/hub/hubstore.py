@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
+    bindparam,
     Float,
     Integer,
     MetaData,
@@ -43,6 +44,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 
 TOMBSTONE_DAYS = 7
+# Within a batch, records others refer to are written first.
+_KIND_ORDER = {"queue": 0, "agent": 1, "customer": 2, "interaction": 3, "survey": 4, "note": 5}
 metadata = MetaData()
 
 hub_record = Table(
@@ -174,100 +177,141 @@ class HubStore:
             return conn.execute(select(hub_meta.c.seq)).scalar_one()
 
     def write(self, changes: Iterable[Mapping[str, Any]]) -> int:
-        """Record changes (feed change dicts); a version not above the stored one is ignored."""
-        written = 0
+        """Record changes (feed change dicts); a version not above the stored one is ignored.
+
+        Batched: one lookup per kind for what is stored, one executemany for
+        new rows and one for changed rows. Scopes come from what the records
+        refer to (an interaction's agent, a survey's interaction, a note's agent).
+        """
+        best: dict[tuple[str, str], Mapping[str, Any]] = {}
+        for ch in changes:
+            key = (ch["kind"], ch["id"])
+            if key not in best or int(best[key]["version"]) < int(ch["version"]):
+                best[key] = ch
+        if not best:
+            return 0
         with self._lock, self.engine.begin() as conn:
             seq = conn.execute(select(hub_meta.c.seq)).scalar_one()
-            for ch in changes:
-                seq, n = self._write_one(conn, ch, seq)
-                written += n
+            stored = self._fetch(conn, list(best))
+            order = sorted(best.values(), key=lambda ch: _KIND_ORDER.get(ch["kind"], 9))
+            inserts, updates, widen = [], [], {}
+            now = self.clock()
+            for ch in order:
+                key = (ch["kind"], ch["id"])
+                old = stored.get(key)
+                version = int(ch["version"])
+                if old is not None and old["version"] >= version:
+                    continue
+                data = ch.get("data") if ch["op"] == "upsert" else None
+                if data is not None:
+                    teams, queues, private = self._scope_of(conn, ch["kind"], data, stored)
+                elif old is not None:
+                    teams, queues, private = old["teams"], old["queues"], None
+                else:
+                    teams, queues, private = "", "", None
+                seq += 1
+                row = {
+                    "k": ch["kind"], "i": ch["id"], "version": version, "op": ch["op"],
+                    "data": json.dumps(data) if data is not None else None, "seq": seq,
+                    "teams": teams, "queues": queues, "private_team": private, "changed_at": now,
+                }
+                (updates if old is not None else inserts).append(row)
+                stored[key] = {"version": version, "teams": teams, "queues": queues, "data": data}
+                if ch["kind"] == "interaction" and data and data.get("customer_id"):
+                    widen.setdefault(data["customer_id"], set()).add(data.get("queue_id", ""))
+            if inserts:
+                conn.execute(
+                    insert(hub_record),
+                    [{"kind": r["k"], "id": r["i"], **{k: v for k, v in r.items() if k not in ("k", "i")}} for r in inserts],
+                )
+            if updates:
+                conn.execute(
+                    update(hub_record)
+                    .where(hub_record.c.kind == bindparam("k"), hub_record.c.id == bindparam("i"))
+                    .values({c: bindparam(c) for c in ("version", "op", "data", "seq", "teams", "queues", "private_team", "changed_at")}),
+                    updates,
+                )
+            seq = self._widen_customers(conn, widen, stored, seq)
             conn.execute(update(hub_meta).values(seq=seq))
+        written = len(inserts) + len(updates)
         if written:
             for listener in self.listeners:
                 listener()
         return written
 
-    def _write_one(self, conn, ch: Mapping[str, Any], seq: int) -> tuple[int, int]:
-        kind, rid, version = ch["kind"], ch["id"], int(ch["version"])
-        row = conn.execute(
-            select(hub_record.c.version, hub_record.c.teams, hub_record.c.queues).where(
-                hub_record.c.kind == kind, hub_record.c.id == rid
-            )
-        ).first()
-        if row is not None and row.version >= version:
-            return seq, 0
-        data = ch.get("data") if ch["op"] == "upsert" else None
-        teams, queues, private = self._scope_of(conn, kind, data) if data else (
-            (row.teams, row.queues, None) if row else ("", "", None)
-        )
-        seq += 1
-        values = dict(
-            version=version, op=ch["op"], data=json.dumps(data) if data is not None else None,
-            seq=seq, teams=teams, queues=queues, private_team=private, changed_at=self.clock(),
-        )
-        if row is None:
-            conn.execute(insert(hub_record).values(kind=kind, id=rid, **values))
-        else:
-            conn.execute(update(hub_record).where(hub_record.c.kind == kind, hub_record.c.id == rid).values(**values))
-        if kind == "interaction" and data and data.get("customer_id"):
-            seq = self._widen_customer(conn, data["customer_id"], data["queue_id"], seq)
-        return seq, 1
+    def _fetch(self, conn, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        """What is stored for these records, a kind at a time."""
+        out: dict[tuple[str, str], dict] = {}
+        by_kind: dict[str, list[str]] = {}
+        for kind, rid in keys:
+            by_kind.setdefault(kind, []).append(rid)
+        for kind, ids in by_kind.items():
+            for i in range(0, len(ids), 500):
+                for r in conn.execute(
+                    select(hub_record.c.id, hub_record.c.version, hub_record.c.teams, hub_record.c.queues, hub_record.c.data)
+                    .where(hub_record.c.kind == kind, hub_record.c.id.in_(ids[i : i + 500]))
+                ):
+                    out[(kind, r.id)] = {
+                        "version": r.version, "teams": r.teams, "queues": r.queues,
+                        "data": json.loads(r.data) if r.data else None,
+                    }
+        return out
 
-    def _lookup(self, conn, kind: str, rid: str | None) -> dict | None:
+    def _lookup(self, conn, kind: str, rid: str | None, known: dict) -> dict | None:
+        """A referenced record: from this batch or the store (cached for the batch)."""
         if not rid:
             return None
-        row = conn.execute(
-            select(hub_record.c.data, hub_record.c.teams, hub_record.c.queues).where(
-                hub_record.c.kind == kind, hub_record.c.id == rid
-            )
-        ).first()
-        if row is None:
-            return None
-        return {"data": json.loads(row.data) if row.data else {}, "teams": row.teams, "queues": row.queues}
+        key = (kind, rid)
+        if key not in known:
+            known.update(self._fetch(conn, [key]))
+        return known.get(key)
 
     def scope_of(self, kind: str, data: Mapping[str, Any]) -> tuple[str, str, str | None]:
         with self.engine.connect() as conn:
-            return self._scope_of(conn, kind, data)
+            return self._scope_of(conn, kind, data, {})
 
-    def _scope_of(self, conn, kind: str, data: Mapping[str, Any]) -> tuple[str, str, str | None]:
+    def _scope_of(self, conn, kind: str, data: Mapping[str, Any], known: dict) -> tuple[str, str, str | None]:
         """Teams, queues and private team of a record, from what it refers to."""
-        if kind == "queue":
-            return "", "", None
         if kind == "agent":
             return data.get("team", ""), " ".join(data.get("queues") or []), None
         if kind == "interaction":
-            agent = self._lookup(conn, "agent", data.get("agent_id"))
-            return (agent["data"].get("team", "") if agent else ""), data.get("queue_id", ""), None
-        if kind == "customer":
-            return "", "", None  # widened as the customer's contacts arrive
+            agent = self._lookup(conn, "agent", data.get("agent_id"), known)
+            team = (agent.get("data") or {}).get("team", "") if agent else ""
+            return team, data.get("queue_id", ""), None
         if kind == "survey":
-            found = self._lookup(conn, "interaction", data.get("interaction_id")) or self._lookup(
-                conn, "customer", data.get("customer_id")
+            found = self._lookup(conn, "interaction", data.get("interaction_id"), known) or self._lookup(
+                conn, "customer", data.get("customer_id"), known
             )
             return (found["teams"], found["queues"], None) if found else ("", "", None)
         if kind == "note":
-            agent = self._lookup(conn, "agent", data.get("agent_id"))
-            team = agent["data"].get("team", "") if agent else ""
-            customer = self._lookup(conn, "customer", data.get("customer_id"))
-            queues = customer["queues"] if customer else ""
+            agent = self._lookup(conn, "agent", data.get("agent_id"), known)
+            team = (agent.get("data") or {}).get("team", "") if agent else ""
+            customer = self._lookup(conn, "customer", data.get("customer_id"), known)
             private = team if data.get("visibility") == "private" else None
-            return team, queues, private
-        return "", "", None
+            return team, customer["queues"] if customer else "", private
+        return "", "", None  # queues: everyone; customers: widened as their contacts arrive
 
-    def _widen_customer(self, conn, customer_id: str, queue_id: str, seq: int) -> int:
+    def _widen_customers(self, conn, widen: dict[str, set[str]], known: dict, seq: int) -> int:
         """A customer becomes visible to a queue's tokens when they contact it:
         same version, new seq, so tokens that now see it receive it."""
-        row = conn.execute(
-            select(hub_record.c.queues).where(hub_record.c.kind == "customer", hub_record.c.id == customer_id)
-        ).first()
-        if row is None or queue_id in row.queues.split():
-            return seq
-        seq += 1
-        conn.execute(
-            update(hub_record)
-            .where(hub_record.c.kind == "customer", hub_record.c.id == customer_id)
-            .values(queues=f"{row.queues} {queue_id}".strip(), seq=seq)
-        )
+        changes = []
+        for cid, queues in widen.items():
+            customer = self._lookup(conn, "customer", cid, known)
+            if customer is None:
+                continue
+            have = set(customer["queues"].split())
+            if queues <= have:
+                continue
+            seq += 1
+            customer["queues"] = " ".join(sorted(have | queues))
+            changes.append({"i": cid, "queues": customer["queues"], "seq": seq})
+        if changes:
+            conn.execute(
+                update(hub_record)
+                .where(hub_record.c.kind == "customer", hub_record.c.id == bindparam("i"))
+                .values(queues=bindparam("queues"), seq=bindparam("seq")),
+                changes,
+            )
         return seq
 
     def purge_tombstones(self, older_than_s: float = TOMBSTONE_DAYS * 86400) -> int:

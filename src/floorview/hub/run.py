@@ -66,8 +66,8 @@ def serve(
     feeder = None
     if simulate:
         feeder = FloorFeeder(store, seed, speed)
+        # Serving starts at once; clients catch up as the day so far is written.
         threading.Thread(target=feeder.run, name="floor", daemon=True).start()
-        feeder.ready.wait(120)
     config = uvicorn.Config(create_app(store), host=host, port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
 

@@ -31,13 +31,16 @@ class HubSource:
     def run(self, report: Report, stop: threading.Event) -> None:
         from floorview.store.engine import open_engine
 
-        report("starting", f"connecting to {self.hub_url}")
+        report("starting", f"connecting to {self.hub_url or 'the hub'}")
         engine = open_engine(self.store_path)
         try:
-            with HubClient(self.hub_url, self.token) as client:
-                Syncer(engine, client, long_poll=self.long_poll, poll_s=self.poll_s, source=self.source).run(report, stop)
+            self.sync(engine, report, stop)
         finally:
             engine.dispose()
+
+    def sync(self, engine, report: Report, stop: threading.Event) -> None:
+        with HubClient(self.hub_url, self.token) as client:
+            Syncer(engine, client, long_poll=self.long_poll, poll_s=self.poll_s, source=self.source).run(report, stop)
 
     source = "hub"
 
@@ -61,18 +64,20 @@ class DemoHubSource(HubSource):
                 if side.exists() or side.is_symlink():
                     side.unlink()
         report("starting", "starting the demo hub and its simulated floor")
+        from floorview.store.engine import open_engine
+
         try:
-            port = self._start_child()
-        except Exception:
-            self.stop_child()
-            raise
-        self.hub_url = f"http://127.0.0.1:{port}"
-        try:
-            super().run(report, stop)
+            self._spawn_child()
+            engine = open_engine(self.store_path)  # while the hub starts
+            try:
+                self.hub_url = f"http://127.0.0.1:{self._child_port()}"
+                self.sync(engine, report, stop)
+            finally:
+                engine.dispose()
         finally:
             self.stop_child()
 
-    def _start_child(self) -> int:
+    def _spawn_child(self) -> None:
         argv = [
             sys.executable, "-m", "floorview", "hub", "--simulate", "--seed", str(self.seed),
             "--host", "127.0.0.1", "--port", "0", "--db", f"sqlite:///{self.hub_db}",
@@ -83,6 +88,8 @@ class DemoHubSource(HubSource):
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None, text=True,
         )
+
+    def _child_port(self) -> int:
         line = self.child.stdout.readline()  # "PORT 41234" once the hub listens
         if not line.startswith("PORT "):
             code = self.child.poll()

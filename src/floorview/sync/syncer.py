@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from floorview.domain import feed
 from floorview.sync.backoff import Backoff
-from floorview.sync.transport import CursorGone, HubClient, HubError, Refused
+from floorview.sync.transport import CursorGone, HubClient, HubError, NoScope, Refused
 
 log = logging.getLogger(__name__)
 PAGE_LIMIT = 1000
@@ -117,6 +117,10 @@ class Syncer:
                 detail = _conflict_detail(refused) if state == "conflict" else refused.message
                 with self.engine.begin() as conn:
                     park(conn, entry, state, detail)
+                continue
+            except NoScope as refused:  # this note is outside the token's scope: park it, go on
+                with self.engine.begin() as conn:
+                    park(conn, entry, "rejected", refused.message)
                 continue
             version = answer.body.get("version") if isinstance(answer.body, dict) else None
             if not isinstance(version, int):

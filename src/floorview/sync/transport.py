@@ -123,8 +123,12 @@ class Answer:
 
 
 class HubClient:
-    def __init__(self, base_url: str, token: str, proxy: str | None = None, verify: bool | str = True) -> None:
+    def __init__(
+        self, base_url: str, token: str, proxy: str | None = None, verify: bool | str = True,
+        page_deadline_s: float = PAGE_DEADLINE_S,
+    ) -> None:
         self.base_url = base_url
+        self.page_deadline_s = page_deadline_s
         self._client = httpx.Client(
             base_url=base_url,
             headers={"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip", "User-Agent": "floorview"},
@@ -146,7 +150,7 @@ class HubClient:
 
     def request(self, method: str, path: str, *, params=None, json_body=None, wait_s: float = 0) -> Answer:
         """One call; raises HubError for anything but a usable answer."""
-        deadline = time.monotonic() + PAGE_DEADLINE_S + wait_s
+        deadline = time.monotonic() + self.page_deadline_s + wait_s
         timeout = httpx.Timeout(READ_S + wait_s, connect=CONNECT_S)
         try:
             with self._client.stream(method, path, params=params, json=json_body, timeout=timeout) as resp:
