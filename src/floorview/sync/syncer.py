@@ -39,9 +39,10 @@ Report = Callable[[str, "str | None"], None]
 class Syncer:
     def __init__(
         self, engine, client: HubClient, *, clock: Callable[[], float] = time.time,
-        long_poll: bool = True, poll_s: float = 1.0, source: str = "hub",
+        long_poll: bool = True, poll_s: float = 1.0, source: str = "hub", page_limit: int = PAGE_LIMIT,
     ) -> None:
         self.engine, self.client, self.clock = engine, client, clock
+        self.page_limit = page_limit
         self.long_poll, self.poll_s, self.source = long_poll, poll_s, source
         self.backoff = Backoff()
 
@@ -54,7 +55,7 @@ class Syncer:
         with self.engine.connect() as conn:
             at = cursor(conn)
             conn.rollback()
-        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        params: dict[str, Any] = {"limit": self.page_limit}
         if at is not None:
             params["cursor"] = at
         if wait_s:
