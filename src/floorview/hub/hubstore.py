@@ -102,6 +102,12 @@ class Scope:
         return bool(self.teams & set(teams.split()) or self.queues & set(queues.split()))
 
 
+def change_json(row) -> str:
+    """A stored row as the JSON of a feed change; the data is stored as JSON already."""
+    head = f'{{"kind":{json.dumps(row.kind)},"id":{json.dumps(row.id)},"version":{row.version},"op":"{row.op}"'
+    return f"{head},\"data\":{row.data}}}" if row.op == "upsert" else head + "}"
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -330,9 +336,9 @@ class HubStore:
                 conn.execute(update(hub_meta).values(purged_seq=max(purged, top)))
         return len(rows)
 
-    def page(self, scope: Scope, after: int, limit: int) -> tuple[list[dict], int, bool]:
-        """Up to `limit` changes the scope sees after seq `after`: (changes, last seq examined, more)."""
-        out: list[dict] = []
+    def page_rows(self, scope: Scope, after: int, limit: int) -> tuple[list, int, bool]:
+        """Up to `limit` stored rows the scope sees after seq `after`: (rows, last seq examined, more)."""
+        out: list = []
         last = after
         with self.engine.connect() as conn:
             while len(out) < limit:
@@ -344,14 +350,16 @@ class HubStore:
                 for r in rows:
                     last = r.seq
                     if scope.sees(r.teams, r.queues, r.private_team):
-                        change = {"kind": r.kind, "id": r.id, "version": r.version, "op": r.op}
-                        if r.op == "upsert":
-                            change["data"] = json.loads(r.data)
-                        out.append(change)
+                        out.append(r)
                         if len(out) == limit:
                             break
             more = conn.execute(select(hub_record.c.seq).where(hub_record.c.seq > last).limit(1)).first() is not None
         return out, last, more
+
+    def page(self, scope: Scope, after: int, limit: int) -> tuple[list[dict], int, bool]:
+        """As `page_rows`, the rows as change dicts."""
+        rows, last, more = self.page_rows(scope, after, limit)
+        return [json.loads(change_json(r)) for r in rows], last, more
 
     def purged_seq(self) -> int:
         with self.engine.connect() as conn:

@@ -196,8 +196,8 @@ class Applier:
                     rebuild.add(c.id)
             for c in deletes:
                 self._settings.pop(c.id, None)
-        if kind == "interaction" and self.aggregates:
-            self._add_new([c.id for c, _ in upserts])
+        if kind == "interaction" and self.aggregates and upserts:
+            self._flush(rows, +1)  # the new versions' contributions, from the rows just written
 
     def _versions(self, query, id_column, ids: list[str]) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -216,9 +216,6 @@ class Applier:
 
     def _subtract_old(self, ids: list[str]) -> None:
         self._flush(self._interaction_rows(ids), -1)
-
-    def _add_new(self, ids: list[str]) -> None:
-        self._flush(self._interaction_rows(ids), +1)
 
     def _flush(self, rows: Iterable[Mapping[str, Any]], sign: int) -> None:
         """Add (or take away) the rows' contributions, summed per bucket, in two executemanys."""

@@ -8,6 +8,7 @@ resumes from the last stored cursor without loss or double application.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -47,33 +48,44 @@ class Syncer:
         self.backoff = Backoff()
 
     # -- pull ------------------------------------------------------------------
-    def pull_page(self, wait_s: float = 0) -> tuple[int, bool]:
-        """Fetch and apply one page; (changes applied or seen, more)."""
-        from floorview.store.apply import Applier
-        from floorview.store.syncstate import cursor, save_page_position
+    def _cursor(self) -> str | None:
+        from floorview.store.syncstate import cursor
 
         with self.engine.connect() as conn:
             at = cursor(conn)
             conn.rollback()
+        return at
+
+    def _fetch(self, at: str | None, wait_s: float = 0) -> dict:
         params: dict[str, Any] = {"limit": self.page_limit}
         if at is not None:
             params["cursor"] = at
         if wait_s:
             params["wait"] = wait_s
-        try:
-            answer = self.client.request("GET", "/v1/changes", params=params, wait_s=wait_s)
-        except CursorGone:
-            self._resync()
-            return 0, True
-        page = _page(answer.body)
+        return _page(self.client.request("GET", "/v1/changes", params=params, wait_s=wait_s).body)
+
+    def _apply(self, page: dict) -> int:
+        """One page and its cursor, in one transaction (rule 1)."""
+        from floorview.store.apply import Applier
+        from floorview.store.syncstate import save_page_position
+
         now = self.clock()
         with self.engine.begin() as conn:
             applier = Applier(conn, now)
-            result = applier.apply(page["changes"])
+            applier.apply(page["changes"])
             for bad in page["bad"]:
                 applier.quarantine_raw(bad)
             save_page_position(conn, page["cursor"], now, self.source)
-        return len(page["changes"]) + len(page["bad"]), page["more"]
+        return len(page["changes"]) + len(page["bad"])
+
+    def pull_page(self, wait_s: float = 0) -> tuple[int, bool]:
+        """Fetch and apply one page; (changes applied or seen, more)."""
+        try:
+            page = self._fetch(self._cursor(), wait_s)
+        except CursorGone:
+            self._resync()
+            return 0, True
+        return self._apply(page), page["more"]
 
     def _resync(self) -> None:
         from floorview.store.syncstate import forget_synced
@@ -83,16 +95,52 @@ class Syncer:
             forget_synced(conn)
 
     def pull_until_caught_up(self, report: Report | None = None) -> PullResult:
+        """Pull page after page until the hub has no more.
+
+        The next page is fetched while this one is applied (the wait for the
+        hub overlaps the writing); pages are still applied in order, each with
+        its own cursor, so a crash anywhere resumes cleanly.
+        """
         result = PullResult()
-        while True:
-            n, more = self.pull_page()
-            result.pages += 1
-            result.changes += n
-            if not more:
-                result.caught_up = True
-                return result
-            if report is not None:
-                report("catching up", f"{result.pages} pages")
+        pages: queue.Queue = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def fetch_all(at: str | None) -> None:
+            try:
+                while not stop.is_set():
+                    page = self._fetch(at)
+                    pages.put(page)
+                    if not page["more"]:
+                        return
+                    at = page["cursor"]
+            except BaseException as exc:  # handed to the applying thread
+                pages.put(exc)
+
+        fetcher = threading.Thread(target=fetch_all, args=(self._cursor(),), name="fetch", daemon=True)
+        fetcher.start()
+        try:
+            while True:
+                page = pages.get()
+                if isinstance(page, CursorGone):
+                    fetcher.join()
+                    self._resync()
+                    return self.pull_until_caught_up(report)
+                if isinstance(page, BaseException):
+                    raise page
+                result.changes += self._apply(page)
+                result.pages += 1
+                if not page["more"]:
+                    result.caught_up = True
+                    return result
+                if report is not None:
+                    report("catching up", f"{result.pages} pages")
+        finally:
+            stop.set()
+            while fetcher.is_alive():  # unblock a fetcher waiting to hand over a page
+                try:
+                    pages.get(timeout=0.05)
+                except queue.Empty:
+                    pass
 
     # -- push ------------------------------------------------------------------
     def push_outbox(self) -> int:

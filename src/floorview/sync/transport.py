@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -89,30 +88,17 @@ def _loopback(host: str) -> bool:
         return False
 
 
-_BRACKETS = re.compile(rb'[\[\]{}"\\]')
-
-
-def json_depth_ok(body: bytes, limit: int = MAX_DEPTH) -> bool:
-    """True when no array or object nests deeper than `limit` (brackets in strings don't count)."""
-    depth, in_string, skip = 0, False, -1
-    for m in _BRACKETS.finditer(body):
-        pos = m.start()
-        if pos == skip:  # the byte after a backslash is escaped
-            continue
-        ch = body[pos]
-        if in_string:
-            if ch == 0x5C:
-                skip = pos + 1
-            elif ch == 0x22:
-                in_string = False
-        elif ch == 0x22:
-            in_string = True
-        elif ch in (0x5B, 0x7B):
-            depth += 1
-            if depth > limit:
-                return False
-        elif ch in (0x5D, 0x7D):
-            depth -= 1
+def depth_ok(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when no array or object in a parsed document nests deeper than `limit`."""
+    stack = [(value, 1)]
+    containers = (dict, list)
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return False
+        for child in node.values() if type(node) is dict else node:
+            if type(child) in containers:
+                stack.append((child, depth + 1))
     return True
 
 
@@ -198,12 +184,17 @@ class HubClient:
 
     @staticmethod
     def _json(raw: bytes) -> Any:
-        if not json_depth_ok(raw):
-            raise BadAnswer(f"hub sent JSON nested deeper than {MAX_DEPTH} levels")
+        # The C parser refuses runaway nesting by itself (RecursionError, not a
+        # crash); the 32-level rule is checked on the parsed document.
         try:
-            return json.loads(raw)
-        except (ValueError, RecursionError):
+            value = json.loads(raw)
+        except RecursionError:
+            raise BadAnswer(f"hub sent JSON nested deeper than {MAX_DEPTH} levels") from None
+        except ValueError:
             raise BadAnswer("hub sent a body that is not JSON") from None
+        if isinstance(value, (dict, list)) and not depth_ok(value):
+            raise BadAnswer(f"hub sent JSON nested deeper than {MAX_DEPTH} levels")
+        return value
 
 
 def _detail(body: Any) -> str | None:
