@@ -75,20 +75,20 @@ def queue_snapshots(con: sqlite3.Connection, now: float) -> list[QueueSnapshot]:
             (first_minute,),
         )
     }
-    # Today runs from midnight in each queue's own zone: one range per queue.
+    # Today runs from midnight in each queue's own zone: one range scan per
+    # distinct midnight (a site has a zone or two), not one per queue.
     starts = {q[0]: int(day_start(now, q[3]) // INTERVAL) for q in queues}
-    values = ", ".join("(?, ?)" for _ in starts)
-    params = [v for pair in starts.items() for v in pair]
-    today = {
-        row[0]: _counts(row[1:])
+    by_start: dict[int, list[str]] = {}
+    for qid, first in starts.items():
+        by_start.setdefault(first, []).append(qid)
+    today: dict[str, Counts] = {}
+    for first, ids in by_start.items():
         for row in con.execute(
-            f"WITH s(queue_id, first) AS (VALUES {values})"
-            f" SELECT qi.queue_id, {_SUMS.replace('total(', 'total(qi.')} FROM queue_interval qi"
-            " JOIN s ON s.queue_id = qi.queue_id AND qi.interval >= s.first"
-            " WHERE qi.interval >= ? GROUP BY qi.queue_id",
-            (*params, min(starts.values())),
-        )
-    }
+            f"SELECT queue_id, {_SUMS} FROM queue_interval WHERE interval >= ?"
+            f" AND queue_id IN ({', '.join('?' * len(ids))}) GROUP BY queue_id",
+            (first, *ids),
+        ):
+            today[row[0]] = _counts(row[1:])
     trend: dict[str, list[tuple[int, float | None]]] = {}
     for qid, interval, in_sl, den in con.execute(
         "SELECT queue_id, interval, answered_in_sl, answered + abandoned FROM queue_interval"
