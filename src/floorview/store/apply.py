@@ -58,7 +58,7 @@ def _iso(value: date | None) -> str | None:
 
 def row_values(kind: str, model: Any) -> dict[str, Any]:
     """The table row for a validated record (without id and version)."""
-    d = model.model_dump()
+    d = dict(model.__dict__)  # the validated fields as they are: much cheaper than model_dump()
     for key, value in list(d.items()):
         if isinstance(value, datetime):
             d[key] = value.timestamp()
@@ -90,6 +90,7 @@ class Applier:
         self.now = now
         self.aggregates = aggregates  # off for bulk loads, which rebuild the sums once at the end
         self._settings: dict[str, QueueSettings] = {}
+        self._tombstones: bool | None = None  # whether any exist, asked once per apply
 
     # -- the entry point -------------------------------------------------------
     def apply(self, changes: Iterable[Mapping[str, Any] | feed.Change]) -> ApplyResult:
@@ -109,6 +110,7 @@ class Applier:
             best[key] = change
         if result.unknown:
             self._count_unknown(result.unknown)
+        self._tombstones = None
         by_kind: dict[str, list[feed.Change]] = {}
         for (kind, _), change in best.items():
             by_kind.setdefault(kind, []).append(change)
@@ -124,7 +126,7 @@ class Applier:
         table = schema.RECORD_TABLES[kind]
         ids = [c.id for c in changes]
         live = self._versions(select(table.id, table.version), table.id, ids)
-        dead = self._versions(
+        dead = {} if not self._any_tombstones() else self._versions(
             select(schema.Tombstone.id, schema.Tombstone.version).where(schema.Tombstone.kind == kind),
             schema.Tombstone.id,
             ids,
@@ -145,9 +147,9 @@ class Applier:
         result.applied += len(upserts) + len(deletes)
         if not upserts and not deletes:
             return
-        touched = [c.id for c, _ in upserts] + [c.id for c in deletes]
         if kind == "interaction" and self.aggregates:
-            self._subtract_old(touched)
+            # What the stored versions contributed goes; new contacts contributed nothing yet.
+            self._subtract_old([c.id for c, _ in upserts if c.id in live] + [c.id for c in deletes if c.id in live])
         if kind == "queue":
             old_settings = self._stored_settings_many([c.id for c, _ in upserts])
         if upserts:
@@ -165,6 +167,7 @@ class Applier:
                     delete(schema.Tombstone).where(schema.Tombstone.kind == kind, schema.Tombstone.id.in_(revived))
                 )
         if deletes:
+            self._tombstones = True
             gone = [c.id for c in deletes]
             for chunk in _chunks(gone):
                 self.conn.execute(delete(table).where(table.id.in_(chunk)))
@@ -198,6 +201,11 @@ class Applier:
                 self._settings.pop(c.id, None)
         if kind == "interaction" and self.aggregates and upserts:
             self._flush(rows, +1)  # the new versions' contributions, from the rows just written
+
+    def _any_tombstones(self) -> bool:
+        if self._tombstones is None:
+            self._tombstones = self.conn.execute(select(schema.Tombstone.id).limit(1)).first() is not None
+        return self._tombstones
 
     def _versions(self, query, id_column, ids: list[str]) -> dict[str, int]:
         out: dict[str, int] = {}
