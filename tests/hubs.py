@@ -22,6 +22,7 @@ class RunningHub:
 
     def stop(self) -> None:
         self.server.should_exit = True
+        self.server.force_exit = True  # don't wait out open long polls
         self.thread.join(10)
 
 
@@ -48,6 +49,7 @@ class Scripted(ThreadingHTTPServer):
     """Answers every request with `self.answer(handler)`; records what it was asked."""
 
     daemon_threads = True
+    block_on_close = False  # a handler still dripping must not hold the test up
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

@@ -68,7 +68,10 @@ def serve(
         feeder = FloorFeeder(store, seed, speed)
         # Serving starts at once; clients catch up as the day so far is written.
         threading.Thread(target=feeder.run, name="floor", daemon=True).start()
-    config = uvicorn.Config(create_app(store), host=host, port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        create_app(store), host=host, port=port, log_level="warning", access_log=False,
+        timeout_graceful_shutdown=2,  # long polls would otherwise hold a stop for up to 25 s
+    )
     server = uvicorn.Server(config)
 
     def watch() -> None:  # started before serving: report the port, then mind the parent

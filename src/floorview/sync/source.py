@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from floorview.sync.syncer import Syncer
-from floorview.sync.transport import HubClient
+from floorview.sync.transport import HubClient, HubError
 
 log = logging.getLogger(__name__)
 Report = Callable[[str, "str | None"], None]
@@ -40,7 +40,14 @@ class HubSource:
 
     def sync(self, engine, report: Report, stop: threading.Event) -> None:
         with HubClient(self.hub_url, self.token) as client:
-            Syncer(engine, client, long_poll=self.long_poll, poll_s=self.poll_s, source=self.source).run(report, stop)
+            # Quitting must not wait for a long poll or a slow hub: closing the
+            # client aborts the request in flight.
+            threading.Thread(target=lambda: (stop.wait(), client.abort()), daemon=True).start()
+            try:
+                Syncer(engine, client, long_poll=self.long_poll, poll_s=self.poll_s, source=self.source).run(report, stop)
+            except HubError:
+                if not stop.is_set():
+                    raise
 
     source = "hub"
 

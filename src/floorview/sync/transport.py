@@ -128,6 +128,10 @@ class HubClient:
     def close(self) -> None:
         self._client.close()
 
+    def abort(self) -> None:
+        """From another thread: end the request in flight (its socket is shut) and any to come."""
+        self._client.close()
+
     def __enter__(self) -> HubClient:
         return self
 

@@ -40,6 +40,7 @@ class FloorviewApp(App[None]):
         Binding("2", "show('agents')", "Agents", id="screen.agents", show=False),
         Binding("p", "pause", "Pause", id="app.pause"),
         Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("Q", "quarantine", "Quarantined records", id="app.quarantine", show=False),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -207,7 +208,7 @@ class FloorviewApp(App[None]):
             text.append(f" │ {as_of(status.last_success_at, now)}")
         if status is not None:
             if status.quarantined:
-                text.append(f" │ ⚠ {status.quarantined} quarantined", style="yellow")
+                text.append(f" │ ⚠ {status.quarantined} quarantined (Q lists)", style="yellow")
             if status.unknown_kinds:
                 text.append(f" │ {status.unknown_kinds} unknown skipped")
             if status.outbox:
@@ -231,6 +232,14 @@ class FloorviewApp(App[None]):
         if not self.paused:
             self.request_load(force=True)
         self.refresh_status()
+
+    def action_quarantine(self) -> None:
+        from floorview.tui.widgets.quarantine import QuarantineScreen, quarantine_text
+
+        if self.reader is None:
+            self.notify("The store is not open yet.", markup=False)
+            return
+        self.push_screen(QuarantineScreen(quarantine_text(self.reader)))
 
     def action_help(self) -> None:
         from floorview.tui.widgets.keys import KeysScreen, keys_text

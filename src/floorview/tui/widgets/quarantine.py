@@ -1,0 +1,54 @@
+"""The quarantine list: records the feed sent that failed validation, with why."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+LIMIT = 500
+
+
+def quarantine_text(con: sqlite3.Connection) -> Text:
+    rows = con.execute(
+        "SELECT kind, record_id, version, reason, received_at FROM quarantine ORDER BY seq DESC LIMIT ?", (LIMIT,)
+    ).fetchall()
+    total = con.execute("SELECT count(*) FROM quarantine").fetchone()[0]
+    text = Text()
+    if not rows:
+        text.append("Nothing is quarantined: every record the hub sent was valid.")
+        return text
+    text.append(f"{total} record{'s' if total != 1 else ''} set aside, newest first"
+                f"{f' (the latest {LIMIT} shown)' if total > LIMIT else ''}. The rest of each page was applied.\n\n")
+    for kind, rid, version, reason, at in rows:
+        text.append(f"{datetime.fromtimestamp(at):%H:%M:%S}  {kind} {rid} v{version}\n", style="bold")
+        text.append(f"    {reason}\n")  # the reason quotes feed data: plain text, never markup
+    return text
+
+
+class QuarantineScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    QuarantineScreen { align: center middle; }
+    QuarantineScreen > VerticalScroll {
+        width: 90%; height: 80%; border: round $warning; background: $surface; padding: 0 1;
+    }
+    """
+    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="quarantine.close")]
+
+    def __init__(self, text: Text) -> None:
+        super().__init__()
+        self._text = text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text("Quarantined records", style="bold"))
+            yield Static(self._text, id="quarantine")
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)
