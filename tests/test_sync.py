@@ -242,3 +242,31 @@ def test_outage_then_recovery(tmp_path, local):
     with local.connect() as conn:
         state = conn.execute(select(schema.SyncState.last_error, schema.SyncState.last_success_at)).first()
     assert state.last_error is None and state.last_success_at is not None
+
+
+def test_large_pages_come_gzipped(hub):
+    import httpx
+
+    feed_hub(hub)
+    answer = httpx.get(f"{hub.url}/v1/changes", params={"limit": 1000},
+                       headers={"Authorization": f"Bearer {hub.token}", "Accept-Encoding": "gzip"})
+    assert answer.headers["content-encoding"] == "gzip"
+    assert len(answer.json()["changes"]) == 1000
+
+
+def test_a_local_delete_is_pushed_with_its_base_version(hub, local):
+    from floorview.store.notes import delete_note
+
+    s = syncer(hub, local)
+    note_id = str(uuid.uuid4())
+    with local.begin() as conn:
+        save_note(conn, note_id, _note("a-0005"))
+    s.push_outbox()
+    with local.begin() as conn:
+        delete_note(conn, note_id)
+    assert s.push_outbox() == 1
+    assert hub.store.current("note", note_id)["op"] == "delete"
+    s.pull_until_caught_up()
+    with local.connect() as conn:
+        assert conn.execute(select(schema.Note).where(schema.Note.id == note_id)).first() is None
+        assert conn.execute(select(schema.Tombstone.version).where(schema.Tombstone.id == note_id)).scalar() == 2
