@@ -184,8 +184,8 @@ async def test_live_refresh_updates_only_changed_cells(sample_store):
     async with app.run_test(size=SIZE) as pilot:
         table = await settle(pilot)
         written = []
-        original = table.update_cell
-        table.update_cell = lambda *a, **k: (written.append(a[:2]), original(*a, **k))[1]
+        original = table.set_cell
+        table.set_cell = lambda *a, **k: (written.append(a[:2]), original(*a, **k))[1]
         _add_waiting(sample_store, "q-retention", 1)
         app._poll()
         await settle(pilot)

@@ -7,6 +7,7 @@ from rich.text import Text
 from floorview.store.reads import AgentSnapshot
 from floorview.tui.render import (
     ESCALATION_MARK,
+    age,
     ESCALATION_STYLE,
     cell,
     duration,
@@ -71,7 +72,7 @@ def state_cell(a: AgentSnapshot, with_reason: bool) -> Text:
 def time_cell(a: AgentSnapshot, now: float, thresholds: dict[str, list[float]]) -> Text:
     seconds = max(0.0, now - a.state_since)
     level = escalation(seconds, thresholds.get(a.state, [])) if a.state in thresholds else 0
-    return num(f"{duration(seconds)}{ESCALATION_MARK[level]}", ESCALATION_STYLE[level])
+    return num(f"{age(seconds)}{ESCALATION_MARK[level]}", ESCALATION_STYLE[level])
 
 
 def agent_cells(a: AgentSnapshot, now: float, thresholds: dict[str, list[float]], wide: bool) -> dict[str, Text]:

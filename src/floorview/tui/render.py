@@ -53,6 +53,20 @@ def duration(seconds: float | None) -> str:
     return f"{s // 86400}d{s % 86400 // 3600:02d}"
 
 
+def age(seconds: float | None) -> str:
+    """Coarse durations for times in state: 45s, 4m, 1h04, 2d03.
+
+    Seconds tick below a minute only; past it a cell changes once a minute
+    rather than every second, on every row, over every SSH link.
+    """
+    if seconds is None:
+        return EMPTY
+    s = max(0, int(seconds))
+    if 60 <= s < 3600:
+        return f"{s // 60}m"
+    return duration(s)
+
+
 def judged(text: str, level: str) -> Text:
     """A figure with its verdict: sign first (✓ ! ✗), then the value, coloured."""
     sign = Level.SIGN[level]

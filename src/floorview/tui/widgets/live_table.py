@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+from textual.coordinate import Coordinate
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +108,20 @@ class LiveTable(DataTable):
                     sig = _sig(value)
                     if shown.get(col.key) != sig:
                         shown[col.key] = sig
-                        self.update_cell(key, col.key, value)
+                        self.set_cell(key, col.key, value)
                         written += 1
         return written
+
+    def set_cell(self, row_key: str, column_key: str, value: Text) -> None:
+        """DataTable.update_cell, repainting that one cell instead of the whole table.
+
+        update_cell refreshes the widget entirely, so one ticking duration sent
+        every visible line to the terminal once a second.
+        """
+        row, col = RowKey(row_key), ColumnKey(column_key)
+        self._data[row][col] = value
+        self._update_count += 1  # the render caches are keyed by it
+        self.refresh_coordinate(Coordinate(self._row_locations.get(row), self._column_locations.get(col)))
 
     def _rebuild(self, rows, cols) -> int:
         keep = getattr(self, "_restore", None) or self._current_key()

@@ -11,12 +11,16 @@ from floorview.tui.render import duration
 
 
 def as_of(ts: float | None, now: float) -> str:
+    """The data's age, coarse on purpose: a live feed reads "just now" and the
+    line does not change (and go over the wire) every second."""
     if ts is None:
         return "no data yet"
     age = max(0.0, now - ts)
+    if age < 10:
+        return "as of just now"
     stamp = datetime.fromtimestamp(ts).strftime("%H:%M:%S" if age < 86400 else "%Y-%m-%d %H:%M")
-    ago = "just now" if age < 1 else f"{duration(age)} ago"
-    return f"as of {stamp}, {ago}"
+    step = 10 if age < 60 else 60
+    return f"as of {stamp}, {duration(age // step * step)} ago"
 
 
 class StatusLine(Static):
