@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import sys
+import time
 
 from .conftest import SAMPLE
 from .ptyrun import drain, read_until, spawn, stop
@@ -28,3 +31,76 @@ def test_no_color_sends_no_colour_and_keeps_the_signs():
     assert "✓".encode() in plain and b"SNAPSHOT" in plain
     coloured = _first_screen({})
     assert COLOUR.search(coloured)
+
+
+def _tree(pid: int) -> list[int]:
+    out = [pid]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def _alive(pids: list[int]) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.append(pid)
+    return alive
+
+
+def _demo(tmp_path):
+    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "XDG_STATE_HOME": str(tmp_path / "state"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    proc, master = spawn([sys.executable, "-m", "floorview"], 100, 30, env=env)
+    seconds, out = read_until(master, b"live", timeout=90)
+    assert seconds is not None, out[-2000:]
+    tree = _tree(proc.pid)
+    assert len(tree) == 2, "the demo runs its hub as a child"
+    return proc, master, tree
+
+
+def _ends(pids: list[int], within: float) -> bool:
+    deadline = time.monotonic() + within
+    while _alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not _alive(pids)
+
+
+def test_sighup_ends_the_app_and_its_hub(tmp_path):
+    proc, master, tree = _demo(tmp_path)
+    try:
+        os.killpg(proc.pid, signal.SIGHUP)
+        assert _ends(tree, 10), f"still running after SIGHUP: {_alive(tree)}"
+    finally:
+        stop(proc, master)
+
+
+def test_a_vanished_terminal_ends_the_app_and_its_hub(tmp_path):
+    proc, master, tree = _demo(tmp_path)
+    os.close(master)  # no SIGHUP: the terminal is simply gone
+    try:
+        assert _ends(tree, 15), f"still running without a terminal: {_alive(tree)}"
+    finally:
+        for pid in _alive(tree):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_a_paused_app_writes_nothing(tmp_path):
+    proc, master, tree = _demo(tmp_path)
+    try:
+        assert drain(master, 3), "the live demo should be updating"
+        os.write(master, b"p")
+        drain(master, 1.5)  # the PAUSED marker itself
+        assert drain(master, 4) == b""
+    finally:
+        stop(proc, master)

@@ -271,3 +271,38 @@ def _add_waiting(store, queue_id: str, n: int) -> None:
     with engine.begin() as conn:
         Applier(conn, SAMPLE_AT.timestamp()).apply(changes)
     engine.dispose()
+
+
+async def test_hidden_screens_run_no_query(sample_store):
+    app = make_app(sample_store)
+    loads: list[str] = []
+    original_queues, original_agents = QueuesScreen.load, AgentsScreen.load
+    QueuesScreen.load = lambda self, con, now: (loads.append("queues"), original_queues(self, con, now))[1]
+    AgentsScreen.load = lambda self, con, now: (loads.append("agents"), original_agents(self, con, now))[1]
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("2")
+            await settle(pilot, "#agents")
+            loads.clear()
+            for _ in range(3):  # new data arrives while the Agents screen is showing
+                _add_waiting(sample_store, "q-sales", 1)
+                app._poll()
+                await settle(pilot, "#agents")
+            assert loads and set(loads) == {"agents"}
+    finally:
+        QueuesScreen.load, AgentsScreen.load = original_queues, original_agents
+
+
+async def test_low_bandwidth_drops_sparklines_and_slows_ticking(sample_store):
+    app = make_app(sample_store, low_bandwidth=True)
+    async with app.run_test(size=(200, 50)) as pilot:
+        table = await settle(pilot)
+        keys = [c.key for c in table.columns_now]
+        assert "trend" not in keys and "occupancy" in keys
+        ticks = [t for t in app._timers if t.name == "tick"]
+        assert ticks and ticks[0]._interval == 5.0
+    app = make_app(sample_store)
+    async with app.run_test(size=(200, 50)) as pilot:
+        table = await settle(pilot)
+        assert "trend" in [c.key for c in table.columns_now]

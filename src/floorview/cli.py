@@ -59,6 +59,8 @@ def _client_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="config file (env FLOORVIEW_CONFIG)")
     p.add_argument("--offline", action="store_true", default=None, help="open the store read-only, no sync, no demo")
     p.add_argument("--insecure-http", action="store_true", default=None, help="allow plain http to a non-loopback hub")
+    p.add_argument("--low-bandwidth", action="store_true", default=None,
+                   help="for slow links: slower ticking, no sparklines")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,6 +100,7 @@ def _settings(args):
             hub=args.hub or os.environ.get("FLOORVIEW_HUB"),
             token_file=args.token_file,
             insecure_http=args.insecure_http,
+            low_bandwidth=getattr(args, "low_bandwidth", None),
         )
     except ConfigError as exc:
         raise _UserError(str(exc)) from None

@@ -154,6 +154,7 @@ class Settings:
     refresh_s: float = field(default=1.0, metadata={"check": _number(0.2, 60)})
     site_timezone: str = field(default="", metadata={"check": _zone})
     show_clock: bool = field(default=False, metadata={"check": _boolean})
+    low_bandwidth: bool = field(default=False, metadata={"check": _boolean})
     keys: dict[str, str] = field(default_factory=dict, metadata={"check": _keys})
     queues: QueuesConfig = field(default_factory=QueuesConfig)
     agents: AgentsConfig = field(default_factory=AgentsConfig)

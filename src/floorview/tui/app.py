@@ -28,6 +28,7 @@ from floorview.tui.widgets.status import as_of
 
 
 log = logging.getLogger(__name__)
+TICK_LOW_BANDWIDTH_S = 5.0  # --low-bandwidth: durations tick every 5 s, not every second
 
 
 class FloorviewApp(App[None]):
@@ -77,7 +78,10 @@ class FloorviewApp(App[None]):
             self.set_keymap(self.settings.keys)
         self.switch_mode("queues")
         self.set_interval(self.settings.refresh_s, self._poll, name="poll")
-        self.set_interval(1.0, self._tick, name="tick")
+        self.set_interval(TICK_LOW_BANDWIDTH_S if self.settings.low_bandwidth else 1.0, self._tick, name="tick")
+        if not self.is_headless:
+            self._tty_fds = [fd for fd in (0, 1, 2) if os.isatty(fd)]
+            self.set_interval(2.0, self._check_terminal, name="terminal")
         if self.source is not None:
             self._run_source()
 
@@ -168,6 +172,18 @@ class FloorviewApp(App[None]):
         self._source_state = ("error", f"cannot read the store: {reason}")
         self.refresh_status()
         self._load_done()
+
+    def _check_terminal(self) -> None:
+        """End when the terminal is gone. SIGHUP covers a dropped SSH session;
+        this covers a terminal that vanished without one (a zero-byte write,
+        nothing on the wire, fails once the other side has closed)."""
+        for fd in self._tty_fds:  # isatty() itself turns false once the line hangs up
+            try:
+                os.write(fd, b"")
+            except OSError:
+                log.warning("terminal gone: exiting")
+                self.exit(return_code=1)
+                return
 
     def _tick(self) -> None:
         if self.paused:

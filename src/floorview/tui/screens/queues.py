@@ -110,6 +110,7 @@ class QueuesScreen(DataScreen):
             ]
         if wide:
             cols.append(Column("occupancy", "Occ", 4, "right"))
+        if wide and not self.app.settings.low_bandwidth:
             used = sum((c.width or 0) + 2 for c in cols)
             spark = max(8, min(48, width - used - 4))
             cols.append(Column("trend", "SL by 15 min", spark))
