@@ -86,30 +86,41 @@ def _assert_inert(segments: list[Segment]) -> str:
     return text
 
 
+async def _until(pilot, condition) -> None:
+    for _ in range(500):  # a busy machine may take a while; the condition says when
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("condition never met")
+
+
 async def test_hostile_text_is_inert_on_every_screen(sample_store):
     _seed_hostile(sample_store)
     app = make_app(sample_store)
     async with app.run_test(size=(200, 50)) as pilot:
-        await settle(pilot)
+        table = await settle(pilot)
         await pilot.press("slash", *"Q1 ")
-        await pilot.pause(0.1)
+        await _until(pilot, lambda: table.row_count == 1)
+        await pilot.pause()
         text = _assert_inert(_rendered(app))
         assert "[link=https://x]y[/link]"[:14] in text  # shown as the characters it is
         await pilot.press("escape", "slash", *"hostile")
-        await pilot.pause(0.1)
+        await _until(pilot, lambda: table.row_count == len(CORPUS))
+        await pilot.pause()
         _assert_inert(_rendered(app))
         await pilot.press("enter", "up", "enter")  # keep the filter; the cursor stayed on Q1: up to Q0, drill in
         await settle(pilot, "#agents")
         text = _assert_inert(_rendered(app))
         assert "C0 [/b]" in text  # a waiting customer's name, literally
         await pilot.press("escape", "2")
-        await settle(pilot, "#agents")
+        agents = await settle(pilot, "#agents")
+        everyone = agents.row_count
         await pilot.press("slash", *"team:T ")
-        await pilot.pause(0.1)
+        await _until(pilot, lambda: 0 < agents.row_count < everyone)
+        await pilot.pause()
         text = _assert_inert(_rendered(app))
         assert "A2 [@click=app.quit]" in text  # the name column shows 20 characters
         assert "A6 [bold red]loud[/]" in text
         assert app.is_running  # the [@click=app.quit] did nothing
         await pilot.press("escape")
-        await pilot.pause(0.1)
-        assert "⚠ 1 quarantined" in "".join(s.text for s in _rendered(app))
+        await _until(pilot, lambda: "⚠ 1 quarantined" in "".join(s.text for s in _rendered(app)))
