@@ -24,23 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
-from tests.ptyrun import drain, read_until, spawn, stop  # noqa: E402
+from tests.ptyrun import drain, process_tree, read_until, spawn, stop  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 TARGETS = {("queues", 120): 4096, ("agents", 120): 8192}
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                out.append(int(entry))
-    return out
 
 
 def _cpu(pid: int) -> float:
@@ -71,7 +58,7 @@ def measure(argv, cols, rows, ready: bytes, keys: bytes, seconds: float, env=Non
         if keys:
             os.write(master, keys)
             drain(master, 3)
-        kids = [k for k in _children(proc.pid)]
+        kids = process_tree(proc.pid)[1:]
         cpu0 = _cpu(proc.pid)
         kid0 = sum(_cpu(k) for k in kids)
         peak = 0.0

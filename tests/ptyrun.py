@@ -66,3 +66,17 @@ def drain(master: int, seconds: float) -> bytes:
             except OSError:
                 break
     return seen
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its children, from /proc."""
+    out = [pid]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry))
+    return out

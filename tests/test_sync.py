@@ -205,6 +205,11 @@ def test_conflict_and_rejection_are_parked_and_visible(hub, local):
         details = dict(conn.execute(select(schema.Outbox.note_id, schema.Outbox.detail)).all())
     assert states == {note_id: "conflict", "bad-note": "rejected"}
     assert "Their edit." in details[note_id]
+    from floorview.store.engine import open_reader
+    from floorview.store.reads import store_status
+
+    shown = store_status(open_reader(local.url.database))
+    assert (shown.conflicts, shown.rejected, shown.outbox) == (1, 1, 0)
     assert "type" in details["bad-note"]
     assert hub.store.current("note", note_id)["data"]["body"] == "Their edit."
 

@@ -9,7 +9,7 @@ import sys
 import time
 
 from .conftest import SAMPLE
-from .ptyrun import drain, read_until, spawn, stop
+from .ptyrun import drain, process_tree, read_until, spawn, stop
 
 COLOUR = re.compile(rb"\x1b\[(?:[0-9]+;)*(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])[;m]")  # 39 and 49 are "default"
 
@@ -33,19 +33,6 @@ def test_no_color_sends_no_colour_and_keeps_the_signs():
     assert COLOUR.search(coloured)
 
 
-def _tree(pid: int) -> list[int]:
-    out = [pid]
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                out.append(int(entry))
-    return out
-
-
 def _alive(pids: list[int]) -> list[int]:
     alive = []
     for pid in pids:
@@ -64,7 +51,7 @@ def _demo(tmp_path):
     proc, master = spawn([sys.executable, "-m", "floorview"], 100, 30, env=env)
     seconds, out = read_until(master, b"live", timeout=90)
     assert seconds is not None, out[-2000:]
-    tree = _tree(proc.pid)
+    tree = process_tree(proc.pid)
     assert len(tree) == 2, "the demo runs its hub as a child"
     return proc, master, tree
 

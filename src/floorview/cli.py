@@ -142,7 +142,7 @@ def _tui(args) -> int:
 
             path = settings.db or default_store_path()
             url, token = _hub_access(settings)
-            source = HubSource(path, url, token, settings.long_poll, settings.refresh_s)
+            source = HubSource(path, url, token, settings.long_poll, settings.refresh_s, settings.proxy)
             app = FloorviewApp(settings, path, clock=clock, source=source, source_label=_host(url))
         elif settings.db is not None or settings.offline:
             path = settings.db or default_store_path()
@@ -210,7 +210,7 @@ def _sync(args) -> int:
     except StoreError as exc:
         raise _UserError(str(exc)) from None
     try:
-        with HubClient(url, token) as client:
+        with HubClient(url, token, proxy=settings.proxy) as client:
             syncer = Syncer(engine, client, long_poll=settings.long_poll, poll_s=settings.refresh_s)
             if args.once:
                 try:

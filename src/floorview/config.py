@@ -149,6 +149,7 @@ class Settings:
     hub: str | None = field(default=None, metadata={"check": _url})
     token_file: Path | None = field(default=None, metadata={"check": _path})
     insecure_http: bool = field(default=False, metadata={"check": _boolean})
+    proxy: str | None = field(default=None, metadata={"check": _url})
     long_poll: bool = field(default=True, metadata={"check": _boolean})
     offline: bool = field(default=False, metadata={"check": _boolean})
     refresh_s: float = field(default=1.0, metadata={"check": _number(0.2, 60)})

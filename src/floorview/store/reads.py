@@ -8,7 +8,7 @@ thousand agents. Results are plain dataclasses; the screens do no SQL.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from floorview.domain.metrics import (
     COUNT_COLUMNS,
@@ -224,8 +224,9 @@ class StoreStatus:
     last_error_at: float | None
     unknown_kinds: int = 0
     quarantined: int = 0
-    outbox: int = 0
-    teams: list[str] = field(default_factory=list)
+    outbox: int = 0  # local writes waiting to be pushed
+    conflicts: int = 0  # pushed writes the hub refused: someone else's edit came first
+    rejected: int = 0  # pushed writes the hub found invalid or out of scope
 
 
 def store_status(con: sqlite3.Connection) -> StoreStatus:
@@ -235,7 +236,10 @@ def store_status(con: sqlite3.Connection) -> StoreStatus:
     ).fetchone()
     status = StoreStatus(*(row or (None, None, None, None, 0)))
     status.quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()[0]
-    status.outbox = con.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+    counts = dict(con.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+    status.outbox = counts.get("pending", 0)
+    status.conflicts = counts.get("conflict", 0)
+    status.rejected = counts.get("rejected", 0)
     return status
 
 

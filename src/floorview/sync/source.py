@@ -24,9 +24,12 @@ class HubSource:
 
     label: str | None = None
 
-    def __init__(self, store_path: Path, hub_url: str, token: str, long_poll: bool = True, poll_s: float = 1.0) -> None:
+    def __init__(
+        self, store_path: Path, hub_url: str, token: str, long_poll: bool = True, poll_s: float = 1.0,
+        proxy: str | None = None,
+    ) -> None:
         self.store_path, self.hub_url, self.token = Path(store_path), hub_url, token
-        self.long_poll, self.poll_s = long_poll, poll_s
+        self.long_poll, self.poll_s, self.proxy = long_poll, poll_s, proxy
 
     def run(self, report: Report, stop: threading.Event) -> None:
         from floorview.store.engine import open_engine
@@ -39,7 +42,7 @@ class HubSource:
             engine.dispose()
 
     def sync(self, engine, report: Report, stop: threading.Event) -> None:
-        with HubClient(self.hub_url, self.token) as client:
+        with HubClient(self.hub_url, self.token, proxy=self.proxy) as client:
             # Quitting must not wait for a long poll or a slow hub: closing the
             # client aborts the request in flight.
             threading.Thread(target=lambda: (stop.wait(), client.abort()), daemon=True).start()

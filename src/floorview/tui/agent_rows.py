@@ -26,40 +26,33 @@ STATE_LABEL = {
 
 
 def agent_columns(width: int) -> list[Column]:
-    if width >= 150:
+    """Narrow: the essentials, the reason folded into the state. Wide: team and
+    reason of their own. Very wide: the queues each agent serves too."""
+    if width < 110:
         return [
-            Column("name", "Agent", 22),
-            Column("team", "Team", 12),
+            Column("name", "Agent", 16),
             Column("state", "State", 12),
             Column("time", "In state", 8, "right"),
-            Column("reason", "Reason", 12),
-            Column("queue", "Queue", 16),
-            Column("handled", "Handled", 7, "right"),
-            Column("aht", "AHT", 6, "right"),
-            Column("qa", "QA", 5, "right"),
-            Column("serves", "Serves", max(16, width - 125)),
+            Column("queue", "Queue", 12),
+            Column("handled", "Hdl", 3, "right"),
+            Column("aht", "AHT", 5, "right"),
+            Column("qa", "QA", 3, "right"),
         ]
-    if width >= 110:
-        return [
-            Column("name", "Agent", 20),
-            Column("team", "Team", 10),
-            Column("state", "State", 12),
-            Column("time", "In state", 8, "right"),
-            Column("reason", "Reason", 12),
-            Column("queue", "Queue", 16),
-            Column("handled", "Handled", 7, "right"),
-            Column("aht", "AHT", 6, "right"),
-            Column("qa", "QA", 5, "right"),
-        ]
-    return [
-        Column("name", "Agent", 16),
+    roomy = width >= 150
+    columns = [
+        Column("name", "Agent", 22 if roomy else 20),
+        Column("team", "Team", 12 if roomy else 10),
         Column("state", "State", 12),
         Column("time", "In state", 8, "right"),
-        Column("queue", "Queue", 12),
-        Column("handled", "Hdl", 3, "right"),
-        Column("aht", "AHT", 5, "right"),
-        Column("qa", "QA", 3, "right"),
+        Column("reason", "Reason", 12),
+        Column("queue", "Queue", 16),
+        Column("handled", "Handled", 7, "right"),
+        Column("aht", "AHT", 6, "right"),
+        Column("qa", "QA", 5, "right"),
     ]
+    if roomy:
+        columns.append(Column("serves", "Serves", max(16, width - 125)))
+    return columns
 
 
 def state_cell(a: AgentSnapshot, with_reason: bool) -> Text:

@@ -229,6 +229,10 @@ class FloorviewApp(App[None]):
                 text.append(f" │ {status.unknown_kinds} unknown skipped")
             if status.outbox:
                 text.append(f" │ ↑ {status.outbox} to push")
+            if status.conflicts:
+                text.append(f" │ ⚠ {status.conflicts} in conflict", style="yellow")
+            if status.rejected:
+                text.append(f" │ ✗ {status.rejected} rejected by hub", style="yellow")
         return text
 
     def refresh_status(self) -> None:
