@@ -275,3 +275,19 @@ def test_a_local_delete_is_pushed_with_its_base_version(hub, local):
     with local.connect() as conn:
         assert conn.execute(select(schema.Note).where(schema.Note.id == note_id)).first() is None
         assert conn.execute(select(schema.Tombstone.version).where(schema.Tombstone.id == note_id)).scalar() == 2
+
+
+def test_a_cursor_older_than_purged_tombstones_answers_410(hub, local):
+    feed_hub(hub)
+    s = syncer(hub, local)
+    s.pull_until_caught_up()
+    with local.connect() as conn:
+        old_cursor = cursor(conn)
+    hub.store.write([{"kind": "queue", "id": "q-billing", "version": 10**6, "op": "delete"}])
+    assert hub.store.purge_tombstones(older_than_s=-1) == 1  # every tombstone counts as old
+    from floorview.sync.transport import CursorGone
+
+    with pytest.raises(CursorGone):
+        HubClient(hub.url, hub.token).request("GET", "/v1/changes", params={"cursor": old_cursor})
+    s.pull_until_caught_up()  # the client starts again and ends consistent
+    assert count(local, schema.Queue) == 7

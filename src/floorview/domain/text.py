@@ -17,8 +17,3 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 def clean(text: str) -> str:
     """Remove control characters; everything else is kept as it came."""
     return _CONTROL.sub("", text)
-
-
-def clean_line(text: str) -> str:
-    """`clean`, and newlines and tabs folded to spaces: for one-line cells."""
-    return clean(text).replace("\n", " ").replace("\t", " ")

@@ -8,6 +8,8 @@ record changes. Serving "everything after cursor N" is then a range read on
 record once. Deleted records stay as tombstones for `TOMBSTONE_DAYS`; a cursor
 older than the newest purged tombstone could have missed a delete and is
 answered 410, as is a cursor from another hub database (its epoch differs).
+A cursor also names the purge generation it was issued in, so a client that
+starts over after a purge is not told 410 for positions it reaches afterwards.
 
 Each row also carries its scope: the teams and queues it belongs to, and for
 a private note the team allowed to see it. A token sees a row when its scope
@@ -69,6 +71,7 @@ hub_meta = Table(
     Column("epoch", String(32), nullable=False),
     Column("seq", Integer, nullable=False),
     Column("purged_seq", Integer, nullable=False),
+    Column("purge_gen", Integer, nullable=False, server_default="0"),  # bumped by each purge
 )
 hub_token = Table(
     "hub_token",
@@ -177,10 +180,6 @@ class HubStore:
     def epoch(self) -> str:
         with self.engine.connect() as conn:
             return conn.execute(select(hub_meta.c.epoch)).scalar_one()
-
-    def head(self) -> int:
-        with self.engine.connect() as conn:
-            return conn.execute(select(hub_meta.c.seq)).scalar_one()
 
     def write(self, changes: Iterable[Mapping[str, Any]]) -> int:
         """Record changes (feed change dicts); a version not above the stored one is ignored.
@@ -333,7 +332,9 @@ class HubStore:
                 for r in rows:
                     conn.execute(hub_record.delete().where(hub_record.c.kind == r.kind, hub_record.c.id == r.id))
                 purged = conn.execute(select(hub_meta.c.purged_seq)).scalar_one()
-                conn.execute(update(hub_meta).values(purged_seq=max(purged, top)))
+                conn.execute(
+                    update(hub_meta).values(purged_seq=max(purged, top), purge_gen=hub_meta.c.purge_gen + 1)
+                )
         return len(rows)
 
     def page_rows(self, scope: Scope, after: int, limit: int) -> tuple[list, int, bool]:
@@ -361,9 +362,11 @@ class HubStore:
         rows, last, more = self.page_rows(scope, after, limit)
         return [json.loads(change_json(r)) for r in rows], last, more
 
-    def purged_seq(self) -> int:
+    def purged(self) -> tuple[int, int]:
+        """(purge generation, newest purged seq)."""
         with self.engine.connect() as conn:
-            return conn.execute(select(hub_meta.c.purged_seq)).scalar_one()
+            row = conn.execute(select(hub_meta.c.purge_gen, hub_meta.c.purged_seq)).one()
+        return row.purge_gen, row.purged_seq
 
     def current(self, kind: str, rid: str) -> dict | None:
         with self.engine.connect() as conn:

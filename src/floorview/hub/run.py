@@ -87,7 +87,19 @@ def serve(
                 server.should_exit = True
             time.sleep(0.5)
 
+    def purge() -> None:  # old tombstones go; cursors from before them answer 410
+        while not server.should_exit:
+            try:
+                store.purge_tombstones()
+            except Exception:
+                log.exception("purging tombstones failed")
+            for _ in range(3600):
+                if server.should_exit:
+                    return
+                time.sleep(1)
+
     threading.Thread(target=watch, name="watch", daemon=True).start()
+    threading.Thread(target=purge, name="purge", daemon=True).start()
     try:
         server.run()
     finally:

@@ -104,10 +104,11 @@ def create_app(store: HubStore) -> FastAPI:
                 pass
             after = last
         epoch = await run_in_threadpool(lambda: store.epoch)
+        gen, _ = await run_in_threadpool(store.purged)
         # Written by hand from the stored JSON: the records were validated on the
         # way in, and re-validating a thousand of them per page halves the hub.
         head = json.dumps({
-            "cursor": f"{epoch}.{last}", "more": more,
+            "cursor": f"{epoch}.{gen}.{last}", "more": more,
             "server_time": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
         })
         body = f'{head[:-1]},"changes":[{",".join(change_json(r) for r in found)}]}}'
@@ -146,12 +147,14 @@ def _position(store: HubStore, cursor: str | None) -> int:
     """The seq a cursor stands at; 410 when it is not this hub's or too old."""
     if cursor is None:
         return 0
-    epoch, _, seq = cursor.partition(".")
-    if epoch != store.epoch or not seq.isdigit():
+    parts = cursor.split(".")
+    if len(parts) != 3 or parts[0] != store.epoch or not (parts[1].isdigit() and parts[2].isdigit()):
         raise _problem(410, "the cursor is unknown to this hub: start again without one")
-    if int(seq) < store.purged_seq():
+    gen, seq = int(parts[1]), int(parts[2])
+    current_gen, purged_seq = store.purged()
+    if gen < current_gen and seq < purged_seq:
         raise _problem(410, "the cursor is older than the retained log: start again without one")
-    return int(seq)
+    return seq
 
 
 async def _json_body(request: Request) -> dict:

@@ -241,7 +241,3 @@ def store_status(con: sqlite3.Connection) -> StoreStatus:
     status.conflicts = counts.get("conflict", 0)
     status.rejected = counts.get("rejected", 0)
     return status
-
-
-def teams(con: sqlite3.Connection) -> list[str]:
-    return [r[0] for r in con.execute("SELECT DISTINCT team FROM agent ORDER BY team")]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,7 +11,6 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from floorview.domain.metrics import (
-    INTERVAL,
     Level,
     Need,
     QueueFigures,
@@ -254,7 +252,3 @@ def _fill_gaps(trend: list[tuple[int, float | None]]) -> list[float | None]:
         return []
     by = dict(trend)
     return [by.get(i) for i in range(trend[0][0], trend[-1][0] + 1)]
-
-
-def interval_label(interval: int) -> str:
-    return datetime.fromtimestamp(interval * INTERVAL).strftime("%H:%M")
