@@ -33,7 +33,7 @@ def start_hub(db: Path, port: int = 0, store: HubStore | None = None) -> Running
 
     store = store or HubStore(open_hub_engine(f"sqlite:///{db}"))
     token = store.create_token("Lead One")
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="error"))
+    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="critical"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
