@@ -10,7 +10,7 @@ from textual.binding import Binding
 
 from floorview.domain.metrics import AGENT_STATES
 from floorview.store.reads import AgentSnapshot, agent_snapshots
-from floorview.tui.agent_rows import agent_cells, agent_columns, matches
+from floorview.tui.agent_rows import agent_cells, agent_columns, matches, time_cell
 from floorview.tui.render import duration
 from floorview.tui.screens.base import DataScreen
 from floorview.tui.widgets.live_table import LiveTable
@@ -60,8 +60,13 @@ class AgentsScreen(DataScreen):
         self._paint(now, reorder=False)
 
     def tick(self, now: float) -> None:
+        """Only the times in state move between loads: update that column alone."""
+        self._now = now
         if self._agents:
-            self._paint(now, reorder=False)
+            thresholds = self.app.settings.agents.time_in_state
+            self.query_one(LiveTable).sync_column(
+                "time", {a.id: time_cell(a, now, thresholds) for a in self._agents.values()}
+            )
 
     def refilter(self) -> None:
         self._paint(self._now, reorder=True)

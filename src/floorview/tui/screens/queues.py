@@ -73,8 +73,12 @@ class QueuesScreen(DataScreen):
         self._paint(now, reorder=False)
 
     def tick(self, now: float) -> None:
+        """Only the oldest waits move between loads: update that column alone."""
+        self._now = now
         if self._rows:
-            self._paint(now, reorder=False)
+            self.query_one(LiveTable).sync_column(
+                "longest", {qid: _oldest_cell(r, now) for qid, r in self._rows.items()}
+            )
 
     def refilter(self) -> None:
         self._paint(self._now, reorder=True)
@@ -147,7 +151,6 @@ class QueuesScreen(DataScreen):
     def _cells(self, r: QueueRow, now: float, spark_width: int) -> dict[str, Text]:
         s, conf = r.snap.settings, self.app.settings.queues
         f = r.today if self._today else r.window
-        oldest = now - r.snap.oldest_enqueued_at if r.snap.oldest_enqueued_at else None
         staffed = r.snap.staffing.staffed
         return {
             "name": cell(r.snap.name),
@@ -162,7 +165,7 @@ class QueuesScreen(DataScreen):
             "abandon": judged(pct(f.abandon_rate), rate_level(f.abandon_rate, s.abandon_target, False, conf.abandon_warn_margin)),
             "aht": judged(duration(f.aht_s), rate_level(f.aht_s, s.aht_target_s, False, conf.aht_warn_margin_s)),
             "waiting": num(str(r.snap.waiting) if r.snap.waiting else "0"),
-            "longest": judged(duration(oldest), _wait_level(oldest, s.sl_threshold_s)),
+            "longest": _oldest_cell(r, now),
             "agents": judged(
                 f"{EMPTY if r.need.needed is None else r.need.needed}/{staffed}",
                 _staff_level(r.need.needed, staffed),
@@ -224,6 +227,11 @@ def load_queue_rows(con: sqlite3.Connection, now: float) -> list[QueueRow]:
             )
         )
     return rows
+
+
+def _oldest_cell(r: QueueRow, now: float) -> Text:
+    oldest = now - r.snap.oldest_enqueued_at if r.snap.oldest_enqueued_at else None
+    return judged(duration(oldest), _wait_level(oldest, r.snap.settings.sl_threshold_s))
 
 
 def _haystack(r: QueueRow) -> str:

@@ -112,6 +112,25 @@ class LiveTable(DataTable):
                         written += 1
         return written
 
+    def sync_column(self, column_key: str, values: dict[str, Text]) -> int:
+        """Update one column of rows already shown (the once-a-second tick)."""
+        column = next((c for c in self._columns_now if c.key == column_key), None)
+        if column is None:
+            return 0
+        written = 0
+        with self.app.batch_update():
+            for key, value in values.items():
+                shown = self._shown.get(key)
+                if shown is None:
+                    continue
+                value = _fit(value, column)
+                sig = _sig(value)
+                if shown.get(column_key) != sig:
+                    shown[column_key] = sig
+                    self.set_cell(key, column_key, value)
+                    written += 1
+        return written
+
     def set_cell(self, row_key: str, column_key: str, value: Text) -> None:
         """DataTable.update_cell, repainting that one cell instead of the whole table.
 
