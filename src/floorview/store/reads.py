@@ -157,10 +157,15 @@ class AgentSnapshot:
         return self.handle_s_today / self.handled_today if self.handled_today else None
 
 
+AgentDay = tuple[int, float, "float | None", int]  # handled, handle seconds, QA mean, QA count
+
+
 def agent_snapshots(
-    con: sqlite3.Connection, now: float, site_tz: str | None, queue_id: str | None = None
+    con: sqlite3.Connection, now: float, site_tz: str | None, queue_id: str | None = None,
+    today: dict[str, AgentDay] | None = None,
 ) -> list[AgentSnapshot]:
-    """Every agent (or those serving one queue) with today's figures."""
+    """Every agent (or those serving one queue) with today's figures (read
+    now, or `today` as read a little earlier by `agent_days`)."""
     where, params = "", ()
     if queue_id is not None:
         where = "WHERE a.id IN (SELECT agent_id FROM agent_queue WHERE queue_id = ?)"
@@ -178,20 +183,28 @@ def agent_snapshots(
         r[0]: AgentSnapshot(*r[:8], queues=tuple((r[8] or "").split()), queue_names=r[9] or "")
         for r in rows
     }
-    start = day_start(now, site_tz)
-    for aid, handled, handle_s, qa, qa_n in con.execute(
-        "SELECT agent_id, count(*), total(ended_at - answered_at + coalesce(wrap_s, 0)),"
-        # Today's contacts by time; left to itself the planner walks the whole
-        # agent index to save a sort, which on two weeks of history is 100x slower.
-        " avg(qa_score), count(qa_score) FROM interaction INDEXED BY ix_interaction_enqueued_at_agent_id"
-        " WHERE enqueued_at >= ? AND answered_at IS NOT NULL AND ended_at IS NOT NULL"
-        " GROUP BY agent_id",
-        (start,),
-    ):
+    for aid, (handled, handle_s, qa, qa_n) in (agent_days(con, now, site_tz) if today is None else today).items():
         a = agents.get(aid)
         if a is not None:
             a.handled_today, a.handle_s_today, a.qa_today, a.qa_count = handled, handle_s, qa, qa_n
     return list(agents.values())
+
+
+def agent_days(con: sqlite3.Connection, now: float, site_tz: str | None) -> dict[str, AgentDay]:
+    """Each agent's handled contacts, handle time and QA today (site time)."""
+    return {
+        aid: (handled, handle_s, qa, qa_n)
+        for aid, handled, handle_s, qa, qa_n in con.execute(
+            "SELECT agent_id, count(*), total(ended_at - answered_at + coalesce(wrap_s, 0)),"
+            # Today's contacts by time; left to itself the planner walks the whole
+            # agent index to save a sort, which on two weeks of history is 100x slower.
+            " avg(qa_score), count(qa_score) FROM interaction INDEXED BY ix_interaction_enqueued_at_agent_id"
+            " WHERE enqueued_at >= ? AND answered_at IS NOT NULL AND ended_at IS NOT NULL"
+            " GROUP BY agent_id",
+            (day_start(now, site_tz),),
+        )
+        if aid is not None
+    }
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 
 from floorview.domain.metrics import AGENT_STATES
-from floorview.store.reads import AgentSnapshot, agent_snapshots
+from floorview.store.reads import AgentSnapshot, agent_days, agent_snapshots
 from floorview.tui.agent_rows import agent_cells, agent_columns, matches, time_cell
 from floorview.tui.render import duration
 from floorview.tui.screens.base import DataScreen
@@ -18,6 +18,7 @@ from floorview.tui.widgets.live_table import LiveTable
 SORTS = ("name", "state", "time in state", "handled")
 STATE_ORDER = {s: i for i, s in enumerate(AGENT_STATES)}
 RESORT_S = 10
+DAY_TOTALS_S = 10  # handled, AHT and QA today are re-read at most this often
 
 
 class AgentsScreen(DataScreen):
@@ -39,6 +40,8 @@ class AgentsScreen(DataScreen):
         self._now = 0.0
         self._last_sort_at = 0.0
         self.queue_id = queue_id
+        self._days: dict | None = None  # today's totals per agent, and when they were read
+        self._days_at = 0.0
 
     def compose_body(self) -> ComposeResult:
         yield LiveTable(id="agents")
@@ -52,7 +55,12 @@ class AgentsScreen(DataScreen):
             self._paint(self._now, reorder=True)
 
     def load(self, con: sqlite3.Connection, now: float) -> list[AgentSnapshot]:
-        return agent_snapshots(con, now, self.app.settings.site_timezone or None, self.queue_id)
+        # States change every second on a live floor; the day's totals are a
+        # scan of today's contacts and may lag a few seconds: read them less often.
+        tz = self.app.settings.site_timezone or None
+        if self._days is None or now - self._days_at >= DAY_TOTALS_S or now < self._days_at:
+            self._days, self._days_at = agent_days(con, now, tz), now
+        return agent_snapshots(con, now, tz, self.queue_id, today=self._days)
 
     def show(self, data: list[AgentSnapshot], now: float) -> None:
         self._agents = {a.id: a for a in data}
