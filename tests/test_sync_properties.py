@@ -67,3 +67,33 @@ def test_any_duplication_and_reordering_gives_the_same_store(data):
     order = data.draw(st.permutations(list(range(len(PAGES))) + extra))
     shuffled = [data.draw(st.permutations(PAGES[i])) for i in order]
     assert final_store(shuffled) == IN_ORDER
+
+
+envelopes = st.fixed_dictionaries(
+    {},
+    optional={
+        "kind": st.one_of(st.text(max_size=70), st.integers(), st.none()),
+        "id": st.one_of(st.text(max_size=130), st.from_regex(r"[\x21-\x7e]{1,130}", fullmatch=True), st.integers()),
+        "version": st.one_of(st.integers(min_value=-5, max_value=2**64), st.booleans(), st.floats(), st.text(max_size=3)),
+        "op": st.sampled_from(["upsert", "delete", "UPSERT", "", None]),
+        "data": st.one_of(st.none(), st.dictionaries(st.text(max_size=5), st.integers(), max_size=3), st.lists(st.integers(), max_size=2)),
+    },
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(envelopes)
+def test_the_fast_envelope_check_agrees_with_the_model(raw):
+    from pydantic import ValidationError
+
+    from floorview.domain.feed import Change, parse_change
+
+    try:
+        expected = Change.model_validate(raw).model_dump()
+    except ValidationError:
+        expected = "invalid"
+    try:
+        got = parse_change(raw).model_dump()
+    except ValidationError:
+        got = "invalid"
+    assert got == expected

@@ -11,6 +11,7 @@ subtracting what the old version contributed and adding the new.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -154,13 +155,10 @@ class Applier:
             old_settings = self._stored_settings_many([c.id for c, _ in upserts])
         if upserts:
             rows = [{"id": c.id, "version": c.version, **row_values(kind, m)} for c, m in upserts]
-            stmt = sqlite_insert(table)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["id"],
-                set_={col: stmt.excluded[col] for col in rows[0] if col != "id"},
-                where=stmt.excluded.version > table.version,
-            )
-            self.conn.execute(stmt, rows)
+            sql, columns = _upsert_sql(kind)
+            # The driver's executemany with plain tuples: a page's worth of rows
+            # through SQLAlchemy's parameter handling cost a tenth of the sync.
+            self.conn.exec_driver_sql(sql, [tuple(r.get(c) for c in columns) for r in rows])
             revived = [c.id for c, _ in upserts if c.id in dead]
             if revived:
                 self.conn.execute(
@@ -307,6 +305,19 @@ class Applier:
             .where(schema.SyncState.id == 1)
             .values(unknown_kinds=schema.SyncState.unknown_kinds + n)
         )
+
+
+@lru_cache(maxsize=None)
+def _upsert_sql(kind: str) -> tuple[str, tuple[str, ...]]:
+    """INSERT ... ON CONFLICT for a kind's table, keeping the higher version."""
+    table = schema.RECORD_TABLES[kind].__table__
+    columns = tuple(c.name for c in table.columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        f" ON CONFLICT (id) DO UPDATE SET {updates} WHERE excluded.version > {table.name}.version"
+    )
+    return sql, columns
 
 
 def _chunks(items: list, size: int = 500):

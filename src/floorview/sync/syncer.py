@@ -236,7 +236,7 @@ def _page(body: Any) -> dict:
     good, bad = [], []
     for raw in raw_changes:
         try:
-            good.append(feed.Change.model_validate(raw))
+            good.append(feed.parse_change(raw))
         except ValidationError as exc:
             bad.append((raw, exc))
     return {"cursor": cursor, "more": body.get("more") is True, "changes": good, "bad": bad}
