@@ -8,7 +8,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from floorview.store import schema
 from floorview.store.engine import SCHEMA_HEAD, open_engine, open_reader

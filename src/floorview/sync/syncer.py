@@ -187,21 +187,20 @@ class Syncer:
         stale_since: float | None = None
         while not stop.is_set():
             try:
-                pulled = self.pull_until_caught_up(report)
+                self.pull_until_caught_up(report)
                 self.push_outbox()
                 self.backoff.succeeded(self.clock())
                 stale_since = None
                 report("live", None)
                 if self.long_poll:
                     while not stop.is_set():
-                        n, more = self.pull_page(wait_s=LONG_POLL_S)
+                        _, more = self.pull_page(wait_s=LONG_POLL_S)
                         if more:
                             break
                         self.push_outbox()
                         report("live", None)
                 else:
                     stop.wait(self.poll_s)
-                del pulled
             except HubError as exc:
                 now = self.clock()
                 stale_since = stale_since or now

@@ -6,11 +6,9 @@ Generated from the same bindings that handle the keys, so it cannot drift.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Static
+
+from floorview.tui.widgets.panel import TextPanel
 
 
 def keys_text(screen) -> Text:
@@ -23,7 +21,7 @@ def keys_text(screen) -> Text:
     text = Text()
     for key, description, bid in ours:
         text.append(f"{key:>8}  ", style="bold")
-        text.append(f"{description:<16}")
+        text.append(f"{description:<20}")
         text.append(f"{bid}\n", style="dim")
     if widget:
         text.append("\nIn tables and fields\n", style="bold")
@@ -33,24 +31,13 @@ def keys_text(screen) -> Text:
     return text
 
 
-class KeysScreen(ModalScreen[None]):
+class KeysScreen(TextPanel):
     DEFAULT_CSS = """
     KeysScreen { align: right top; }
-    KeysScreen > VerticalScroll {
-        width: 56; max-width: 100%; height: 100%; border-left: tall $accent;
-        background: $surface; padding: 0 1;
-    }
+    KeysScreen > VerticalScroll { width: 60; max-width: 100%; height: 100%; max-height: 100%; }
     """
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help.close")]
+    body_id = "keys"
 
-    def __init__(self, text: Text) -> None:
-        super().__init__()
-        self._text = text
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(Text("Keys", style="bold"))
-            yield Static(self._text, id="keys")
-
-    def action_dismiss(self) -> None:
-        self.dismiss(None)
+    def __init__(self, body: Text) -> None:
+        super().__init__("Keys", body)

@@ -6,11 +6,9 @@ import sqlite3
 from datetime import datetime
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Static
+
+from floorview.tui.widgets.panel import TextPanel
 
 LIMIT = 500
 
@@ -32,23 +30,12 @@ def quarantine_text(con: sqlite3.Connection) -> Text:
     return text
 
 
-class QuarantineScreen(ModalScreen[None]):
+class QuarantineScreen(TextPanel):
     DEFAULT_CSS = """
-    QuarantineScreen { align: center middle; }
-    QuarantineScreen > VerticalScroll {
-        width: 90%; height: 80%; border: round $warning; background: $surface; padding: 0 1;
-    }
+    QuarantineScreen > VerticalScroll { width: 90%; max-width: 100%; height: 80%; border: round $warning; }
     """
     BINDINGS = [Binding("escape,q", "dismiss", "Close", id="quarantine.close")]
+    body_id = "quarantine"
 
-    def __init__(self, text: Text) -> None:
-        super().__init__()
-        self._text = text
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(Text("Quarantined records", style="bold"))
-            yield Static(self._text, id="quarantine")
-
-    def action_dismiss(self) -> None:
-        self.dismiss(None)
+    def __init__(self, body: Text) -> None:
+        super().__init__("Quarantined records", body)
