@@ -48,8 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--scale", choices=("small", "large"), default="small",
                       help="small: 8 queues, 64 agents, one day; large: 200 queues, "
                       "2,000 agents, sixteen days (about 2 million contacts)")
+    seed.add_argument("--days", type=_positive_days, default=None,
+                      help="days of history up to --at, today included (default: the scale's)")
     seed.add_argument("--at", help="when the simulated day ends, RFC 3339 (default: now)")
     return p
+
+
+def _positive_days(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 400:
+        raise argparse.ArgumentTypeError(f"expected a number of days from 1 to 400, got {text!r}")
+    return int(text)
 
 
 def _client_options(p: argparse.ArgumentParser) -> None:
@@ -121,7 +129,7 @@ def _seed(args) -> int:
     from floorview.hub.seed import seed_store
 
     try:
-        result = seed_store(args.path, args.seed, args.scale, end)
+        result = seed_store(args.path, args.seed, args.scale, end, args.days)
     except (FileExistsError, StoreError) as exc:
         raise _UserError(str(exc)) from None
     print(f"wrote {args.path}: {result.applied} records ({args.scale} floor, seed {args.seed})")

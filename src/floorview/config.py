@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from floorview.domain.attainment import Targets
+from floorview.domain.balance import Priorities, PriorityError, check_priorities
 from floorview.domain.metrics import AGENT_STATES as STATES
 
 
@@ -130,6 +132,61 @@ class AgentsConfig:
     )
 
 
+def _priorities(value: Any) -> Priorities:
+    if not isinstance(value, Mapping) or not all(isinstance(v, Mapping) for v in value.values()):
+        raise ValueError("expected a table of constraint = { rank = N, weight = W }")
+    try:
+        return check_priorities(
+            {c: v.get("rank") for c, v in value.items()}, {c: v.get("weight") for c, v in value.items()}
+        )
+    except PriorityError as exc:
+        raise ValueError(str(exc)) from None
+
+
+_PERCENTAGE_POINTS = ("qa_score", "compliance_score")
+
+
+def _targets(value: Any) -> Targets:
+    if not isinstance(value, Mapping):
+        raise ValueError("expected a table of metric = target")
+    known = Targets.__dataclass_fields__
+    out = {}
+    for name, raw in value.items():
+        if name not in known:
+            raise ValueError(f"unknown target {name!r}; targets are {', '.join(known)}")
+        if name == "repeat_window_h":
+            check = _number(1, 24 * 90)
+        elif name in _PERCENTAGE_POINTS:
+            check = _number(0, 100)
+        else:  # a fraction
+            check = _number(0, 1)
+        try:
+            out[name] = check(raw)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    return Targets(**out)
+
+
+@dataclass(frozen=True)
+class BalanceConfig:
+    # The site's stated priorities: each constraint's rank (1 to 4) and weight (1 to 5).
+    priorities: Priorities = field(
+        default_factory=lambda: check_priorities(
+            {"quality": 1, "time": 2, "cost": 3, "risk": 4}, {"quality": 5, "time": 4, "cost": 2, "risk": 1}
+        ),
+        metadata={"check": _priorities},
+    )
+    targets: Targets = field(default_factory=Targets, metadata={"check": _targets})
+    window_days: int = field(default=7, metadata={"check": lambda v: _choice(_integer(v), (7, 30))})
+    cost_per_agent_hour: float = field(default=30.0, metadata={"check": _number(0, 100000)})
+
+
+def _choice(value: Any, allowed: tuple) -> Any:
+    if value not in allowed:
+        raise ValueError(f"expected one of {', '.join(map(str, allowed))}, got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class DemoConfig:
     seed: int = field(default=7, metadata={"check": _integer})
@@ -159,6 +216,7 @@ class Settings:
     keys: dict[str, str] = field(default_factory=dict, metadata={"check": _keys})
     queues: QueuesConfig = field(default_factory=QueuesConfig)
     agents: AgentsConfig = field(default_factory=AgentsConfig)
+    balance: BalanceConfig = field(default_factory=BalanceConfig)
     demo: DemoConfig = field(default_factory=DemoConfig)
 
 
@@ -176,7 +234,7 @@ def _build(cls: type, values: Any, where: str, problems: list[str]):
         if name not in values:
             continue
         default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
-        if is_dataclass(default):
+        if is_dataclass(default) and "check" not in f.metadata:  # a section of settings
             kwargs[name] = _build(type(default), values[name], f"{where}{name}.", problems)
             continue
         try:

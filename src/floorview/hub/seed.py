@@ -31,13 +31,13 @@ def run_floor(floor: Floor, end: float) -> Iterator[list[dict]]:
     yield list(floor.remaining_customers())
 
 
-def simulated_changes(seed: int, end: float, scale: str = "small") -> Iterator[list[dict]]:
-    """The changes of a floor run from midnight, `DAYS[scale]` days back, up to `end`."""
-    floor = Floor(seed, first_midnight(end, DAYS[scale]), scale)
+def simulated_changes(seed: int, end: float, scale: str = "small", days: int | None = None) -> Iterator[list[dict]]:
+    """The changes of a floor run from midnight, `days` (default `DAYS[scale]`) days back, up to `end`."""
+    floor = Floor(seed, first_midnight(end, days or DAYS[scale]), scale)
     return run_floor(floor, end)
 
 
-def seed_store(path: Path, seed: int, scale: str, end: float) -> ApplyResult:
+def seed_store(path: Path, seed: int, scale: str, end: float, days: int | None = None) -> ApplyResult:
     from sqlalchemy import update
 
     from floorview.store import schema
@@ -50,7 +50,7 @@ def seed_store(path: Path, seed: int, scale: str, end: float) -> ApplyResult:
     engine = open_engine(Path(path))
     try:
         with engine.begin() as conn:
-            result = load_changes(conn, simulated_changes(seed, end, scale), end)
+            result = load_changes(conn, simulated_changes(seed, end, scale, days), end)
             ensure_sync_state(conn)
             conn.execute(
                 update(schema.SyncState)

@@ -186,6 +186,17 @@ class Outbox(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+class PrioritySetting(Base):
+    """The site's stated priorities as set on the Balance screen: what, who and
+    when. Local to this store; the latest row wins over the config file."""
+
+    __tablename__ = "priority_setting"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    set_at: Mapped[float]
+    set_by: Mapped[str] = mapped_column(String(200))
+    ranking: Mapped[str] = mapped_column(Text, doc="JSON: constraint -> {rank, weight}")
+
+
 def _counts_columns() -> dict:
     cols = {}
     for name in COUNT_COLUMNS:

@@ -22,6 +22,7 @@ from floorview.tui.commands import BindingCommands
 from floorview.tui.live import LiveSource
 from floorview.tui.messages import Loaded, SourceChanged
 from floorview.tui.screens.agents import AgentsScreen
+from floorview.tui.screens.balance import BalanceScreen
 from floorview.tui.screens.base import DataScreen
 from floorview.tui.screens.queues import QueuesScreen
 from floorview.tui.widgets.status import as_of
@@ -35,10 +36,11 @@ class FloorviewApp(App[None]):
     TITLE = "floorview"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {BindingCommands}
-    MODES = {"queues": QueuesScreen, "agents": AgentsScreen}
+    MODES = {"queues": QueuesScreen, "agents": AgentsScreen, "balance": BalanceScreen}
     BINDINGS = [
         Binding("1", "show('queues')", "Queues", id="screen.queues", show=False),
         Binding("2", "show('agents')", "Agents", id="screen.agents", show=False),
+        Binding("3", "show('balance')", "Balance", id="screen.balance", show=False),
         Binding("p", "pause", "Pause", id="app.pause"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("Q", "quarantine", "Quarantined records", id="app.quarantine", show=False),
@@ -71,6 +73,8 @@ class FloorviewApp(App[None]):
         self._seen: tuple | None = None  # (screen, data_version, minute) of the last load
         self._status: StoreStatus | None = None
         self._source_state: tuple[str, str | None] = ("starting", None) if source else ("none", None)
+        self._writer = None  # the store's SQLAlchemy engine, opened on the first local write
+        self._write_lock = threading.Lock()
 
     # -- start and stop -------------------------------------------------------
     def on_mount(self) -> None:
@@ -87,6 +91,8 @@ class FloorviewApp(App[None]):
 
     def on_unmount(self) -> None:
         self._stop.set()
+        if self._writer is not None:
+            self._writer.dispose()
 
     @work(thread=True, group="source", exit_on_error=False)
     def _run_source(self) -> None:
@@ -260,6 +266,37 @@ class FloorviewApp(App[None]):
             self.notify("The store is not open yet.", markup=False)
             return
         self.push_screen(QuarantineScreen(quarantine_text(self.reader)))
+
+    # -- local writes ---------------------------------------------------------------
+    def write_store(self, write, done: str | None = None) -> None:
+        """Run `write(conn)` in one store transaction, off the event loop; the
+        screens re-read when it commits. A failure is said on screen; nothing
+        else is lost, since nothing was shown as saved before the commit."""
+        if self.settings.offline:
+            self.notify("Read-only (--offline): nothing can be saved.", markup=False, severity="warning")
+            return
+        self._write(write, done)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _write(self, write, done: str | None) -> None:
+        try:
+            with self._write_lock:  # one local write at a time, in the order made
+                if self._writer is None:
+                    from floorview.store.engine import open_engine
+
+                    self._writer = open_engine(self.store_path)
+                with self._writer.begin() as conn:
+                    write(conn)
+        except Exception as exc:
+            log.exception("a local write failed")
+            self.call_from_thread(
+                self.notify, f"Not saved: {exc}", markup=False, severity="error", timeout=8
+            )
+            self.call_from_thread(self.request_load, True)
+            return
+        if done:
+            self.call_from_thread(self.notify, done, markup=False, timeout=2)
+        self.call_from_thread(self.request_load, True)
 
     def action_help(self) -> None:
         from floorview.tui.widgets.keys import KeysScreen, keys_text

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from floorview.domain.metrics import INTERVAL, MINUTE
-from floorview.tui.render import EMPTY, duration, pct
+from floorview.tui.render import EMPTY, duration, labelled, pct
 
 if TYPE_CHECKING:
     from floorview.config import Settings
@@ -17,14 +17,6 @@ if TYPE_CHECKING:
 
 def _hm(ts: float) -> str:
     return datetime.fromtimestamp(ts).strftime("%H:%M")
-
-
-def _lines(*rows: tuple[str, str]) -> Text:
-    text = Text()
-    for label, value in rows:
-        text.append(f"{label:<10}", style="bold")
-        text.append(f"{value}\n")
-    return text
 
 
 def explain_queue_cell(
@@ -43,7 +35,7 @@ def explain_queue_cell(
 
     if column in ("sl", "sl_today"):
         den = c.answered + c.abandoned
-        return f"Service level — {name}", _lines(
+        return f"Service level — {name}", labelled(
             ("formula", "answered within threshold / (answered + abandoned)"),
             ("", f"abandons under {s.short_abandon_s:g} s are short abandons and count in neither"),
             ("inputs", f"answered within {s.sl_threshold_s:g} s: {c.answered_in_sl}; answered: {c.answered}; "
@@ -55,7 +47,7 @@ def explain_queue_cell(
             ("units", "share of contacts, %"),
         )
     if column == "asa":
-        return f"Average speed of answer — {name}", _lines(
+        return f"Average speed of answer — {name}", labelled(
             ("formula", "total wait of answered contacts / answered"),
             ("inputs", f"total wait {c.answer_wait_s:.0f} s over {c.answered} answered"),
             ("result", duration(f.asa_s)),
@@ -63,7 +55,7 @@ def explain_queue_cell(
             ("units", "seconds (m:ss past a minute)"),
         )
     if column == "abandon":
-        return f"Abandon rate — {name}", _lines(
+        return f"Abandon rate — {name}", labelled(
             ("formula", "abandoned / (answered + abandoned)"),
             ("", f"abandons under {s.short_abandon_s:g} s (short abandons) are left out"),
             ("inputs", f"abandoned {c.abandoned}; answered {c.answered}; short abandons {c.short_abandoned}"),
@@ -73,7 +65,7 @@ def explain_queue_cell(
             ("units", "share of contacts, %"),
         )
     if column == "aht":
-        return f"Average handle time — {name}", _lines(
+        return f"Average handle time — {name}", labelled(
             ("formula", "(talk time + after-contact work) / handled contacts"),
             ("inputs", f"{c.handle_s:.0f} s of handling over {c.handled} handled contacts"),
             ("result", duration(f.aht_s)),
@@ -84,7 +76,7 @@ def explain_queue_cell(
         )
     if column in ("waiting", "longest"):
         oldest = snap.oldest_enqueued_at
-        return f"Waiting now — {name}", _lines(
+        return f"Waiting now — {name}", labelled(
             ("waiting", f"{snap.waiting} contacts queued, not yet answered or abandoned"),
             ("oldest", f"enqueued {_hm(oldest)}, waiting {duration(now - oldest)}" if oldest else "nobody waiting"),
             ("signs", f"✓ up to the {s.sl_threshold_s:g} s threshold, ! up to twice it, ✗ beyond"),
@@ -98,7 +90,7 @@ def explain_queue_cell(
             f"arrival rate {n.arrival_rate * 3600:.1f}/h ({c.offered} offered in {snap.window_s / 60:.0f} min); "
             f"AHT {duration(n.aht_s)}; patience {duration(n.patience_s) if n.patience_s else 'not observed'}"
         )
-        return f"Agents needed versus staffed — {name}", _lines(
+        return f"Agents needed versus staffed — {name}", labelled(
             ("needed", f"{EMPTY if n.needed is None else n.needed}: the fewest agents for {pct(s.sl_target)} "
                        f"within {s.sl_threshold_s:g} s by {model}"),
             ("model", "Erlang A (with abandonment, patience estimated as total wait / abandons) when the "
@@ -116,18 +108,18 @@ def explain_queue_cell(
         points = ", ".join(
             f"{datetime.fromtimestamp(i * INTERVAL).strftime('%H:%M')} {pct(sl)}" for i, sl in snap.trend[-8:]
         )
-        return f"Service level by interval — {name}", _lines(
+        return f"Service level by interval — {name}", labelled(
             ("shows", "service level of each 15-minute interval today, newest right; blank: nothing offered"),
             ("scale", "▁ 0% to █ 100%, the same for every queue"),
             ("latest", points or "no intervals yet"),
         )
     if column == "offered":
-        return f"Offered — {name}", _lines(
+        return f"Offered — {name}", labelled(
             ("counts", f"{c.offered} contacts enqueued ({c.answered} answered, {c.abandoned} abandoned, "
                        f"{c.short_abandoned} short abandons, the rest waiting)"),
             ("window", span),
         )
-    return f"{snap.name}", _lines(
+    return f"{snap.name}", labelled(
         ("queue", name),
         ("channel", snap.channel),
         ("settings", f"threshold {s.sl_threshold_s:g} s, target {pct(s.sl_target)}, "

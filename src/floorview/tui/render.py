@@ -95,3 +95,12 @@ def escalation(seconds: float, thresholds: list[float]) -> int:
 
 ESCALATION_STYLE = ("", "bold", "yellow bold", "reverse red bold")
 ESCALATION_MARK = ("  ", " ·", " !", "!!")
+
+
+def labelled(*rows: tuple[str, str]) -> Text:
+    """Lines of "label  value", the layout of every explain view."""
+    text = Text()
+    for label, value in rows:
+        text.append(f"{label:<10}", style="bold")
+        text.append(f"{value}\n")
+    return text

@@ -41,6 +41,7 @@ class QueuesScreen(DataScreen):
     BINDINGS = [
         Binding("s", "sort", "Sort", id="queues.sort"),
         Binding("w", "window", "Window", id="queues.window"),
+        Binding("x", "whatif", "What-if", id="queues.whatif"),
     ]
     title_text = "Queues"
     filter_hint = "filter queues by name, channel or id"
@@ -201,6 +202,11 @@ class QueuesScreen(DataScreen):
 
         self.app.push_screen(QueueDetailScreen(key, self._rows[key].snap.name))
         self.app.request_load(force=True)
+
+    def action_whatif(self) -> None:
+        from floorview.tui.screens.whatif import WhatIfScreen
+
+        self.app.push_screen(WhatIfScreen(self.query_one(LiveTable).current_key))
 
     def explain(self) -> tuple[str, Text] | None:
         table = self.query_one(LiveTable)

@@ -1,0 +1,197 @@
+"""Which targets the floor meets: each constraint's metrics, checked per queue
+and 15-minute interval.
+
+Every metric is a ratio of sums, so it pools over any set of intervals. An
+interval is checked when it holds at least one contact the metric counts
+(a QA score, a survey answer...); it is breached when its value misses the
+target. "Breached for" is breached intervals x 15 minutes; "longest" is the
+longest run of consecutive breached intervals of one queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from floorview.domain.metrics import INTERVAL, Counts, QueueSettings, figures
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    """Floor-wide targets; the queue's own settings give the rest."""
+
+    qa_score: float = 85.0  # mean QA score, points
+    resolution: float = 0.80  # resolved / contacts with an outcome
+    csat_good: float = 0.80  # CSAT 4-5 / CSAT answers
+    complaints: float = 0.05  # CSAT 1-2 / CSAT answers
+    long_waits: float = 0.05  # waited over twice the queue's threshold / answered + abandoned
+    compliance_fails: float = 0.02  # QA scores under compliance_score / QA scores
+    compliance_score: float = 60.0
+    escalations: float = 0.10  # transferred / answered
+    repeats: float = 0.15  # came back to the same queue within repeat_window_h / contacts of known customers
+    repeat_window_h: float = 72.0
+
+
+@dataclass(slots=True)
+class Sums:
+    """What the metrics need of one queue-interval, all additive."""
+
+    counts: Counts = field(default_factory=Counts)
+    long_waits: int = 0
+    qa_n: int = 0
+    qa_sum: float = 0.0
+    qa_fails: int = 0
+    outcome_n: int = 0
+    resolved: int = 0
+    transferred: int = 0
+    known_n: int = 0  # contacts of a known customer
+    repeats: int = 0
+    csat_n: int = 0
+    csat_good: int = 0
+    csat_bad: int = 0
+
+    def add(self, other: Sums) -> None:
+        self.counts.add(other.counts)
+        for name in _SCALARS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+_SCALARS = tuple(n for n in Sums.__dataclass_fields__ if n != "counts")
+
+
+def _ratio(num: float, den: float) -> tuple[float | None, int]:
+    return (num / den if den else None), int(den)
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    key: str
+    constraint: str
+    label: str
+    unit: str  # "%", "s" or "pts"
+    higher_is_better: bool
+    definition: str
+    value: Callable[[Sums], tuple[float | None, int]]  # (value, how many it counts)
+    target: Callable[[Targets, QueueSettings], float | None]
+    per_queue: bool = False  # the target is each queue's own
+
+
+def _sl(s: Sums):
+    f = figures(s.counts)
+    return f.service_level, s.counts.answered + s.counts.abandoned
+
+
+def _asa(s: Sums):
+    return figures(s.counts).asa_s, s.counts.answered
+
+
+def _aht(s: Sums):
+    return figures(s.counts).aht_s, s.counts.handled
+
+
+def _abandon(s: Sums):
+    return figures(s.counts).abandon_rate, s.counts.answered + s.counts.abandoned
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("qa", "quality", "QA score", "pts", True, "mean QA score of scored contacts",
+           lambda s: _ratio(s.qa_sum, s.qa_n), lambda t, q: t.qa_score),
+    Metric("resolution", "quality", "Resolved", "%", True, "resolved / contacts with a recorded outcome",
+           lambda s: _ratio(s.resolved, s.outcome_n), lambda t, q: t.resolution),
+    Metric("csat", "quality", "CSAT 4-5", "%", True, "CSAT answers of 4 or 5 / CSAT answers",
+           lambda s: _ratio(s.csat_good, s.csat_n), lambda t, q: t.csat_good),
+    Metric("complaints", "quality", "Complaints", "%", False, "CSAT answers of 1 or 2 / CSAT answers",
+           lambda s: _ratio(s.csat_bad, s.csat_n), lambda t, q: t.complaints),
+    Metric("sl", "cost", "Service level", "%", True,
+           "answered within the queue's threshold / (answered + abandoned), against the queue's target",
+           _sl, lambda t, q: q.sl_target, per_queue=True),
+    Metric("aht", "cost", "AHT", "s", False, "(talk + wrap-up) / handled, against the queue's AHT target",
+           _aht, lambda t, q: q.aht_target_s, per_queue=True),
+    Metric("asa", "time", "ASA", "s", False, "wait of answered contacts / answered, against the queue's SL threshold",
+           _asa, lambda t, q: q.sl_threshold_s, per_queue=True),
+    Metric("long_waits", "time", "Long waits", "%", False,
+           "contacts that waited over twice the queue's threshold / (answered + abandoned)",
+           lambda s: _ratio(s.long_waits, s.counts.answered + s.counts.abandoned), lambda t, q: t.long_waits),
+    Metric("abandon", "time", "Abandoned", "%", False,
+           "abandoned (short abandons excluded) / (answered + abandoned), against the queue's target",
+           _abandon, lambda t, q: q.abandon_target, per_queue=True),
+    Metric("compliance", "risk", "Compliance fails", "%", False, "QA scores under the compliance score / QA scores",
+           lambda s: _ratio(s.qa_fails, s.qa_n), lambda t, q: t.compliance_fails),
+    Metric("escalations", "risk", "Transferred", "%", False, "answered contacts transferred at least once / answered",
+           lambda s: _ratio(s.transferred, s.counts.answered), lambda t, q: t.escalations),
+    Metric("repeats", "risk", "Repeat contacts", "%", False,
+           "contacts of a customer seen on the same queue within the repeat window / contacts of known customers",
+           lambda s: _ratio(s.repeats, s.known_n), lambda t, q: t.repeats),
+)
+BY_KEY = {m.key: m for m in METRICS}
+
+
+def meets(value: float, target: float, higher_is_better: bool) -> bool:
+    return value >= target if higher_is_better else value <= target
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    queue_id: str
+    interval: int  # epoch // 900
+    value: float
+    target: float
+
+
+@dataclass(slots=True)
+class Attainment:
+    metric: Metric
+    value: float | None = None  # pooled over every queue and interval of the window
+    sample: int = 0
+    target: float | None = None  # the floor's target; None when each queue has its own
+    checked: int = 0
+    met: int = 0
+    breaches: list[Breach] = field(default_factory=list)
+    longest: int = 0  # intervals, the longest consecutive breach of one queue
+    longest_queue: str | None = None
+
+    @property
+    def on_target(self) -> float | None:
+        return self.met / self.checked if self.checked else None
+
+    @property
+    def breached_s(self) -> int:
+        return len(self.breaches) * INTERVAL
+
+
+def attainment(
+    rows: Iterable[tuple[str, int, Sums]], settings: dict[str, QueueSettings], targets: Targets
+) -> dict[str, Attainment]:
+    """Every metric over `rows` of (queue id, interval, sums), in any order."""
+    out = {m.key: Attainment(m, target=None if m.per_queue else m.target(targets, QueueSettings())) for m in METRICS}
+    pooled = Sums()
+    run: dict[tuple[str, str], tuple[int, int]] = {}  # (metric, queue) -> (last breached interval, run length)
+    default = QueueSettings()
+    for queue_id, interval, sums in sorted(rows, key=lambda r: (r[0], r[1])):
+        pooled.add(sums)
+        qs = settings.get(queue_id, default)
+        for m in METRICS:
+            value, n = m.value(sums)
+            target = m.target(targets, qs)
+            if value is None or not n or target is None:
+                continue
+            a = out[m.key]
+            a.checked += 1
+            if meets(value, target, m.higher_is_better):
+                a.met += 1
+                continue
+            a.breaches.append(Breach(queue_id, interval, value, target))
+            last, length = run.get((m.key, queue_id), (None, 0))
+            length = length + 1 if last == interval - 1 else 1
+            run[(m.key, queue_id)] = (interval, length)
+            if length > a.longest:
+                a.longest, a.longest_queue = length, queue_id
+    for m in METRICS:
+        out[m.key].value, out[m.key].sample = m.value(pooled)
+    return out
+
+
+def constraint_attainment(results: dict[str, Attainment], constraint: str) -> float | None:
+    """The mean on-target share of the constraint's metrics that were checked."""
+    shares = [a.on_target for a in results.values() if a.metric.constraint == constraint and a.on_target is not None]
+    return sum(shares) / len(shares) if shares else None

@@ -1,0 +1,156 @@
+"""The reads behind the Balance screen: stated priorities as saved, coaching
+notes by topic, and each queue-interval's sums for the attainment metrics.
+
+Plain SQL on the screens' stdlib sqlite3 connection, like store/reads.py.
+The interval sums come from the per-interval table where it has them; the
+rest (QA, outcomes, transfers, repeats, surveys) from the contacts of the
+window, through the index on enqueue time.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from floorview.domain.attainment import Sums, Targets
+from floorview.domain.metrics import COUNT_COLUMNS, INTERVAL, Counts, QueueSettings
+from floorview.store.reads import _counts
+
+
+@dataclass(frozen=True, slots=True)
+class SavedPriorities:
+    ranking: dict  # constraint -> {"rank": r, "weight": w}
+    set_at: float
+    set_by: str
+
+
+def priority_history(con: sqlite3.Connection) -> list[SavedPriorities]:
+    """Every ranking set on screen, oldest first."""
+    rows = con.execute("SELECT ranking, set_at, set_by FROM priority_setting ORDER BY seq").fetchall()
+    return [SavedPriorities(json.loads(r), at, by) for r, at, by in rows]
+
+
+def coaching_topics(con: sqlite3.Connection, since: float, until: float) -> list[tuple[float, str]]:
+    """(created_at, topic) of the coaching notes that name a topic, in [since, until)."""
+    return con.execute(
+        "SELECT created_at, topic FROM note WHERE type = 'coaching' AND topic IS NOT NULL"
+        " AND created_at >= ? AND created_at < ? ORDER BY created_at",
+        (since, until),
+    ).fetchall()
+
+
+@dataclass(frozen=True, slots=True)
+class NoteLine:
+    id: str
+    created_at: float
+    agent_id: str | None
+    agent_name: str | None
+    author: str
+    type: str
+    topic: str | None
+    adkar: str | None
+    visibility: str
+    body: str
+
+
+def notes_between(
+    con: sqlite3.Connection, since: float, until: float, topic: str | None = None, limit: int = 500
+) -> list[NoteLine]:
+    """Coaching notes in [since, until), newest first; of one topic when given."""
+    sql = (
+        "SELECT n.id, n.created_at, n.agent_id, a.name, n.author, n.type, n.topic, n.adkar, n.visibility, n.body"
+        " FROM note n LEFT JOIN agent a ON a.id = n.agent_id"
+        " WHERE n.type = 'coaching' AND n.created_at >= ? AND n.created_at < ?"
+    )
+    args: list = [since, until]
+    if topic is not None:
+        sql += " AND n.topic = ?"
+        args.append(topic)
+    sql += " ORDER BY n.created_at DESC LIMIT ?"
+    args.append(limit)
+    return [NoteLine(*row) for row in con.execute(sql, args)]
+
+
+def queue_settings(con: sqlite3.Connection) -> dict[str, tuple[str, QueueSettings, float | None]]:
+    """Each queue's name, settings and cost per agent hour."""
+    out = {}
+    for qid, name, thr, target, short, aht, abandon, cost in con.execute(
+        "SELECT id, name, sl_threshold_s, sl_target, short_abandon_s, aht_target_s, abandon_target,"
+        " cost_per_agent_hour FROM queue"
+    ):
+        out[qid] = (name, QueueSettings(thr, target, short, aht, abandon), cost)
+    return out
+
+
+_INTERVAL_COLUMNS = ", ".join(COUNT_COLUMNS)
+
+
+def interval_sums(
+    con: sqlite3.Connection, since: float, until: float, targets: Targets
+) -> dict[tuple[str, int], Sums]:
+    """Sums per (queue, 15-minute interval) for the intervals starting in [since, until)."""
+    first, last = int(since // INTERVAL), int(until // INTERVAL)
+    out: dict[tuple[str, int], Sums] = {}
+
+    def at(queue_id: str, interval: int) -> Sums:
+        sums = out.get((queue_id, interval))
+        if sums is None:
+            sums = out[(queue_id, interval)] = Sums()
+        return sums
+
+    for queue_id, interval, *counts in con.execute(
+        f"SELECT queue_id, interval, {_INTERVAL_COLUMNS} FROM queue_interval WHERE interval >= ? AND interval < ?",
+        (first, last),
+    ):
+        at(queue_id, interval).counts = _counts(counts)
+
+    window_s = targets.repeat_window_h * 3600
+    for row in con.execute(
+        """
+        SELECT i.queue_id, CAST(i.enqueued_at / ? AS INTEGER),
+               total(COALESCE(i.answered_at, i.abandoned_at) - i.enqueued_at > 2 * q.sl_threshold_s),
+               count(i.qa_score), total(i.qa_score), total(i.qa_score < ?),
+               count(i.resolved), total(i.resolved),
+               total(i.answered_at IS NOT NULL AND i.transfers > 0),
+               count(i.customer_id),
+               total(i.customer_id IS NOT NULL AND EXISTS (
+                   SELECT 1 FROM interaction p
+                   WHERE p.customer_id = i.customer_id AND p.queue_id = i.queue_id
+                     AND p.enqueued_at < i.enqueued_at AND p.enqueued_at >= i.enqueued_at - ?))
+        FROM interaction i JOIN queue q ON q.id = i.queue_id
+        WHERE i.enqueued_at >= ? AND i.enqueued_at < ?
+        GROUP BY 1, 2
+        """,
+        (INTERVAL, targets.compliance_score, window_s, first * INTERVAL, last * INTERVAL),
+    ):
+        s = at(row[0], row[1])
+        s.long_waits, s.qa_n, s.qa_sum, s.qa_fails = int(row[2]), row[3], row[4], int(row[5])
+        s.outcome_n, s.resolved, s.transferred = row[6], int(row[7]), int(row[8])
+        s.known_n, s.repeats = row[9], int(row[10])
+
+    # Survey answers count toward the interval of the contact they rate.
+    for queue_id, interval, n, good, bad in con.execute(
+        """
+        SELECT i.queue_id, CAST(i.enqueued_at / ? AS INTEGER), count(*), total(s.csat >= 4), total(s.csat <= 2)
+        FROM survey s JOIN interaction i ON i.id = s.interaction_id
+        WHERE s.csat IS NOT NULL AND i.enqueued_at >= ? AND i.enqueued_at < ?
+        GROUP BY 1, 2
+        """,
+        (INTERVAL, first * INTERVAL, last * INTERVAL),
+    ):
+        s = at(queue_id, interval)
+        s.csat_n, s.csat_good, s.csat_bad = n, int(good), int(bad)
+    return out
+
+
+def queue_intervals(con: sqlite3.Connection, queue_id: str, since: float, until: float) -> list[tuple[int, Counts]]:
+    """One queue's sums per 15-minute interval in [since, until), oldest first."""
+    return [
+        (interval, _counts(counts))
+        for interval, *counts in con.execute(
+            f"SELECT interval, {_INTERVAL_COLUMNS} FROM queue_interval"
+            " WHERE queue_id = ? AND interval >= ? AND interval < ? ORDER BY interval",
+            (queue_id, int(since // INTERVAL), int(until // INTERVAL)),
+        )
+    ]

@@ -1,0 +1,135 @@
+"""The Balance screen's explain views and drills: the notes or intervals behind a figure."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from rich.text import Text
+
+from floorview.config import Settings
+from floorview.domain.attainment import BY_KEY
+from floorview.domain.balance import CONSTRAINTS, LABELS
+from floorview.domain.metrics import INTERVAL
+from floorview.store.walk import notes_between
+from floorview.tui.balance_data import BalanceData
+from floorview.tui.render import EMPTY, labelled, pct
+from floorview.tui.screens.balance import format_target, format_value, hours, span
+from floorview.tui.widgets.explain import ExplainScreen
+
+DRILL_LIMIT = 300  # lines in a drill; the count above says how many there are in all
+
+
+def _day(ts: float) -> str:
+    return datetime.fromtimestamp(ts).strftime("%a %d %b %H:%M")
+
+
+def _span(data: BalanceData) -> str:
+    w = data.walk
+    return f"{_day(w.since)} to {_day(w.until)} (the last {w.days} days; w switches 7/30)"
+
+
+def explain_constraint(data: BalanceData, constraint: str) -> tuple[str, Text]:
+    talk, walk = data.talk.priorities, data.walk
+    stated = talk.shares()
+    coached = walk.mix.shares()
+    counts = walk.mix.counts
+    rows = [
+        ("gap", "1/2 x sum over the four constraints of |stated share - coached share|, in points"),
+        ("", "0: coaching is spread exactly as the weights say; the higher, the more coaching would"),
+        ("", "have to move to another topic to match them"),
+        ("stated", "each weight / the sum of the weights: " + ", ".join(
+            f"{LABELS[c]} {talk.weight(c)}/{sum(talk.weights)} = {pct(stated[c])}" for c in talk.order)),
+        ("coached", "coaching notes (kudos and recovery notes left out) naming the topic / those naming any:"),
+        ("", ", ".join(f"{LABELS[c]} {counts.get(c, 0)}" for c in CONSTRAINTS) + f" of {walk.mix.total}"),
+        ("result", f"{data.gap:.1f} points" if data.gap is not None else "no coaching notes in the window: –"),
+        ("window", _span(data)),
+        ("", ""),
+        ("by week", "the gap of each week's coaching against the ranking in force at the week's end"),
+    ]
+    for w in walk.weeks:
+        mix = ", ".join(f"{LABELS[c]} {w.mix.counts.get(c, 0)}" for c in CONSTRAINTS)
+        gap = f"{w.gap:.0f}" if w.gap is not None else EMPTY
+        rows.append((w.label, f"from {datetime.fromtimestamp(w.start).strftime('%d %b')}: gap {gap}  ({mix})"))
+    rows += [
+        ("", ""),
+        (LABELS[constraint], f"rank {talk.rank(constraint)}, weight {talk.weight(constraint)} of 1 to 5; "
+                             f"coached {pct(coached[constraint]) if coached else EMPTY}"),
+        ("on target", "the mean, over the constraint's metrics, of the share of queue-intervals on target"),
+        ("ranking", "four constraints ranked 1 to 4, each weighed 1 to 5, a lower rank weighing less: "
+                    "ties are refused (u/d rank, +/- weight; balance.priorities in the config)"),
+    ]
+    return f"Talk/walk gap — {LABELS[constraint]}", labelled(*rows)
+
+
+def explain_metric(data: BalanceData, key: str, settings: Settings) -> tuple[str, Text]:
+    a = data.walk.results[key]
+    m = a.metric
+    where = data.walk.queue_names.get(a.longest_queue or "", a.longest_queue or EMPTY)
+    rows = [
+        ("metric", f"{m.label} ({LABELS[m.constraint]})"),
+        ("formula", m.definition),
+        ("floor", f"{format_value(a.value, m.unit)}, pooled over every queue and interval ({a.sample} counted)"),
+        ("target", format_target(a) + (
+            "" if a.target is None else f" (balance.targets.{_setting_name(key)} in the config)")),
+        ("checked", f"{a.checked} queue-intervals with something to count; {a.met} on target "
+                    f"({pct(a.on_target)})"),
+        ("missed", f"{len(a.breaches)} queue-intervals x 15 min = {hours(a.breached_s)}, summed over queues"),
+        ("longest", f"{span(a.longest * INTERVAL)} in a row on {where}" if a.longest else EMPTY),
+        ("window", _span(data)),
+        ("units", {"%": "share, %", "s": "seconds (m:ss, h:mm past an hour)", "pts": "QA points, 0 to 100"}[m.unit]),
+    ]
+    if key == "compliance":
+        rows.insert(2, ("", f"a QA score under {settings.balance.targets.compliance_score:g} fails compliance"))
+    if key == "repeats":
+        rows.insert(2, ("", f"the repeat window is {settings.balance.targets.repeat_window_h:g} hours"))
+    return f"{m.label} — what the floor met", labelled(*rows)
+
+
+def _setting_name(key: str) -> str:
+    return {"qa": "qa_score", "csat": "csat_good", "compliance": "compliance_fails"}.get(key, key)
+
+
+def notes_panel(con: sqlite3.Connection, data: BalanceData, constraint: str) -> ExplainScreen:
+    walk = data.walk
+    notes = notes_between(con, walk.since, walk.until, constraint, limit=DRILL_LIMIT)
+    total = walk.mix.counts.get(constraint, 0)
+    text = Text()
+    text.append(f"{total} coaching notes about {LABELS[constraint]}, {_span(data)}; newest first.\n\n")
+    for n in notes:
+        text.append(_day(n.created_at), style="bold")
+        text.append("  ")
+        text.append(n.agent_name or n.agent_id or "(no agent)")
+        text.append(f"  {n.adkar or EMPTY}  {n.visibility}  by ")
+        text.append(n.author)
+        text.append("\n    ")
+        body = n.body if len(n.body) <= 300 else n.body[:299] + "…"
+        text.append(body.replace("\n", " "))
+        text.append("\n")
+    if total > len(notes):
+        text.append(f"\n… and {total - len(notes)} more.\n", style="dim")
+    if not notes:
+        text.append("None.\n")
+    return ExplainScreen(f"Notes behind {LABELS[constraint]} — coached {pct((walk.mix.shares() or {}).get(constraint))}", text)
+
+
+def breaches_panel(data: BalanceData, key: str) -> ExplainScreen:
+    a = data.walk.results[key]
+    m = BY_KEY[key]
+    names = data.walk.queue_names
+    text = Text()
+    text.append(
+        f"{len(a.breaches)} of {a.checked} queue-intervals missed target ({hours(a.breached_s)} in all), "
+        f"{_span(data)}; newest first.\n\n"
+    )
+    for b in sorted(a.breaches, key=lambda b: (-b.interval, b.queue_id))[:DRILL_LIMIT]:
+        text.append(_day(b.interval * INTERVAL), style="bold")
+        text.append("  ")
+        text.append(names.get(b.queue_id, b.queue_id))
+        sign = "≥" if m.higher_is_better else "≤"
+        text.append(f"  {format_value(b.value, m.unit)} (target {sign} {format_value(b.target, m.unit)})\n")
+    if len(a.breaches) > DRILL_LIMIT:
+        text.append(f"\n… and {len(a.breaches) - DRILL_LIMIT} more.\n", style="dim")
+    if not a.breaches:
+        text.append("None.\n")
+    return ExplainScreen(f"Intervals behind {m.label}", text)

@@ -1,0 +1,334 @@
+"""Screen 3: the constraint balance. Talk (the stated ranking, editable) beside
+walk (what the floor coaches and which targets it meets), and the gap between."""
+
+from __future__ import annotations
+
+import getpass
+import sqlite3
+from dataclasses import replace
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from floorview.domain.attainment import METRICS, Attainment, constraint_attainment, meets
+from floorview.domain.balance import LABELS, WEIGHT_MAX, PriorityError, move, reweigh
+from floorview.domain.metrics import INTERVAL, Level
+from floorview.tui.balance_data import BalanceData, Talk, load_talk, load_walk
+from floorview.tui.render import EMPTY, cell, duration, judged, num, pct
+from floorview.tui.screens.base import DataScreen
+from floorview.tui.widgets.live_table import Column, LiveTable
+
+WALK_REFRESH_S = 60  # the walk spans days: recomputing it more often shows nothing new
+SHIFT_POINTS = 0.05  # coached share this far from the stated share gets an arrow
+
+
+class BalanceScreen(DataScreen):
+    BINDINGS = [
+        Binding("w", "window", "7/30 days", id="balance.window"),
+        Binding("u", "rank(-1)", "Rank up", id="balance.rank_up"),
+        Binding("d", "rank(1)", "Rank down", id="balance.rank_down"),
+        Binding("plus,equals_sign", "weigh(1)", "Weight +", id="balance.heavier"),
+        Binding("minus", "weigh(-1)", "Weight -", id="balance.lighter"),
+        Binding("x", "whatif", "What-if", id="balance.whatif"),
+        Binding("tab", "focus_next", "Next table", id="balance.next", show=False),
+    ]
+    DEFAULT_CSS = """
+    BalanceScreen #constraints { height: auto; max-height: 6; }
+    BalanceScreen #summary { height: auto; padding: 0 1; }
+    BalanceScreen #metrics { height: 1fr; }
+    """
+    title_text = "Balance"
+    filter_hint = "filter metrics by name or constraint"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._days: int | None = None  # set from config on mount
+        self._data: BalanceData | None = None
+        self._walk_key: tuple | None = None
+        self._walk = None
+
+    def compose_body(self) -> ComposeResult:
+        yield LiveTable(id="constraints")
+        yield Static(id="summary")
+        yield LiveTable(id="metrics")
+
+    def on_mount(self) -> None:
+        self._days = self.app.settings.balance.window_days
+        self._update_title()
+        self._columns()
+
+    def on_resize(self) -> None:
+        self._columns()
+        if self._data is not None:
+            self._paint()
+
+    # -- data ----------------------------------------------------------------
+    def load(self, con: sqlite3.Connection, now: float) -> BalanceData:
+        days = self._days or self.app.settings.balance.window_days
+        key = (days, int(now // WALK_REFRESH_S))
+        if self._walk is None or self._walk_key != key:
+            self._walk = load_walk(con, now, days, self.app.settings)
+            self._walk_key = key
+        return BalanceData(load_talk(con, now, self.app.settings), self._walk)
+
+    def show(self, data: BalanceData, now: float) -> None:
+        self._data = data
+        self._paint()
+        self._update_title()
+
+    def refilter(self) -> None:
+        if self._data is not None:
+            self._paint()
+
+    # -- painting --------------------------------------------------------------
+    def _columns(self) -> None:
+        wide = self.size.width >= 100
+        self.query_one("#constraints", LiveTable).set_columns([
+            Column("rank", "#", 2, "right"),
+            Column("name", "Constraint", 10),
+            Column("weight", "Weight", 7),
+            Column("stated", "Stated", 6, "right"),
+            Column("coached", "Coached", 8, "right"),
+            Column("on_target", "On target", 9, "right"),
+            Column("worst", "Most breached", 22 if wide else 16),
+        ])
+        metric_cols = [
+            Column("constraint", "", 8),
+            Column("metric", "Metric", 16),
+            Column("value", "Floor", 9, "right"),
+            Column("target", "Target", 9, "right"),
+            Column("on_target", "On target", 9, "right"),
+            Column("breached", "Missed", 8, "right"),
+        ]
+        if self.size.width >= 90:
+            metric_cols.append(Column("longest", "Longest", 7, "right"))
+        if wide:
+            metric_cols.append(Column("where", "Longest in", 20))
+        self.query_one("#metrics", LiveTable).set_columns(metric_cols)
+
+    def _paint(self) -> None:
+        data = self._data
+        assert data is not None
+        talk, walk = data.talk.priorities, data.walk
+        stated = talk.shares()
+        coached = walk.mix.shares()
+        rows = []
+        for c in talk.order:
+            worst = max(
+                (a for a in walk.results.values() if a.metric.constraint == c),
+                key=lambda a: (len(a.breaches), a.longest),
+            )
+            share = coached[c] if coached else None
+            rows.append((c, {
+                "rank": num(str(talk.rank(c))),
+                "name": cell(LABELS[c], "bold" if talk.rank(c) == 1 else ""),
+                "weight": cell(f"{talk.weight(c)} " + "●" * talk.weight(c) + "○" * (WEIGHT_MAX - talk.weight(c))),
+                "stated": num(pct(stated[c])),
+                "coached": _coached_cell(share, stated[c]),
+                "on_target": num(pct(constraint_attainment(walk.results, c))),
+                "worst": cell(worst.metric.label if worst.breaches else EMPTY),
+            }))
+        self.query_one("#constraints", LiveTable).sync(rows, reorder=True)
+        self.query_one("#summary", Static).update(self._summary())
+
+        wanted = self.filter_text.lower()
+        metric_rows = []
+        previous = None
+        for c in talk.order:
+            for m in METRICS:
+                if m.constraint != c:
+                    continue
+                if wanted and wanted not in f"{m.label} {LABELS[c]} {m.key}".lower():
+                    continue
+                a = walk.results[m.key]
+                metric_rows.append((m.key, _metric_cells(a, LABELS[c] if c != previous else "", walk.queue_names)))
+                previous = c
+        self.query_one("#metrics", LiveTable).sync(metric_rows, reorder=True)
+
+    def _summary(self) -> Text:
+        data = self._data
+        assert data is not None
+        walk, wide = data.walk, self.size.width >= 100
+        text = Text()
+        gap = data.gap
+        text.append("Talk/walk gap " if wide else "Gap ", style="bold")
+        text.append(f"{gap:.0f} points" if gap is not None else EMPTY, style="bold")
+        text.append(f" ({walk.mix.total} coaching notes) · by week:" if wide else f" ({walk.mix.total} notes) · weeks:")
+        for w in walk.weeks if wide else walk.weeks[-3:]:
+            text.append(f" {w.label} {w.gap:.0f}" if w.gap is not None else f" {w.label} {EMPTY}")
+        text.append("\n")
+        text.append(data.sentence)
+        text.append("\n")
+        saved = data.talk.saved
+        if saved is None:
+            text.append("Ranking from the config file", style="dim")
+        else:
+            when = datetime.fromtimestamp(saved.set_at).strftime("%a %d %b %H:%M")
+            text.append("Ranking set by ", style="dim")
+            text.append(saved.set_by, style="dim")  # a Text span: never markup
+            text.append(f" on {when}", style="dim")
+        if wide:
+            text.append(" · u/d rank, +/- weight, enter lists what is behind a figure", style="dim")
+        return text
+
+    def _update_title(self) -> None:
+        parts = [f"last {self._days or 7} days (w)"]
+        data = self._data
+        if data is not None and data.walk.data_since is not None and data.walk.data_since > data.walk.since + INTERVAL:
+            parts.append("data from " + datetime.fromtimestamp(data.walk.data_since).strftime("%d %b"))
+        self.set_title(*parts)
+
+    # -- keys ------------------------------------------------------------------
+    def action_window(self) -> None:
+        self._days = 30 if self._days == 7 else 7
+        self._walk_key = None
+        self._update_title()
+        self.app.request_load(force=True)
+
+    def _selected_constraint(self) -> str | None:
+        table = self.query_one("#constraints", LiveTable)
+        if self.focused is not table or self._data is None:
+            return None
+        return table.current_key
+
+    def action_rank(self, delta: int) -> None:
+        self._edit(lambda p, c: move(p, c, delta))
+
+    def action_weigh(self, delta: int) -> None:
+        self._edit(lambda p, c: reweigh(p, c, delta))
+
+    def _edit(self, change) -> None:
+        c = self._selected_constraint()
+        if c is None:
+            self.app.bell()
+            self.notify("Select a constraint in the ranking first (tab moves between tables).", markup=False, timeout=4)
+            return
+        data = self._data
+        assert data is not None
+        try:
+            new = change(data.talk.priorities, c)
+        except PriorityError as exc:
+            self.app.bell()
+            self.notify(f"Not changed: {exc}.", markup=False, severity="warning", timeout=6)
+            return
+        if self.app.settings.offline:
+            self.app.bell()
+            self.notify("Read-only (--offline): the ranking cannot be saved.", markup=False, severity="warning")
+            return
+        from floorview.store.priorities import save_priorities
+
+        who, at = _who(), self.app.clock.now()
+        # Shown at once; the store keeps it, with who and when, and the next load confirms it.
+        self._data = replace(data, talk=Talk(new, None))
+        self._paint()
+        self.app.write_store(lambda conn: save_priorities(conn, new, who, at), "ranking saved")
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_drill()
+
+    def action_drill(self) -> None:
+        from floorview.tui.balance_explain import breaches_panel, notes_panel
+
+        data = self._data
+        if data is None or self.app.reader is None:
+            return
+        focused = self.focused
+        if isinstance(focused, LiveTable) and focused.id == "constraints" and focused.current_key:
+            self.app.push_screen(notes_panel(self.app.reader, data, focused.current_key))
+        elif isinstance(focused, LiveTable) and focused.id == "metrics" and focused.current_key:
+            self.app.push_screen(breaches_panel(data, focused.current_key))
+
+    def action_whatif(self) -> None:
+        from floorview.tui.screens.whatif import WhatIfScreen
+
+        queue_id = None
+        focused = self.focused
+        if self._data is not None and isinstance(focused, LiveTable) and focused.id == "metrics" and focused.current_key:
+            queue_id = self._data.walk.results[focused.current_key].longest_queue
+        self.app.push_screen(WhatIfScreen(queue_id))
+
+    def explain(self) -> tuple[str, Text] | None:
+        from floorview.tui.balance_explain import explain_constraint, explain_metric
+
+        data = self._data
+        if data is None:
+            return None
+        focused = self.focused
+        if isinstance(focused, LiveTable) and focused.id == "metrics" and focused.current_key:
+            return explain_metric(data, focused.current_key, self.app.settings)
+        table = self.query_one("#constraints", LiveTable)
+        return explain_constraint(data, table.current_key or data.talk.priorities.order[0])
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container, a bare jump host)
+        return "unknown user"
+
+
+def _coached_cell(share: float | None, stated: float) -> Text:
+    if share is None:
+        return num(EMPTY)
+    if share > stated + SHIFT_POINTS:
+        return num(f"▲ {pct(share)}", "bold")
+    if share < stated - SHIFT_POINTS:
+        return num(f"▼ {pct(share)}")
+    return num(f"= {pct(share)}")
+
+
+def hours(seconds: float) -> str:
+    """Queue-hours missed: summed over queues, so it can exceed the window."""
+    return f"{seconds / 3600:,.0f} h" if seconds >= 3600 or not seconds else f"{seconds / 3600:.2f} h"
+
+
+def span(seconds: float) -> str:
+    """A run of whole intervals: 15m, 2h00, 1d02."""
+    s = int(seconds)
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h{s % 3600 // 60:02d}"
+    return f"{s // 86400}d{s % 86400 // 3600:02d}"
+
+
+def format_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return EMPTY
+    if unit == "%":
+        return pct(value, 1)
+    if unit == "s":
+        return duration(value)
+    return f"{value:.1f}"
+
+
+def format_target(a: Attainment) -> str:
+    m = a.metric
+    if a.target is None:
+        return "per queue"
+    return ("≥ " if m.higher_is_better else "≤ ") + format_value(a.target, m.unit)
+
+
+def _metric_cells(a: Attainment, constraint: str, names: dict[str, str]) -> dict[str, Text]:
+    m = a.metric
+    value = format_value(a.value, m.unit)
+    if a.value is not None and a.target is not None:
+        level = Level.OK if meets(a.value, a.target, m.higher_is_better) else Level.BREACH
+        value_cell = judged(value, level)
+    else:
+        value_cell = num(value)
+    return {
+        "constraint": cell(constraint, "bold"),
+        "metric": cell(m.label),
+        "value": value_cell,
+        "target": num(format_target(a)),
+        "on_target": num(pct(a.on_target)),
+        "breached": num(hours(a.breached_s) if a.checked else EMPTY),
+        "longest": num(span(a.longest * INTERVAL) if a.longest else EMPTY),
+        "where": cell(names.get(a.longest_queue, a.longest_queue or "")),
+    }
+
