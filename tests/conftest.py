@@ -17,9 +17,11 @@ for _name in [n for n in os.environ if n.startswith("FLOORVIEW_")]:
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample.db"
-# sample.db is `floorview seed sample.db --seed 7 --at` this moment.
+# sample.db is `floorview seed sample.db --seed 7 --days 8 --at` this moment:
+# today so far and the seven days before (the Balance screen's week).
 SAMPLE_AT = datetime(2026, 11, 20, 10, 30, tzinfo=ZoneInfo("America/New_York"))
 SAMPLE_SEED = 7
+SAMPLE_DAYS = 8
 
 
 @pytest.fixture

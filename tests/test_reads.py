@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from floorview.store.engine import open_reader
+from floorview.domain.attainment import Targets
 from floorview.store.reads import agent_snapshots, queue_snapshots, waiting_contacts
+from floorview.store.walk import interval_sums, queue_intervals
 
 from .conftest import SAMPLE_AT
 
@@ -17,6 +19,8 @@ def test_no_screen_query_scans_the_contacts(sample_store):
     agent_snapshots(con, now, "America/New_York")
     agent_snapshots(con, now, "America/New_York", "q-billing")
     waiting_contacts(con, "q-billing")
+    interval_sums(con, now - 7 * 86400, now, Targets())  # the Balance screen
+    queue_intervals(con, "q-billing", now - 86400, now)  # the what-if
     con.set_trace_callback(None)
     assert len(statements) >= 6
     for sql in statements:
@@ -27,7 +31,7 @@ def test_no_screen_query_scans_the_contacts(sample_store):
             words = step.split()
             # The big tables are only ever searched by key or range; a scan is
             # allowed only over the small partial index of contacts waiting now.
-            if words[0] == "SCAN" and words[1] in ("interaction", "i", "queue_minute", "queue_interval"):
+            if words[0] == "SCAN" and words[1] in ("interaction", "i", "p", "queue_minute", "queue_interval"):
                 assert "ix_interaction_waiting" in step, (sql, plan)
 
 

@@ -9,7 +9,7 @@ from floorview.hub.seed import seed_store, simulated_changes
 from floorview.hub.simulator import Floor
 from floorview.store.engine import SCHEMA_HEAD, open_reader
 
-from .conftest import SAMPLE, SAMPLE_AT, SAMPLE_SEED
+from .conftest import SAMPLE, SAMPLE_AT, SAMPLE_DAYS, SAMPLE_SEED
 
 END = SAMPLE_AT.timestamp()
 
@@ -60,7 +60,7 @@ def test_live_floor_moves_and_versions_rise():
 
 def test_sample_db_is_the_generators_output_at_the_current_schema(tmp_path):
     fresh = tmp_path / "sample.db"
-    seed_store(fresh, SAMPLE_SEED, "small", END)
+    seed_store(fresh, SAMPLE_SEED, "small", END, SAMPLE_DAYS)
     con = open_reader(SAMPLE)
     assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == SCHEMA_HEAD
     other = sqlite3.connect(fresh)

@@ -35,7 +35,7 @@ def test_agents(snap_compare, sample_store, size):
 def test_queue_drill_down(snap_compare, sample_store, size):
     async def ready(pilot):
         await settle(pilot)
-        await pilot.press("down", "enter")  # Billing chat: four contacts waiting
+        await pilot.press("down", "down", "down", "enter")  # Orders email: 62 contacts waiting
         await settle(pilot, "#waiting")
 
     assert snap_compare(make_app(sample_store), terminal_size=size, run_before=ready)
@@ -58,3 +58,30 @@ def test_help_80x24(snap_compare, sample_store):
         await pilot.pause()
 
     assert snap_compare(make_app(sample_store), terminal_size=(80, 24), run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_balance(snap_compare, sample_store, size):
+    async def ready(pilot):
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot, "#metrics")
+
+    assert snap_compare(make_app(sample_store), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_whatif(snap_compare, sample_store, size):
+    async def ready(pilot):
+        await settle(pilot)
+        await pilot.press("x")
+        table = await settle(pilot, "#whatif")
+        table.focus()
+        await pilot.press("down", "right", "right", "right")  # AHT +30 s: what quality costs
+        for _ in range(300):
+            if table.row_count == 12 and table.get_cell("aht", "change").plain.strip() == "+30 s":
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+
+    assert snap_compare(make_app(sample_store), terminal_size=size, run_before=ready)

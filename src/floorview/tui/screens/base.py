@@ -56,6 +56,10 @@ class DataScreen(Screen):
         """The explanation of the figure under the cursor."""
         return None
 
+    def on_resize(self) -> None:
+        # The tabs shorten below 100 columns. (Textual also runs a subclass's own on_resize.)
+        self._update_title()
+
     def on_screen_resume(self) -> None:
         # Shown again (a mode switch, or back from a drill-down): read fresh data.
         self._update_title()
@@ -90,12 +94,21 @@ class DataScreen(Screen):
         self.set_title()
 
     def set_title(self, *parts: str) -> None:
-        """The title bar: the screens as tabs (the active one marked), then this view's state."""
+        """The title bar: DEMO or SNAPSHOT first (it must never be cut off), the
+        screens as tabs (the active one marked; the others by key alone when
+        narrow), then this view's state."""
         text = Text(" floorview ", style="bold")
+        label = getattr(self.app, "source_label", None)
+        if label:
+            text.append(f" {label} ", style="reverse bold")
+            text.append(" ")
+        narrow = self.app.size.width < 100
         for key, name in SCREENS:
             text.append(" ")
-            active = name == self.title_text
-            text.append(f"{key} {name}", style="reverse bold" if active else "dim")
+            if name == self.title_text:
+                text.append(f"{key} {name}", style="reverse bold")
+            else:
+                text.append(key if narrow else f"{key} {name}", style="dim")
         if self.title_text and all(name != self.title_text for _, name in SCREENS):
             text.append(" › ")
             text.append(self.title_text, style="bold")
@@ -105,10 +118,6 @@ class DataScreen(Screen):
         if self.app.settings.show_clock:
             text.append(" │ ")
             text.append(datetime.fromtimestamp(self.app.clock.now()).strftime("%H:%M:%S"))
-        label = getattr(self.app, "source_label", None)
-        if label:
-            text.append(" │ ")
-            text.append(f" {label} ", style="reverse bold")
         self.query_one("#titlebar", Static).update(text)
 
     def show_status(self, text: Text) -> None:

@@ -257,7 +257,7 @@ class WhatIfScreen(DataScreen):
 
     def _update_title(self) -> None:
         b = self.baseline
-        self.set_title(b.snap.name if b else "", "changes kept across queues and intervals")
+        self.set_title(b.snap.name if b else "")
 
     # -- keys ------------------------------------------------------------------
     def _current_input(self) -> str | None:
@@ -341,6 +341,7 @@ class WhatIfScreen(DataScreen):
             ("", "(arrivals x (1 - abandon rate) under Erlang A)"),
             ("what-if", f"agents {s.agents}, AHT {duration(s.aht_s)}, volume {s.volume:.1f}, "
                         f"patience {duration(s.patience_s) if s.patience_s else EMPTY}"),
+            ("", "the changes are kept when you pick another queue (, .) or interval ([ ])"),
         ]
         return f"What-if — {b.snap.name}", labelled(*rows)
 

@@ -1,0 +1,208 @@
+"""Pilot tests of the Balance screen (3) and the staffing what-if (x)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sqlite3
+from collections import Counter
+
+from floorview.domain.balance import CoachingMix, check_priorities, talk_walk_gap
+from floorview.tui.screens.balance import BalanceScreen
+from floorview.tui.screens.whatif import WhatIfScreen
+from floorview.tui.widgets.explain import ExplainScreen
+from floorview.tui.widgets.live_table import LiveTable
+
+from .conftest import SAMPLE_AT, make_app, settle
+
+SIZE = (80, 24)
+NOW = SAMPLE_AT.timestamp()
+
+
+def plain(table: LiveTable, row: str, column: str) -> str:
+    return table.get_cell(row, column).plain.strip()
+
+
+def order(table: LiveTable) -> list[str]:
+    return [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)]
+
+
+def saved_rows(store) -> list[tuple]:
+    con = sqlite3.connect(store)
+    try:
+        return con.execute("SELECT set_at, set_by, ranking FROM priority_setting ORDER BY seq").fetchall()
+    finally:
+        con.close()
+
+
+async def open_balance(pilot) -> LiveTable:
+    await settle(pilot)
+    await pilot.press("3")
+    table = await settle(pilot, "#constraints")
+    assert isinstance(pilot.app.screen, BalanceScreen)
+    return table
+
+
+async def wait_for(pilot, condition, tries: int = 300) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition never held")
+
+
+async def test_balance_shows_the_ranking_the_gap_and_the_sentence(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await open_balance(pilot)
+        assert order(table) == ["quality", "time", "cost", "risk"]  # the config's ranking
+        assert plain(table, "quality", "weight").startswith("5 ●●●●●")
+        # The gap on screen is the one computed from the notes in the store.
+        con = sqlite3.connect(sample_store)
+        topics = Counter(t for (t,) in con.execute(
+            "SELECT topic FROM note WHERE type = 'coaching' AND topic IS NOT NULL AND created_at >= ? AND created_at < ?",
+            (NOW - 7 * 86400, NOW)))
+        gap = talk_walk_gap(app.settings.balance.priorities, CoachingMix(dict(topics)))
+        summary = str(app.screen.query_one("#summary").render())
+        assert f"Gap {gap:.0f} points ({sum(topics.values())} notes)" in summary
+        top = max(topics, key=topics.get)
+        share = round(topics[top] / sum(topics.values()) * 100)
+        assert f"You rank Quality first; {share}% of coaching this week was about {top.title()}" in summary
+        metrics = app.screen.query_one("#metrics", LiveTable)
+        assert metrics.row_count == 12
+        assert plain(metrics, "qa", "target") == "≥ 85.0"
+        await pilot.press("w")
+        await settle(pilot, "#constraints")
+        await wait_for(pilot, lambda: "last 30 days" in str(app.screen.query_one("#titlebar").render()))
+
+
+async def test_editing_the_ranking_saves_who_and_when_and_refuses_ties(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await open_balance(pilot)
+        table.focus()
+        table.move_cursor(row=2)  # Cost, rank 3, weight 2
+        await pilot.press("u")
+        await wait_for(pilot, lambda: len(saved_rows(sample_store)) == 1)
+        set_at, set_by, ranking = saved_rows(sample_store)[0]
+        assert set_at == NOW and set_by == getpass.getuser()
+        assert json.loads(ranking) == {
+            "quality": {"rank": 1, "weight": 5}, "cost": {"rank": 2, "weight": 4},
+            "time": {"rank": 3, "weight": 2}, "risk": {"rank": 4, "weight": 1},
+        }
+        await wait_for(pilot, lambda: "Ranking set by" in str(app.screen.query_one("#summary").render()))
+        assert order(table) == ["quality", "cost", "time", "risk"]
+        # Cost now weighs 4 under Quality's 5: one more would tie, and is refused with the reason.
+        table.move_cursor(row=1)
+        await pilot.press("plus")
+        await pilot.pause(0.2)
+        notes = [n.message for n in app._notifications]
+        assert any("everything cannot be equal" in m for m in notes), notes
+        assert len(saved_rows(sample_store)) == 1  # nothing saved
+        table.move_cursor(row=3)  # Risk: 1 -> 2 would tie with Time
+        await pilot.press("plus")
+        await pilot.pause(0.2)
+        assert len(saved_rows(sample_store)) == 1
+        table.move_cursor(row=2)  # Time: 2 -> 3 is fine
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: len(saved_rows(sample_store)) == 2)
+        assert json.loads(saved_rows(sample_store)[1][2])["time"] == {"rank": 3, "weight": 3}
+
+
+async def test_a_read_only_store_refuses_the_edit_and_says_so(sample_store):
+    app = make_app(sample_store, offline=True)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await open_balance(pilot)
+        table.focus()
+        table.move_cursor(row=2)
+        await pilot.press("u")
+        await pilot.pause(0.3)
+        assert any("Read-only" in n.message for n in app._notifications)
+        assert saved_rows(sample_store) == []
+        assert order(table) == ["quality", "time", "cost", "risk"]
+
+
+async def test_a_saved_ranking_wins_over_the_config(sample_store):
+    from floorview.store.engine import open_engine
+    from floorview.store.priorities import save_priorities
+
+    p = check_priorities({"cost": 1, "time": 2, "quality": 3, "risk": 4}, {"cost": 5, "time": 3, "quality": 2, "risk": 1})
+    engine = open_engine(sample_store)
+    with engine.begin() as conn:
+        save_priorities(conn, p, "lead <b>[bold]x[/bold]", NOW - 60)
+    engine.dispose()
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await open_balance(pilot)
+        assert order(table) == ["cost", "time", "quality", "risk"]
+        summary = str(app.screen.query_one("#summary").render())
+        assert "Ranking set by lead <b>[bold]x[/bold] on" in summary  # a name is text, never markup
+
+
+async def test_every_figure_drills_to_what_is_behind_it(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await open_balance(pilot)
+        table.focus()
+        table.move_cursor(row=2)  # Cost
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        body = str(app.screen.query_one("#body").render())
+        con = sqlite3.connect(sample_store)
+        newest = con.execute(
+            "SELECT body FROM note WHERE type = 'coaching' AND topic = 'cost' AND created_at < ? "
+            "ORDER BY created_at DESC LIMIT 1", (NOW,)).fetchone()[0]
+        assert "coaching notes about Cost" in body and newest[:40] in body
+        await pilot.press("escape")
+        metrics = app.screen.query_one("#metrics", LiveTable)
+        metrics.focus()
+        metrics.move_cursor(row=0)  # the first metric of the top-ranked constraint: QA score
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        body = str(app.screen.query_one("#body").render())
+        assert "queue-intervals missed target" in body and "(target ≥ 85.0)" in body
+        await pilot.press("escape")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        assert "mean QA score of scored contacts" in str(app.screen.query_one("#body").render())
+
+
+async def whatif_row(pilot, key: str, column: str) -> str:
+    return plain(pilot.app.screen.query_one("#whatif", LiveTable), key, column)
+
+
+async def test_the_what_if_agrees_with_the_queues_screen_and_follows_every_key(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        queues = await settle(pilot)
+        needed = plain(queues, "q-billing", "agents").split()[-1].split("/")[0]
+        await pilot.press("x")
+        table = await settle(pilot, "#whatif")
+        assert isinstance(app.screen, WhatIfScreen)
+        await wait_for(pilot, lambda: table.row_count == 12)
+        assert await whatif_row(pilot, "required", "now") == needed  # the same math as the Queues screen
+        staffed = int(await whatif_row(pilot, "agents", "now"))
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("right", "right")
+        await wait_for(pilot, lambda: plain(table, "agents", "whatif") == str(staffed + 2))
+        assert plain(table, "agents", "change") == "+2"
+        assert plain(table, "cost_hour", "change") == "+64.00"  # two agents at the queue's 32.00 an hour
+        table.move_cursor(row=1)  # AHT: +30 s for quality
+        await pilot.press("right", "right", "right")
+        await wait_for(pilot, lambda: plain(table, "aht", "change") == "+30 s")
+        assert int(plain(table, "required", "whatif")) >= int(needed)
+        await pilot.press("[")  # the last complete interval: the changes carry over
+        await wait_for(pilot, lambda: ":" in app.screen.query_one("#heading").render().plain.split("·")[1])
+        assert plain(table, "aht", "change") == "+30 s"
+        await pilot.press("full_stop")  # the next queue
+        await wait_for(pilot, lambda: app.screen.baseline and app.screen.baseline.snap.id == "q-billing-chat")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: plain(table, "agents", "change") == "" and plain(table, "aht", "change") == "")
+        table.move_cursor(row=5)  # an output: not adjustable
+        await pilot.press("right")
+        await pilot.pause(0.1)
+        assert any("Pick an input" in n.message for n in app._notifications)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        assert "Palm's M/M/n+M" in str(app.screen.query_one("#body").render())
