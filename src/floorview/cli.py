@@ -42,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--team", action="append", default=[], help="a team it may see (repeatable)")
     create.add_argument("--queue", action="append", default=[], help="a queue it may see (repeatable)")
     create.add_argument("--db", dest="token_db", default=None, help="SQLAlchemy URL of the hub database")
+    export = sub.add_parser("export", help="write a summary for the minutes").add_subparsers(
+        dest="export_command", metavar="WHAT", required=True)
+    huddle = export.add_parser("huddle", help="the huddle summary: team figures, coaching themes, kudos, verbatims")
+    huddle.add_argument("--team", help="the team (default: the whole floor)")
+    huddle.add_argument("--format", choices=("md", "html"), default="md", help="Markdown (default) or HTML")
+    huddle.add_argument("--output", type=Path, help="the file to write, readable by you alone (default: standard output)")
+    _client_options(huddle)
     seed = sub.add_parser("seed", help="write a new store holding a simulated floor")
     seed.add_argument("path", type=Path)
     seed.add_argument("--seed", type=int, default=7, help="names the floor (default 7)")
@@ -85,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             return _hub(args)
         if args.command == "sync":
             return _sync(args)
+        if args.command == "export":
+            return _export_huddle(args)
         return _tui(args)
     except KeyboardInterrupt:
         return 130
@@ -182,6 +191,49 @@ def _tui(args) -> int:
         raise _UserError(str(exc)) from None
     app.run()
     return app.return_code or 0
+
+
+def _export_huddle(args) -> int:
+    settings = _settings(args)
+    from dataclasses import replace
+
+    from floorview import export
+    from floorview.domain.metrics import day_start
+    from floorview.store.engine import open_reader
+    from floorview.store.huddle import load_huddle, teams
+    from floorview.store.location import StoreError, default_store_path
+    from floorview.store.reads import store_status
+    from floorview.store.walk import week_sentence
+
+    path = settings.db or default_store_path()
+    if not path.exists():
+        raise _UserError(f"no store at {path} (name one with --db)")
+    try:
+        con = open_reader(path)
+    except StoreError as exc:
+        raise _UserError(str(exc)) from None
+    status = store_status(con)
+    # A snapshot is summarised at the moment it was taken.
+    now = status.last_success_at if status.source == "snapshot" and status.last_success_at else datetime.now().timestamp()
+    known = teams(con)
+    if args.team is not None and args.team not in known:
+        raise _UserError(f"no team {args.team!r} in {path}; teams: {', '.join(known) or 'none'}")
+    con.execute("BEGIN")  # one consistent snapshot
+    huddle = load_huddle(con, args.team, now, day_start(now, settings.site_timezone or None))
+    huddle = replace(huddle, sentence=week_sentence(con, now, settings.balance.priorities))
+    con.execute("COMMIT")
+    text = export.to_html(huddle) if args.format == "html" else export.to_markdown(huddle)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as exc:
+        raise _UserError(f"cannot write {args.output}: {exc.strerror}") from None
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
 
 
 def _hub_access(settings) -> tuple[str, str]:

@@ -1,33 +1,68 @@
 """Local note writes: the note and its outbox entry in one transaction, so a
-note written offline is never lost and never pushed twice."""
+note written offline is never lost and never pushed twice; and the ways out
+of a conflict (409) or a rejection (422) the hub answered.
+
+Each outbox entry remembers the note as it stood before the write (`prior`),
+so discarding a rejected change restores what was there.
+"""
 
 from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from floorview.domain import feed
 from floorview.store import schema
-from floorview.store.apply import row_values
+from floorview.store.apply import Applier, row_values
+
+_NOTE_COLUMNS = [c.name for c in schema.Note.__table__.columns]
 
 
-def save_note(conn: Connection, note_id: str, data: dict[str, Any], now: float | None = None) -> None:
-    """Create or edit a note locally (validated as the feed would) and queue its push."""
+class ResolveError(ValueError):
+    """A resolution that does not apply to this entry; the message says why."""
+
+
+def new_note_id() -> str:
+    """A client-made id (protocol: a UUID), so a retried PUT cannot make a second note."""
+    return str(uuid.uuid4())
+
+
+def _row(conn: Connection, note_id: str) -> dict | None:
+    row = conn.execute(select(schema.Note).where(schema.Note.id == note_id)).mappings().first()
+    return {k: row[k] for k in _NOTE_COLUMNS} if row else None
+
+
+def _prior(conn: Connection, note_id: str) -> str | None:
+    row = _row(conn, note_id)
+    return json.dumps(row) if row else None
+
+
+def save_note(
+    conn: Connection, note_id: str, data: dict[str, Any], now: float | None = None, replaces: int | None = None
+) -> None:
+    """Create or edit a note locally (validated as the feed would) and queue its push.
+
+    `replaces`: a rejected entry this write corrects; it goes, and the new
+    entry keeps its base version.
+    """
     note = feed.Note.model_validate(data)
     stored = conn.execute(select(schema.Note.version).where(schema.Note.id == note_id)).scalar()
     base = stored or 0
-    values = row_values("note", note)
-    stmt = sqlite_insert(schema.Note).values(id=note_id, version=base, **values)
-    conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
-    body = note.model_dump(mode="json", exclude_none=True)
+    prior = _prior(conn, note_id)
+    if replaces is not None:
+        old = _entry(conn, replaces)
+        base, prior = old.base_version, old.prior
+        conn.execute(delete(schema.Outbox).where(schema.Outbox.seq == replaces))
+    _upsert(conn, note_id, base, row_values("note", note))
     conn.execute(
         insert(schema.Outbox).values(
-            note_id=note_id, op="put", body=json.dumps(body), base_version=base,
-            created_at=time.time() if now is None else now,
+            note_id=note_id, op="put", body=json.dumps(note.model_dump(mode="json", exclude_none=True)),
+            base_version=base, created_at=time.time() if now is None else now, prior=prior,
         )
     )
 
@@ -36,10 +71,75 @@ def delete_note(conn: Connection, note_id: str, now: float | None = None) -> Non
     stored = conn.execute(select(schema.Note.version).where(schema.Note.id == note_id)).scalar()
     if stored is None:
         raise KeyError(note_id)
+    prior = _prior(conn, note_id)
     conn.execute(delete(schema.Note).where(schema.Note.id == note_id))
     conn.execute(
         insert(schema.Outbox).values(
             note_id=note_id, op="delete", body=None, base_version=stored,
-            created_at=time.time() if now is None else now,
+            created_at=time.time() if now is None else now, prior=prior,
         )
     )
+
+
+def _upsert(conn: Connection, note_id: str, version: int, values: dict[str, Any]) -> None:
+    stmt = sqlite_insert(schema.Note).values(id=note_id, version=version, **values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={**values, "version": version}))
+
+
+def _entry(conn: Connection, seq: int):
+    entry = conn.execute(select(schema.Outbox).where(schema.Outbox.seq == seq)).first()
+    if entry is None:
+        raise ResolveError("that change is no longer waiting (pushed or resolved already)")
+    return entry
+
+
+def _theirs(entry) -> dict:
+    try:
+        current = json.loads(entry.detail or "null")
+    except ValueError:
+        current = None
+    if not isinstance(current, dict) or not isinstance(current.get("version"), int):
+        raise ResolveError("the hub did not say what it holds; keep yours, or discard it")
+    return current
+
+
+def resolve_conflict(conn: Connection, seq: int, choice: str, now: float | None = None) -> str | None:
+    """Settle a 409: "mine" pushes ours over theirs, "theirs" takes the hub's
+    note, "both" keeps theirs and saves ours as a new note (its id returned)."""
+    entry = _entry(conn, seq)
+    if entry.state != "conflict":
+        raise ResolveError("that change is not in conflict")
+    current = _theirs(entry)
+    now = time.time() if now is None else now
+    if choice == "mine":
+        if entry.op == "put":  # ours goes back in the note table, based on their version
+            note = feed.Note.model_validate(json.loads(entry.body))
+            _upsert(conn, entry.note_id, current["version"], row_values("note", note))
+        conn.execute(
+            update(schema.Outbox).where(schema.Outbox.seq == seq)
+            .values(state="pending", detail=None, base_version=current["version"])
+        )
+        return None
+    if choice == "both" and entry.op != "put":
+        raise ResolveError("a deletion cannot be kept beside their note: keep yours or take theirs")
+    if choice not in ("theirs", "both"):
+        raise ResolveError(f"unknown choice {choice!r}")
+    conn.execute(delete(schema.Outbox).where(schema.Outbox.seq == seq))
+    # Version-guarded like any pulled change: ours sits at the older base version.
+    Applier(conn, now, aggregates=False).apply([feed.parse_change(current)])
+    if choice == "both":
+        copy_id = new_note_id()
+        save_note(conn, copy_id, json.loads(entry.body), now)
+        return copy_id
+    return None
+
+
+def discard(conn: Connection, seq: int) -> None:
+    """Drop a rejected (or conflicting) local change and put back the note as it stood before it."""
+    entry = _entry(conn, seq)
+    if entry.state == "pending":
+        raise ResolveError("that change is still waiting to be pushed")
+    conn.execute(delete(schema.Outbox).where(schema.Outbox.seq == seq))
+    conn.execute(delete(schema.Note).where(schema.Note.id == entry.note_id))
+    if entry.prior:
+        conn.execute(insert(schema.Note).values(**json.loads(entry.prior)))

@@ -184,6 +184,9 @@ class Outbox(Base):
     created_at: Mapped[float]
     state: Mapped[str] = mapped_column(String(16), server_default="pending")
     detail: Mapped[str | None] = mapped_column(Text)
+    prior: Mapped[str | None] = mapped_column(
+        Text, doc="the note as it stood before this write (JSON row), to restore on discard"
+    )
 
 
 class PrioritySetting(Base):

@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from floorview.domain.attainment import Sums, Targets
+from floorview.domain.balance import CoachingMix, Priorities, PriorityError, check_priorities, sentence
 from floorview.domain.metrics import COUNT_COLUMNS, INTERVAL, Counts, QueueSettings
 from floorview.store.reads import _counts
 
@@ -29,6 +30,25 @@ def priority_history(con: sqlite3.Connection) -> list[SavedPriorities]:
     """Every ranking set on screen, oldest first."""
     rows = con.execute("SELECT ranking, set_at, set_by FROM priority_setting ORDER BY seq").fetchall()
     return [SavedPriorities(json.loads(r), at, by) for r, at, by in rows]
+
+
+def _ranking(saved: SavedPriorities) -> Priorities | None:
+    try:
+        return check_priorities(
+            {c: v["rank"] for c, v in saved.ranking.items()}, {c: v["weight"] for c, v in saved.ranking.items()}
+        )
+    except (PriorityError, KeyError, TypeError, AttributeError):
+        return None  # a row this version cannot read: fall back, never crash
+
+
+def priorities_at(history: list[SavedPriorities], at: float, default: Priorities) -> tuple[Priorities, SavedPriorities | None]:
+    """The ranking in force at `at`: the latest saved before it, else the config's."""
+    for saved in reversed(history):
+        if saved.set_at <= at:
+            p = _ranking(saved)
+            if p is not None:
+                return p, saved
+    return default, None
 
 
 def coaching_topics(con: sqlite3.Connection, since: float, until: float) -> list[tuple[float, str]]:
@@ -154,3 +174,12 @@ def queue_intervals(con: sqlite3.Connection, queue_id: str, since: float, until:
             (queue_id, int(since // INTERVAL), int(until // INTERVAL)),
         )
     ]
+
+
+def week_sentence(con: sqlite3.Connection, now: float, default: Priorities) -> str:
+    """The talk/walk sentence for the last seven days, as the Balance screen says it."""
+    from collections import Counter
+
+    p, _ = priorities_at(priority_history(con), now, default)
+    mix = CoachingMix(dict(Counter(t for _, t in coaching_topics(con, now - 7 * 86400, now))))
+    return sentence(p, mix, "this week")

@@ -10,9 +10,16 @@ from zoneinfo import ZoneInfo
 
 from floorview.config import Settings
 from floorview.domain.attainment import Attainment, attainment
-from floorview.domain.balance import CoachingMix, Priorities, PriorityError, check_priorities, sentence, talk_walk_gap
+from floorview.domain.balance import CoachingMix, Priorities, sentence, talk_walk_gap
 from floorview.domain.metrics import INTERVAL
-from floorview.store.walk import SavedPriorities, coaching_topics, interval_sums, priority_history, queue_settings
+from floorview.store.walk import (
+    SavedPriorities,
+    coaching_topics,
+    interval_sums,
+    priorities_at,
+    priority_history,
+    queue_settings,
+)
 
 DAY = 86400
 WEEKS = 6  # the gap's trend: this week and the five before
@@ -59,25 +66,6 @@ class BalanceData:
     def sentence(self) -> str:
         period = "this week" if self.walk.days == 7 else f"in the last {self.walk.days} days"
         return sentence(self.talk.priorities, self.walk.mix, period)
-
-
-def _ranking(saved: SavedPriorities) -> Priorities | None:
-    try:
-        return check_priorities(
-            {c: v["rank"] for c, v in saved.ranking.items()}, {c: v["weight"] for c, v in saved.ranking.items()}
-        )
-    except (PriorityError, KeyError, TypeError, AttributeError):
-        return None  # a row this version cannot read: fall back, never crash
-
-
-def priorities_at(history: list[SavedPriorities], at: float, default: Priorities) -> tuple[Priorities, SavedPriorities | None]:
-    """The ranking in force at `at`: the latest saved before it, else the config's."""
-    for saved in reversed(history):
-        if saved.set_at <= at:
-            p = _ranking(saved)
-            if p is not None:
-                return p, saved
-    return default, None
 
 
 def load_talk(con: sqlite3.Connection, now: float, settings: Settings) -> Talk:

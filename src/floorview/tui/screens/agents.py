@@ -7,6 +7,7 @@ import sqlite3
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.widgets import DataTable
 
 from floorview.domain.metrics import AGENT_STATES
 from floorview.store.reads import AgentSnapshot, agent_days, agent_snapshots
@@ -26,6 +27,7 @@ class AgentsScreen(DataScreen):
         Binding("s", "sort", "Sort", id="agents.sort"),
         Binding("t", "team", "Team", id="agents.team"),
         Binding("f", "state", "State", id="agents.state"),
+        Binding("n", "new_note", "Note", id="agents.new_note"),
     ]
     title_text = "Agents"
     filter_hint = "filter: words, or team:…, state:…, queue:…, reason:…"
@@ -78,6 +80,21 @@ class AgentsScreen(DataScreen):
 
     def refilter(self) -> None:
         self._paint(self._now, reorder=True)
+
+    def _current(self) -> AgentSnapshot | None:
+        key = self.query_one(LiveTable).current_key
+        return self._agents.get(key) if key else None
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        open_agent_page(self, self._current())
+
+    def action_new_note(self) -> None:
+        from floorview.tui.note_actions import new_note
+
+        a = self._current()
+        if a is not None:
+            new_note(self, a.id, a.name)
 
     def _visible(self) -> list[AgentSnapshot]:
         q = self.filter_text
@@ -163,3 +180,12 @@ def explain_agent(a: AgentSnapshot, column: str, now: float, settings) -> tuple[
     line("AHT", f"(talk + after-contact work) / handled = {a.handle_s_today:.0f} s / {a.handled_today} = {duration(a.aht_today)}")
     line("QA", f"mean of {a.qa_count} quality scores today (0–100)" + (f" = {a.qa_today:.1f}" if a.qa_today is not None else ""))
     return f"{a.name}: {column.replace('_', ' ')}", text
+
+
+def open_agent_page(screen, agent: AgentSnapshot | None) -> None:
+    if agent is None:
+        return
+    from floorview.tui.screens.agent_page import AgentPageScreen
+
+    screen.app.push_screen(AgentPageScreen(agent.id, agent.name))
+    screen.app.request_load(force=True)

@@ -83,6 +83,14 @@ class QueueDetailScreen(DataScreen):
         rows = sorted(self._data.agents, key=lambda a: (a.state == "offline", a.name.lower()))
         agents.sync([(a.id, agent_cells(a, now, thresholds, width >= 110)) for a in rows], reorder=False)
 
+    def on_data_table_row_selected(self, event) -> None:
+        event.stop()
+        if event.data_table.id == "agents" and self._data is not None:
+            from floorview.tui.screens.agents import open_agent_page
+
+            key = event.row_key.value
+            open_agent_page(self, next((a for a in self._data.agents if a.id == key), None))
+
     def explain(self) -> tuple[str, Text] | None:
         if self._data is None:
             return None

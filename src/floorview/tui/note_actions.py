@@ -1,0 +1,204 @@
+"""Writing, editing, deleting notes and settling the hub's answers, from any screen.
+
+Every write goes through the app's one local writer (app.write_store): the
+note and its outbox entry in one transaction, saved at once, pushed when the
+hub can be reached.
+"""
+
+from __future__ import annotations
+
+import getpass
+from datetime import datetime, timezone
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from floorview.store.coaching import NoteView, recent_contacts
+from floorview.tui.render import EMPTY
+from floorview.tui.widgets.note_editor import NoteEditor
+
+SYNC_WORDS = {
+    None: "✓ on the hub",
+    "pending": "↑ saved here, waiting to push",
+    "conflict": "⚠ conflict: someone changed it on the hub",
+    "rejected": "✗ rejected by the hub",
+}
+
+
+def who() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown user"
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+
+
+def new_note(screen, agent_id: str, agent_name: str, interaction_id: str | None = None) -> None:
+    """Open the editor for a new note about the agent; save it when the form is saved."""
+    from floorview.store.notes import new_note_id, save_note
+
+    app = screen.app
+    now = app.clock.now()
+    data = {"agent_id": agent_id, "author": who(), "created_at": _iso(now), "updated_at": _iso(now),
+            "type": "coaching", "visibility": "team", "body": ""}
+    if interaction_id:
+        data["interaction_id"] = interaction_id
+    note_id = new_note_id()
+
+    def saved(result: dict | None) -> None:
+        if result is not None:
+            app.write_store(lambda conn: save_note(conn, note_id, result, now), "note saved")
+
+    contacts = recent_contacts(app.reader, agent_id) if app.reader else []
+    app.push_screen(NoteEditor(f"New note about {agent_name}", data, contacts), saved)
+
+
+def edit_note(screen, note: NoteView, replaces: int | None = None) -> None:
+    from floorview.store.notes import save_note
+
+    app = screen.app
+    now = app.clock.now()
+    data = {**note.as_data(), "created_at": _iso(note.created_at), "updated_at": _iso(now)}
+
+    def saved(result: dict | None) -> None:
+        if result is not None:
+            result["updated_at"] = _iso(app.clock.now())
+            app.write_store(lambda conn: save_note(conn, note.id, result, now, replaces), "note saved")
+
+    contacts = recent_contacts(app.reader, note.agent_id) if app.reader and note.agent_id else []
+    app.push_screen(NoteEditor(f"Edit note about {note.agent_name or note.agent_id or note.customer_id}", data, contacts), saved)
+
+
+class NoteScreen(ModalScreen[None]):
+    """One note in full, with what can be done to it."""
+
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Close", id="notes.close"),
+        Binding("c", "edit", "Edit", id="notes.edit"),
+        Binding("D", "delete", "Delete", id="notes.delete"),
+        Binding("m", "resolve('mine')", "Keep mine", id="notes.keep_mine"),
+        Binding("t", "resolve('theirs')", "Take theirs", id="notes.take_theirs"),
+        Binding("b", "resolve('both')", "Keep both", id="notes.keep_both"),
+        Binding("x", "discard", "Discard my change", id="notes.discard"),
+    ]
+    DEFAULT_CSS = """
+    NoteScreen { align: center middle; }
+    NoteScreen > VerticalScroll {
+        width: 90%; max-width: 96; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    """
+
+    def __init__(self, note: NoteView, theirs: dict | None = None) -> None:
+        super().__init__()
+        self.note, self.theirs = note, theirs
+        self._armed_delete = False
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(self._body(), id="body")
+
+    def _body(self) -> Text:
+        n = self.note
+        text = Text()
+        text.append(f"{n.type.title()} about ", style="bold")
+        text.append(n.agent_name or n.agent_id or n.customer_id or "?", style="bold")
+        text.append(f"\n{datetime.fromtimestamp(n.created_at).strftime('%a %d %b %Y %H:%M')} by ")
+        text.append(n.author)
+        text.append(f"\ntopic {n.topic or EMPTY} · ADKAR {n.adkar or EMPTY} · {n.visibility}")
+        if n.follow_up_on:
+            text.append(f" · follow up on {n.follow_up_on}")
+        if n.interaction_id:
+            text.append(" · contact ")
+            text.append(n.interaction_id)
+        text.append("\n" + SYNC_WORDS.get(n.sync_state, n.sync_state or ""), style="bold")
+        if n.sync_state == "rejected" and n.sync_detail:
+            text.append(": ")
+            text.append(n.sync_detail)
+        text.append("\n\n")
+        text.append(n.body)
+        text.append("\n")
+        keys = "c edit · D delete"
+        if n.sync_state == "conflict":
+            theirs = (self.theirs or {}).get("data") or {}
+            text.append("\nOn the hub now", style="bold")
+            if (self.theirs or {}).get("op") == "delete":
+                text.append(": deleted.\n")
+            else:
+                text.append(f" (version {(self.theirs or {}).get('version', '?')}), by ")
+                text.append(str(theirs.get("author", "?")))
+                text.append(":\n")
+                text.append(str(theirs.get("body", "")))
+                text.append("\n")
+            keys = "m keep mine · t take theirs · b keep both · x discard mine"
+        elif n.sync_state == "rejected":
+            keys = "c edit and push again · x discard my change"
+        text.append(f"\n{keys} · escape closes", style="dim")
+        return text
+
+    def _write(self, fn, done: str) -> None:
+        self.app.write_store(fn, done)
+        self.dismiss(None)
+
+    def action_edit(self) -> None:
+        replaces = self.note.outbox_seq if self.note.sync_state == "rejected" else None
+        if self.note.sync_state == "conflict":
+            self.notify("Settle the conflict first: m, t or b.", markup=False)
+            return
+        screen = self.app.screen_stack[-2]
+        self.dismiss(None)
+        edit_note(screen, self.note, replaces)
+
+    def action_delete(self) -> None:
+        from floorview.store.notes import delete_note
+
+        if not self._armed_delete:
+            self._armed_delete = True
+            self.notify("Press D again to delete this note.", markup=False, timeout=4)
+            return
+        note_id = self.note.id
+        self._write(lambda conn: delete_note(conn, note_id, self.app.clock.now()), "note deleted")
+
+    def action_resolve(self, choice: str) -> None:
+        from floorview.store.notes import resolve_conflict
+
+        if self.note.sync_state != "conflict" or self.note.outbox_seq is None:
+            self.app.bell()
+            self.notify("This note is not in conflict.", markup=False)
+            return
+        seq, now = self.note.outbox_seq, self.app.clock.now()
+        words = {"mine": "yours will be pushed over theirs", "theirs": "took the hub's note",
+                 "both": "kept theirs, and yours as a new note"}[choice]
+        self._write(lambda conn: resolve_conflict(conn, seq, choice, now), words)
+
+    def action_discard(self) -> None:
+        from floorview.store.notes import discard
+
+        if self.note.sync_state not in ("conflict", "rejected") or self.note.outbox_seq is None:
+            self.app.bell()
+            self.notify("Only a conflicting or rejected change can be discarded.", markup=False)
+            return
+        seq = self.note.outbox_seq
+        self._write(lambda conn: discard(conn, seq), "your change was discarded")
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)
+
+
+def open_note(screen, note: NoteView) -> None:
+    import json
+
+    theirs = None
+    if note.sync_state == "conflict" and note.sync_detail:
+        try:
+            theirs = json.loads(note.sync_detail)
+        except ValueError:
+            theirs = None
+    screen.app.push_screen(NoteScreen(note, theirs if isinstance(theirs, dict) else None))
