@@ -188,6 +188,18 @@ def _choice(value: Any, allowed: tuple) -> Any:
 
 
 @dataclass(frozen=True)
+class CoachingConfig:
+    # The Coaching screen lists agents without a coaching note in this many days.
+    not_coached_days: int = field(default=14, metadata={"check": lambda v: _in_range(_integer(v), 1, 365)})
+
+
+def _in_range(value: int, lo: int, hi: int) -> int:
+    if not lo <= value <= hi:
+        raise ValueError(f"must be between {lo} and {hi}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
 class DemoConfig:
     seed: int = field(default=7, metadata={"check": _integer})
 
@@ -217,6 +229,7 @@ class Settings:
     queues: QueuesConfig = field(default_factory=QueuesConfig)
     agents: AgentsConfig = field(default_factory=AgentsConfig)
     balance: BalanceConfig = field(default_factory=BalanceConfig)
+    coaching: CoachingConfig = field(default_factory=CoachingConfig)
     demo: DemoConfig = field(default_factory=DemoConfig)
 
 

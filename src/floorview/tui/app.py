@@ -23,6 +23,7 @@ from floorview.tui.live import LiveSource
 from floorview.tui.messages import Loaded, SourceChanged
 from floorview.tui.screens.agents import AgentsScreen
 from floorview.tui.screens.balance import BalanceScreen
+from floorview.tui.screens.coaching import CoachingScreen
 from floorview.tui.screens.base import DataScreen
 from floorview.tui.screens.queues import QueuesScreen
 from floorview.tui.widgets.status import as_of
@@ -36,11 +37,13 @@ class FloorviewApp(App[None]):
     TITLE = "floorview"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {BindingCommands}
-    MODES = {"queues": QueuesScreen, "agents": AgentsScreen, "balance": BalanceScreen}
+    MODES = {"queues": QueuesScreen, "agents": AgentsScreen, "balance": BalanceScreen, "coaching": CoachingScreen}
     BINDINGS = [
         Binding("1", "show('queues')", "Queues", id="screen.queues", show=False),
         Binding("2", "show('agents')", "Agents", id="screen.agents", show=False),
         Binding("3", "show('balance')", "Balance", id="screen.balance", show=False),
+        Binding("4", "show('coaching')", "Coaching", id="screen.coaching", show=False),
+        Binding("h", "huddle", "Huddle", id="app.huddle"),
         Binding("p", "pause", "Pause", id="app.pause"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("Q", "quarantine", "Quarantined records", id="app.quarantine", show=False),
@@ -258,6 +261,17 @@ class FloorviewApp(App[None]):
         if not self.paused:
             self.request_load(force=True)
         self.refresh_status()
+
+    def action_huddle(self) -> None:
+        """Huddle mode for a shared screen; `h` again returns. The team is the
+        one on show (the Agents team filter, the agent page's) if any."""
+        from floorview.tui.screens.huddle import HuddleScreen
+
+        if isinstance(self.screen, HuddleScreen):
+            self.pop_screen()
+            return
+        self.push_screen(HuddleScreen(getattr(self.screen, "huddle_team", None)))
+        self.request_load(force=True)
 
     def action_quarantine(self) -> None:
         from floorview.tui.widgets.quarantine import QuarantineScreen, quarantine_text

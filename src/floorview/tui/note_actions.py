@@ -60,12 +60,17 @@ def new_note(screen, agent_id: str, agent_name: str, interaction_id: str | None 
     app.push_screen(NoteEditor(f"New note about {agent_name}", data, contacts), saved)
 
 
+def edit_data(note: NoteView, now: float) -> dict:
+    """The note's feed data for an edit made at `now`."""
+    return {**note.as_data(), "created_at": _iso(note.created_at), "updated_at": _iso(now)}
+
+
 def edit_note(screen, note: NoteView, replaces: int | None = None) -> None:
     from floorview.store.notes import save_note
 
     app = screen.app
     now = app.clock.now()
-    data = {**note.as_data(), "created_at": _iso(note.created_at), "updated_at": _iso(now)}
+    data = edit_data(note, now)
 
     def saved(result: dict | None) -> None:
         if result is not None:

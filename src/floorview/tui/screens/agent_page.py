@@ -207,6 +207,10 @@ class AgentPageScreen(DataScreen):
             parts.append("⚠ needs you: open the marked note")
         self.set_title(*parts)
 
+    @property
+    def huddle_team(self) -> str | None:
+        return self._page.team if self._page else None
+
     def action_new_note(self) -> None:
         new_note(self, self.agent_id, self.agent_name)
 

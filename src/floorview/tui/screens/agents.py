@@ -81,6 +81,11 @@ class AgentsScreen(DataScreen):
     def refilter(self) -> None:
         self._paint(self._now, reorder=True)
 
+    @property
+    def huddle_team(self) -> str | None:
+        """Huddle mode opens on the team this screen is filtered to."""
+        return self._team
+
     def _current(self) -> AgentSnapshot | None:
         key = self.query_one(LiveTable).current_key
         return self._agents.get(key) if key else None
