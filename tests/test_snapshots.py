@@ -85,3 +85,39 @@ def test_whatif(snap_compare, sample_store, size):
         await pilot.pause()
 
     assert snap_compare(make_app(sample_store), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_agent_page(snap_compare, sample_store, size):
+    async def ready(pilot):
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot, "#agents")
+        await pilot.press("enter")  # the first agent by name
+        await settle(pilot, "#notes")
+
+    assert snap_compare(make_app(sample_store), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_coaching(snap_compare, sample_store, size):
+    async def ready(pilot):
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot, "#coaching")
+
+    assert snap_compare(make_app(sample_store), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_huddle(snap_compare, sample_store, size):
+    async def ready(pilot):
+        await settle(pilot)
+        await pilot.press("h")
+        for _ in range(300):
+            if getattr(pilot.app.screen, "_huddle", None) is not None:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+
+    assert snap_compare(make_app(sample_store), terminal_size=size, run_before=ready)

@@ -12,7 +12,7 @@ import logging
 
 from rich.text import Text
 from textual import work
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.binding import Binding
 
 from floorview.config import Settings
@@ -122,6 +122,15 @@ class FloorviewApp(App[None]):
             self.request_load()
         self.refresh_status()
 
+    def _data_screen(self) -> DataScreen | None:
+        """The active data screen; None when another screen is on top, or none is
+        left (a timer can fire while the app is closing)."""
+        try:
+            screen = self.screen
+        except ScreenStackError:
+            return None
+        return screen if isinstance(screen, DataScreen) else None
+
     # -- refresh ---------------------------------------------------------------
     def _poll(self) -> None:
         if not self.paused:
@@ -134,7 +143,7 @@ class FloorviewApp(App[None]):
         if self._loading:
             self._pending = bool(self._pending) or force
             return
-        screen = self.screen
+        screen = self._data_screen()
         if self.reader is None or not isinstance(screen, DataScreen):
             return
         self._loading = True
@@ -165,7 +174,7 @@ class FloorviewApp(App[None]):
 
     def on_loaded(self, message: Loaded) -> None:
         self._status = message.status
-        screen = self.screen
+        screen = self._data_screen()
         if isinstance(screen, DataScreen) and id(screen) == message.screen_id:
             screen.show(message.data, message.now)
         self.refresh_status()
@@ -197,7 +206,7 @@ class FloorviewApp(App[None]):
     def _tick(self) -> None:
         if self.paused:
             return
-        screen = self.screen
+        screen = self._data_screen()
         if isinstance(screen, DataScreen):
             screen.tick(self.clock.now())
             if self.settings.show_clock:
@@ -245,7 +254,7 @@ class FloorviewApp(App[None]):
         return text
 
     def refresh_status(self) -> None:
-        screen = self.screen
+        screen = self._data_screen()
         if isinstance(screen, DataScreen):
             now = self.paused_at if self.paused and self.paused_at else self.clock.now()
             screen.show_status(self.status_text(now))

@@ -96,6 +96,8 @@ class AgentPageScreen(DataScreen):
         ])
         self._note_columns()
         self._update_title()
+        figures = self.query_one("#figures", LiveTable)
+        figures.can_focus, figures.show_cursor = False, False  # a read-out, not a list to move in
         self.query_one("#notes", LiveTable).focus()
 
     def on_resize(self) -> None:
@@ -104,17 +106,19 @@ class AgentPageScreen(DataScreen):
             self._paint()
 
     def _note_columns(self) -> None:
-        wide = self.size.width >= 110
+        width = self.size.width or 80
+        wide = width >= 110
         cols = [
             Column("when", "When", 12),
             Column("type", "Kind", 8),
             Column("topic", "Topic", 7),
-            Column("adkar", "ADKAR", 9 if wide else 5),
-            Column("sync", "", 2),
-            Column("body", "Note", 60 if wide else 30),
+            Column("adkar", "ADKAR", 13),
+            Column("sync", "", 1),
         ]
         if wide:
-            cols[5:5] = [Column("follow", "Follow up", 10), Column("vis", "Seen by", 7)]
+            cols += [Column("follow", "Follow up", 10), Column("vis", "Seen by", 7)]
+        used = sum(c.width or 0 for c in cols) + 2 * (len(cols) + 1)
+        cols.append(Column("body", "Note", max(16, width - used - 2)))
         self.query_one("#notes", LiveTable).set_columns(cols)
 
     def load(self, con: sqlite3.Connection, now: float) -> AgentPage | None:
