@@ -121,3 +121,46 @@ def test_huddle(snap_compare, sample_store, size):
         await pilot.pause()
 
     assert snap_compare(make_app(sample_store), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_recovery(snap_compare, sample_store, size):
+    async def ready(pilot):
+        await settle(pilot)
+        await pilot.press("6")
+        await settle(pilot, "#recovery")
+
+    assert snap_compare(make_app(sample_store), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_customer_card(snap_compare, sample_store, size):
+    async def ready(pilot):
+        await settle(pilot)
+        await pilot.press("6")
+        await settle(pilot, "#recovery")
+        await pilot.press("enter")  # the most hurt customer's card
+        await settle(pilot, "#timeline")
+        for _ in range(300):
+            if getattr(pilot.app.screen, "view", None) is not None:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+
+    assert snap_compare(make_app(sample_store), terminal_size=size, run_before=ready)
+
+
+def test_customer_search_80x24(snap_compare, sample_store):
+    async def ready(pilot):
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot, "#customers")
+        await pilot.press("slash", *"usman")
+        for _ in range(300):
+            table = pilot.app.screen.query_one("#customers")
+            if table.row_count and all("Usman" in table.get_row_at(i)[0].plain for i in range(table.row_count)):
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+
+    assert snap_compare(make_app(sample_store), terminal_size=(80, 24), run_before=ready)

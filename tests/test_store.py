@@ -112,7 +112,8 @@ def test_migrations_match_the_models(engine):
     from alembic.migration import MigrationContext
 
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), schema.Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": schema.include_name})
+        diff = compare_metadata(context, schema.Base.metadata)
     assert diff == []
 
 

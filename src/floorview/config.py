@@ -21,6 +21,8 @@ from typing import Any
 from floorview.domain.attainment import Targets
 from floorview.domain.balance import Priorities, PriorityError, check_priorities
 from floorview.domain.metrics import AGENT_STATES as STATES
+from floorview.domain.recovery import RecoveryRules
+from floorview.domain.trust import EngagementWeights
 
 
 class ConfigError(Exception):
@@ -199,6 +201,55 @@ def _in_range(value: int, lo: int, hi: int) -> int:
     return value
 
 
+def _weights(value: Any) -> EngagementWeights:
+    default = EngagementWeights()
+    if not isinstance(value, Mapping):
+        raise ValueError("expected a table of behavior figure = weight")
+    weights = dict(default.weights)
+    for name, raw in value.items():
+        if name not in weights:
+            raise ValueError(f"unknown behavior figure {name!r}; figures are {', '.join(weights)}")
+        try:
+            weights[name] = _number(0, 100)(raw)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    if not any(weights.values()):
+        raise ValueError("at least one behavior figure needs a weight above 0")
+    return EngagementWeights(weights=weights, caps=default.caps)
+
+
+def _rules(value: Any) -> RecoveryRules:
+    default = RecoveryRules()
+    if not isinstance(value, Mapping):
+        raise ValueError("expected a table of recovery rules")
+    out: dict[str, Any] = {}
+    checks = {"long_wait_factor": _number(1, 100), "abandons": lambda v: _in_range(_integer(v), 2, 100),
+              "abandon_days": _number(1, 90), "repeat_hours": _number(1, 24 * 30),
+              "transfers": lambda v: _in_range(_integer(v), 1, 100)}
+    for name, raw in value.items():
+        if name == "severity":
+            if not isinstance(raw, Mapping) or set(raw) - set(default.severity):
+                raise ValueError(f"severity: expected a table of rule = weight; rules are {', '.join(default.severity)}")
+            out["severity"] = {**default.severity, **{k: _in_range(_integer(v), 0, 100) for k, v in raw.items()}}
+        elif name in checks:
+            try:
+                out[name] = checks[name](raw)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+        else:
+            raise ValueError(f"unknown recovery rule {name!r}")
+    return RecoveryRules(**out)
+
+
+@dataclass(frozen=True)
+class CustomersConfig:
+    # Engagement (behavior) and emotion scores at or above these, 0 to 100, count as high.
+    behavior_high: float = field(default=50.0, metadata={"check": _number(0, 100)})
+    emotion_high: float = field(default=60.0, metadata={"check": _number(0, 100)})
+    engagement: EngagementWeights = field(default_factory=EngagementWeights, metadata={"check": _weights})
+    recovery: RecoveryRules = field(default_factory=RecoveryRules, metadata={"check": _rules})
+
+
 @dataclass(frozen=True)
 class DemoConfig:
     seed: int = field(default=7, metadata={"check": _integer})
@@ -230,6 +281,7 @@ class Settings:
     agents: AgentsConfig = field(default_factory=AgentsConfig)
     balance: BalanceConfig = field(default_factory=BalanceConfig)
     coaching: CoachingConfig = field(default_factory=CoachingConfig)
+    customers: CustomersConfig = field(default_factory=CustomersConfig)
     demo: DemoConfig = field(default_factory=DemoConfig)
 
 

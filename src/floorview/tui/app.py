@@ -24,6 +24,8 @@ from floorview.tui.messages import Loaded, SourceChanged
 from floorview.tui.screens.agents import AgentsScreen
 from floorview.tui.screens.balance import BalanceScreen
 from floorview.tui.screens.coaching import CoachingScreen
+from floorview.tui.screens.customers import CustomersScreen
+from floorview.tui.screens.recovery import RecoveryScreen
 from floorview.tui.screens.base import DataScreen
 from floorview.tui.screens.queues import QueuesScreen
 from floorview.tui.widgets.status import as_of
@@ -37,12 +39,17 @@ class FloorviewApp(App[None]):
     TITLE = "floorview"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {BindingCommands}
-    MODES = {"queues": QueuesScreen, "agents": AgentsScreen, "balance": BalanceScreen, "coaching": CoachingScreen}
+    MODES = {
+        "queues": QueuesScreen, "agents": AgentsScreen, "balance": BalanceScreen,
+        "coaching": CoachingScreen, "customers": CustomersScreen, "recovery": RecoveryScreen,
+    }
     BINDINGS = [
         Binding("1", "show('queues')", "Queues", id="screen.queues", show=False),
         Binding("2", "show('agents')", "Agents", id="screen.agents", show=False),
         Binding("3", "show('balance')", "Balance", id="screen.balance", show=False),
         Binding("4", "show('coaching')", "Coaching", id="screen.coaching", show=False),
+        Binding("5", "show('customers')", "Customers", id="screen.customers", show=False),
+        Binding("6", "show('recovery')", "Recovery", id="screen.recovery", show=False),
         Binding("h", "huddle", "Huddle", id="app.huddle"),
         Binding("p", "pause", "Pause", id="app.pause"),
         Binding("question_mark", "help", "Help", id="app.help"),

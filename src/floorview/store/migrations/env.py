@@ -8,7 +8,7 @@ or not at all.
 from alembic import context
 from sqlalchemy import create_engine, event
 
-from floorview.store.schema import Base
+from floorview.store.schema import Base, include_name
 
 config = context.config
 engine = create_engine(config.get_main_option("sqlalchemy.url"))
@@ -27,7 +27,9 @@ def _begin(conn):
 
 
 with engine.connect() as connection:
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    context.configure(
+        connection=connection, target_metadata=Base.metadata, render_as_batch=True, include_name=include_name
+    )
     with context.begin_transaction():
         context.run_migrations()
 engine.dispose()

@@ -28,6 +28,7 @@ class AgentsScreen(DataScreen):
         Binding("t", "team", "Team", id="agents.team"),
         Binding("f", "state", "State", id="agents.state"),
         Binding("n", "new_note", "Note", id="agents.new_note"),
+        Binding("c", "customer", "Customer", id="agents.customer"),
     ]
     title_text = "Agents"
     filter_hint = "filter: words, or team:…, state:…, queue:…, reason:…"
@@ -93,6 +94,10 @@ class AgentsScreen(DataScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         open_agent_page(self, self._current())
+
+    def action_customer(self) -> None:
+        """The card of the customer the agent is serving now."""
+        open_current_customer(self, self._current())
 
     def action_new_note(self) -> None:
         from floorview.tui.note_actions import new_note
@@ -194,3 +199,19 @@ def open_agent_page(screen, agent: AgentSnapshot | None) -> None:
 
     screen.app.push_screen(AgentPageScreen(agent.id, agent.name))
     screen.app.request_load(force=True)
+
+
+def open_current_customer(screen, agent: AgentSnapshot | None) -> None:
+    con = screen.app.reader
+    if agent is None or con is None:
+        return
+    row = con.execute(
+        "SELECT i.customer_id FROM agent a JOIN interaction i ON i.id = a.interaction_id WHERE a.id = ?", (agent.id,)
+    ).fetchone()
+    if row is None or row[0] is None:
+        screen.app.bell()
+        screen.notify(f"{agent.name} is not serving a known customer now.", markup=False)
+        return
+    from floorview.tui.screens.recovery import open_card
+
+    open_card(screen, row[0])

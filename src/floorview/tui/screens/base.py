@@ -17,7 +17,7 @@ from floorview.tui.widgets.filter import FilterBar
 from floorview.tui.widgets.status import StatusLine
 
 
-SCREENS = (("1", "Queues"), ("2", "Agents"), ("3", "Balance"), ("4", "Coaching"))
+SCREENS = (("1", "Queues"), ("2", "Agents"), ("3", "Balance"), ("4", "Coaching"), ("5", "Customers"), ("6", "Recovery"))
 
 
 class DataScreen(Screen):

@@ -28,6 +28,7 @@ class QueueDetailScreen(DataScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="detail.back"),
         Binding("tab", "focus_next", "Next table", id="detail.next", show=False),
+        Binding("c", "customer", "Customer", id="detail.customer"),
     ]
     DEFAULT_CSS = """
     QueueDetailScreen .heading { height: 1; padding: 0 1; text-style: bold; }
@@ -82,6 +83,26 @@ class QueueDetailScreen(DataScreen):
         thresholds = self.app.settings.agents.time_in_state
         rows = sorted(self._data.agents, key=lambda a: (a.state == "offline", a.name.lower()))
         agents.sync([(a.id, agent_cells(a, now, thresholds, width >= 110)) for a in rows], reorder=False)
+
+    def action_customer(self) -> None:
+        """The card of the waiting contact's customer, or of the customer the agent serves."""
+        if self._data is None:
+            return
+        table = self.focused if isinstance(self.focused, LiveTable) else self.query_one("#waiting", LiveTable)
+        key = table.current_key
+        if table.id == "agents":
+            from floorview.tui.screens.agents import open_current_customer
+
+            open_current_customer(self, next((a for a in self._data.agents if a.id == key), None))
+            return
+        w = next((w for w in self._data.waiting if w.id == key), None)
+        if w is None or w.customer_id is None:
+            self.app.bell()
+            self.notify("No known customer on this contact.", markup=False)
+            return
+        from floorview.tui.screens.recovery import open_card
+
+        open_card(self, w.customer_id)
 
     def on_data_table_row_selected(self, event) -> None:
         event.stop()

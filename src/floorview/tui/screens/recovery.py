@@ -1,0 +1,200 @@
+"""Screen 6: customers hurt today, the most hurt and most valuable first, each
+with why; `r` records what was done (a recovery note) and they leave the list."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.containers import Vertical
+from textual.widgets import DataTable, Input, Static
+
+from floorview.domain.metrics import day_start
+from floorview.domain.recovery import Case, rank
+from floorview.store.customers import recovery_cases
+from floorview.tui.render import cell, num
+from floorview.tui.screens.base import DataScreen
+from floorview.tui.widgets.live_table import Column, LiveTable
+
+
+REFRESH_S = 30  # on a big floor the rules read a day of contacts: at most this often, not on every change
+
+
+class RecoveryScreen(DataScreen):
+    BINDINGS = [
+        Binding("r", "recovered", "Recovered", id="recovery.recovered"),
+        Binding("c", "card", "Card", id="recovery.card", show=False),
+    ]
+    DEFAULT_CSS = """
+    RecoveryScreen #caption { height: auto; padding: 0 1; }
+    RecoveryScreen #recovery { height: 1fr; }
+    """
+    title_text = "Recovery"
+    filter_hint = "filter by name, segment or reason"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cases: list[Case] = []
+        self._computed: tuple[int, int] | None = None  # (refresh slot, recovery notes seen) of the last list
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="caption")
+        yield LiveTable(id="recovery")
+
+    def on_mount(self) -> None:
+        self._columns()
+        self._update_title()
+
+    def on_resize(self) -> None:
+        self._columns()
+        if self._cases:
+            self._paint()
+
+    def _columns(self) -> None:
+        width = self.size.width or 80
+        self.query_one(LiveTable).set_columns([
+            Column("sev", "Sev", 3, "right"),
+            Column("name", "Customer", 18),
+            Column("segment", "Segment", 14 if width >= 100 else 10),
+            Column("why", "Why", max(20, width - 18 - (14 if width >= 100 else 10) - 3 - 12)),
+        ])
+
+    def load(self, con: sqlite3.Connection, now: float) -> list[Case]:
+        # A recorded recovery shows at once; new hurts within REFRESH_S.
+        recoveries = con.execute("SELECT count(*) FROM outbox").fetchone()[0]
+        key = (int(now // REFRESH_S), recoveries)
+        if key == self._computed:
+            return self._cases
+        rules = self.app.settings.customers.recovery
+        cases = rank(recovery_cases(con, now, day_start(now, self.app.settings.site_timezone or None), rules), rules)
+        self._computed = key
+        return cases
+
+    def show(self, data: list[Case], now: float) -> None:
+        self._cases = data
+        self._paint()
+
+    def refilter(self) -> None:
+        self._paint()
+
+    def _paint(self) -> None:
+        rules = self.app.settings.customers.recovery
+        wanted = self.filter_text.lower()
+        rows = []
+        for c in self._cases:
+            reasons = "; ".join(dict.fromkeys(h.why for h in sorted(c.hurts, key=lambda h: -h.at)))
+            if wanted and wanted not in f"{c.name} {c.segment} {reasons} {c.customer_id}".lower():
+                continue
+            rows.append((c.customer_id, {
+                "sev": num(str(c.severity(rules))),
+                "name": cell(c.name),
+                "segment": cell(c.segment or ""),
+                "why": cell(reasons),
+            }))
+        self.query_one(LiveTable).sync(rows, reorder=True)
+        caption = Text(f"{len(self._cases)} customers hurt today and not yet recovered. ")
+        caption.append("enter opens the card · r records what was done", style="dim")
+        self.query_one("#caption", Static).update(caption)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        self.set_title(f"{len(self._cases)} to recover")
+
+    def _current(self) -> Case | None:
+        key = self.query_one(LiveTable).current_key
+        return next((c for c in self._cases if c.customer_id == key), None)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_card()
+
+    def action_card(self) -> None:
+        case = self._current()
+        if case is not None:
+            open_card(self, case.customer_id)
+
+    def action_recovered(self) -> None:
+        case = self._current()
+        if case is not None:
+            mark_recovered(self, case.customer_id, case.name)
+
+    def explain(self) -> tuple[str, Text] | None:
+        from floorview.tui.render import labelled
+
+        r = self.app.settings.customers.recovery
+        s = r.severity
+        return "Service recovery rules", labelled(
+            ("long wait", f"waited more than {r.long_wait_factor:g} x the queue's SL threshold today (+{s['long_wait']})"),
+            ("abandons", f"hung up {r.abandons}+ times within {r.abandon_days:g} days, once today (+{s['abandons']})"),
+            ("repeat", f"came back today to a queue contacted within {r.repeat_hours:g} hours (+{s['repeat']})"),
+            ("transfers", f"transferred {r.transfers}+ times in one contact today (+{s['transfers']})"),
+            ("detractor", f"scored us 0 to 6 today (+{s['detractor']})"),
+            ("trust no", f"said no to \"Do you trust us?\" today (+{s['trust_no']})"),
+            ("order", "severity (the sum of the rules that fired), then value: segment, then products held"),
+            ("leaves", "when a recovery note is written for them today (r)"),
+            ("config", "customers.recovery and customers.recovery.severity"),
+        )
+
+
+def open_card(screen, customer_id: str) -> None:
+    from floorview.tui.screens.customer_card import CustomerCardScreen
+
+    screen.app.push_screen(CustomerCardScreen(customer_id))
+    screen.app.request_load(force=True)
+
+
+class RecoveredForm(ModalScreen[str | None]):
+    """What was done for the customer, in a line or two."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="recovered.cancel")]
+    DEFAULT_CSS = """
+    RecoveredForm { align: center middle; }
+    RecoveredForm > Vertical { width: 90%; max-width: 90; height: auto; border: round $accent;
+        background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self._name = name
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            title = Text("Recovered: ", style="bold")
+            title.append(self._name, style="bold")
+            yield Static(title)
+            yield Input(placeholder="what was done, e.g. called back, refunded the fee, apologised", id="what")
+            yield Static(Text("enter saves · escape cancels", style="dim"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        what = event.value.strip()
+        if not what:
+            self.app.bell()
+            self.notify("Say what was done: it is the record of the recovery.", markup=False)
+            return
+        self.dismiss(what)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def mark_recovered(screen, customer_id: str, name: str) -> None:
+    """Ask what was done, then write a recovery note through the outbox."""
+    from floorview.store.notes import new_note_id, save_note
+    from floorview.tui.note_actions import who
+
+    app = screen.app
+
+    def done(what: str | None) -> None:
+        if what is None:
+            return
+        now = app.clock.now()
+        at = datetime.fromtimestamp(now, timezone.utc).isoformat()
+        data = {"customer_id": customer_id, "author": who(), "created_at": at, "updated_at": at,
+                "type": "recovery", "visibility": "team", "body": what}
+        app.write_store(lambda conn: save_note(conn, new_note_id(), data, now), f"{name}: recovery recorded")
+
+    app.push_screen(RecoveredForm(name), done)
