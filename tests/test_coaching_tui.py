@@ -179,3 +179,18 @@ def test_private_notes_stay_in_their_team_on_the_wire_and_out_of_the_logs(tmp_pa
         assert SECRET not in caplog.text
     finally:
         hub.stop()
+
+
+def test_a_failed_write_shows_no_note_text(sample_store):
+    """Errors from the store leave the parameters out, so a private note's words
+    cannot reach the log or the screen through an error message."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    engine = open_engine(sample_store)
+    try:
+        with pytest.raises(IntegrityError) as err, engine.begin() as conn:
+            conn.execute(text("INSERT INTO note (id, version) VALUES (:id, :v)"), {"id": SECRET, "v": 1})
+    finally:
+        engine.dispose()
+    assert SECRET not in str(err.value)

@@ -116,7 +116,7 @@ def hash_token(token: str) -> str:
 
 
 def open_hub_engine(url: str) -> Engine:
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)  # errors never log note text or token hashes
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

@@ -92,7 +92,8 @@ def open_engine(path: Path, *, create: bool = True, default: bool = False) -> En
 def _engine(path: Path) -> Engine:
     from sqlalchemy import create_engine, event
 
-    engine = create_engine(f"sqlite:///{path}")
+    # hide_parameters: an error must never carry a note's text (or a token) into a log or onto the screen.
+    engine = create_engine(f"sqlite:///{path}", hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_con, _record):
