@@ -241,12 +241,14 @@ def agents_for_target(
     # but with patience shorter than the threshold every hang-up counts against
     # the target and the need can rise. Gallop away from it, then bisect: a
     # 500-agent queue takes about a dozen evaluations.
-    if meets_a(n):
-        step, ok = 1, n  # `ok` meets the target
+    if n > 0 and meets_a(n - 1):  # the usual case: abandons lower the need
+        step, ok = 2, n - 1  # `ok` meets the target
         while ok - step >= 0 and meets_a(ok - step):
             ok -= step
             step *= 2
         lo, hi = max(-1, ok - step), ok  # lo fails (or is below zero), hi meets
+    elif meets_a(n):
+        return n
     else:
         step, bad = 1, n  # `bad` misses the target
         while not meets_a(bad + step):

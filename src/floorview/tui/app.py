@@ -22,10 +22,6 @@ from floorview.tui.commands import BindingCommands
 from floorview.tui.live import LiveSource
 from floorview.tui.messages import Loaded, SourceChanged
 from floorview.tui.screens.agents import AgentsScreen
-from floorview.tui.screens.balance import BalanceScreen
-from floorview.tui.screens.coaching import CoachingScreen
-from floorview.tui.screens.customers import CustomersScreen
-from floorview.tui.screens.recovery import RecoveryScreen
 from floorview.tui.screens.base import DataScreen
 from floorview.tui.screens.queues import QueuesScreen
 from floorview.tui.widgets.status import as_of
@@ -35,13 +31,24 @@ log = logging.getLogger(__name__)
 TICK_LOW_BANDWIDTH_S = 5.0  # --low-bandwidth: durations tick every 5 s, not every second
 
 
+def _screen(module: str, name: str) -> DataScreen:
+    from importlib import import_module
+
+    return getattr(import_module(f"floorview.tui.screens.{module}"), name)()
+
+
 class FloorviewApp(App[None]):
     TITLE = "floorview"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {BindingCommands}
+    # Screens past the first two are imported when first shown: start-up pays only for Queues.
     MODES = {
-        "queues": QueuesScreen, "agents": AgentsScreen, "balance": BalanceScreen,
-        "coaching": CoachingScreen, "customers": CustomersScreen, "recovery": RecoveryScreen,
+        "queues": QueuesScreen,
+        "agents": AgentsScreen,
+        "balance": lambda: _screen("balance", "BalanceScreen"),
+        "coaching": lambda: _screen("coaching", "CoachingScreen"),
+        "customers": lambda: _screen("customers", "CustomersScreen"),
+        "recovery": lambda: _screen("recovery", "RecoveryScreen"),
     }
     BINDINGS = [
         Binding("1", "show('queues')", "Queues", id="screen.queues", show=False),
