@@ -148,9 +148,12 @@ class Applier:
         result.applied += len(upserts) + len(deletes)
         if not upserts and not deletes:
             return
+        pairs: set[tuple[str, str]] = set()
         if kind == "interaction" and self.aggregates:
             # What the stored versions contributed goes; new contacts contributed nothing yet.
-            self._subtract_old([c.id for c, _ in upserts if c.id in live] + [c.id for c in deletes if c.id in live])
+            stored = [c.id for c, _ in upserts if c.id in live] + [c.id for c in deletes if c.id in live]
+            self._subtract_old(stored)
+            pairs = self._customer_queues(stored)  # a contact that moves leaves a gap behind it
         if kind == "queue":
             old_settings = self._stored_settings_many([c.id for c, _ in upserts])
         if upserts:
@@ -199,6 +202,10 @@ class Applier:
                 self._settings.pop(c.id, None)
         if kind == "interaction" and self.aggregates and upserts:
             self._flush(rows, +1)  # the new versions' contributions, from the rows just written
+        if kind == "interaction" and self.aggregates:
+            pairs.update((m.customer_id, m.queue_id) for _, m in upserts if m.customer_id is not None)
+            if pairs:
+                self.conn.exec_driver_sql(_REPEAT_GAP_SQL + " WHERE customer_id = ? AND queue_id = ?", list(pairs))
 
     def _any_tombstones(self) -> bool:
         if self._tombstones is None:
@@ -219,6 +226,14 @@ class Applier:
         for chunk in _chunks(ids):
             rows.extend(self.conn.execute(query.where(t.id.in_(chunk))).mappings())
         return rows
+
+    def _customer_queues(self, ids: list[str]) -> set[tuple[str, str]]:
+        t = schema.Interaction
+        query = select(t.customer_id, t.queue_id).where(t.customer_id.is_not(None))
+        out: set[tuple[str, str]] = set()
+        for chunk in _chunks(ids):
+            out.update((c, q) for c, q in self.conn.execute(query.where(t.id.in_(chunk))))
+        return out
 
     def _subtract_old(self, ids: list[str]) -> None:
         self._flush(self._interaction_rows(ids), -1)
@@ -307,11 +322,14 @@ class Applier:
         )
 
 
+_KEPT_BY_THE_STORE = {"repeat_gap_s"}  # derived columns: not in the feed, not overwritten by it
+
+
 @lru_cache(maxsize=None)
 def _upsert_sql(kind: str) -> tuple[str, tuple[str, ...]]:
     """INSERT ... ON CONFLICT for a kind's table, keeping the higher version."""
     table = schema.RECORD_TABLES[kind].__table__
-    columns = tuple(c.name for c in table.columns)
+    columns = tuple(c.name for c in table.columns if c.name not in _KEPT_BY_THE_STORE)
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
     sql = (
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
@@ -323,6 +341,20 @@ def _upsert_sql(kind: str) -> tuple[str, tuple[str, ...]]:
 def _chunks(items: list, size: int = 500):
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+# Each contact's gap since the same customer's previous contact on the same queue:
+# one covering seek in ix_interaction_customer_id_queue_id_enqueued_at per contact.
+_REPEAT_GAP_SQL = (
+    "UPDATE interaction SET repeat_gap_s = enqueued_at - (SELECT max(p.enqueued_at) FROM interaction p"
+    " WHERE p.customer_id = interaction.customer_id AND p.queue_id = interaction.queue_id"
+    " AND p.enqueued_at < interaction.enqueued_at)"
+)
+
+
+def rebuild_repeat_gaps(conn) -> None:
+    """Every contact's repeat gap, from scratch (bulk loads, the migration that adds it)."""
+    conn.exec_driver_sql(_REPEAT_GAP_SQL + " WHERE customer_id IS NOT NULL")
 
 
 def rebuild_aggregates(conn: Connection, queue_ids: list[str] | None = None) -> None:

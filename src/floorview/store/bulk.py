@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from floorview.store import schema
-from floorview.store.apply import Applier, ApplyResult, rebuild_aggregates
+from floorview.store.apply import Applier, ApplyResult, rebuild_aggregates, rebuild_repeat_gaps
 
 
 def load_changes(conn: Connection, batches: Iterable[Iterable[Mapping[str, Any]]], now: float) -> ApplyResult:
@@ -26,4 +26,5 @@ def load_changes(conn: Connection, batches: Iterable[Iterable[Mapping[str, Any]]
     for batch in batches:
         result.add(applier.apply(batch))
     rebuild_aggregates(conn)
+    rebuild_repeat_gaps(conn)
     return result

@@ -12,10 +12,11 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from floorview.domain.recovery import Case, Hurt, RecoveryRules
+from floorview.domain.recovery import Case, Hurt, RecoveryRules, rank
 from floorview.domain.trust import Answer
 
 MIN_FRAGMENT = 3  # the trigram index needs three characters
+RULES = ("long_wait", "transfers", "repeat", "abandons", "detractor", "trust_no")  # bit order of rules_hit
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,52 +108,71 @@ def customer_card(con: sqlite3.Connection, customer_id: str, visits: int = 30) -
     return CustomerCard(row[0], row[1], row[2], row[3], behavior, answers, timeline, recoveries)
 
 
-def recovery_cases(con: sqlite3.Connection, now: float, day_start: float, rules: RecoveryRules) -> list[Case]:
-    """Customers hurt since `day_start` by the rules, less those recovered since then (unranked)."""
-    cases: dict[str, Case] = {}
+@dataclass(frozen=True, slots=True)
+class RecoveryList:
+    cases: list[Case]  # the most hurt first, at most `limit`
+    total: int  # customers hurt today and not yet recovered
 
-    def hurt(customer_id: str, rule: str, why: str, at: float) -> None:
-        case = cases.get(customer_id)
-        if case is None:
-            case = cases[customer_id] = Case(customer_id, "", None, None)
-        case.hurts.append(Hurt(rule, why, at))
 
-    # Today's contacts that waited too long or were passed around.
-    for cid, queue, enq, wait, threshold, transfers in con.execute(
-        "SELECT i.customer_id, q.name, i.enqueued_at, coalesce(i.answered_at, i.abandoned_at, ?) - i.enqueued_at,"
-        " q.sl_threshold_s, i.transfers FROM interaction i JOIN queue q ON q.id = i.queue_id"
-        " WHERE i.enqueued_at >= ? AND i.customer_id IS NOT NULL"
-        " AND (coalesce(i.answered_at, i.abandoned_at, ?) - i.enqueued_at > ? * q.sl_threshold_s OR i.transfers >= ?)",
-        (now, day_start, now, rules.long_wait_factor, rules.transfers),
+def recovery_list(
+    con: sqlite3.Connection, now: float, day_start: float, rules: RecoveryRules, limit: int = 300
+) -> RecoveryList:
+    """Customers hurt since `day_start` by the rules, less those recovered since then:
+    the `limit` most hurt, ranked (domain.recovery.rank), and how many there are in all.
+
+    Severity needs only the rules; the customers' names and value are read for the
+    candidates at the top alone, which on a big floor is a few hundred of tens of thousands.
+    """
+    # customer -> [(rule, at, details)]: the words are made for the shown customers only.
+    # Tens of thousands of hurts on a big floor: appended inline, rules kept as bits.
+    hurts: dict[str, list[tuple]] = {}
+    rules_hit: dict[str, int] = {}
+    bit = {rule: 1 << i for i, rule in enumerate(RULES)}
+
+    def hurt(customer_id: str, rule: str, at: float, *detail) -> None:
+        hurts.setdefault(customer_id, []).append((rule, at, detail))
+        rules_hit[customer_id] = rules_hit.get(customer_id, 0) | bit[rule]
+
+    # Today's contacts that waited too long, were passed around, or came back to a queue
+    # soon after the last time (the gap is kept by the store as contacts arrive). The
+    # scan filters on the shortest queue's limit and reads no queue row; each queue's
+    # own limit is applied here, to the few contacts left.
+    repeat_s = rules.repeat_hours * 3600
+    long_wait, transfers_at_least = rules.long_wait_factor, rules.transfers
+    queues = {qid: (name, thr) for qid, name, thr in con.execute("SELECT id, name, sl_threshold_s FROM queue")}
+    shortest = min((thr for _, thr in queues.values()), default=20.0)
+    for cid, qid, enq, wait, transfers, gap in con.execute(
+        "SELECT customer_id, queue_id, enqueued_at, coalesce(answered_at, abandoned_at, ?) - enqueued_at,"
+        " transfers, repeat_gap_s FROM interaction INDEXED BY ix_interaction_enqueued_at_agent_id"
+        " WHERE enqueued_at >= ? AND customer_id IS NOT NULL"
+        " AND (coalesce(answered_at, abandoned_at, ?) - enqueued_at > ? OR transfers >= ? OR repeat_gap_s <= ?)",
+        (now, day_start, now, long_wait * shortest, transfers_at_least, repeat_s),
     ):
-        if wait > rules.long_wait_factor * threshold:
-            hurt(cid, "long_wait", f"waited {_dur(wait)} on {queue} (over {rules.long_wait_factor:g}x its {threshold:g} s)", enq)
-        if transfers >= rules.transfers:
-            hurt(cid, "transfers", f"transferred {transfers} times on {queue}", enq)
+        queue, threshold = queues.get(qid, (qid, 20.0))
+        mask = 0
+        if wait > long_wait * threshold:
+            hurts.setdefault(cid, []).append(("long_wait", enq, (wait, queue, threshold)))
+            mask |= 1
+        if transfers >= transfers_at_least:
+            hurts.setdefault(cid, []).append(("transfers", enq, (transfers, queue)))
+            mask |= 2
+        if gap is not None and gap <= repeat_s:
+            hurts.setdefault(cid, []).append(("repeat", enq, (gap, queue)))
+            mask |= 4
+        if mask:
+            rules_hit[cid] = rules_hit.get(cid, 0) | mask
 
     # Abandoned today, and often enough within the window (both through the small abandon indexes).
-    for cid, n, last in con.execute(
+    for cid, n in con.execute(
         "WITH today AS (SELECT DISTINCT customer_id FROM interaction INDEXED BY ix_interaction_abandoned_by_time"
         " WHERE enqueued_at >= ? AND abandoned_at IS NOT NULL AND customer_id IS NOT NULL),"
-        " counted AS (SELECT t.customer_id, (SELECT count(*) FROM interaction i"
+        " counted AS MATERIALIZED (SELECT t.customer_id, (SELECT count(*) FROM interaction i"
         " INDEXED BY ix_interaction_abandoned_by_customer WHERE i.customer_id = t.customer_id"
         " AND i.enqueued_at >= ? AND i.abandoned_at IS NOT NULL) AS n FROM today t)"
-        " SELECT customer_id, n, ? FROM counted WHERE n >= ?",
-        (day_start, now - rules.abandon_days * 86400, now, rules.abandons),
+        " SELECT customer_id, n FROM counted WHERE n >= ?",
+        (day_start, now - rules.abandon_days * 86400, rules.abandons),
     ):
-        hurt(cid, "abandons", f"hung up {n} times in {rules.abandon_days:g} days", last)
-
-    # Came back today to a queue they had contacted within the window: one covering seek per contact.
-    for cid, queue, enq, gap in con.execute(
-        "SELECT i.customer_id, q.name, i.enqueued_at, i.enqueued_at - ("
-        "  SELECT max(p.enqueued_at) FROM interaction p INDEXED BY ix_interaction_customer_id_queue_id_enqueued_at"
-        "  WHERE p.customer_id = i.customer_id AND p.queue_id = i.queue_id"
-        "  AND p.enqueued_at < i.enqueued_at AND p.enqueued_at >= i.enqueued_at - ?)"
-        " AS gap FROM interaction i INDEXED BY ix_interaction_enqueued_at_agent_id JOIN queue q ON q.id = i.queue_id"
-        " WHERE i.enqueued_at >= ? AND i.customer_id IS NOT NULL AND gap IS NOT NULL",
-        (rules.repeat_hours * 3600, day_start),
-    ):
-        hurt(cid, "repeat", f"came back to {queue} after {_dur(gap)}", enq)
+        hurt(cid, "abandons", now, n)
 
     # Told us today: a detractor's score, or "no" to trust.
     for cid, nps, trust, at in con.execute(
@@ -161,35 +181,57 @@ def recovery_cases(con: sqlite3.Connection, now: float, day_start: float, rules:
         (day_start,),
     ):
         if nps is not None and nps <= 6:
-            hurt(cid, "detractor", f"scored us {nps} out of 10", at)
+            hurt(cid, "detractor", at, nps)
         if trust == "no":
-            hurt(cid, "trust_no", "said no to \"Do you trust us?\"", at)
+            hurt(cid, "trust_no", at)
 
-    if not cases:
-        return []
-    recovered = {cid for (cid,) in con.execute(
-        "SELECT DISTINCT customer_id FROM note WHERE type = 'recovery' AND created_at >= ? AND customer_id IS NOT NULL",
-        (day_start,))}
-    ids = [cid for cid in cases if cid not in recovered]
-    out = []
-    for chunk in range(0, len(ids), 500):
-        part = ids[chunk:chunk + 500]
-        for cid, name, segment, products in con.execute(
-            "SELECT id, name, segment, json_extract(behavior, '$.products') FROM customer"
-            f" WHERE id IN ({','.join('?' * len(part))})", part
+    if hurts:
+        for (cid,) in con.execute(
+            "SELECT DISTINCT customer_id FROM note WHERE type = 'recovery' AND created_at >= ?"
+            " AND customer_id IS NOT NULL",
+            (day_start,),
         ):
-            case = cases[cid]
-            case.name, case.segment = name, segment
-            case.products = products if isinstance(products, int) else None
-            out.append(case)
-    # A customer hurt today but not (yet) in the store keeps their id for a name.
-    known = {c.customer_id for c in out}
-    for cid in ids:
-        if cid not in known:
-            case = cases[cid]
-            case.name = cid
-            out.append(case)
-    return out
+            hurts.pop(cid, None)
+    if not hurts:
+        return RecoveryList([], 0)
+    by_mask = [sum(rules.severity.get(r, 1) for r in RULES if m & bit[r]) for m in range(1 << len(RULES))]
+    severity = {cid: by_mask[rules_hit[cid]] for cid in hurts}
+    ordered = sorted(severity, key=severity.__getitem__, reverse=True)
+    cut = severity[ordered[min(limit, len(ordered)) - 1]]
+    candidates = [cid for cid in ordered if severity[cid] >= cut]  # ties at the cut are ranked by value below
+    cases = {cid: Case(cid, cid, None, None) for cid in candidates}  # a customer not (yet) in the store: their id
+    for cid, name, segment, products in con.execute(
+        "SELECT c.id, c.name, c.segment, json_extract(c.behavior, '$.products')"
+        " FROM json_each(?) j JOIN customer c ON c.id = j.value",
+        (json.dumps(candidates),),
+    ):
+        case = cases[cid]
+        case.name, case.segment = name, segment
+        case.products = products if isinstance(products, int) else None
+    top = rank(list(cases.values()), rules)[:limit]
+    for case in top:
+        case.hurts = [Hurt(rule, _why(rule, detail, rules), at) for rule, at, detail in hurts[case.customer_id]]
+    return RecoveryList(top, len(hurts))
+
+
+def recovery_cases(con: sqlite3.Connection, now: float, day_start: float, rules: RecoveryRules) -> list[Case]:
+    """Every customer hurt today and not yet recovered, ranked."""
+    return recovery_list(con, now, day_start, rules, limit=10**9).cases
+
+
+def _why(rule: str, detail: tuple, rules: RecoveryRules) -> str:
+    if rule == "long_wait":
+        wait, queue, threshold = detail
+        return f"waited {_dur(wait)} on {queue} (over {rules.long_wait_factor:g}x its {threshold:g} s)"
+    if rule == "transfers":
+        return f"transferred {detail[0]} times on {detail[1]}"
+    if rule == "repeat":
+        return f"came back to {detail[1]} after {_dur(detail[0])}"
+    if rule == "abandons":
+        return f"hung up {detail[0]} times in {rules.abandon_days:g} days"
+    if rule == "detractor":
+        return f"scored us {detail[0]} out of 10"
+    return 'said no to "Do you trust us?"'
 
 
 def _dur(seconds: float) -> str:

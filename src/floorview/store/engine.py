@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 # The newest migration this floorview knows. Keep in step with migrations/versions.
-SCHEMA_HEAD = "0004"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")
+SCHEMA_HEAD = "0005"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",

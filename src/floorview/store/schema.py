@@ -82,6 +82,10 @@ class Interaction(Record, Base):
     transfers: Mapped[int] = mapped_column(server_default=text("0"))
     resolved: Mapped[bool | None]
     qa_score: Mapped[float | None]
+    # Seconds since the customer's previous contact on the same queue (None: the first
+    # the store knows). Kept by the store on every write, for the recovery list's
+    # "came back" rule, which would otherwise look back once per contact of the day.
+    repeat_gap_s: Mapped[float | None]
     __table_args__ = (
         # Contacts waiting now, per queue, oldest first: a small partial index.
         Index(

@@ -14,14 +14,15 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
 from floorview.domain.metrics import day_start
-from floorview.domain.recovery import Case, rank
-from floorview.store.customers import recovery_cases
+from floorview.domain.recovery import Case
+from floorview.store.customers import RecoveryList, recovery_list
 from floorview.tui.render import cell, num
 from floorview.tui.screens.base import DataScreen
 from floorview.tui.widgets.live_table import Column, LiveTable
 
 
 REFRESH_S = 30  # on a big floor the rules read a day of contacts: at most this often, not on every change
+SHOWN = 300  # the most hurt; the rest are counted (a supervisor works from the top)
 
 
 class RecoveryScreen(DataScreen):
@@ -39,6 +40,7 @@ class RecoveryScreen(DataScreen):
     def __init__(self) -> None:
         super().__init__()
         self._cases: list[Case] = []
+        self._total = 0
         self._computed: tuple[int, int] | None = None  # (refresh slot, recovery notes seen) of the last list
 
     def compose_body(self) -> ComposeResult:
@@ -63,19 +65,19 @@ class RecoveryScreen(DataScreen):
             Column("why", "Why", max(20, width - 18 - (14 if width >= 100 else 10) - 3 - 12)),
         ])
 
-    def load(self, con: sqlite3.Connection, now: float) -> list[Case]:
+    def load(self, con: sqlite3.Connection, now: float) -> RecoveryList:
         # A recorded recovery shows at once; new hurts within REFRESH_S.
         recoveries = con.execute("SELECT count(*) FROM outbox").fetchone()[0]
         key = (int(now // REFRESH_S), recoveries)
         if key == self._computed:
-            return self._cases
+            return RecoveryList(self._cases, self._total)
         rules = self.app.settings.customers.recovery
-        cases = rank(recovery_cases(con, now, day_start(now, self.app.settings.site_timezone or None), rules), rules)
+        found = recovery_list(con, now, day_start(now, self.app.settings.site_timezone or None), rules, SHOWN)
         self._computed = key
-        return cases
+        return found
 
-    def show(self, data: list[Case], now: float) -> None:
-        self._cases = data
+    def show(self, data: RecoveryList, now: float) -> None:
+        self._cases, self._total = data.cases, data.total
         self._paint()
 
     def refilter(self) -> None:
@@ -96,13 +98,14 @@ class RecoveryScreen(DataScreen):
                 "why": cell(reasons),
             }))
         self.query_one(LiveTable).sync(rows, reorder=True)
-        caption = Text(f"{len(self._cases)} customers hurt today and not yet recovered. ")
+        caption = Text(f"{self._total} customers hurt today and not yet recovered")
+        caption.append(f"; the {len(self._cases)} most hurt shown. " if self._total > len(self._cases) else ". ")
         caption.append("enter opens the card · r records what was done", style="dim")
         self.query_one("#caption", Static).update(caption)
         self._update_title()
 
     def _update_title(self) -> None:
-        self.set_title(f"{len(self._cases)} to recover")
+        self.set_title(f"{self._total} to recover")
 
     def _current(self) -> Case | None:
         key = self.query_one(LiveTable).current_key
