@@ -120,49 +120,30 @@ def recovery_list(
     """Customers hurt since `day_start` by the rules, less those recovered since then:
     the `limit` most hurt, ranked (domain.recovery.rank), and how many there are in all.
 
-    Severity needs only the rules; the customers' names and value are read for the
-    candidates at the top alone, which on a big floor is a few hundred of tens of thousands.
+    A big floor has tens of thousands of hurt customers. So the first pass only
+    says which rules each customer broke (severity needs no more); names, value
+    and the words of each hurt are read for the candidates at the top alone.
     """
-    # customer -> [(rule, at, details)]: the words are made for the shown customers only.
-    # Tens of thousands of hurts on a big floor: appended inline, rules kept as bits.
-    hurts: dict[str, list[tuple]] = {}
-    rules_hit: dict[str, int] = {}
     bit = {rule: 1 << i for i, rule in enumerate(RULES)}
-
-    def hurt(customer_id: str, rule: str, at: float, *detail) -> None:
-        hurts.setdefault(customer_id, []).append((rule, at, detail))
-        rules_hit[customer_id] = rules_hit.get(customer_id, 0) | bit[rule]
-
-    # Today's contacts that waited too long, were passed around, or came back to a queue
-    # soon after the last time (the gap is kept by the store as contacts arrive). The
-    # scan filters on the shortest queue's limit and reads no queue row; each queue's
-    # own limit is applied here, to the few contacts left.
+    rules_hit: dict[str, int] = {}
     repeat_s = rules.repeat_hours * 3600
-    long_wait, transfers_at_least = rules.long_wait_factor, rules.transfers
     queues = {qid: (name, thr) for qid, name, thr in con.execute("SELECT id, name, sl_threshold_s FROM queue")}
-    shortest = min((thr for _, thr in queues.values()), default=20.0)
-    for cid, qid, enq, wait, transfers, gap in con.execute(
-        "SELECT customer_id, queue_id, enqueued_at, coalesce(answered_at, abandoned_at, ?) - enqueued_at,"
-        " transfers, repeat_gap_s FROM interaction INDEXED BY ix_interaction_enqueued_at_agent_id"
-        " WHERE enqueued_at >= ? AND customer_id IS NOT NULL"
-        " AND (coalesce(answered_at, abandoned_at, ?) - enqueued_at > ? OR transfers >= ? OR repeat_gap_s <= ?)",
-        (now, day_start, now, long_wait * shortest, transfers_at_least, repeat_s),
+    limit_sql, limit_args = _wait_limits(queues, rules.long_wait_factor)
+
+    # Today's contacts that waited too long, were passed around, or came back to a queue soon
+    # after the last time (the gap is kept by the store as contacts arrive): one flag per rule.
+    waited = f"coalesce(answered_at, abandoned_at, {now!r}) - enqueued_at > {limit_sql}"
+    for cid, long_wait, passed, back in con.execute(
+        f"SELECT customer_id, max({waited}), max(transfers >= ?), max(coalesce(repeat_gap_s <= ?, 0))"
+        " FROM interaction INDEXED BY ix_interaction_enqueued_at_agent_id"
+        f" WHERE enqueued_at >= ? AND customer_id IS NOT NULL AND ({waited} OR transfers >= ? OR repeat_gap_s <= ?)"
+        " GROUP BY customer_id",
+        (*limit_args, rules.transfers, repeat_s, day_start, *limit_args, rules.transfers, repeat_s),
     ):
-        queue, threshold = queues.get(qid, (qid, 20.0))
-        mask = 0
-        if wait > long_wait * threshold:
-            hurts.setdefault(cid, []).append(("long_wait", enq, (wait, queue, threshold)))
-            mask |= 1
-        if transfers >= transfers_at_least:
-            hurts.setdefault(cid, []).append(("transfers", enq, (transfers, queue)))
-            mask |= 2
-        if gap is not None and gap <= repeat_s:
-            hurts.setdefault(cid, []).append(("repeat", enq, (gap, queue)))
-            mask |= 4
-        if mask:
-            rules_hit[cid] = rules_hit.get(cid, 0) | mask
+        rules_hit[cid] = long_wait * bit["long_wait"] | passed * bit["transfers"] | back * bit["repeat"]
 
     # Abandoned today, and often enough within the window (both through the small abandon indexes).
+    abandons: dict[str, int] = {}
     for cid, n in con.execute(
         "WITH today AS (SELECT DISTINCT customer_id FROM interaction INDEXED BY ix_interaction_abandoned_by_time"
         " WHERE enqueued_at >= ? AND abandoned_at IS NOT NULL AND customer_id IS NOT NULL),"
@@ -172,30 +153,34 @@ def recovery_list(
         " SELECT customer_id, n FROM counted WHERE n >= ?",
         (day_start, now - rules.abandon_days * 86400, rules.abandons),
     ):
-        hurt(cid, "abandons", now, n)
+        abandons[cid] = n
+        rules_hit[cid] = rules_hit.get(cid, 0) | bit["abandons"]
 
     # Told us today: a detractor's score, or "no" to trust.
+    said: dict[str, list[tuple]] = {}
     for cid, nps, trust, at in con.execute(
         "SELECT customer_id, nps, trust, answered_at FROM survey INDEXED BY ix_survey_answered_at"
         " WHERE answered_at >= ? AND (nps <= 6 OR trust = 'no')",
         (day_start,),
     ):
         if nps is not None and nps <= 6:
-            hurt(cid, "detractor", at, nps)
+            said.setdefault(cid, []).append(("detractor", at, (nps,)))
+            rules_hit[cid] = rules_hit.get(cid, 0) | bit["detractor"]
         if trust == "no":
-            hurt(cid, "trust_no", at)
+            said.setdefault(cid, []).append(("trust_no", at, ()))
+            rules_hit[cid] = rules_hit.get(cid, 0) | bit["trust_no"]
 
-    if hurts:
+    if rules_hit:
         for (cid,) in con.execute(
             "SELECT DISTINCT customer_id FROM note WHERE type = 'recovery' AND created_at >= ?"
             " AND customer_id IS NOT NULL",
             (day_start,),
         ):
-            hurts.pop(cid, None)
-    if not hurts:
+            rules_hit.pop(cid, None)
+    if not rules_hit:
         return RecoveryList([], 0)
     by_mask = [sum(rules.severity.get(r, 1) for r in RULES if m & bit[r]) for m in range(1 << len(RULES))]
-    severity = {cid: by_mask[rules_hit[cid]] for cid in hurts}
+    severity = {cid: by_mask[mask] for cid, mask in rules_hit.items()}
     ordered = sorted(severity, key=severity.__getitem__, reverse=True)
     cut = severity[ordered[min(limit, len(ordered)) - 1]]
     candidates = [cid for cid in ordered if severity[cid] >= cut]  # ties at the cut are ranked by value below
@@ -208,10 +193,51 @@ def recovery_list(
         case = cases[cid]
         case.name, case.segment = name, segment
         case.products = products if isinstance(products, int) else None
-    top = rank(list(cases.values()), rules)[:limit]
-    for case in top:
-        case.hurts = [Hurt(rule, _why(rule, detail, rules), at) for rule, at, detail in hurts[case.customer_id]]
-    return RecoveryList(top, len(hurts))
+    _explain_hurts(con, list(cases.values()), abandons, said, queues, now, day_start, rules)
+    return RecoveryList(rank(list(cases.values()), rules)[:limit], len(rules_hit))
+
+
+def _wait_limits(queues: dict[str, tuple[str, float]], factor: float) -> tuple[str, list]:
+    """The long-wait limit of each contact's queue as SQL: one branch per distinct
+    threshold (a floor has a few), so the scan reads no queue row."""
+    by_limit: dict[float, list[str]] = {}
+    for qid, (_, thr) in queues.items():
+        by_limit.setdefault(factor * thr, []).append(qid)
+    if not by_limit:
+        return "?", [factor * 20.0]
+    sql, args = "CASE", []
+    for limit_s, ids in by_limit.items():
+        sql += f" WHEN queue_id IN ({','.join('?' * len(ids))}) THEN ?"
+        args += [*ids, limit_s]
+    return sql + " ELSE ? END", [*args, factor * 20.0]  # a queue not in the store: the feed's default
+
+
+def _explain_hurts(con, cases: list[Case], abandons, said, queues, now, day_start, rules) -> None:
+    """Each candidate's hurts in words, from their own contacts today (rank weighs them)."""
+    if not cases:
+        return
+    repeat_s = rules.repeat_hours * 3600
+    mine: dict[str, list[tuple]] = {c.customer_id: [] for c in cases}
+    for cid, qid, enq, wait, transfers, gap in con.execute(
+        "SELECT i.customer_id, i.queue_id, i.enqueued_at, coalesce(i.answered_at, i.abandoned_at, ?) - i.enqueued_at,"
+        " i.transfers, i.repeat_gap_s FROM json_each(?) j"
+        " JOIN interaction i INDEXED BY ix_interaction_customer_id_enqueued_at"
+        " ON i.customer_id = j.value AND i.enqueued_at >= ?",
+        (now, json.dumps(list(mine)), day_start),
+    ):
+        queue, threshold = queues.get(qid, (qid, 20.0))
+        if wait > rules.long_wait_factor * threshold:
+            mine[cid].append(("long_wait", enq, (wait, queue, threshold)))
+        if transfers >= rules.transfers:
+            mine[cid].append(("transfers", enq, (transfers, queue)))
+        if gap is not None and gap <= repeat_s:
+            mine[cid].append(("repeat", enq, (gap, queue)))
+    for case in cases:
+        cid = case.customer_id
+        found = mine[cid] + said.get(cid, [])
+        if cid in abandons:
+            found.append(("abandons", now, (abandons[cid],)))
+        case.hurts = [Hurt(rule, _why(rule, detail, rules), at) for rule, at, detail in found]
 
 
 def recovery_cases(con: sqlite3.Connection, now: float, day_start: float, rules: RecoveryRules) -> list[Case]:
