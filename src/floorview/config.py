@@ -18,11 +18,11 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from floorview.domain.attainment import Targets
+from floorview.domain.targets import Targets
 from floorview.domain.balance import Priorities, PriorityError, check_priorities
 from floorview.domain.metrics import AGENT_STATES as STATES
 from floorview.domain.recovery import RecoveryRules
-from floorview.domain.trust import EngagementWeights
+from floorview.domain.engagement import EngagementWeights
 
 
 class ConfigError(Exception):

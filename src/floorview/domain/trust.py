@@ -22,8 +22,10 @@ emotion high, Dormant fan ("loves us, forgets us"); both low, At risk.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+
+from floorview.domain.engagement import EngagementWeights
 
 LEGS = ("sincerity", "competence", "reliability")
 NEW_CUSTOMER_DAYS = 90
@@ -106,20 +108,6 @@ def emotion(answers: Sequence[Answer]) -> Emotion:
     if ces is not None:
         parts["effort"] = (7 - ces) / 6 * 100
     return Emotion(_mean(parts.values()), parts, latest_nps, csat, ces, trust)
-
-
-@dataclass(frozen=True, slots=True)
-class EngagementWeights:
-    """Each figure's weight and the value that counts as full marks."""
-
-    weights: dict[str, float] = field(default_factory=lambda: {
-        "logins_30d": 1.0, "active_days_30d": 2.0, "products": 2.0, "upgrades_90d": 1.0,
-        "community_posts_30d": 0.5, "usage_trend": 1.5, "support_contacts_30d": 0.0,
-    })
-    caps: dict[str, float] = field(default_factory=lambda: {
-        "logins_30d": 30, "active_days_30d": 30, "products": 5, "upgrades_90d": 2,
-        "community_posts_30d": 4, "support_contacts_30d": 6,
-    })
 
 
 @dataclass(frozen=True, slots=True)
