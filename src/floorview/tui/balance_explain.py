@@ -13,8 +13,8 @@ from floorview.domain.balance import CONSTRAINTS, LABELS
 from floorview.domain.metrics import INTERVAL
 from floorview.store.walk import notes_between
 from floorview.tui.balance_data import BalanceData
-from floorview.tui.render import EMPTY, labelled, pct
-from floorview.tui.screens.balance import format_target, format_value, hours, span
+from floorview.tui.render import EMPTY, age, labelled, pct
+from floorview.tui.screens.balance import format_target, format_value, hours
 from floorview.tui.widgets.explain import ExplainScreen
 
 DRILL_LIMIT = 300  # lines in a drill; the count above says how many there are in all
@@ -75,7 +75,7 @@ def explain_metric(data: BalanceData, key: str, settings: Settings) -> tuple[str
         ("checked", f"{a.checked} queue-intervals with something to count; {a.met} on target "
                     f"({pct(a.on_target)})"),
         ("missed", f"{len(a.breaches)} queue-intervals x 15 min = {hours(a.breached_s)}, summed over queues"),
-        ("longest", f"{span(a.longest * INTERVAL)} in a row on {where}" if a.longest else EMPTY),
+        ("longest", f"{age(a.longest * INTERVAL)} in a row on {where}" if a.longest else EMPTY),
         ("window", _span(data)),
         ("units", {"%": "share, %", "s": "seconds (m:ss, h:mm past an hour)", "pts": "QA points, 0 to 100"}[m.unit]),
     ]

@@ -30,13 +30,14 @@ SYNC_WORDS = {
 
 
 def who() -> str:
+    """Who is writing, for a note's author or a ranking's "set by" (the hub puts the token's name on notes)."""
     try:
         return getpass.getuser()
-    except (KeyError, OSError):
+    except (KeyError, OSError):  # no name for this uid (a container, a bare jump host)
         return "unknown user"
 
 
-def _iso(ts: float) -> str:
+def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).isoformat()
 
 
@@ -46,7 +47,7 @@ def new_note(screen, agent_id: str, agent_name: str, interaction_id: str | None 
 
     app = screen.app
     now = app.clock.now()
-    data = {"agent_id": agent_id, "author": who(), "created_at": _iso(now), "updated_at": _iso(now),
+    data = {"agent_id": agent_id, "author": who(), "created_at": iso(now), "updated_at": iso(now),
             "type": "coaching", "visibility": "team", "body": ""}
     if interaction_id:
         data["interaction_id"] = interaction_id
@@ -62,7 +63,7 @@ def new_note(screen, agent_id: str, agent_name: str, interaction_id: str | None 
 
 def edit_data(note: NoteView, now: float) -> dict:
     """The note's feed data for an edit made at `now`."""
-    return {**note.as_data(), "created_at": _iso(note.created_at), "updated_at": _iso(now)}
+    return {**note.as_data(), "created_at": iso(note.created_at), "updated_at": iso(now)}
 
 
 def edit_note(screen, note: NoteView, replaces: int | None = None) -> None:
@@ -74,7 +75,7 @@ def edit_note(screen, note: NoteView, replaces: int | None = None) -> None:
 
     def saved(result: dict | None) -> None:
         if result is not None:
-            result["updated_at"] = _iso(app.clock.now())
+            result["updated_at"] = iso(app.clock.now())
             app.write_store(lambda conn: save_note(conn, note.id, result, now, replaces), "note saved")
 
     contacts = recent_contacts(app.reader, note.agent_id) if app.reader and note.agent_id else []

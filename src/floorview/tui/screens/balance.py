@@ -3,7 +3,6 @@ walk (what the floor coaches and which targets it meets), and the gap between.""
 
 from __future__ import annotations
 
-import getpass
 import sqlite3
 from dataclasses import replace
 from datetime import datetime
@@ -17,7 +16,7 @@ from floorview.domain.attainment import METRICS, Attainment, constraint_attainme
 from floorview.domain.balance import LABELS, WEIGHT_MAX, PriorityError, move, reweigh
 from floorview.domain.metrics import INTERVAL, Level
 from floorview.tui.balance_data import BalanceData, Talk, load_talk, load_walk
-from floorview.tui.render import EMPTY, cell, duration, judged, num, pct
+from floorview.tui.render import EMPTY, age, cell, duration, judged, num, pct
 from floorview.tui.screens.base import DataScreen
 from floorview.tui.widgets.live_table import Column, LiveTable
 
@@ -219,12 +218,13 @@ class BalanceScreen(DataScreen):
             self.notify("Read-only (--offline): the ranking cannot be saved.", markup=False, severity="warning")
             return
         from floorview.store.priorities import save_priorities
+        from floorview.tui.note_actions import who
 
-        who, at = _who(), self.app.clock.now()
+        author, at = who(), self.app.clock.now()
         # Shown at once; the store keeps it, with who and when, and the next load confirms it.
         self._data = replace(data, talk=Talk(new, None))
         self._paint()
-        self.app.write_store(lambda conn: save_priorities(conn, new, who, at), "ranking saved")
+        self.app.write_store(lambda conn: save_priorities(conn, new, author, at), "ranking saved")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -264,13 +264,6 @@ class BalanceScreen(DataScreen):
         return explain_constraint(data, table.current_key or data.talk.priorities.order[0])
 
 
-def _who() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (a container, a bare jump host)
-        return "unknown user"
-
-
 def _coached_cell(share: float | None, stated: float) -> Text:
     if share is None:
         return num(EMPTY)
@@ -284,16 +277,6 @@ def _coached_cell(share: float | None, stated: float) -> Text:
 def hours(seconds: float) -> str:
     """Queue-hours missed: summed over queues, so it can exceed the window."""
     return f"{seconds / 3600:,.0f} h" if seconds >= 3600 or not seconds else f"{seconds / 3600:.2f} h"
-
-
-def span(seconds: float) -> str:
-    """A run of whole intervals: 15m, 2h00, 1d02."""
-    s = int(seconds)
-    if s < 3600:
-        return f"{s // 60}m"
-    if s < 86400:
-        return f"{s // 3600}h{s % 3600 // 60:02d}"
-    return f"{s // 86400}d{s % 86400 // 3600:02d}"
 
 
 def format_value(value: float | None, unit: str) -> str:
@@ -328,7 +311,7 @@ def _metric_cells(a: Attainment, constraint: str, names: dict[str, str]) -> dict
         "target": num(format_target(a)),
         "on_target": num(pct(a.on_target)),
         "breached": num(hours(a.breached_s) if a.checked else EMPTY),
-        "longest": num(span(a.longest * INTERVAL) if a.longest else EMPTY),
+        "longest": num(age(a.longest * INTERVAL) if a.longest else EMPTY),
         "where": cell(names.get(a.longest_queue, a.longest_queue or "")),
     }
 

@@ -4,7 +4,6 @@ with why; `r` records what was done (a recovery note) and they leave the list.""
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -187,7 +186,7 @@ class RecoveredForm(ModalScreen[str | None]):
 def mark_recovered(screen, customer_id: str, name: str) -> None:
     """Ask what was done, then write a recovery note through the outbox."""
     from floorview.store.notes import new_note_id, save_note
-    from floorview.tui.note_actions import who
+    from floorview.tui.note_actions import iso, who
 
     app = screen.app
 
@@ -195,7 +194,7 @@ def mark_recovered(screen, customer_id: str, name: str) -> None:
         if what is None:
             return
         now = app.clock.now()
-        at = datetime.fromtimestamp(now, timezone.utc).isoformat()
+        at = iso(now)
         data = {"customer_id": customer_id, "author": who(), "created_at": at, "updated_at": at,
                 "type": "recovery", "visibility": "team", "body": what}
         app.write_store(lambda conn: save_note(conn, new_note_id(), data, now), f"{name}: recovery recorded")
