@@ -11,20 +11,11 @@ import html
 import re
 from datetime import datetime
 
+from floorview.domain.units import EMPTY, duration
 from floorview.store.huddle import Huddle
-
-EMPTY = "–"
-
 
 def _pct(v: float | None) -> str:
     return EMPTY if v is None else f"{v * 100:.0f}%"
-
-
-def _secs(v: float | None) -> str:
-    if v is None:
-        return EMPTY
-    s = int(v)
-    return f"{s // 60}:{s % 60:02d}" if s >= 60 else f"{s}s"
 
 
 def key_figures(h: Huddle) -> list[tuple[str, str]]:
@@ -32,9 +23,9 @@ def key_figures(h: Huddle) -> list[tuple[str, str]]:
     return [
         ("Service level today", _pct(f.service_level)),
         ("Contacts answered", str(f.answered)),
-        ("Average speed of answer", _secs(f.asa_s)),
+        ("Average speed of answer", duration(f.asa_s)),
         ("Abandoned", _pct(f.abandon_rate)),
-        ("Average handle time", _secs(f.aht_s)),
+        ("Average handle time", duration(f.aht_s)),
         ("QA average today", EMPTY if h.qa_mean is None else f"{h.qa_mean:.1f}"),
         ("Agents working now", f"{h.agents_working} of {h.agents_total}"),
     ]

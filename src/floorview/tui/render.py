@@ -6,11 +6,10 @@ from the feed cannot style, link or act.
 
 from __future__ import annotations
 
-import math
-
 from rich.text import Text
 
 from floorview.domain.metrics import Level
+from floorview.domain.units import EMPTY, duration
 
 LEVEL_STYLE = {
     Level.OK: "green",
@@ -18,7 +17,6 @@ LEVEL_STYLE = {
     Level.BREACH: "bold red",
     Level.NONE: "",
 }
-EMPTY = "–"
 SPARK = "▁▂▃▄▅▆▇█"
 
 
@@ -35,22 +33,6 @@ def pct(value: float | None, digits: int = 0) -> str:
     if value is None:
         return EMPTY
     return f"{value * 100:.{digits}f}%"
-
-
-def duration(seconds: float | None) -> str:
-    """Compact durations: 45s, 3:07, 1h04, 2d03."""
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
-        return EMPTY
-    if math.isinf(seconds):
-        return "∞"
-    s = max(0, int(seconds))
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}:{s % 60:02d}"
-    if s < 86400:
-        return f"{s // 3600}h{s % 3600 // 60:02d}"
-    return f"{s // 86400}d{s % 86400 // 3600:02d}"
 
 
 def age(seconds: float | None) -> str:
