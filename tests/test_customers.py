@@ -10,7 +10,7 @@ import pytest
 
 from floorview.domain.recovery import RecoveryRules
 from floorview.store.apply import Applier
-from floorview.store.customers import recovery_cases, search_customers
+from floorview.store.customers import recovery_list, search_customers
 from floorview.store.engine import open_engine
 from floorview.store.notes import save_note
 
@@ -104,7 +104,7 @@ def test_each_recovery_rule_fires_at_its_boundary_and_not_before(store):
     ]
     apply(store, [queue, other, *people, *contacts, *surveys])
     rules = RecoveryRules()
-    cases = recovery_cases(reader(store), NOW.timestamp(), DAY_START, rules)
+    cases = recovery_list(reader(store), NOW.timestamp(), DAY_START, rules, limit=1000).cases
     fired = {c.customer_id: sorted(h.rule for h in c.hurts) for c in cases}
     assert fired == {
         "c1": ["long_wait"], "c3": ["abandons"], "c5": ["repeat"], "c7": ["transfers"],
@@ -118,5 +118,5 @@ def test_each_recovery_rule_fires_at_its_boundary_and_not_before(store):
     with store.begin() as conn:
         save_note(conn, "r1", {"customer_id": "c1", "author": "me", "created_at": at, "updated_at": at,
                                "type": "recovery", "visibility": "team", "body": "Called back."})
-    left = {c.customer_id for c in recovery_cases(reader(store), NOW.timestamp(), DAY_START, rules)}
+    left = {c.customer_id for c in recovery_list(reader(store), NOW.timestamp(), DAY_START, rules, limit=1000).cases}
     assert "c1" not in left and "c3" in left

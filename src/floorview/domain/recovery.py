@@ -9,7 +9,10 @@ customer's value (segment, then products held).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+RULES = ("long_wait", "transfers", "repeat", "abandons", "detractor", "trust_no")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +48,15 @@ class Case:
     hurts: list[Hurt] = field(default_factory=list)
 
     def severity(self, rules: RecoveryRules) -> int:
-        return sum(rules.severity.get(rule, 1) for rule in {h.rule for h in self.hurts})
+        return severity({h.rule for h in self.hurts}, rules)
 
     def value(self, rules: RecoveryRules) -> tuple[int, int]:
         return rules.segment_value.get(self.segment or "", 0), self.products or 0
+
+
+def severity(fired: Iterable[str], rules: RecoveryRules) -> int:
+    """How hurt a customer is: the weights of the distinct rules that fired, summed."""
+    return sum(rules.severity.get(rule, 1) for rule in set(fired))
 
 
 def rank(cases: list[Case], rules: RecoveryRules) -> list[Case]:

@@ -12,11 +12,10 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from floorview.domain.recovery import Case, Hurt, RecoveryRules, rank
+from floorview.domain.recovery import RULES, Case, Hurt, RecoveryRules, rank, severity
 from floorview.domain.trust import Answer
 
 MIN_FRAGMENT = 3  # the trigram index needs three characters
-RULES = ("long_wait", "transfers", "repeat", "abandons", "detractor", "trust_no")  # bit order of rules_hit
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,11 +178,12 @@ def recovery_list(
             rules_hit.pop(cid, None)
     if not rules_hit:
         return RecoveryList([], 0)
-    by_mask = [sum(rules.severity.get(r, 1) for r in RULES if m & bit[r]) for m in range(1 << len(RULES))]
-    severity = {cid: by_mask[mask] for cid, mask in rules_hit.items()}
-    ordered = sorted(severity, key=severity.__getitem__, reverse=True)
-    cut = severity[ordered[min(limit, len(ordered)) - 1]]
-    candidates = [cid for cid in ordered if severity[cid] >= cut]  # ties at the cut are ranked by value below
+    # The rules fired are kept as bits (RULES order); each combination's severity is worked out once.
+    by_mask = [severity((r for r in RULES if m & bit[r]), rules) for m in range(1 << len(RULES))]
+    weight = {cid: by_mask[mask] for cid, mask in rules_hit.items()}
+    ordered = sorted(weight, key=weight.__getitem__, reverse=True)
+    cut = weight[ordered[min(limit, len(ordered)) - 1]]
+    candidates = [cid for cid in ordered if weight[cid] >= cut]  # ties at the cut are ranked by value below
     cases = {cid: Case(cid, cid, None, None) for cid in candidates}  # a customer not (yet) in the store: their id
     for cid, name, segment, products in con.execute(
         "SELECT c.id, c.name, c.segment, json_extract(c.behavior, '$.products')"
@@ -238,11 +238,6 @@ def _explain_hurts(con, cases: list[Case], abandons, said, queues, now, day_star
         if cid in abandons:
             found.append(("abandons", now, (abandons[cid],)))
         case.hurts = [Hurt(rule, _why(rule, detail, rules), at) for rule, at, detail in found]
-
-
-def recovery_cases(con: sqlite3.Connection, now: float, day_start: float, rules: RecoveryRules) -> list[Case]:
-    """Every customer hurt today and not yet recovered, ranked."""
-    return recovery_list(con, now, day_start, rules, limit=10**9).cases
 
 
 def _why(rule: str, detail: tuple, rules: RecoveryRules) -> str:
