@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from floorview.domain.metrics import INTERVAL, Counts, QueueSettings, figures
+from floorview.domain.metrics import INTERVAL, Counts, QueueFigures, QueueSettings, figures
 from floorview.domain.targets import Targets
 
 
@@ -56,37 +56,37 @@ class Metric:
     unit: str  # "%", "s" or "pts"
     higher_is_better: bool
     definition: str
-    value: Callable[[Sums], tuple[float | None, int]]  # (value, how many it counts)
+    # (value, how many it counts) from the sums and their queue figures (worked out once per row)
+    value: Callable[[Sums, QueueFigures], tuple[float | None, int]]
     target: Callable[[Targets, QueueSettings], float | None]
     per_queue: bool = False  # the target is each queue's own
 
 
-def _sl(s: Sums):
-    f = figures(s.counts)
+def _sl(s: Sums, f: QueueFigures):
     return f.service_level, s.counts.answered + s.counts.abandoned
 
 
-def _asa(s: Sums):
-    return figures(s.counts).asa_s, s.counts.answered
+def _asa(s: Sums, f: QueueFigures):
+    return f.asa_s, s.counts.answered
 
 
-def _aht(s: Sums):
-    return figures(s.counts).aht_s, s.counts.handled
+def _aht(s: Sums, f: QueueFigures):
+    return f.aht_s, s.counts.handled
 
 
-def _abandon(s: Sums):
-    return figures(s.counts).abandon_rate, s.counts.answered + s.counts.abandoned
+def _abandon(s: Sums, f: QueueFigures):
+    return f.abandon_rate, s.counts.answered + s.counts.abandoned
 
 
 METRICS: tuple[Metric, ...] = (
     Metric("qa", "quality", "QA score", "pts", True, "mean QA score of scored contacts",
-           lambda s: _ratio(s.qa_sum, s.qa_n), lambda t, q: t.qa_score),
+           lambda s, f: _ratio(s.qa_sum, s.qa_n), lambda t, q: t.qa_score),
     Metric("resolution", "quality", "Resolved", "%", True, "resolved / contacts with a recorded outcome",
-           lambda s: _ratio(s.resolved, s.outcome_n), lambda t, q: t.resolution),
+           lambda s, f: _ratio(s.resolved, s.outcome_n), lambda t, q: t.resolution),
     Metric("csat", "quality", "CSAT 4-5", "%", True, "CSAT answers of 4 or 5 / CSAT answers",
-           lambda s: _ratio(s.csat_good, s.csat_n), lambda t, q: t.csat_good),
+           lambda s, f: _ratio(s.csat_good, s.csat_n), lambda t, q: t.csat_good),
     Metric("complaints", "quality", "Complaints", "%", False, "CSAT answers of 1 or 2 / CSAT answers",
-           lambda s: _ratio(s.csat_bad, s.csat_n), lambda t, q: t.complaints),
+           lambda s, f: _ratio(s.csat_bad, s.csat_n), lambda t, q: t.complaints),
     Metric("sl", "cost", "Service level", "%", True,
            "answered within the queue's threshold / (answered + abandoned), against the queue's target",
            _sl, lambda t, q: q.sl_target, per_queue=True),
@@ -96,17 +96,17 @@ METRICS: tuple[Metric, ...] = (
            _asa, lambda t, q: q.sl_threshold_s, per_queue=True),
     Metric("long_waits", "time", "Long waits", "%", False,
            "contacts that waited over twice the queue's threshold / (answered + abandoned)",
-           lambda s: _ratio(s.long_waits, s.counts.answered + s.counts.abandoned), lambda t, q: t.long_waits),
+           lambda s, f: _ratio(s.long_waits, s.counts.answered + s.counts.abandoned), lambda t, q: t.long_waits),
     Metric("abandon", "time", "Abandoned", "%", False,
            "abandoned (short abandons excluded) / (answered + abandoned), against the queue's target",
            _abandon, lambda t, q: q.abandon_target, per_queue=True),
     Metric("compliance", "risk", "Compliance fails", "%", False, "QA scores under the compliance score / QA scores",
-           lambda s: _ratio(s.qa_fails, s.qa_n), lambda t, q: t.compliance_fails),
+           lambda s, f: _ratio(s.qa_fails, s.qa_n), lambda t, q: t.compliance_fails),
     Metric("escalations", "risk", "Transferred", "%", False, "answered contacts transferred at least once / answered",
-           lambda s: _ratio(s.transferred, s.counts.answered), lambda t, q: t.escalations),
+           lambda s, f: _ratio(s.transferred, s.counts.answered), lambda t, q: t.escalations),
     Metric("repeats", "risk", "Repeat contacts", "%", False,
            "contacts of a customer seen on the same queue within the repeat window / contacts of known customers",
-           lambda s: _ratio(s.repeats, s.known_n), lambda t, q: t.repeats),
+           lambda s, f: _ratio(s.repeats, s.known_n), lambda t, q: t.repeats),
 )
 BY_KEY = {m.key: m for m in METRICS}
 
@@ -155,8 +155,9 @@ def attainment(
     for queue_id, interval, sums in sorted(rows, key=lambda r: (r[0], r[1])):
         pooled.add(sums)
         qs = settings.get(queue_id, default)
+        f = figures(sums.counts)
         for m in METRICS:
-            value, n = m.value(sums)
+            value, n = m.value(sums, f)
             target = m.target(targets, qs)
             if value is None or not n or target is None:
                 continue
@@ -171,8 +172,9 @@ def attainment(
             run[(m.key, queue_id)] = (interval, length)
             if length > a.longest:
                 a.longest, a.longest_queue = length, queue_id
+    f = figures(pooled.counts)
     for m in METRICS:
-        out[m.key].value, out[m.key].sample = m.value(pooled)
+        out[m.key].value, out[m.key].sample = m.value(pooled, f)
     return out
 
 

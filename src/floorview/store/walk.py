@@ -134,10 +134,7 @@ def interval_sums(
                count(i.resolved), total(i.resolved),
                total(i.answered_at IS NOT NULL AND i.transfers > 0),
                count(i.customer_id),
-               total(i.customer_id IS NOT NULL AND EXISTS (
-                   SELECT 1 FROM interaction p
-                   WHERE p.customer_id = i.customer_id AND p.queue_id = i.queue_id
-                     AND p.enqueued_at < i.enqueued_at AND p.enqueued_at >= i.enqueued_at - ?))
+               total(i.repeat_gap_s <= ?)
         FROM interaction i JOIN queue q ON q.id = i.queue_id
         WHERE i.enqueued_at >= ? AND i.enqueued_at < ?
         GROUP BY 1, 2
