@@ -306,3 +306,26 @@ async def test_low_bandwidth_drops_sparklines_and_slows_ticking(sample_store):
     async with app.run_test(size=(200, 50)) as pilot:
         table = await settle(pilot)
         assert "trend" in [c.key for c in table.columns_now]
+
+
+async def test_no_data_screen_is_touched_while_the_app_shuts_down(sample_store):
+    """The app's timers outlive its screens at shutdown (Textual prunes the
+    screens first), and a tick that reached a screen whose table was already
+    gone crashed the exit. While shutting down there is no data screen."""
+    app = make_app(sample_store)
+    during: list[object] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot, "#agents")
+        assert app._data_screen() is app.screen
+        close_all = app._close_all
+
+        async def close_all_then_tick() -> None:
+            during.append(app._data_screen())
+            app._tick()  # what the tick timer may do at this point
+            await close_all()
+            during.append(app._data_screen())
+            app._tick()
+
+        app._close_all = close_all_then_tick
+    assert during == [None, None]

@@ -137,13 +137,18 @@ class FloorviewApp(App[None]):
         self.refresh_status()
 
     def _data_screen(self) -> DataScreen | None:
-        """The active data screen; None when another screen is on top, or none is
-        left (a timer can fire while the app is closing)."""
+        """The active data screen; None when another screen is on top, or while
+        the app shuts down: its timers outlive the screens, which lose their
+        widgets first, so a late tick must touch none of them."""
+        if not self.is_running:
+            return None
         try:
             screen = self.screen
         except ScreenStackError:
             return None
-        return screen if isinstance(screen, DataScreen) else None
+        if not isinstance(screen, DataScreen) or not screen.is_attached or not screen.is_running:
+            return None
+        return screen
 
     # -- refresh ---------------------------------------------------------------
     def _poll(self) -> None:
