@@ -89,6 +89,19 @@ def test_token_create_prints_once_and_stores_only_a_hash(tmp_path):
     assert oct((tmp_path / "hub.db").stat().st_mode & 0o777) == "0o600"
 
 
+def test_token_create_keeps_team_names_whole_and_refuses_unprintable_ones(tmp_path):
+    db = f"sqlite:///{tmp_path / 'hub.db'}"
+    out = run("hub", "token", "create", "--name", "Dana", "--team", "Harbor 1", "--team", "Summit 2", "--db", db)
+    assert out.returncode == 0, out.stderr
+    from floorview.hub.hubstore import HubStore, open_hub_engine
+
+    assert HubStore(open_hub_engine(db)).scope_for(out.stdout.strip()).teams == {"Harbor 1", "Summit 2"}
+    for bad in ("--team", "Harbor\x1f1"), ("--team", " "), ("--queue", "q 1"):
+        out = run("hub", "token", "create", "--name", "Dana", *bad, "--db", db)
+        assert out.returncode == 2, out.stderr
+        assert ("a team is" if bad[0] == "--team" else "a queue id is") in out.stderr
+
+
 def test_openapi_document_matches_the_protocol(hub):
     import httpx
 

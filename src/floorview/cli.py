@@ -39,8 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     token = hub_sub.add_parser("token", help="manage tokens").add_subparsers(dest="token_command", required=True)
     create = token.add_parser("create", help="create a token and print it once")
     create.add_argument("--name", required=True, help="the person it is for: the author of their notes")
-    create.add_argument("--team", action="append", default=[], help="a team it may see (repeatable)")
-    create.add_argument("--queue", action="append", default=[], help="a queue it may see (repeatable)")
+    create.add_argument("--team", action="append", default=[], type=_team_name,
+                        help="a team it may see, spaces allowed (repeatable)")
+    create.add_argument("--queue", action="append", default=[], type=_queue_id,
+                        help="a queue id it may see (repeatable)")
     create.add_argument("--db", dest="token_db", default=None, help="SQLAlchemy URL of the hub database")
     export = sub.add_parser("export", help="write a summary for the minutes").add_subparsers(
         dest="export_command", metavar="WHAT", required=True)
@@ -65,6 +67,21 @@ def _positive_days(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 400:
         raise argparse.ArgumentTypeError(f"expected a number of days from 1 to 400, got {text!r}")
     return int(text)
+
+
+def _team_name(text: str) -> str:
+    # The feed's own rule for names: a token must name a team a record can hold.
+    from floorview.domain.text import clean
+
+    if not text.strip() or len(text) > 200 or clean(text) != text or "\n" in text or "\t" in text:
+        raise argparse.ArgumentTypeError(f"a team is 1 to 200 printable characters, got {text!r}")
+    return text
+
+
+def _queue_id(text: str) -> str:
+    if not 1 <= len(text) <= 128 or any(not 0x21 <= ord(c) <= 0x7E for c in text):
+        raise argparse.ArgumentTypeError(f"a queue id is 1 to 128 printable ASCII characters without spaces, got {text!r}")
+    return text
 
 
 def _client_options(p: argparse.ArgumentParser) -> None:
@@ -296,7 +313,7 @@ def _sync(args) -> int:
 
 def _hub(args) -> int:
     os.umask(0o077)  # the hub's database and its WAL hold tokens and customer data: ours alone
-    from floorview.hub.hubstore import HubStore, open_hub_engine
+    from floorview.hub.hubstore import HubDatabaseError, HubStore, open_hub_engine
     from floorview.store.location import default_store_path, secure_directory
 
     def default_url() -> str:
@@ -304,24 +321,27 @@ def _hub(args) -> int:
         secure_directory(path.parent, own_default=True)
         return f"sqlite:///{path}"
 
-    if args.hub_command == "token":
-        store = HubStore(open_hub_engine(args.token_db or args.db or default_url()))
-        print(store.create_token(args.name, args.team, args.queue))
-        return 0
-    _setup_logging()
-    from floorview.hub.run import serve
+    try:
+        if args.hub_command == "token":
+            store = HubStore(open_hub_engine(args.token_db or args.db or default_url()))
+            print(store.create_token(args.name, args.team, args.queue))
+            return 0
+        _setup_logging()
+        from floorview.hub.run import serve
 
-    def ready(port: int) -> None:
-        if args.print_port:
-            print(f"PORT {port}", flush=True)
-        else:
-            print(f"floorview hub on http://{args.host}:{port}", file=sys.stderr, flush=True)
+        def ready(port: int) -> None:
+            if args.print_port:
+                print(f"PORT {port}", flush=True)
+            else:
+                print(f"floorview hub on http://{args.host}:{port}", file=sys.stderr, flush=True)
 
-    serve(
-        args.db or default_url(), args.host, args.port, simulate=args.simulate, seed=args.seed,
-        speed=args.speed, on_ready=ready, parent_pid=args.parent_pid,
-        bootstrap_token=os.environ.pop("FLOORVIEW_HUB_BOOTSTRAP_TOKEN", None),
-    )
+        serve(
+            args.db or default_url(), args.host, args.port, simulate=args.simulate, seed=args.seed,
+            speed=args.speed, on_ready=ready, parent_pid=args.parent_pid,
+            bootstrap_token=os.environ.pop("FLOORVIEW_HUB_BOOTSTRAP_TOKEN", None),
+        )
+    except HubDatabaseError as exc:
+        raise _UserError(str(exc)) from None
     return 0
 
 

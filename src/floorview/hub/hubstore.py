@@ -13,7 +13,9 @@ starts over after a purge is not told 410 for positions it reaches afterwards.
 
 Each row also carries its scope: the teams and queues it belongs to, and for
 a private note the team allowed to see it. A token sees a row when its scope
-meets the row's (an unrestricted token sees everything).
+meets the row's (an unrestricted token sees everything). Queue ids hold no
+spaces and are kept space-separated; team names may ("Team A"), so they are
+kept joined by the ASCII unit separator, which cleaned feed text never holds.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 
 TOMBSTONE_DAYS = 7
+TEAM_SEP = "\x1f"
+# 2: teams joined by TEAM_SEP (1 split them on spaces, which broke "Team A").
+SCOPE_FORMAT = 2
 # Within a batch, records others refer to are written first.
 _KIND_ORDER = {"queue": 0, "agent": 1, "customer": 2, "interaction": 3, "survey": 4, "note": 5}
 metadata = MetaData()
@@ -59,7 +64,7 @@ hub_record = Table(
     Column("op", String(8), nullable=False),
     Column("data", Text),
     Column("seq", Integer, nullable=False, index=True, unique=True),
-    Column("teams", Text, nullable=False, server_default=""),  # space-separated
+    Column("teams", Text, nullable=False, server_default=""),  # joined by TEAM_SEP
     Column("queues", Text, nullable=False, server_default=""),
     Column("private_team", String(200)),  # set on private notes: the only team that sees it
     Column("changed_at", Float, nullable=False),
@@ -73,16 +78,27 @@ hub_meta = Table(
     Column("purged_seq", Integer, nullable=False),
     Column("purge_gen", Integer, nullable=False, server_default="0"),  # bumped by each purge
 )
+# A table of its own, so that create_all adds it to a hub database made before it.
+hub_format = Table(
+    "hub_format",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scopes", Integer, nullable=False),  # SCOPE_FORMAT the rows are written in
+)
 hub_token = Table(
     "hub_token",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(200), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
-    Column("teams", Text, nullable=False),
+    Column("teams", Text, nullable=False),  # joined by TEAM_SEP
     Column("queues", Text, nullable=False),
     Column("created_at", Float, nullable=False),
 )
+
+
+class HubDatabaseError(Exception):
+    """The hub database cannot be used by this version."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +118,15 @@ class Scope:
             return self.whole_floor or private_team in self.teams
         if self.whole_floor:
             return True
-        return bool(self.teams & set(teams.split()) or self.queues & set(queues.split()))
+        return bool(self.teams & split_teams(teams) or self.queues & set(queues.split()))
+
+
+def join_teams(teams: Iterable[str]) -> str:
+    return TEAM_SEP.join(sorted({t.replace(TEAM_SEP, "") for t in teams} - {""}))
+
+
+def split_teams(text: str) -> frozenset[str]:
+    return frozenset(text.split(TEAM_SEP)) - {""}
 
 
 def change_json(row) -> str:
@@ -131,8 +155,20 @@ def open_hub_engine(url: str) -> Engine:
 
     metadata.create_all(engine)
     with engine.begin() as conn:
-        if conn.execute(select(hub_meta.c.id)).first() is None:
+        fresh = conn.execute(select(hub_meta.c.id)).first() is None
+        if fresh:
             conn.execute(insert(hub_meta).values(id=1, epoch=secrets.token_hex(8), seq=0, purged_seq=0))
+        written_in = conn.execute(select(hub_format.c.scopes)).scalar()
+        if written_in is None:
+            if not fresh:  # made before scopes had a format: rewrite them
+                from floorview.hub.scope_upgrade import upgrade_scopes
+
+                upgrade_scopes(conn)
+            conn.execute(insert(hub_format).values(id=1, scopes=SCOPE_FORMAT))
+        elif written_in > SCOPE_FORMAT:
+            raise HubDatabaseError(
+                f"the hub database was written by a newer floorview (scope format {written_in}); upgrade floorview"
+            )
     return engine
 
 
@@ -158,7 +194,7 @@ class HubStore:
                 insert(hub_token).values(
                     name=name,
                     token_hash=hash_token(token),
-                    teams=" ".join(sorted(set(teams))),
+                    teams=join_teams(teams),
                     queues=" ".join(sorted(set(queues))),
                     created_at=self.clock(),
                 )
@@ -172,7 +208,7 @@ class HubStore:
             rows = conn.execute(select(hub_token.c.name, hub_token.c.token_hash, hub_token.c.teams, hub_token.c.queues)).all()
         for name, stored, teams, queues in rows:
             if hmac.compare_digest(stored, wanted):
-                found = Scope(name, frozenset(teams.split()), frozenset(queues.split()))
+                found = Scope(name, split_teams(teams), frozenset(queues.split()))
         return found
 
     # -- the log ----------------------------------------------------------------
@@ -278,11 +314,11 @@ class HubStore:
     def _scope_of(self, conn, kind: str, data: Mapping[str, Any], known: dict) -> tuple[str, str, str | None]:
         """Teams, queues and private team of a record, from what it refers to."""
         if kind == "agent":
-            return data.get("team", ""), " ".join(data.get("queues") or []), None
+            return join_teams([data.get("team", "")]), " ".join(data.get("queues") or []), None
         if kind == "interaction":
             agent = self._lookup(conn, "agent", data.get("agent_id"), known)
             team = (agent.get("data") or {}).get("team", "") if agent else ""
-            return team, data.get("queue_id", ""), None
+            return join_teams([team]), data.get("queue_id", ""), None
         if kind == "survey":
             found = self._lookup(conn, "interaction", data.get("interaction_id"), known) or self._lookup(
                 conn, "customer", data.get("customer_id"), known
@@ -293,7 +329,7 @@ class HubStore:
             team = (agent.get("data") or {}).get("team", "") if agent else ""
             customer = self._lookup(conn, "customer", data.get("customer_id"), known)
             private = team if data.get("visibility") == "private" else None
-            return team, customer["queues"] if customer else "", private
+            return join_teams([team]), customer["queues"] if customer else "", private
         return "", "", None  # queues: everyone; customers: widened as their contacts arrive
 
     def _widen_customers(self, conn, widen: dict[str, set[str]], known: dict, seq: int) -> int:
