@@ -197,6 +197,8 @@ class WhatIfScreen(DataScreen):
             self.app.call_from_thread(self._evaluated, now_outcome, scenario, outcome)
 
     def _evaluated(self, now_outcome: Outcome | None, scenario: Scenario, outcome: Outcome) -> None:
+        if not self.is_attached or not self.is_running:
+            return  # closed while this was worked out
         if scenario != self.what_if():
             return  # a key was pressed since: its own evaluation follows
         if now_outcome is not None:
