@@ -8,8 +8,9 @@ from collections import defaultdict
 import pytest
 
 from floorview.config import ConfigError, load_settings
-from floorview.domain.attainment import Targets
-from floorview.store.walk import interval_sums
+from floorview.domain.attainment import Targets, attainment
+from floorview.store.walk import interval_sums, queue_settings
+from floorview.tui.balance_data import BLOCK, OLD_TTL_S, TallyCache, load_walk
 
 from .conftest import SAMPLE_AT
 
@@ -82,3 +83,53 @@ def test_a_tied_ranking_in_the_config_is_refused_with_the_reason(tmp_path):
         load_settings(cfg)
     cfg.write_text("[balance.targets]\nrepeats = 0.2\n")
     assert load_settings(cfg).balance.targets == Targets(repeats=0.2)
+
+
+def _read_whole(con, now: float, settings) -> dict:
+    """The window's attainment from one read of it: what the kept tallies must match."""
+    targets = settings.balance.targets
+    queues = {q: v[1] for q, v in queue_settings(con).items()}
+    sums = interval_sums(con, now - 7 * 86400, now, targets)
+    return attainment(((q, i, s) for (q, i), s in sums.items()), queues, targets)
+
+
+def _summary(results) -> dict:
+    # The pooled value is summed in another order: equal to rounding.
+    return {k: (a.value if a.value is None else round(a.value, 6), a.sample, a.checked, a.met, len(a.breaches), a.longest, a.longest_queue)
+            for k, a in results.items()}
+
+
+def test_kept_block_tallies_give_the_walk_read_whole(sample_store):
+    settings = load_settings(None)
+    con = sqlite3.connect(sample_store)
+    cache = TallyCache()
+    edge = NOW - 3.5 * 3600  # 12:00 UTC: a block edge, for the window's end and its start
+    assert edge % (BLOCK * 900) == 0
+    for minutes in (-20, -1, 0, 1, 16, 45):  # the window slides across intervals and the edge
+        now = edge + minutes * 60
+        kept = load_walk(con, now, 7, settings, cache).results
+        whole = _read_whole(con, now, settings)
+        assert _summary(kept) == _summary(whole), minutes
+    assert any(a.breaches for a in kept.values()) and any(a.longest > 1 for a in kept.values())
+
+
+def test_a_late_change_to_a_kept_block_shows_once_the_block_is_re_read(sample_store):
+    settings = load_settings(None)
+    con = sqlite3.connect(sample_store)
+    cache = TallyCache()
+    before = load_walk(con, NOW, 7, settings, cache).results["qa"].sample
+    # A QA score lands on a contact of four days ago, inside a kept block.
+    old = NOW - 4 * 86400
+    (contact,) = con.execute(
+        "SELECT id FROM interaction WHERE qa_score IS NULL AND answered_at IS NOT NULL"
+        " AND enqueued_at BETWEEN ? AND ? LIMIT 1", (old, old + 3600),
+    ).fetchone()
+    con.execute("UPDATE interaction SET qa_score = 0 WHERE id = ?", (contact,))
+    con.commit()
+    assert load_walk(con, NOW + 60, 7, settings, cache).results["qa"].sample == before  # kept, not re-read
+    assert _read_whole(con, NOW + 60, settings)["qa"].sample == before + 1
+    # Past their time to live, kept blocks are re-read one a load, the stalest first.
+    for k in range(60):
+        now = NOW + OLD_TTL_S + k * 60
+        kept = load_walk(con, now, 7, settings, cache).results
+    assert _summary(kept) == _summary(_read_whole(con, now, settings))

@@ -144,16 +144,23 @@ class Attainment:
         return len(self.breaches) * INTERVAL
 
 
-def attainment(
-    rows: Iterable[tuple[str, int, Sums]], settings: dict[str, QueueSettings], targets: Targets
-) -> dict[str, Attainment]:
-    """Every metric over `rows` of (queue id, interval, sums), in any order."""
-    out = {m.key: Attainment(m, target=None if m.per_queue else m.target(targets, QueueSettings())) for m in METRICS}
-    pooled = Sums()
-    run: dict[tuple[str, str], tuple[int, int]] = {}  # (metric, queue) -> (last breached interval, run length)
+@dataclass(slots=True)
+class Tally:
+    """A stretch of queue-intervals checked against the targets: what the
+    attainment needs of it, so that stretches checked apart add up (`combine`)."""
+
+    pooled: Sums = field(default_factory=Sums)
+    checked: dict[str, int] = field(default_factory=dict)
+    met: dict[str, int] = field(default_factory=dict)
+    breaches: dict[str, list[Breach]] = field(default_factory=dict)  # each queue's oldest first
+
+
+def tally(rows: Iterable[tuple[str, int, Sums]], settings: dict[str, QueueSettings], targets: Targets) -> Tally:
+    """Check `rows` of (queue id, interval, sums), in any order."""
+    t = Tally(checked=dict.fromkeys(BY_KEY, 0), met=dict.fromkeys(BY_KEY, 0), breaches={k: [] for k in BY_KEY})
     default = QueueSettings()
     for queue_id, interval, sums in sorted(rows, key=lambda r: (r[0], r[1])):
-        pooled.add(sums)
+        t.pooled.add(sums)
         qs = settings.get(queue_id, default)
         f = figures(sums.counts)
         for m in METRICS:
@@ -161,21 +168,43 @@ def attainment(
             target = m.target(targets, qs)
             if value is None or not n or target is None:
                 continue
-            a = out[m.key]
-            a.checked += 1
+            t.checked[m.key] += 1
             if meets(value, target, m.higher_is_better):
-                a.met += 1
-                continue
-            a.breaches.append(Breach(queue_id, interval, value, target))
-            last, length = run.get((m.key, queue_id), (None, 0))
-            length = length + 1 if last == interval - 1 else 1
-            run[(m.key, queue_id)] = (interval, length)
-            if length > a.longest:
-                a.longest, a.longest_queue = length, queue_id
+                t.met[m.key] += 1
+            else:
+                t.breaches[m.key].append(Breach(queue_id, interval, value, target))
+    return t
+
+
+def combine(tallies: Iterable[Tally], targets: Targets) -> dict[str, Attainment]:
+    """Every metric over tallies of stretches that do not overlap, oldest first
+    (a run of breaches may go on from one stretch into the next)."""
+    out = {m.key: Attainment(m, target=None if m.per_queue else m.target(targets, QueueSettings())) for m in METRICS}
+    pooled = Sums()
+    run: dict[tuple[str, str], tuple[int, int]] = {}  # (metric, queue) -> (last breached interval, run length)
+    for t in tallies:
+        pooled.add(t.pooled)
+        for key, a in out.items():
+            a.checked += t.checked.get(key, 0)
+            a.met += t.met.get(key, 0)
+            for b in t.breaches.get(key, ()):
+                a.breaches.append(b)
+                last, length = run.get((key, b.queue_id), (None, 0))
+                length = length + 1 if last == b.interval - 1 else 1
+                run[(key, b.queue_id)] = (b.interval, length)
+                if length > a.longest or (length == a.longest and b.queue_id < a.longest_queue):
+                    a.longest, a.longest_queue = length, b.queue_id  # a tie goes to the first queue by id
     f = figures(pooled.counts)
     for m in METRICS:
         out[m.key].value, out[m.key].sample = m.value(pooled, f)
     return out
+
+
+def attainment(
+    rows: Iterable[tuple[str, int, Sums]], settings: dict[str, QueueSettings], targets: Targets
+) -> dict[str, Attainment]:
+    """Every metric over `rows` of (queue id, interval, sums), in any order."""
+    return combine([tally(rows, settings, targets)], targets)
 
 
 def constraint_attainment(results: dict[str, Attainment], constraint: str) -> float | None:

@@ -9,9 +9,10 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from floorview.config import Settings
-from floorview.domain.attainment import Attainment, attainment
+from floorview.domain.attainment import Attainment, Tally, combine, tally
 from floorview.domain.balance import CoachingMix, Priorities, sentence, talk_walk_gap
 from floorview.domain.metrics import INTERVAL
+from floorview.domain.targets import Targets
 from floorview.store.walk import (
     SavedPriorities,
     coaching_topics,
@@ -23,6 +24,9 @@ from floorview.store.walk import (
 
 DAY = 86400
 WEEKS = 6  # the gap's trend: this week and the five before
+BLOCK = 24  # intervals (6 hours): the walk's tallies are kept by block
+RECENT_TTL_S = 5 * 60  # a block of the last day is re-read this often: QA scores and surveys still arrive
+OLD_TTL_S = 30 * 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +89,80 @@ def week_starts(now: float, zone: ZoneInfo | None, weeks: int = WEEKS) -> list[f
     return [datetime.combine(d, time.min, zone).timestamp() for d in days]
 
 
-def load_walk(con: sqlite3.Connection, now: float, days: int, settings: Settings) -> Walk:
+class TallyCache:
+    """The tallies of whole 6-hour blocks that have ended, kept from one load
+    of the walk to the next. A load reads only the open block, the window's
+    partial first block and, at most once, the kept block longest past its
+    time to live: a fraction of the window, where reading it all took
+    seconds each minute on a 200-queue floor."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[int, tuple[float, Tally]] = {}  # block -> (read at, tally)
+        self._key: str | None = None
+
+    def tallies(self, con: sqlite3.Connection, first: int, last: int, now: float,
+                queues: dict, targets: Targets) -> list[Tally]:
+        """Tallies of the intervals [first, last), oldest first."""
+        key = repr((sorted(queues.items()), targets))
+        if key != self._key:  # a target changed: every kept tally is wrong
+            self._blocks.clear()
+            self._key = key
+        settings = {q: v[1] for q, v in queues.items()}
+
+        def read(lo: int, hi: int, by_block: bool = False) -> list[Tally]:
+            """Intervals [lo, hi) in one read: one tally, or one per block from lo."""
+            sums = interval_sums(con, lo * INTERVAL, hi * INTERVAL, targets)
+            rows: list[list] = [[] for _ in range(-(-(hi - lo) // BLOCK) if by_block else 1)]
+            for (q, i), s in sums.items():
+                rows[(i - lo) // BLOCK if by_block else 0].append((q, i, s))
+            return [tally(r, settings, targets) for r in rows]
+
+        whole = range(-(-first // BLOCK), last // BLOCK)  # the blocks wholly inside the window
+        if not whole:
+            return read(first, last)
+        self._blocks = {b: v for b, v in self._blocks.items() if b in whole}
+
+        def stale_by(b: int) -> float:
+            ttl = RECENT_TTL_S if now - (b + 1) * BLOCK * INTERVAL < DAY else OLD_TTL_S
+            return now - self._blocks[b][0] - ttl
+
+        stale = [b for b in self._blocks if stale_by(b) > 0]
+        if stale:
+            b = max(stale, key=stale_by)
+            self._blocks[b] = (now, read(b * BLOCK, (b + 1) * BLOCK)[0])
+        # Blocks not kept yet (all of them, the first time) come in one read per run.
+        missing = [b for b in whole if b not in self._blocks]
+        for run in _runs(missing):
+            lo, hi = run[0] * BLOCK, (run[-1] + 1) * BLOCK
+            for b, t in zip(run, read(lo, hi, by_block=True)):
+                self._blocks[b] = (now, t)
+        out = []
+        if first < whole.start * BLOCK:
+            out += read(first, whole.start * BLOCK)
+        out += [self._blocks[b][1] for b in whole]
+        if whole.stop * BLOCK < last:
+            out += read(whole.stop * BLOCK, last)
+        return out
+
+
+def _runs(blocks: list[int]) -> list[list[int]]:
+    """Consecutive runs of sorted block numbers."""
+    runs: list[list[int]] = []
+    for b in blocks:
+        if runs and runs[-1][-1] == b - 1:
+            runs[-1].append(b)
+        else:
+            runs.append([b])
+    return runs
+
+
+def load_walk(con: sqlite3.Connection, now: float, days: int, settings: Settings,
+              cache: TallyCache | None = None) -> Walk:
     since = now - days * DAY
     targets = settings.balance.targets
     queues = queue_settings(con)
-    sums = interval_sums(con, since, now, targets)
-    results = attainment(
-        ((q, i, s) for (q, i), s in sums.items()), {q: v[1] for q, v in queues.items()}, targets
-    )
+    first, last = int(since // INTERVAL), int(now // INTERVAL)  # whole intervals only
+    results = combine((cache or TallyCache()).tallies(con, first, last, now, queues, targets), targets)
     mix = CoachingMix(dict(Counter(topic for _, topic in coaching_topics(con, since, now))))
     history = priority_history(con)
     starts = week_starts(now, _zone(settings))

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Static
 from floorview.domain.attainment import METRICS, Attainment, constraint_attainment, meets
 from floorview.domain.balance import LABELS, WEIGHT_MAX, PriorityError, move, reweigh
 from floorview.domain.metrics import INTERVAL, Level
-from floorview.tui.balance_data import BalanceData, Talk, load_talk, load_walk
+from floorview.tui.balance_data import BalanceData, TallyCache, Talk, load_talk, load_walk
 from floorview.tui.render import EMPTY, age, cell, duration, judged, num, pct
 from floorview.tui.screens.base import DataScreen
 from floorview.tui.widgets.live_table import Column, LiveTable
@@ -48,6 +48,7 @@ class BalanceScreen(DataScreen):
         self._data: BalanceData | None = None
         self._walk_key: tuple | None = None
         self._walk = None
+        self._tallies: dict[int, TallyCache] = {}  # by window: switching back re-reads nothing
 
     def compose_body(self) -> ComposeResult:
         yield LiveTable(id="constraints")
@@ -69,7 +70,8 @@ class BalanceScreen(DataScreen):
         days = self._days or self.app.settings.balance.window_days
         key = (days, int(now // WALK_REFRESH_S))
         if self._walk is None or self._walk_key != key:
-            self._walk = load_walk(con, now, days, self.app.settings)
+            cache = self._tallies.setdefault(days, TallyCache())
+            self._walk = load_walk(con, now, days, self.app.settings, cache)
             self._walk_key = key
         return BalanceData(load_talk(con, now, self.app.settings), self._walk)
 
