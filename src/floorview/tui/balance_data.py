@@ -91,10 +91,10 @@ def week_starts(now: float, zone: ZoneInfo | None, weeks: int = WEEKS) -> list[f
 
 class TallyCache:
     """The tallies of whole 6-hour blocks that have ended, kept from one load
-    of the walk to the next. A load reads only the open block, the window's
-    partial first block and, at most once, the kept block longest past its
-    time to live: a fraction of the window, where reading it all took
-    seconds each minute on a 200-queue floor."""
+    of the walk to the next. A load reads the open block, the window's partial
+    first block and at most two kept blocks past their time to live: a
+    fraction of the window, where reading it all took seconds each minute on
+    a 200-queue floor."""
 
     def __init__(self) -> None:
         self._blocks: dict[int, tuple[float, Tally]] = {}  # block -> (read at, tally)
@@ -122,14 +122,18 @@ class TallyCache:
             return read(first, last)
         self._blocks = {b: v for b, v in self._blocks.items() if b in whole}
 
-        def stale_by(b: int) -> float:
-            ttl = RECENT_TTL_S if now - (b + 1) * BLOCK * INTERVAL < DAY else OLD_TTL_S
-            return now - self._blocks[b][0] - ttl
-
-        stale = [b for b in self._blocks if stale_by(b) > 0]
-        if stale:
-            b = max(stale, key=stale_by)
-            self._blocks[b] = (now, read(b * BLOCK, (b + 1) * BLOCK)[0])
+        # Re-read at most one kept block of the last day, where late QA scores
+        # and surveys land most, and one older: the most overdue of each.
+        for recent in (True, False):
+            ttl = RECENT_TTL_S if recent else OLD_TTL_S
+            due = {
+                b: now - read_at - ttl
+                for b, (read_at, _) in self._blocks.items()
+                if (now - (b + 1) * BLOCK * INTERVAL < DAY) == recent and now - read_at > ttl
+            }
+            if due:
+                b = max(due, key=due.__getitem__)
+                self._blocks[b] = (now, read(b * BLOCK, (b + 1) * BLOCK)[0])
         # Blocks not kept yet (all of them, the first time) come in one read per run.
         missing = [b for b in whole if b not in self._blocks]
         for run in _runs(missing):

@@ -12,7 +12,7 @@ from floorview.domain.attainment import BY_KEY
 from floorview.domain.balance import CONSTRAINTS, LABELS
 from floorview.domain.metrics import INTERVAL
 from floorview.store.walk import notes_between
-from floorview.tui.balance_data import BalanceData
+from floorview.tui.balance_data import OLD_TTL_S, RECENT_TTL_S, BalanceData
 from floorview.tui.render import EMPTY, age, labelled, pct
 from floorview.tui.screens.balance import format_target, format_value, hours
 from floorview.tui.widgets.explain import ExplainScreen
@@ -77,6 +77,10 @@ def explain_metric(data: BalanceData, key: str, settings: Settings) -> tuple[str
         ("missed", f"{len(a.breaches)} queue-intervals x 15 min = {hours(a.breached_s)}, summed over queues"),
         ("longest", f"{age(a.longest * INTERVAL)} in a row on {where}" if a.longest else EMPTY),
         ("window", _span(data)),
+        ("fresh", f"the latest 6 hours are read each minute; earlier 6-hour blocks are kept and re-read in turn,"
+                  f" those of the last day every {RECENT_TTL_S // 60} min, older ones every {OLD_TTL_S // 60} min"
+                  " or, with more blocks than minutes in that, one a minute: a QA score or survey that arrives"
+                  " late counts once its block is re-read"),
         ("units", {"%": "share, %", "s": "seconds (m:ss, h:mm past an hour)", "pts": "QA points, 0 to 100"}[m.unit]),
     ]
     if key == "compliance":
