@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from floorview.domain.attainment import METRICS, Sums, Targets, attainment, constraint_attainment
+from floorview.domain.attainment import METRICS, Sums, Targets, attainment, combine, constraint_attainment, tally
 from floorview.domain.balance import (
     CONSTRAINTS,
     CoachingMix,
@@ -143,3 +143,33 @@ def test_every_constraint_has_metrics_and_a_mean_attainment():
     r = attainment(rows, {}, Targets())
     assert constraint_attainment(r, "quality") == pytest.approx(0.5)
     assert constraint_attainment(r, "cost") is None
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["q1", "q2", "q3"]), st.integers(0, 39), st.sampled_from([0, 100])),
+             max_size=80),
+    st.lists(st.integers(1, 39), max_size=6),
+)
+def test_tallies_of_adjoining_stretches_add_up_to_the_whole(marks, cuts):
+    """Runs of breaches that cross from one stretch into the next, or through
+    a stretch breached from end to end, count as one run, as read whole."""
+    t = Targets()
+    rows = {(q, i): _sums(qa_n=1, qa_sum=score) for q, i, score in marks}  # QA 0: breached; 100: met
+    rows = [(q, i, s) for (q, i), s in rows.items()]
+    edges = [0, *sorted(set(cuts)), 40]
+    parts = [
+        tally([r for r in rows if lo <= r[1] < hi], {}, t, lo, hi) for lo, hi in zip(edges, edges[1:])
+    ]
+    whole, joined = attainment(rows, {}, t)["qa"], combine(parts, t)["qa"]
+    assert (joined.checked, joined.met, joined.missed) == (whole.checked, whole.met, whole.missed)
+    assert (joined.longest, joined.longest_queue) == (whole.longest, whole.longest_queue)
+    assert joined.breaches == whole.breaches
+
+
+def test_a_run_is_longest_from_the_contacts_not_from_the_parts():
+    t = Targets()
+    breached = [("q1", i, _sums(qa_n=1, qa_sum=0)) for i in range(2, 11)]  # 2..10: nine in a row
+    parts = [tally([r for r in breached if lo <= r[1] < hi], {}, t, lo, hi) for lo, hi in ((0, 4), (4, 8), (8, 12))]
+    qa = combine(parts, t)["qa"]
+    assert (qa.longest, qa.longest_queue, qa.missed) == (9, "q1", 9)
+    assert [b.interval for b in qa.breaches[:3]] == [10, 9, 8]  # newest first

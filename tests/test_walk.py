@@ -95,7 +95,7 @@ def _read_whole(con, now: float, settings) -> dict:
 
 def _summary(results) -> dict:
     # The pooled value is summed in another order: equal to rounding.
-    return {k: (a.value if a.value is None else round(a.value, 6), a.sample, a.checked, a.met, len(a.breaches), a.longest, a.longest_queue)
+    return {k: (a.value if a.value is None else round(a.value, 6), a.sample, a.checked, a.met, a.missed, a.breaches, a.longest, a.longest_queue)
             for k, a in results.items()}
 
 

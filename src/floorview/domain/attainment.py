@@ -10,6 +10,7 @@ longest run of consecutive breached intervals of one queue.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -123,6 +124,9 @@ class Breach:
     target: float
 
 
+KEEP = 300  # breaches kept of each metric, the newest: the drill shows no more
+
+
 @dataclass(slots=True)
 class Attainment:
     metric: Metric
@@ -131,7 +135,8 @@ class Attainment:
     target: float | None = None  # the floor's target; None when each queue has its own
     checked: int = 0
     met: int = 0
-    breaches: list[Breach] = field(default_factory=list)
+    missed: int = 0
+    breaches: list[Breach] = field(default_factory=list)  # the newest KEEP, newest first
     longest: int = 0  # intervals, the longest consecutive breach of one queue
     longest_queue: str | None = None
 
@@ -141,23 +146,50 @@ class Attainment:
 
     @property
     def breached_s(self) -> int:
-        return len(self.breaches) * INTERVAL
+        return self.missed * INTERVAL
+
+    def _run(self, length: int, queue_id: str) -> None:
+        if length > self.longest or (length == self.longest and queue_id < (self.longest_queue or "")):
+            self.longest, self.longest_queue = length, queue_id  # a tie goes to the first queue by id
+
+
+@dataclass(slots=True)
+class Checked:
+    """One metric over a stretch of intervals, in the little that stretches
+    checked apart need to add up: counts, the newest breaches, the longest run
+    inside, and the runs touching either end (which may go on next door)."""
+
+    checked: int = 0
+    met: int = 0
+    missed: int = 0
+    newest: list[Breach] = field(default_factory=list)
+    longest: int = 0
+    longest_queue: str | None = None
+    edges: dict[str, tuple[int, int]] = field(default_factory=dict)  # queue -> (run from the start, run to the end)
 
 
 @dataclass(slots=True)
 class Tally:
-    """A stretch of queue-intervals checked against the targets: what the
-    attainment needs of it, so that stretches checked apart add up (`combine`)."""
+    """The queue-intervals [start, end) checked against the targets (`combine` adds tallies up)."""
 
+    start: int
+    end: int
     pooled: Sums = field(default_factory=Sums)
-    checked: dict[str, int] = field(default_factory=dict)
-    met: dict[str, int] = field(default_factory=dict)
-    breaches: dict[str, list[Breach]] = field(default_factory=dict)  # each queue's oldest first
+    metrics: dict[str, Checked] = field(default_factory=dict)
 
 
-def tally(rows: Iterable[tuple[str, int, Sums]], settings: dict[str, QueueSettings], targets: Targets) -> Tally:
-    """Check `rows` of (queue id, interval, sums), in any order."""
-    t = Tally(checked=dict.fromkeys(BY_KEY, 0), met=dict.fromkeys(BY_KEY, 0), breaches={k: [] for k in BY_KEY})
+def _newest(breaches: Iterable[Breach]) -> list[Breach]:
+    return heapq.nsmallest(KEEP, breaches, key=lambda b: (-b.interval, b.queue_id))
+
+
+def tally(
+    rows: Iterable[tuple[str, int, Sums]], settings: dict[str, QueueSettings], targets: Targets,
+    start: int, end: int,
+) -> Tally:
+    """Check `rows` of (queue id, interval, sums), intervals in [start, end), in any order."""
+    t = Tally(start, end, metrics={k: Checked() for k in BY_KEY})
+    breaches: dict[str, list[Breach]] = {k: [] for k in BY_KEY}
+    run: dict[tuple[str, str], tuple[int, int, int]] = {}  # (metric, queue) -> (run start, last interval, length)
     default = QueueSettings()
     for queue_id, interval, sums in sorted(rows, key=lambda r: (r[0], r[1])):
         t.pooled.add(sums)
@@ -168,35 +200,64 @@ def tally(rows: Iterable[tuple[str, int, Sums]], settings: dict[str, QueueSettin
             target = m.target(targets, qs)
             if value is None or not n or target is None:
                 continue
-            t.checked[m.key] += 1
+            c = t.metrics[m.key]
+            c.checked += 1
             if meets(value, target, m.higher_is_better):
-                t.met[m.key] += 1
+                c.met += 1
+                continue
+            c.missed += 1
+            breaches[m.key].append(Breach(queue_id, interval, value, target))
+            began, last, length = run.get((m.key, queue_id), (interval, None, 0))
+            began, length = (began, length + 1) if last == interval - 1 else (interval, 1)
+            run[(m.key, queue_id)] = (began, interval, length)
+            if length > c.longest:
+                c.longest, c.longest_queue = length, queue_id
+            if began == start:
+                lead = length
+            elif queue_id in c.edges:
+                lead = c.edges[queue_id][0]
             else:
-                t.breaches[m.key].append(Breach(queue_id, interval, value, target))
+                lead = 0
+            if lead or interval == end - 1:
+                c.edges[queue_id] = (lead, length if interval == end - 1 else 0)
+    for key, c in t.metrics.items():
+        c.newest = _newest(breaches[key])
     return t
 
 
 def combine(tallies: Iterable[Tally], targets: Targets) -> dict[str, Attainment]:
-    """Every metric over tallies of stretches that do not overlap, oldest first
-    (a run of breaches may go on from one stretch into the next)."""
+    """Every metric over tallies of stretches that do not overlap, oldest first;
+    a run of breaches goes on from one stretch into the next when they meet."""
     out = {m.key: Attainment(m, target=None if m.per_queue else m.target(targets, QueueSettings())) for m in METRICS}
     pooled = Sums()
-    run: dict[tuple[str, str], tuple[int, int]] = {}  # (metric, queue) -> (last breached interval, run length)
+    newest: dict[str, list[Breach]] = {k: [] for k in out}
+    trailing: dict[str, dict[str, int]] = {k: {} for k in out}  # metric -> queue -> run reaching the last end
+    end = None
     for t in tallies:
         pooled.add(t.pooled)
-        for key, a in out.items():
-            a.checked += t.checked.get(key, 0)
-            a.met += t.met.get(key, 0)
-            for b in t.breaches.get(key, ()):
-                a.breaches.append(b)
-                last, length = run.get((key, b.queue_id), (None, 0))
-                length = length + 1 if last == b.interval - 1 else 1
-                run[(key, b.queue_id)] = (b.interval, length)
-                if length > a.longest or (length == a.longest and b.queue_id < a.longest_queue):
-                    a.longest, a.longest_queue = length, b.queue_id  # a tie goes to the first queue by id
+        for key, c in t.metrics.items():
+            a = out[key]
+            a.checked += c.checked
+            a.met += c.met
+            a.missed += c.missed
+            newest[key] += c.newest
+            if c.longest_queue is not None:
+                a._run(c.longest, c.longest_queue)
+            before = trailing[key] if t.start == end else {}
+            after = {}
+            for queue_id, (lead, trail) in c.edges.items():
+                joined = before.get(queue_id, 0) + lead
+                if lead:
+                    a._run(joined, queue_id)
+                if trail:
+                    after[queue_id] = joined if lead == t.end - t.start else trail
+            trailing[key] = after
+        end = t.end
     f = figures(pooled.counts)
     for m in METRICS:
-        out[m.key].value, out[m.key].sample = m.value(pooled, f)
+        a = out[m.key]
+        a.value, a.sample = m.value(pooled, f)
+        a.breaches = _newest(newest[m.key])
     return out
 
 
@@ -204,7 +265,7 @@ def attainment(
     rows: Iterable[tuple[str, int, Sums]], settings: dict[str, QueueSettings], targets: Targets
 ) -> dict[str, Attainment]:
     """Every metric over `rows` of (queue id, interval, sums), in any order."""
-    return combine([tally(rows, settings, targets)], targets)
+    return combine([tally(rows, settings, targets, 0, 0)], targets)
 
 
 def constraint_attainment(results: dict[str, Attainment], constraint: str) -> float | None:

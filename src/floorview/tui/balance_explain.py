@@ -74,7 +74,7 @@ def explain_metric(data: BalanceData, key: str, settings: Settings) -> tuple[str
             "" if a.target is None else f" (balance.targets.{_setting_name(key)} in the config)")),
         ("checked", f"{a.checked} queue-intervals with something to count; {a.met} on target "
                     f"({pct(a.on_target)})"),
-        ("missed", f"{len(a.breaches)} queue-intervals x 15 min = {hours(a.breached_s)}, summed over queues"),
+        ("missed", f"{a.missed} queue-intervals x 15 min = {hours(a.breached_s)}, summed over queues"),
         ("longest", f"{age(a.longest * INTERVAL)} in a row on {where}" if a.longest else EMPTY),
         ("window", _span(data)),
         ("fresh", f"the latest 6 hours are read each minute; earlier 6-hour blocks are kept and re-read in turn,"
@@ -123,17 +123,17 @@ def breaches_panel(data: BalanceData, key: str) -> ExplainScreen:
     names = data.walk.queue_names
     text = Text()
     text.append(
-        f"{len(a.breaches)} of {a.checked} queue-intervals missed target ({hours(a.breached_s)} in all), "
+        f"{a.missed} of {a.checked} queue-intervals missed target ({hours(a.breached_s)} in all), "
         f"{_span(data)}; newest first.\n\n"
     )
-    for b in sorted(a.breaches, key=lambda b: (-b.interval, b.queue_id))[:DRILL_LIMIT]:
+    for b in a.breaches:  # the newest, as many as the walk keeps
         text.append(_day(b.interval * INTERVAL), style="bold")
         text.append("  ")
         text.append(names.get(b.queue_id, b.queue_id))
         sign = "≥" if m.higher_is_better else "≤"
         text.append(f"  {format_value(b.value, m.unit)} (target {sign} {format_value(b.target, m.unit)})\n")
-    if len(a.breaches) > DRILL_LIMIT:
-        text.append(f"\n… and {len(a.breaches) - DRILL_LIMIT} more.\n", style="dim")
+    if a.missed > len(a.breaches):
+        text.append(f"\n… and {a.missed - len(a.breaches)} more.\n", style="dim")
     if not a.breaches:
         text.append("None.\n")
     return ExplainScreen(f"Intervals behind {m.label}", text)

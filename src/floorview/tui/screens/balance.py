@@ -120,7 +120,7 @@ class BalanceScreen(DataScreen):
         for c in talk.order:
             worst = max(
                 (a for a in walk.results.values() if a.metric.constraint == c),
-                key=lambda a: (len(a.breaches), a.longest),
+                key=lambda a: (a.missed, a.longest),
             )
             share = coached[c] if coached else None
             rows.append((c, {
@@ -130,7 +130,7 @@ class BalanceScreen(DataScreen):
                 "stated": num(pct(stated[c])),
                 "coached": _coached_cell(share, stated[c]),
                 "on_target": num(pct(constraint_attainment(walk.results, c))),
-                "worst": cell(worst.metric.label if worst.breaches else EMPTY),
+                "worst": cell(worst.metric.label if worst.missed else EMPTY),
             }))
         self.query_one("#constraints", LiveTable).sync(rows, reorder=True)
         self.query_one("#summary", Static).update(self._summary())
