@@ -155,7 +155,8 @@ async def test_every_figure_drills_to_what_is_behind_it(sample_store):
         assert "coaching notes about Cost" in body and newest[:40] in body
         await pilot.press("escape")
         metrics = app.screen.query_one("#metrics", LiveTable)
-        metrics.focus()
+        await pilot.press("tab")  # from the constraints to the metrics
+        assert app.focused is metrics
         metrics.move_cursor(row=0)  # the first metric of the top-ranked constraint: QA score
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
@@ -164,7 +165,8 @@ async def test_every_figure_drills_to_what_is_behind_it(sample_store):
         await pilot.press("escape")
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
-        assert "mean QA score of scored contacts" in str(app.screen.query_one("#body").render())
+        body = str(app.screen.query_one("#body").render())
+        assert "mean QA score of scored contacts" in body and "re-read in turn" in body
 
 
 async def whatif_row(pilot, key: str, column: str) -> str:

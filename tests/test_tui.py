@@ -108,6 +108,9 @@ async def test_enter_drills_into_a_queue_and_escape_returns(sample_store):
         assert app.screen.queue_id == "q-billing-chat"
         assert agents.row_count > 0
         assert "Billing chat" in title(app)
+        first = app.focused
+        await pilot.press("tab")  # between the waiting list and the agents
+        assert app.focused is not first and app.focused.id in ("waiting", "agents")
         await pilot.press("escape")
         assert isinstance(app.screen, QueuesScreen)
 

@@ -64,7 +64,7 @@ class AgentPageScreen(DataScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="agent.back"),
         Binding("n", "new_note", "New note", id="agent.new_note"),
-        Binding("tab", "focus_next", "Next table", id="agent.next", show=False),
+        Binding("tab", "app.focus_next", "Next table", id="agent.next", show=False),
     ]
     DEFAULT_CSS = """
     AgentPageScreen #who { height: auto; padding: 0 1; }

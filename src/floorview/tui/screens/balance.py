@@ -32,7 +32,7 @@ class BalanceScreen(DataScreen):
         Binding("plus,equals_sign", "weigh(1)", "Weight +", id="balance.heavier"),
         Binding("minus", "weigh(-1)", "Weight -", id="balance.lighter"),
         Binding("x", "whatif", "What-if", id="balance.whatif"),
-        Binding("tab", "focus_next", "Next table", id="balance.next", show=False),
+        Binding("tab", "app.focus_next", "Next table", id="balance.next", show=False),
     ]
     DEFAULT_CSS = """
     BalanceScreen #constraints { height: auto; max-height: 6; }

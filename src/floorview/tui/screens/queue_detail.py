@@ -27,7 +27,7 @@ class Detail:
 class QueueDetailScreen(DataScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="detail.back"),
-        Binding("tab", "focus_next", "Next table", id="detail.next", show=False),
+        Binding("tab", "app.focus_next", "Next table", id="detail.next", show=False),
         Binding("c", "customer", "Customer", id="detail.customer"),
     ]
     DEFAULT_CSS = """
