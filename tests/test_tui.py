@@ -332,3 +332,29 @@ async def test_no_data_screen_is_touched_while_the_app_shuts_down(sample_store):
 
         app._close_all = close_all_then_tick
     assert during == [None, None]
+
+
+def test_every_binding_names_an_action_that_exists():
+    """A binding to a missing action does nothing, silently: Tab on Balance
+    once named `focus_next`, which only the app has."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import floorview.tui as tui
+    from floorview.tui.app import FloorviewApp
+    from textual.binding import Binding
+
+    checked, missing = 0, []
+    for info in pkgutil.walk_packages(tui.__path__, "floorview.tui."):
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != info.name:
+                continue
+            for b in cls.__dict__.get("BINDINGS", ()):  # ours, not those a Textual base declares
+                b = b if isinstance(b, Binding) else Binding(*b)
+                target, action = (FloorviewApp, b.action[4:]) if b.action.startswith("app.") else (cls, b.action)
+                checked += 1
+                if not hasattr(target, "action_" + action.split("(")[0]):
+                    missing.append(f"{cls.__name__}: {b.key} -> {b.action}")
+    assert checked > 40 and not missing, missing
