@@ -115,6 +115,8 @@ class TallyCache:
 
         def read(lo: int, hi: int, by_block: bool = False) -> list[Tally]:
             """Intervals [lo, hi) in one read: one tally, or one per block from lo."""
+            if hi <= lo:
+                return []
             sums = interval_sums(con, lo * INTERVAL, hi * INTERVAL, targets)
             step = BLOCK if by_block else hi - lo
             rows: list[list] = [[] for _ in range(lo, hi, step)]
