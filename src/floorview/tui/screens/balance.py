@@ -59,6 +59,7 @@ class BalanceScreen(DataScreen):
         self._days = self.app.settings.balance.window_days
         self._update_title()
         self._columns()
+        self.query_one("#summary", Static).update(Text(f"Reading the last {self._days} days of contacts…", style="dim"))
 
     def on_resize(self) -> None:
         self._columns()
@@ -178,6 +179,10 @@ class BalanceScreen(DataScreen):
     def _update_title(self) -> None:
         parts = [f"last {self._days or 7} days (w)"]
         data = self._data
+        if data is None or data.walk.days != self._days:
+            # A month of a large floor takes seconds to read the first time:
+            # say so, rather than show nothing or the other window's figures.
+            parts.append("reading…")
         if data is not None and data.walk.data_since is not None and data.walk.data_since > data.walk.since + INTERVAL:
             parts.append("data from " + datetime.fromtimestamp(data.walk.data_since).strftime("%d %b"))
         self.set_title(*parts)
