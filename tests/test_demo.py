@@ -42,3 +42,41 @@ async def test_demo_starts_a_hub_syncs_and_stops_it(tmp_path):
     for f in folder.iterdir():
         assert oct(f.stat().st_mode & 0o777) == "0o600", f
     assert oct(os.stat(folder).st_mode & 0o777) == "0o700"
+
+
+def test_the_simulating_hub_announces_its_port_once_today_is_written(tmp_path):
+    """A client that connects when the port is announced sees the whole day so
+    far, not a half-written morning it would take for the live floor."""
+    import subprocess
+    import sys
+    from datetime import datetime
+
+    import httpx
+
+    token = "t" * 43
+    env = {**os.environ, "FLOORVIEW_HUB_BOOTSTRAP_TOKEN": token}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "floorview", "hub", "--simulate", "--port", "0", "--print-port",
+         "--db", f"sqlite:///{tmp_path / 'hub.db'}"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env, text=True,
+    )
+    try:
+        line = child.stdout.readline()
+        assert line.startswith("PORT "), line
+        newest, cursor = None, None
+        with httpx.Client(base_url=f"http://127.0.0.1:{line.split()[1]}",
+                          headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+            while True:
+                page = client.get("/v1/changes", params={"limit": 5000, **({"cursor": cursor} if cursor else {})}).json()
+                for change in page["changes"]:
+                    if change["kind"] == "interaction" and change["op"] == "upsert":
+                        at = datetime.fromisoformat(change["data"]["enqueued_at"].replace("Z", "+00:00"))
+                        newest = at if newest is None else max(newest, at)
+                cursor = page["cursor"]
+                if not page["more"]:
+                    break
+        assert newest is not None
+        assert time.time() - newest.timestamp() < 15 * 60  # the simulated floor has reached now
+    finally:
+        child.terminate()
+        child.wait(10)

@@ -61,8 +61,12 @@ def test_first_sync_from_empty_gets_the_whole_floor(hub, local):
     for kind in ("queue", "agent", "interaction", "customer"):
         found, _, _ = hub.store.page(hub.store.scope_for(hub.token), 0, 10**6)
         hub_counts[kind] = sum(1 for c in found if c["kind"] == kind)
-    result = syncer(hub, local).pull_until_caught_up()
+    reports: list[tuple[str, str | None]] = []
+    result = syncer(hub, local).pull_until_caught_up(lambda s, d: reports.append((s, d)))
     assert result.caught_up and result.pages >= 2
+    # Progress in plain words, one report per page read with more to come.
+    assert reports[:2] == [("catching up", "1 page"), ("catching up", "2 pages")]
+    assert len(reports) == result.pages - 1
     assert count(local, schema.Queue) == hub_counts["queue"] == 8
     assert count(local, schema.Agent) == hub_counts["agent"]
     assert count(local, schema.Interaction) == hub_counts["interaction"]

@@ -33,9 +33,11 @@ class FloorFeeder:
         real0 = time.time()
         zone = afternoon_zone(real0)
         floor = Floor(self.seed, first_midnight(real0, 1, zone), "small", zone)
-        for batch in run_floor(floor, real0):
-            self.store.write(batch)
-        self.ready.set()
+        try:
+            for batch in run_floor(floor, real0):
+                self.store.write(batch)
+        finally:
+            self.ready.set()  # also on failure: the hub still serves what it has
         while not self.stop.wait(self.tick_s):
             sim_now = real0 + (time.time() - real0) * self.speed
             changes = floor.advance(sim_now)
@@ -66,7 +68,8 @@ def serve(
     feeder = None
     if simulate:
         feeder = FloorFeeder(store, seed, speed)
-        # Serving starts at once; clients catch up as the day so far is written.
+        # Written while uvicorn starts; the port is announced once the day so far
+        # is in, so the demo never shows a half-written morning as "live".
         threading.Thread(target=feeder.run, name="floor", daemon=True).start()
     config = uvicorn.Config(
         create_app(store), host=host, port=port, log_level="warning", access_log=False,
@@ -79,6 +82,9 @@ def serve(
             if server.should_exit:
                 return
             time.sleep(0.05)
+        while feeder is not None and not feeder.ready.wait(0.05):
+            if server.should_exit:
+                return
         if on_ready is not None:
             on_ready(server.servers[0].sockets[0].getsockname()[1])
         while parent_pid is not None and not server.should_exit:

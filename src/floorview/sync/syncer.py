@@ -133,7 +133,7 @@ class Syncer:
                     result.caught_up = True
                     return result
                 if report is not None:
-                    report("catching up", f"{result.pages} pages")
+                    report("catching up", f"{result.pages} page{'' if result.pages == 1 else 's'}")
         finally:
             stop.set()
             while fetcher.is_alive():  # unblock a fetcher waiting to hand over a page
