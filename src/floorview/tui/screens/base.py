@@ -27,6 +27,9 @@ class DataScreen(Screen):
     ]
     DEFAULT_CSS = """
     DataScreen #titlebar { height: 1; background: $primary-background; color: $text; padding: 0 1; }
+    /* Textual's compact footer gives every key a right margin, the palette key
+       too: flush right, it would leave a column through which the key beneath shows. */
+    DataScreen Footer.-compact FooterKey.-command-palette { margin-right: 0; }
     """
     title_text = ""
     filter_hint = "filter"
