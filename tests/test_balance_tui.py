@@ -213,3 +213,10 @@ async def test_the_what_if_agrees_with_the_queues_screen_and_follows_every_key(s
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
         assert "Palm's M/M/n+M" in str(app.screen.query_one("#body").render())
+
+
+def test_missed_time_reads_in_minutes_under_an_hour_and_whole_hours_above():
+    from floorview.tui.screens.balance import hours
+
+    assert [hours(s) for s in (0, 900, 2700, 3600, 5 * 3600 + 900, 1000 * 3600)] == [
+        "0 h", "15 min", "45 min", "1 h", "5 h", "1,000 h"]

@@ -283,7 +283,9 @@ def _coached_cell(share: float | None, stated: float) -> Text:
 
 def hours(seconds: float) -> str:
     """Queue-hours missed: summed over queues, so it can exceed the window."""
-    return f"{seconds / 3600:,.0f} h" if seconds >= 3600 or not seconds else f"{seconds / 3600:.2f} h"
+    if 0 < seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:,.0f} h"
 
 
 def format_value(value: float | None, unit: str) -> str:
