@@ -194,3 +194,13 @@ def test_a_failed_write_shows_no_note_text(sample_store):
     finally:
         engine.dispose()
     assert SECRET not in str(err.value)
+
+
+def test_theme_shares_are_rounded_not_cut():
+    from floorview.store.coaching import TopicCount
+    from floorview.tui.screens.coaching import _theme_rows
+
+    counts = [TopicCount("Delta", "quality", "awareness", 2), TopicCount("Delta", "time", "ability", 1)]
+    [(team, cells)] = _theme_rows(counts)
+    assert team == "Delta"
+    assert [cells[t].plain for t in ("quality", "time", "cost")] == ["2  67%", "1  33%", "0   0%"]

@@ -28,7 +28,7 @@ from floorview.store.coaching import (
     search_notes,
 )
 from floorview.tui.note_actions import open_note
-from floorview.tui.render import EMPTY, cell, num
+from floorview.tui.render import EMPTY, cell, num, pct
 from floorview.tui.screens.base import DataScreen
 from floorview.tui.widgets.live_table import Column, LiveTable
 
@@ -296,7 +296,7 @@ def _theme_rows(counts: list[TopicCount]) -> list[tuple[str, dict[str, Text]]]:
         topics = by_team[team]
         total = sum(topics.values())
         top_stage = max(stages[team].items(), key=lambda kv: kv[1])[0] if stages[team] else EMPTY
-        cells = {t: num(f"{topics.get(t, 0)} {topics.get(t, 0) * 100 // total if total else 0:>3}%") for t in TOPICS}
+        cells = {t: num(f"{topics.get(t, 0)} {pct(topics.get(t, 0) / total if total else 0):>4}") for t in TOPICS}
         rows.append((team, {"team": cell(team), **cells, "total": num(str(total)), "stage": cell(top_stage)}))
     return rows
 
