@@ -21,13 +21,13 @@ async def test_demo_starts_a_hub_syncs_and_stops_it(tmp_path):
     app = FloorviewApp(Settings(refresh_s=0.2), store, source=source)
     async with app.run_test(size=(100, 30)) as pilot:
         assert "starting" in str(app.screen.query_one("#status").render())
-        table = await settle(pilot, "#queues")
-        assert table.row_count == 8
-        for _ in range(200):
+        for _ in range(600):  # the hub writes today so far before it serves
             if "● live" in str(app.screen.query_one("#status").render()):
                 break
             await pilot.pause(0.1)
         assert "● live" in str(app.screen.query_one("#status").render())
+        table = await settle(pilot, "#queues")
+        assert table.row_count == 8
         assert "DEMO" in str(app.screen.query_one("#titlebar").render())
         child = source.child
         assert child is not None and child.poll() is None

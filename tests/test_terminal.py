@@ -7,8 +7,12 @@ import re
 import signal
 import sys
 import time
+from datetime import datetime, timezone
+
+from floorview.hub.seed import simulated_changes
 
 from .conftest import SAMPLE
+from .hubs import start_hub
 from .ptyrun import drain, process_tree, read_until, spawn, stop
 
 COLOUR = re.compile(rb"\x1b\[(?:[0-9]+;)*(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])[;m]")  # 39 and 49 are "default"
@@ -83,11 +87,43 @@ def test_a_vanished_terminal_ends_the_app_and_its_hub(tmp_path):
 
 
 def test_a_paused_app_writes_nothing(tmp_path):
-    proc, master, tree = _demo(tmp_path)
+    """Paused, the app sends nothing, even while the hub keeps changing and a
+    contact's wait would tick every second. The app syncs from a hub the test
+    writes to, so that changes arrive on demand (the demo floor may be quiet)."""
+    hub = start_hub(tmp_path / "hub.db")
+    for batch in simulated_changes(5, time.time()):
+        hub.store.write(batch)
+    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "XDG_STATE_HOME": str(tmp_path / "state"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "FLOORVIEW_TOKEN": hub.token}
+    proc, master = spawn([sys.executable, "-m", "floorview", "--db", str(tmp_path / "store.db"), "--hub", hub.url],
+                         100, 30, env=env)
     try:
-        assert drain(master, 3), "the live demo should be updating"
+        seconds, out = read_until(master, b"live", timeout=90)
+        assert seconds is not None, out[-2000:]
+        drain(master, 1.5)  # the rest of catching up
+        _wait_on(hub, "w-1")
+        assert _output_within(master, 10), "a change on the hub should reach the screen"
         os.write(master, b"p")
         drain(master, 1.5)  # the PAUSED marker itself
+        _wait_on(hub, "w-2")
         assert drain(master, 4) == b""
+        os.write(master, b"p")
+        assert _output_within(master, 5), "resumed, the app shows what changed"
     finally:
         stop(proc, master)
+        hub.stop()
+
+
+def _wait_on(hub, rid: str) -> None:
+    """A contact starts waiting on Billing: its wait ticks every second while live."""
+    at = datetime.now(timezone.utc).isoformat()
+    hub.store.write([{"kind": "interaction", "id": rid, "version": 1, "op": "upsert",
+                      "data": {"queue_id": "q-billing", "channel": "voice", "enqueued_at": at}}])
+
+
+def _output_within(master: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if drain(master, 0.5):
+            return True
+    return False

@@ -182,6 +182,29 @@ async def test_pause_holds_the_screen_and_resume_catches_up(sample_store):
         assert "PAUSED" not in status(app)
 
 
+async def test_a_refresh_under_way_when_paused_is_not_shown(sample_store):
+    """`p` pressed while a read is in flight: its result arrives paused and is
+    dropped, so nothing moves; resuming reads afresh."""
+    from floorview.store.reads import store_status
+    from floorview.tui.messages import Loaded
+
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await settle(pilot)
+        before = cell(table, "q-sales", "waiting")
+        _add_waiting(sample_store, "q-sales", 3)
+        screen, now = app.screen, app.clock.now()
+        data = screen.load(app.reader, now)  # the read that was under way
+        await pilot.press("p")
+        app.post_message(Loaded(id(screen), data, store_status(app.reader), now))
+        await pilot.pause(0.2)
+        assert cell(table, "q-sales", "waiting") == before
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert int(cell(table, "q-sales", "waiting")) == int(before) + 3
+
+
 async def test_live_refresh_updates_only_changed_cells(sample_store):
     app = make_app(sample_store)
     async with app.run_test(size=SIZE) as pilot:

@@ -184,7 +184,7 @@ class FloorviewApp(App[None]):
             finally:
                 con.execute("COMMIT")
             self._seen = seen
-            self.post_message(Loaded(id(screen), data, status, now))
+            self.post_message(Loaded(id(screen), data, status, now, force))
         except sqlite3.Error as exc:
             self.call_from_thread(self._load_failed, str(exc))
         except Exception as exc:  # a bug must not stop the refreshes for good
@@ -192,6 +192,12 @@ class FloorviewApp(App[None]):
             self.call_from_thread(self._load_failed, f"{type(exc).__name__}: {exc} (see the log)")
 
     def on_loaded(self, message: Loaded) -> None:
+        if self.paused and not message.forced:
+            # A refresh that was under way when `p` was pressed: paused means
+            # nothing moves. Resuming forces a fresh read.
+            self._seen = None
+            self._load_done()
+            return
         self._status = message.status
         screen = self._data_screen()
         if isinstance(screen, DataScreen) and id(screen) == message.screen_id:

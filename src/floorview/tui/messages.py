@@ -16,6 +16,7 @@ class Loaded(Message):
     data: Any
     status: Any  # reads.StoreStatus
     now: float
+    forced: bool = False  # asked for by a key, so shown even while paused
 
 
 @dataclass
