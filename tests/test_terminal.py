@@ -49,10 +49,13 @@ def _alive(pids: list[int]) -> list[int]:
     return alive
 
 
+def _own_dirs(tmp_path) -> dict:
+    """Data, state and config under tmp_path, not the user's."""
+    return {f"XDG_{d.upper()}_HOME": str(tmp_path / d) for d in ("data", "state", "config")}
+
+
 def _demo(tmp_path):
-    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "XDG_STATE_HOME": str(tmp_path / "state"),
-           "XDG_CONFIG_HOME": str(tmp_path / "config")}
-    proc, master = spawn([sys.executable, "-m", "floorview"], 100, 30, env=env)
+    proc, master = spawn([sys.executable, "-m", "floorview"], 100, 30, env=_own_dirs(tmp_path))
     seconds, out = read_until(master, b"live", timeout=90)
     assert seconds is not None, out[-2000:]
     tree = process_tree(proc.pid)
@@ -93,8 +96,7 @@ def test_a_paused_app_writes_nothing(tmp_path):
     hub = start_hub(tmp_path / "hub.db")
     for batch in simulated_changes(5, time.time()):
         hub.store.write(batch)
-    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "XDG_STATE_HOME": str(tmp_path / "state"),
-           "XDG_CONFIG_HOME": str(tmp_path / "config"), "FLOORVIEW_TOKEN": hub.token}
+    env = {**_own_dirs(tmp_path), "FLOORVIEW_TOKEN": hub.token}
     proc, master = spawn([sys.executable, "-m", "floorview", "--db", str(tmp_path / "store.db"), "--hub", hub.url],
                          100, 30, env=env)
     try:

@@ -195,7 +195,6 @@ class FloorviewApp(App[None]):
         if self.paused and not message.forced:
             # A refresh that was under way when `p` was pressed: paused means
             # nothing moves. Resuming forces a fresh read.
-            self._seen = None
             self._load_done()
             return
         self._status = message.status
