@@ -40,11 +40,37 @@ def test_the_weakest_leg_is_the_lowest_mean_and_ties_go_in_order():
 
 def test_emotion_is_the_mean_of_its_parts_on_0_to_100():
     answers = [Answer(0, nps=3, csat=2, ces=6, trust="no"), Answer(1, nps=9, csat=5, ces=2, trust="yes")]
-    e = emotion(answers)
-    # trust 0 -> 50; latest NPS 9 -> 90; CSAT mean 3.5 -> 62.5; CES mean 4 -> 50.
-    assert e.parts == {"trust": 50.0, "nps": 90.0, "csat": 62.5, "effort": 50.0}
-    assert e.score == pytest.approx((50 + 90 + 62.5 + 50) / 4)
-    assert emotion([]).score is None
+    e = emotion(answers, 1)  # the same day: equal weights
+    # trust 0 -> 50; NPS mean 6 -> 60; CSAT mean 3.5 -> 62.5; CES mean 4 -> 50.
+    assert e.parts == pytest.approx({"trust": 50.0, "nps": 60.0, "csat": 62.5, "effort": 50.0})
+    assert e.score == pytest.approx((50 + 60 + 62.5 + 50) / 4)
+    assert e.latest_nps == 9
+    assert emotion([], 0).score is None
+
+
+def test_emotion_weighs_a_survey_half_every_90_days_and_forgets_after_a_year():
+    day = 86400.0
+    now = 400 * day
+    answers = [Answer(now - 380 * day, nps=0), Answer(now - 90 * day, nps=2), Answer(now, nps=8)]
+    # The first is past 365 days; the second weighs 1/2, the third 1.
+    assert emotion(answers, now).parts["nps"] == pytest.approx((0.5 * 2 + 1 * 8) / 1.5 * 10)
+
+
+def test_one_glowing_survey_does_not_make_a_detractor_an_advocate():
+    # Usability walk m18: NPS history 3 10 6 1 5 9 over a week, a broken promise
+    # in the words; the latest 9 alone made the card say ADVOCATE.
+    day = 86400.0
+    now = 30 * day
+    history = [3, 10, 6, 1, 5, 9]
+    answers = [Answer(now - (6 - i) * day, nps=n, csat=3) for i, n in enumerate(history)]
+    e = emotion(answers, now)
+    assert e.latest_nps == 9
+    # The latest NPS alone read (90 + 50) / 2 = 70: high. The history reads about 5.7.
+    assert e.score is not None and e.score < 60  # customers.emotion_high: not high, so not an Advocate
+    assert quadrant(80, e.score, 50, 60) == "Captive"
+    # Five more glowing answers in a row do lift it: recent answers weigh most.
+    later = answers + [Answer(now + k * day, nps=10, csat=5, trust="yes") for k in range(1, 6)]
+    assert emotion(later, now + 5 * day).score > 60
     assert [nps_category(n) for n in (0, 6, 7, 8, 9, 10, None)] == [
         "detractor", "detractor", "passive", "passive", "promoter", "promoter", None]
 

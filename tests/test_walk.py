@@ -88,14 +88,19 @@ def test_a_tied_ranking_in_the_config_is_refused_with_the_reason(tmp_path):
 def _read_whole(con, now: float, settings) -> dict:
     """The window's attainment from one read of it: what the kept tallies must match."""
     targets = settings.balance.targets
-    queues = {q: v[1] for q, v in queue_settings(con).items()}
+    known = queue_settings(con)
+    queues = {q: v[1] for q, v in known.items()}
     sums = interval_sums(con, now - 7 * 86400, now, targets)
-    return attainment(((q, i, s) for (q, i), s in sums.items()), queues, targets)
+    return attainment(((q, i, s) for (q, i), s in sums.items()), queues, targets, {q: v[3] for q, v in known.items()})
 
 
 def _summary(results) -> dict:
     # The pooled value is summed in another order: equal to rounding.
-    return {k: (a.value if a.value is None else round(a.value, 6), a.sample, a.checked, a.met, a.missed, a.breaches, a.longest, a.longest_queue)
+    def rounded(v):
+        return v if v is None else round(v, 6)
+
+    return {k: (rounded(a.value), a.sample, a.checked, a.met, a.missed, a.breaches, a.longest, a.longest_queue,
+                {c: (rounded(v), n) for c, (v, n) in a.by_channel.items()})
             for k, a in results.items()}
 
 

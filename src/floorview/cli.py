@@ -215,11 +215,10 @@ def _export_huddle(args) -> int:
     from dataclasses import replace
 
     from floorview import export
-    from floorview.domain.metrics import day_start
     from floorview.store.engine import open_reader
-    from floorview.store.huddle import load_huddle, teams
+    from floorview.store.huddle import find_team, load_huddle, teams
     from floorview.store.location import StoreError, default_store_path
-    from floorview.store.reads import store_status
+    from floorview.store.reads import site_time, store_status
     from floorview.store.walk import week_sentence
 
     path = settings.db or default_store_path()
@@ -232,14 +231,18 @@ def _export_huddle(args) -> int:
     status = store_status(con)
     # A snapshot is summarised at the moment it was taken.
     now = status.last_success_at if status.source == "snapshot" and status.last_success_at else datetime.now().timestamp()
-    known = teams(con)
-    if args.team is not None and args.team not in known:
-        raise _UserError(f"no team {args.team!r} in {path}; teams: {', '.join(known) or 'none'}")
+    team = None
+    if args.team is not None:
+        team = find_team(con, args.team)
+        if team is None:
+            known = teams(con)
+            raise _UserError(f"no team {args.team!r} in {path}; teams: {', '.join(known) or 'none'}")
     con.execute("BEGIN")  # one consistent snapshot
-    huddle = load_huddle(con, args.team, now, day_start(now, settings.site_timezone or None))
-    huddle = replace(huddle, sentence=week_sentence(con, now, settings.balance.priorities))
+    site = site_time(con, settings.site_timezone)
+    huddle = load_huddle(con, team, now, site)
+    huddle = replace(huddle, sentence=week_sentence(con, now, settings.balance.priorities, team))
     con.execute("COMMIT")
-    text = export.to_html(huddle) if args.format == "html" else export.to_markdown(huddle)
+    text = export.to_html(huddle, site) if args.format == "html" else export.to_markdown(huddle, site)
     if args.output is None:
         sys.stdout.write(text)
         return 0

@@ -6,12 +6,17 @@ interval is checked when it holds at least one contact the metric counts
 (a QA score, a survey answer...); it is breached when its value misses the
 target. "Breached for" is breached intervals x 15 minutes; "longest" is the
 longest run of consecutive breached intervals of one queue.
+
+The floor's figure of a metric pools its sums per channel. Ratios of counts
+(service level, abandons, QA, resolution...) may add channels up; averages
+of time (ASA, AHT) never do: an email's wait of hours and a call's of
+seconds make no mean. Those have a floor figure only per channel.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from floorview.domain.metrics import INTERVAL, Counts, QueueFigures, QueueSettings, figures
@@ -61,6 +66,11 @@ class Metric:
     value: Callable[[Sums, QueueFigures], tuple[float | None, int]]
     target: Callable[[Targets, QueueSettings], float | None]
     per_queue: bool = False  # the target is each queue's own
+
+    @property
+    def pools_channels(self) -> bool:
+        """Whether a floor figure may add channels up: ratios of counts may, averages of time not."""
+        return self.unit != "s"
 
 
 def _sl(s: Sums, f: QueueFigures):
@@ -130,8 +140,9 @@ KEEP = 300  # breaches kept of each metric, the newest: the drill shows no more
 @dataclass(slots=True)
 class Attainment:
     metric: Metric
-    value: float | None = None  # pooled over every queue and interval of the window
+    value: float | None = None  # pooled over every queue and interval; None for time averages over several channels
     sample: int = 0
+    by_channel: dict[str, tuple[float | None, int]] = field(default_factory=dict)  # channel -> (value, sample)
     target: float | None = None  # the floor's target; None when each queue has its own
     checked: int = 0
     met: int = 0
@@ -174,7 +185,7 @@ class Tally:
 
     start: int
     end: int
-    pooled: Sums = field(default_factory=Sums)
+    pooled: dict[str, Sums] = field(default_factory=dict)  # channel -> sums
     metrics: dict[str, Checked] = field(default_factory=dict)
 
 
@@ -184,15 +195,16 @@ def _newest(breaches: Iterable[Breach]) -> list[Breach]:
 
 def tally(
     rows: Iterable[tuple[str, int, Sums]], settings: dict[str, QueueSettings], targets: Targets,
-    start: int, end: int,
+    start: int, end: int, channels: Mapping[str, str] | None = None,
 ) -> Tally:
-    """Check `rows` of (queue id, interval, sums), intervals in [start, end), in any order."""
+    """Check `rows` of (queue id, interval, sums), intervals in [start, end), in
+    any order; `channels` names each queue's channel (unknown: "")."""
     t = Tally(start, end, metrics={k: Checked() for k in BY_KEY})
     breaches: dict[str, list[Breach]] = {k: [] for k in BY_KEY}
     run: dict[tuple[str, str], tuple[int, int, int]] = {}  # (metric, queue) -> (run start, last interval, length)
     default = QueueSettings()
     for queue_id, interval, sums in sorted(rows, key=lambda r: (r[0], r[1])):
-        t.pooled.add(sums)
+        _pool(t.pooled, (channels or {}).get(queue_id, ""), sums)
         qs = settings.get(queue_id, default)
         f = figures(sums.counts)
         for m in METRICS:
@@ -225,16 +237,23 @@ def tally(
     return t
 
 
+def _pool(pooled: dict[str, Sums], channel: str, sums: Sums) -> None:
+    if channel not in pooled:
+        pooled[channel] = Sums()
+    pooled[channel].add(sums)
+
+
 def combine(tallies: Iterable[Tally], targets: Targets) -> dict[str, Attainment]:
     """Every metric over tallies of stretches that do not overlap, oldest first;
     a run of breaches goes on from one stretch into the next when they meet."""
     out = {m.key: Attainment(m, target=None if m.per_queue else m.target(targets, QueueSettings())) for m in METRICS}
-    pooled = Sums()
+    pooled: dict[str, Sums] = {}
     newest: dict[str, list[Breach]] = {k: [] for k in out}
     trailing: dict[str, dict[str, int]] = {k: {} for k in out}  # metric -> queue -> run reaching the last end
     end = None
     for t in tallies:
-        pooled.add(t.pooled)
+        for channel, sums in t.pooled.items():
+            _pool(pooled, channel, sums)
         for key, c in t.metrics.items():
             a = out[key]
             a.checked += c.checked
@@ -253,19 +272,29 @@ def combine(tallies: Iterable[Tally], targets: Targets) -> dict[str, Attainment]
                     after[queue_id] = joined if lead == t.end - t.start else trail
             trailing[key] = after
         end = t.end
-    f = figures(pooled.counts)
+    every = Sums()
+    for sums in pooled.values():
+        every.add(sums)
+    f = figures(every.counts)
+    per_channel = {c: (sums, figures(sums.counts)) for c, sums in pooled.items()}
     for m in METRICS:
         a = out[m.key]
-        a.value, a.sample = m.value(pooled, f)
+        a.by_channel = {c: m.value(sums, cf) for c, (sums, cf) in sorted(per_channel.items())}
+        counted = [v for v in a.by_channel.values() if v[1]]
+        if m.pools_channels or len(counted) <= 1:
+            a.value, a.sample = m.value(every, f)
+        else:  # several channels: no floor-wide mean of time
+            a.value, a.sample = None, sum(n for _, n in counted)
         a.breaches = _newest(newest[m.key])
     return out
 
 
 def attainment(
-    rows: Iterable[tuple[str, int, Sums]], settings: dict[str, QueueSettings], targets: Targets
+    rows: Iterable[tuple[str, int, Sums]], settings: dict[str, QueueSettings], targets: Targets,
+    channels: Mapping[str, str] | None = None,
 ) -> dict[str, Attainment]:
     """Every metric over `rows` of (queue id, interval, sums), in any order."""
-    return combine([tally(rows, settings, targets, 0, 0)], targets)
+    return combine([tally(rows, settings, targets, 0, 0, channels)], targets)
 
 
 def constraint_attainment(results: dict[str, Attainment], constraint: str) -> float | None:

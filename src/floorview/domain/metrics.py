@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
-from datetime import datetime, time, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from floorview.domain.erlang import agents_for_target
+from floorview.domain.sitetime import FALLBACK, day_start_in, zone
 
 # Agent states in the order a supervisor reads them (the feed's enumeration).
 AGENT_STATES = ("available", "on_contact", "after_contact_work", "not_ready", "offline")
@@ -191,28 +189,10 @@ def agents_needed(
     return Need(n, rate, aht, patience, "Erlang A" if patience else "Erlang C")
 
 
-@lru_cache(maxsize=64)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def day_start(now: float, tz: str | None) -> float:
-    """The daily reset: the start of today in the time zone `tz` (the
-    machine's own when None), as epoch seconds.
-
-    On a day that begins inside a DST gap the reset is the first instant of
-    the day that exists (zoneinfo resolves the gap forward).
-    """
-    if not tz:
-        local = datetime.fromtimestamp(now)
-        return datetime.combine(local.date(), time(0)).timestamp()
-    zone = _zone(tz)
-    local = datetime.fromtimestamp(now, zone)
-    midnight = datetime.combine(local.date(), time(0), tzinfo=zone)
-    start = midnight.timestamp()
-    if start > now:  # a gap at midnight resolved past now: use the previous day's end
-        start = (midnight - timedelta(hours=1)).timestamp()
-    return start
+def day_start(now: float, tz: str) -> float:
+    """The daily reset: the start of today in the time zone `tz` (an IANA
+    name; a queue's own, or the site's), as epoch seconds."""
+    return day_start_in(now, zone(tz or FALLBACK))
 
 
 class Level:

@@ -6,8 +6,11 @@ answered 1 to 5); the weakest leg is where to act. Net trust scores the
 on -100..+100 like NPS.
 
 Emotion (0..100) is the mean of what the customer told us, each put on 0..100:
-net trust ((t + 100) / 2), the latest NPS (x 10), CSAT ((x - 1) / 4) and
-effort (CES, lower is better: (7 - x) / 6).
+net trust ((t + 100) / 2), NPS (x 10), CSAT ((x - 1) / 4) and effort (CES,
+lower is better: (7 - x) / 6). Each is a weighted mean of the answers of the
+last EMOTION_DAYS days, a survey's weight halving every EMOTION_HALF_LIFE_DAYS
+of its age: recent answers count most, and no single survey decides the
+quadrant (a detractor's one 10 does not make an Advocate).
 
 Behavior (0..100) is the engagement score: a weighted mean of the behavior
 figures, each capped and put on 0..1 (usage trend from -1..1), with the
@@ -29,6 +32,8 @@ from floorview.domain.engagement import EngagementWeights
 
 LEGS = ("sincerity", "competence", "reliability")
 NEW_CUSTOMER_DAYS = 90
+EMOTION_DAYS = 365  # answers older than this are not read into emotion
+EMOTION_HALF_LIFE_DAYS = 90  # a survey this old weighs half as much as one from today
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,17 +97,31 @@ class Emotion:
     net_trust: float | None
 
 
-def emotion(answers: Sequence[Answer]) -> Emotion:
-    """`answers` oldest first."""
-    trust, _ = net_trust(answers)
+def _weighted(pairs: Iterable[tuple[float, float | None]]) -> float | None:
+    """The mean of (weight, value) pairs with a value."""
+    total = weight = 0.0
+    for w, v in pairs:
+        if v is not None:
+            total += w * v
+            weight += w
+    return total / weight if weight else None
+
+
+def emotion(answers: Sequence[Answer], now: float) -> Emotion:
+    """`answers` oldest first; read over the last EMOTION_DAYS days, recent ones weighing most."""
+    recent = [a for a in answers if now - a.at <= EMOTION_DAYS * 86400]
+    weighed = [(0.5 ** (max(0.0, now - a.at) / (EMOTION_HALF_LIFE_DAYS * 86400)), a) for a in recent]
     latest_nps = next((a.nps for a in reversed(answers) if a.nps is not None), None)
-    csat = _mean(a.csat for a in answers)
-    ces = _mean(a.ces for a in answers)
+    trust_score = {"yes": 100.0, "no": -100.0, "sometimes": -100.0}
+    trust = _weighted((w, trust_score.get(a.trust or "")) for w, a in weighed)
+    nps = _weighted((w, a.nps) for w, a in weighed)
+    csat = _weighted((w, a.csat) for w, a in weighed)
+    ces = _weighted((w, a.ces) for w, a in weighed)
     parts = {}
     if trust is not None:
         parts["trust"] = (trust + 100) / 2
-    if latest_nps is not None:
-        parts["nps"] = latest_nps * 10.0
+    if nps is not None:
+        parts["nps"] = nps * 10.0
     if csat is not None:
         parts["csat"] = (csat - 1) / 4 * 100
     if ces is not None:

@@ -202,22 +202,27 @@ class AgentDayFigures:
         return self.handle_s / self.handled if self.handled else None
 
 
-def agent_days_figures(con: sqlite3.Connection, agent_id: str, since: float, utc_offset_s: float) -> list[AgentDayFigures]:
-    """An agent's handled contacts per day since `since`, oldest first.
-
-    Days are cut at midnight `utc_offset_s` from UTC (the site's offset now; a
-    DST change inside the week shifts one boundary by an hour, which a daily
-    trend can bear).
-    """
+def agent_days_figures(
+    con: sqlite3.Connection, agent_id: str, days: list[tuple[str, float]]
+) -> list[AgentDayFigures]:
+    """An agent's handled contacts per day, oldest first, for `days`: each a
+    (YYYY-MM-DD, first instant) in site time, oldest first, the last running
+    to now. Days are cut at the site's own midnights, DST changes included."""
+    if not days:
+        return []
+    # The newest day first: a contact belongs to the first day it does not precede.
+    newest_first = days[::-1]
+    which = " ".join("WHEN enqueued_at >= ? THEN ?" for _ in newest_first)
+    bounds = [v for label, start in newest_first for v in (start, label)]
     return [
         AgentDayFigures(*r)
         for r in con.execute(
-            "SELECT date(enqueued_at + ?, 'unixepoch'), count(*),"
+            f"SELECT CASE {which} END, count(*),"
             " total(ended_at - answered_at + coalesce(wrap_s, 0)), avg(qa_score), count(qa_score),"
             " total(resolved), count(resolved)"
             " FROM interaction WHERE agent_id = ? AND enqueued_at >= ?"
             " AND answered_at IS NOT NULL AND ended_at IS NOT NULL GROUP BY 1 ORDER BY 1",
-            (utc_offset_s, agent_id, since),
+            (*bounds, agent_id, days[0][1]),
         )
     ]
 

@@ -20,6 +20,7 @@ from floorview.domain.metrics import (
     Staffing,
     day_start,
 )
+from floorview.domain.sitetime import SiteTime, resolve
 
 _SUMS = ", ".join(f"total({c})" for c in COUNT_COLUMNS)
 
@@ -35,6 +36,11 @@ def _counts(values) -> Counts:
 def data_version(con: sqlite3.Connection) -> int:
     """Changes when another connection commits: a few microseconds to ask."""
     return con.execute("PRAGMA data_version").fetchone()[0]
+
+
+def site_time(con: sqlite3.Connection, setting: str) -> SiteTime:
+    """The site's zone: the setting, else the one most queues name (see domain.sitetime)."""
+    return resolve(setting, con.execute("SELECT timezone, count(*) FROM queue GROUP BY timezone"))
 
 
 @dataclass(slots=True)

@@ -92,14 +92,14 @@ def notes_between(
     return [NoteLine(*row) for row in con.execute(sql, args)]
 
 
-def queue_settings(con: sqlite3.Connection) -> dict[str, tuple[str, QueueSettings, float | None]]:
-    """Each queue's name, settings and cost per agent hour."""
+def queue_settings(con: sqlite3.Connection) -> dict[str, tuple[str, QueueSettings, float | None, str]]:
+    """Each queue's name, settings, cost per agent hour and channel."""
     out = {}
-    for qid, name, thr, target, short, aht, abandon, cost in con.execute(
+    for qid, name, thr, target, short, aht, abandon, cost, channel in con.execute(
         "SELECT id, name, sl_threshold_s, sl_target, short_abandon_s, aht_target_s, abandon_target,"
-        " cost_per_agent_hour FROM queue"
+        " cost_per_agent_hour, channel FROM queue"
     ):
-        out[qid] = (name, QueueSettings(thr, target, short, aht, abandon), cost)
+        out[qid] = (name, QueueSettings(thr, target, short, aht, abandon), cost, channel)
     return out
 
 
@@ -176,10 +176,18 @@ def queue_intervals(con: sqlite3.Connection, queue_id: str, since: float, until:
     ]
 
 
-def week_sentence(con: sqlite3.Connection, now: float, default: Priorities) -> str:
-    """The talk/walk sentence for the last seven days, as the Balance screen says it."""
+def week_sentence(con: sqlite3.Connection, now: float, default: Priorities, team: str | None = None) -> str:
+    """The talk/walk sentence for the last seven days, as the Balance screen
+    says it; for a team, of the coaching its agents received."""
     from collections import Counter
 
     p, _ = priorities_at(priority_history(con), now, default)
-    mix = CoachingMix(dict(Counter(t for _, t in coaching_topics(con, now - 7 * 86400, now))))
-    return sentence(p, mix, "this week")
+    if team is None:
+        topics = [t for _, t in coaching_topics(con, now - 7 * 86400, now)]
+    else:
+        topics = [t for (t,) in con.execute(
+            "SELECT n.topic FROM note n JOIN agent a ON a.id = n.agent_id WHERE n.type = 'coaching'"
+            " AND n.topic IS NOT NULL AND n.created_at >= ? AND n.created_at < ? AND a.team = ?",
+            (now - 7 * 86400, now, team),
+        )]
+    return sentence(p, CoachingMix(dict(Counter(topics))), "this week")

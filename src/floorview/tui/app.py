@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from datetime import datetime
 from pathlib import Path
 
 import logging
@@ -17,7 +16,8 @@ from textual.binding import Binding
 
 from floorview.config import Settings
 from floorview.domain.clock import Clock, SystemClock
-from floorview.store.reads import StoreStatus, data_version, store_status
+from floorview.domain.sitetime import SiteTime
+from floorview.store.reads import StoreStatus, data_version, site_time, store_status
 from floorview.tui.commands import BindingCommands
 from floorview.tui.live import LiveSource
 from floorview.tui.messages import Loaded, SourceChanged
@@ -82,6 +82,9 @@ class FloorviewApp(App[None]):
         self.reader = reader
         self.source = source
         self.source_label = source_label or (source.label if source else None)
+        # The zone of "today" and of every clock time shown: read from the store
+        # by the load worker, set here on the event loop (see domain.sitetime).
+        self.site = SiteTime(settings.site_timezone, "setting") if settings.site_timezone else SiteTime()
         self.paused = False
         self.paused_at: float | None = None
         self._stop = threading.Event()
@@ -179,6 +182,9 @@ class FloorviewApp(App[None]):
                 return
             con.execute("BEGIN")  # one consistent snapshot for every query of the screen
             try:
+                site = site_time(con, self.settings.site_timezone)
+                if site != self.site:  # the queues' zone came with the feed: every screen follows
+                    self.call_from_thread(self._set_site, site)
                 data = screen.load(con, now)
                 status = store_status(con)
             finally:
@@ -190,6 +196,9 @@ class FloorviewApp(App[None]):
         except Exception as exc:  # a bug must not stop the refreshes for good
             log.exception("loading %s failed", type(screen).__name__)
             self.call_from_thread(self._load_failed, f"{type(exc).__name__}: {exc} (see the log)")
+
+    def _set_site(self, site: SiteTime) -> None:
+        self.site = site
 
     def on_loaded(self, message: Loaded) -> None:
         if self.paused and not message.forced:
@@ -258,12 +267,12 @@ class FloorviewApp(App[None]):
         elif status is not None and status.source == "snapshot":
             text.append("◆ snapshot, offline")
             if status.last_success_at:
-                stamp = datetime.fromtimestamp(status.last_success_at).strftime("%Y-%m-%d %H:%M")
-                text.append(f" │ taken {stamp}")
+                taken = status.last_success_at
+                text.append(f" │ taken {self.site.fmt(taken, '%Y-%m-%d %H:%M')} {self.site.abbrev(taken)}")
         else:
             text.append("◆ offline: store only")
         if status is not None and status.source != "snapshot":
-            text.append(f" │ {as_of(status.last_success_at, now)}")
+            text.append(f" │ {as_of(status.last_success_at, now, self.site)}")
         if status is not None:
             if status.quarantined:
                 text.append(f" │ ⚠ {status.quarantined} quarantined (Q lists)", style="yellow")
@@ -312,7 +321,7 @@ class FloorviewApp(App[None]):
         if self.reader is None:
             self.notify("The store is not open yet.", markup=False)
             return
-        self.push_screen(QuarantineScreen(quarantine_text(self.reader)))
+        self.push_screen(QuarantineScreen(quarantine_text(self.reader, self.site)))
 
     # -- local writes ---------------------------------------------------------------
     def write_store(self, write, done: str | None = None) -> None:

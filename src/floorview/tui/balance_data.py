@@ -5,14 +5,15 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from floorview.config import Settings
 from floorview.domain.attainment import Attainment, Tally, combine, tally
 from floorview.domain.balance import CoachingMix, Priorities, sentence, talk_walk_gap
 from floorview.domain.metrics import INTERVAL
+from floorview.domain.sitetime import SiteTime
 from floorview.domain.targets import Targets
+from floorview.store.reads import site_time
 from floorview.store.walk import (
     SavedPriorities,
     coaching_topics,
@@ -59,6 +60,7 @@ class Walk:
     weeks: list[WeekGap]
     queue_names: dict[str, str]
     data_since: float | None  # the first interval the store holds
+    site: SiteTime  # the zone its days and weeks are cut in
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,16 +83,11 @@ def load_talk(con: sqlite3.Connection, now: float, settings: Settings) -> Talk:
     return Talk(p, saved)
 
 
-def _zone(settings: Settings) -> ZoneInfo | None:
-    return ZoneInfo(settings.site_timezone) if settings.site_timezone else None
-
-
-def week_starts(now: float, zone: ZoneInfo | None, weeks: int = WEEKS) -> list[float]:
+def week_starts(now: float, site: SiteTime, weeks: int = WEEKS) -> list[float]:
     """Monday midnights (site time) of this week and the `weeks - 1` before, oldest first."""
-    today = datetime.fromtimestamp(now, zone).date()  # zone None: the machine's own
+    today = site.today(now)
     monday = today - timedelta(days=today.weekday())
-    days = [monday - timedelta(weeks=w) for w in range(weeks - 1, -1, -1)]
-    return [datetime.combine(d, time.min, zone).timestamp() for d in days]
+    return [site.date_start(monday - timedelta(weeks=w)) for w in range(weeks - 1, -1, -1)]
 
 
 class TallyCache:
@@ -112,6 +109,7 @@ class TallyCache:
             self._blocks.clear()
             self._key = key
         settings = {q: v[1] for q, v in queues.items()}
+        channels = {q: v[3] for q, v in queues.items()}
 
         def read(lo: int, hi: int, by_block: bool = False) -> list[Tally]:
             """Intervals [lo, hi) in one read: one tally, or one per block from lo."""
@@ -122,7 +120,8 @@ class TallyCache:
             rows: list[list] = [[] for _ in range(lo, hi, step)]
             for (q, i), s in sums.items():
                 rows[(i - lo) // step].append((q, i, s))
-            return [tally(r, settings, targets, a, min(a + step, hi)) for r, a in zip(rows, range(lo, hi, step))]
+            return [tally(r, settings, targets, a, min(a + step, hi), channels)
+                    for r, a in zip(rows, range(lo, hi, step))]
 
         whole = range(-(-first // BLOCK), last // BLOCK)  # the blocks wholly inside the window
         if not whole:
@@ -177,13 +176,14 @@ def load_walk(con: sqlite3.Connection, now: float, days: int, settings: Settings
     results = combine((cache or TallyCache()).tallies(con, first, last, now, queues, targets), targets)
     mix = CoachingMix(dict(Counter(topic for _, topic in coaching_topics(con, since, now))))
     history = priority_history(con)
-    starts = week_starts(now, _zone(settings))
+    site = site_time(con, settings.site_timezone)
+    starts = week_starts(now, site)
     notes = coaching_topics(con, starts[0], now)
     weeks = []
     for start, end in zip(starts, starts[1:] + [now]):
         week_mix = CoachingMix(dict(Counter(t for at, t in notes if start <= at < end)))
         p, _ = priorities_at(history, end, settings.balance.priorities)
-        label = datetime.fromtimestamp(start, _zone(settings)).strftime("W%V")
+        label = site.fmt(start, "W%V")
         weeks.append(WeekGap(label, start, end, p, week_mix, talk_walk_gap(p, week_mix)))
     first = con.execute("SELECT min(interval) FROM queue_interval").fetchone()[0]
     return Walk(
@@ -195,4 +195,5 @@ def load_walk(con: sqlite3.Connection, now: float, days: int, settings: Settings
         weeks=weeks,
         queue_names={q: v[0] for q, v in queues.items()},
         data_since=first * INTERVAL if first is not None else None,
+        site=site,
     )

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
 
 from rich.text import Text
 
 from floorview.config import Settings
-from floorview.domain.attainment import BY_KEY
+from floorview.domain.attainment import BY_KEY, Attainment
 from floorview.domain.balance import CONSTRAINTS, LABELS
 from floorview.domain.metrics import INTERVAL
 from floorview.store.walk import notes_between
@@ -20,13 +19,14 @@ from floorview.tui.widgets.explain import ExplainScreen
 DRILL_LIMIT = 300  # lines in a drill; the count above says how many there are in all
 
 
-def _day(ts: float) -> str:
-    return datetime.fromtimestamp(ts).strftime("%a %d %b %H:%M")
+def _day(data: BalanceData, ts: float) -> str:
+    return data.walk.site.fmt(ts, "%a %d %b %H:%M")
 
 
 def _span(data: BalanceData) -> str:
     w = data.walk
-    return f"{_day(w.since)} to {_day(w.until)} (the last {w.days} days; w switches 7/30)"
+    return (f"{_day(data, w.since)} to {_day(data, w.until)} {w.site.abbrev(w.until)}"
+            f" (the last {w.days} days; w switches 7/30)")
 
 
 def explain_constraint(data: BalanceData, constraint: str) -> tuple[str, Text]:
@@ -50,7 +50,7 @@ def explain_constraint(data: BalanceData, constraint: str) -> tuple[str, Text]:
     for w in walk.weeks:
         mix = ", ".join(f"{LABELS[c]} {w.mix.counts.get(c, 0)}" for c in CONSTRAINTS)
         gap = f"{w.gap:.0f}" if w.gap is not None else EMPTY
-        rows.append((w.label, f"from {datetime.fromtimestamp(w.start).strftime('%d %b')}: gap {gap}  ({mix})"))
+        rows.append((w.label, f"from {walk.site.fmt(w.start, '%d %b')}: gap {gap}  ({mix})"))
     rows += [
         ("", ""),
         (LABELS[constraint], f"rank {talk.rank(constraint)}, weight {talk.weight(constraint)} of 1 to 5; "
@@ -69,7 +69,7 @@ def explain_metric(data: BalanceData, key: str, settings: Settings) -> tuple[str
     rows = [
         ("metric", f"{m.label} ({LABELS[m.constraint]})"),
         ("formula", m.definition),
-        ("floor", f"{format_value(a.value, m.unit)}, pooled over every queue and interval ({a.sample} counted)"),
+        *_floor_rows(a),
         ("target", format_target(a) + (
             "" if a.target is None else f" (balance.targets.{_setting_name(key)} in the config)")),
         ("checked", f"{a.checked} queue-intervals with something to count; {a.met} on target "
@@ -90,6 +90,21 @@ def explain_metric(data: BalanceData, key: str, settings: Settings) -> tuple[str
     return f"{m.label} — what the floor met", labelled(*rows)
 
 
+def _floor_rows(a: Attainment) -> list[tuple[str, str]]:
+    m = a.metric
+    counted = {c: v for c, v in a.by_channel.items() if v[1]}
+    if m.pools_channels or len(counted) <= 1:
+        how = "added up as counts over every queue, channel and interval" if m.pools_channels else (
+            "pooled over every queue and interval")
+        rows = [("floor", f"{format_value(a.value, m.unit)}, {how} ({a.sample} counted)")]
+    else:
+        rows = [("floor", "per channel only: a mean of time over voice, chat and email together means nothing"
+                          " (c picks the channel shown in the table)")]
+    if len(counted) > 1:
+        rows += [("", f"{c}: {format_value(v, m.unit)} ({n} counted)") for c, (v, n) in counted.items()]
+    return rows
+
+
 def _setting_name(key: str) -> str:
     return {"qa": "qa_score", "csat": "csat_good", "compliance": "compliance_fails"}.get(key, key)
 
@@ -101,7 +116,7 @@ def notes_panel(con: sqlite3.Connection, data: BalanceData, constraint: str) -> 
     text = Text()
     text.append(f"{total} coaching notes about {LABELS[constraint]}, {_span(data)}; newest first.\n\n")
     for n in notes:
-        text.append(_day(n.created_at), style="bold")
+        text.append(_day(data, n.created_at), style="bold")
         text.append("  ")
         text.append(n.agent_name or n.agent_id or "(no agent)")
         text.append(f"  {n.adkar or EMPTY}  {n.visibility}  by ")
@@ -127,7 +142,7 @@ def breaches_panel(data: BalanceData, key: str) -> ExplainScreen:
         f"{_span(data)}; newest first.\n\n"
     )
     for b in a.breaches:  # the newest, as many as the walk keeps
-        text.append(_day(b.interval * INTERVAL), style="bold")
+        text.append(_day(data, b.interval * INTERVAL), style="bold")
         text.append("  ")
         text.append(names.get(b.queue_id, b.queue_id))
         sign = "≥" if m.higher_is_better else "≤"

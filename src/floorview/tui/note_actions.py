@@ -116,7 +116,8 @@ class NoteScreen(ModalScreen[None]):
         text = Text()
         text.append(f"{n.type.title()} about ", style="bold")
         text.append(n.agent_name or n.agent_id or n.customer_id or "?", style="bold")
-        text.append(f"\n{datetime.fromtimestamp(n.created_at).strftime('%a %d %b %Y %H:%M')} by ")
+        site = self.app.site
+        text.append(f"\n{site.fmt(n.created_at, '%a %d %b %Y %H:%M')} {site.abbrev(n.created_at)} by ")
         text.append(n.author)
         text.append(f"\ntopic {n.topic or EMPTY} · ADKAR {n.adkar or EMPTY} · {n.visibility}")
         if n.follow_up_on:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from floorview.domain.metrics import day_start
 from floorview.store.coaching import AgentDayFigures, NoteView, agent_days_figures, agent_notes, agent_qa_scores
 from floorview.tui.note_actions import SYNC_WORDS, new_note, open_note
 from floorview.tui.render import EMPTY, age, cell, duration, num, pct
@@ -127,16 +126,11 @@ class AgentPageScreen(DataScreen):
         ).fetchone()
         if row is None:
             return None
-        tz = self.app.settings.site_timezone or None
-        start = day_start(now, tz)
-        offset = (datetime.fromtimestamp(now).astimezone().utcoffset() or timedelta()).total_seconds()
-        if tz:
-            from zoneinfo import ZoneInfo
-
-            offset = (datetime.fromtimestamp(now, ZoneInfo(tz)).utcoffset() or timedelta()).total_seconds()
-        today = datetime.fromtimestamp(now + offset, timezone.utc).date().isoformat()
-        days = agent_days_figures(con, self.agent_id, start - (DAYS - 1) * 86400, offset)
-        return AgentPage(*row, days, today, agent_qa_scores(con, self.agent_id), agent_notes(con, self.agent_id))
+        site = self.app.site
+        this_day = site.today(now)
+        week = [this_day - timedelta(days=back) for back in range(DAYS - 1, -1, -1)]
+        days = agent_days_figures(con, self.agent_id, [(d.isoformat(), site.date_start(d)) for d in week])
+        return AgentPage(*row, days, this_day.isoformat(), agent_qa_scores(con, self.agent_id), agent_notes(con, self.agent_id))
 
     def show(self, data: AgentPage | None, now: float) -> None:
         self._now = now
@@ -192,7 +186,7 @@ class AgentPageScreen(DataScreen):
                 continue
             sign = {None: "", "pending": "↑", "conflict": "⚠", "rejected": "✗"}.get(n.sync_state, "?")
             notes.append((n.id, {
-                "when": cell(datetime.fromtimestamp(n.created_at).strftime("%d %b %H:%M")),
+                "when": cell(self.app.site.fmt(n.created_at, "%d %b %H:%M")),
                 "type": cell(n.type),
                 "topic": cell(n.topic or EMPTY),
                 "adkar": cell(n.adkar or EMPTY),

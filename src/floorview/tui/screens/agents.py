@@ -60,7 +60,7 @@ class AgentsScreen(DataScreen):
     def load(self, con: sqlite3.Connection, now: float) -> list[AgentSnapshot]:
         # States change every second on a live floor; the day's totals are a
         # scan of today's contacts and may lag a few seconds: read them less often.
-        tz = self.app.settings.site_timezone or None
+        tz = self.app.site.name
         if self._days is None or now - self._days_at >= DAY_TOTALS_S or now < self._days_at:
             self._days, self._days_at = agent_days(con, now, tz), now
         return agent_snapshots(con, now, tz, self.queue_id, today=self._days)

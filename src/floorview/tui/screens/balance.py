@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -32,6 +31,7 @@ class BalanceScreen(DataScreen):
         Binding("plus,equals_sign", "weigh(1)", "Weight +", id="balance.heavier"),
         Binding("minus", "weigh(-1)", "Weight -", id="balance.lighter"),
         Binding("x", "whatif", "What-if", id="balance.whatif"),
+        Binding("c", "channel", "Channel of ASA/AHT", id="balance.channel", show=False),
         Binding("tab", "app.focus_next", "Next table", id="balance.next", show=False),
     ]
     DEFAULT_CSS = """
@@ -48,6 +48,7 @@ class BalanceScreen(DataScreen):
         self._data: BalanceData | None = None
         self._walk_key: tuple | None = None
         self._walk = None
+        self.channel: str | None = None  # the channel of ASA and AHT (c); None: the busiest
         self._tallies: dict[int, TallyCache] = {}  # by window: switching back re-reads nothing
 
     def compose_body(self) -> ComposeResult:
@@ -139,6 +140,7 @@ class BalanceScreen(DataScreen):
         wanted = self.filter_text.lower()
         metric_rows = []
         previous = None
+        channel = self._channel(walk.results)
         for c in talk.order:
             for m in METRICS:
                 if m.constraint != c:
@@ -146,7 +148,7 @@ class BalanceScreen(DataScreen):
                 if wanted and wanted not in f"{m.label} {LABELS[c]} {m.key}".lower():
                     continue
                 a = walk.results[m.key]
-                metric_rows.append((m.key, _metric_cells(a, LABELS[c] if c != previous else "", walk.queue_names)))
+                metric_rows.append((m.key, _metric_cells(a, LABELS[c] if c != previous else "", walk.queue_names, channel)))
                 previous = c
         self.query_one("#metrics", LiveTable).sync(metric_rows, reorder=True)
 
@@ -168,13 +170,21 @@ class BalanceScreen(DataScreen):
         if saved is None:
             text.append("Ranking from the config file", style="dim")
         else:
-            when = datetime.fromtimestamp(saved.set_at).strftime("%a %d %b %H:%M")
+            when = self.app.site.fmt(saved.set_at, "%a %d %b %H:%M")
             text.append("Ranking set by ", style="dim")
             text.append(saved.set_by, style="dim")  # a Text span: never markup
             text.append(f" on {when}", style="dim")
         if wide:
             text.append(" · u/d rank, +/- weight, enter lists what is behind a figure", style="dim")
         return text
+
+    def _channel(self, results: dict[str, Attainment]) -> str | None:
+        """The channel whose ASA and AHT are shown: the one picked with c, else
+        the one with the most answered contacts in the window."""
+        counted = {c: n for c, (_, n) in results["asa"].by_channel.items() if n}
+        if self.channel in counted:
+            return self.channel
+        return min(counted, key=lambda c: (-counted[c], c)) if counted else None
 
     def _update_title(self) -> None:
         parts = [f"last {self._days or 7} days (w)"]
@@ -184,10 +194,20 @@ class BalanceScreen(DataScreen):
             # say so, rather than show nothing or the other window's figures.
             parts.append("reading…")
         if data is not None and data.walk.data_since is not None and data.walk.data_since > data.walk.since + INTERVAL:
-            parts.append("data from " + datetime.fromtimestamp(data.walk.data_since).strftime("%d %b"))
+            parts.append("data from " + self.app.site.fmt(data.walk.data_since, "%d %b"))
         self.set_title(*parts)
 
     # -- keys ------------------------------------------------------------------
+    def action_channel(self) -> None:
+        if self._data is None:
+            return
+        channels = [c for c, (_, n) in self._data.walk.results["asa"].by_channel.items() if n]
+        if not channels:
+            return
+        shown = self._channel(self._data.walk.results)
+        self.channel = channels[(channels.index(shown) + 1) % len(channels)] if shown in channels else channels[0]
+        self._paint()
+
     def action_window(self) -> None:
         self._days = 30 if self._days == 7 else 7
         self._walk_key = None
@@ -305,17 +325,28 @@ def format_target(a: Attainment) -> str:
     return ("≥ " if m.higher_is_better else "≤ ") + format_value(a.target, m.unit)
 
 
-def _metric_cells(a: Attainment, constraint: str, names: dict[str, str]) -> dict[str, Text]:
+def floor_value(a: Attainment, channel: str | None) -> tuple[float | None, str]:
+    """The floor figure shown for a metric, and the label it goes by: time
+    averages over several channels are shown for one channel, never pooled."""
     m = a.metric
-    value = format_value(a.value, m.unit)
-    if a.value is not None and a.target is not None:
-        level = Level.OK if meets(a.value, a.target, m.higher_is_better) else Level.BREACH
+    counted = [c for c, (_, n) in a.by_channel.items() if n]
+    if m.pools_channels or len(counted) <= 1 or channel is None:
+        return a.value, m.label
+    return a.by_channel.get(channel, (None, 0))[0], f"{m.label} · {channel}"
+
+
+def _metric_cells(a: Attainment, constraint: str, names: dict[str, str], channel: str | None) -> dict[str, Text]:
+    m = a.metric
+    shown, label = floor_value(a, channel)
+    value = format_value(shown, m.unit)
+    if shown is not None and a.target is not None:
+        level = Level.OK if meets(shown, a.target, m.higher_is_better) else Level.BREACH
         value_cell = judged(value, level)
     else:
         value_cell = num(value)
     return {
         "constraint": cell(constraint, "bold"),
-        "metric": cell(m.label),
+        "metric": cell(label),
         "value": value_cell,
         "target": num(format_target(a)),
         "on_target": num(pct(a.on_target)),

@@ -4,7 +4,6 @@ contract with the app's refresh worker (load off the loop, show on it, tick each
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -120,7 +119,8 @@ class DataScreen(Screen):
             text.append(part)
         if self.app.settings.show_clock:
             text.append(" │ ")
-            text.append(datetime.fromtimestamp(self.app.clock.now()).strftime("%H:%M:%S"))
+            now = self.app.clock.now()
+            text.append(f"{self.app.site.fmt(now, '%H:%M:%S')} {self.app.site.abbrev(now)}")
         self.query_one("#titlebar", Static).update(text)
 
     def show_status(self, text: Text) -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from floorview.domain.sitetime import SiteTime
 from floorview.store.coaching import (
     NoteView,
     Problem,
@@ -88,10 +89,7 @@ class CoachingScreen(DataScreen):
 
     # -- data ------------------------------------------------------------------
     def load(self, con: sqlite3.Connection, now: float) -> CoachingData:
-        from zoneinfo import ZoneInfo
-
-        tz = self.app.settings.site_timezone
-        today = datetime.fromtimestamp(now, ZoneInfo(tz) if tz else None).date().isoformat()
+        today = self.app.site.today(now).isoformat()
         view, words = self.view, self.filter_text
         days = self.app.settings.coaching.not_coached_days
         return CoachingData(
@@ -123,9 +121,10 @@ class CoachingScreen(DataScreen):
         table = self.query_one(LiveTable)
         width = self.size.width or 80
         caption = Text()
+        site = self.app.site
         if data.view in ("due", "search"):
             table.set_columns(_note_columns(width, data.view == "due"))
-            rows = [(n.id, _note_cells(n, data.today)) for n in data.notes]
+            rows = [(n.id, _note_cells(n, data.today, site)) for n in data.notes]
             if data.view == "due":
                 overdue = sum(1 for n in data.notes if n.follow_up_on < data.today)
                 caption.append(f"{len(data.notes)} follow-ups due today or overdue ({overdue} overdue). ")
@@ -142,7 +141,7 @@ class CoachingScreen(DataScreen):
             table.set_columns([Column("name", "Agent", 22), Column("team", "Team", 12), Column("last", "Last coached", 16)])
             rows = [(u.agent_id, {
                 "name": cell(u.name), "team": cell(u.team),
-                "last": cell(datetime.fromtimestamp(u.last_coached).strftime("%a %d %b") if u.last_coached else "never"),
+                "last": cell(site.fmt(u.last_coached, "%a %d %b") if u.last_coached else "never"),
             }) for u in data.uncoached]
             days = self.app.settings.coaching.not_coached_days
             caption.append(f"{len(data.uncoached)} agents without a coaching note in {days} days "
@@ -150,7 +149,7 @@ class CoachingScreen(DataScreen):
         else:
             table.set_columns([Column("when", "Written", 12), Column("state", "Hub said", 10), Column("op", "Change", 7),
                                Column("what", "Note", max(20, width - 42))])
-            rows = [(str(p.seq), _problem_cells(p)) for p in data.problems]
+            rows = [(str(p.seq), _problem_cells(p, site)) for p in data.problems]
             caption.append(f"{len(data.problems)} local changes the hub would not take. "
                            "enter opens one to keep yours, take theirs, keep both or discard.")
         self.query_one("#caption", Static).update(caption)
@@ -260,7 +259,7 @@ def _note_columns(width: int, due: bool) -> list[Column]:
     return cols
 
 
-def _note_cells(n: NoteView, today: str) -> dict[str, Text]:
+def _note_cells(n: NoteView, today: str, site: SiteTime) -> dict[str, Text]:
     due = n.follow_up_on or ""
     late = bool(due) and due < today
     if due:
@@ -270,7 +269,7 @@ def _note_cells(n: NoteView, today: str) -> dict[str, Text]:
         due_text = EMPTY
     return {
         "due": cell(("! " if late else "") + due_text, "bold yellow" if late else ""),
-        "when": cell(datetime.fromtimestamp(n.created_at).strftime("%d %b %H:%M")),
+        "when": cell(site.fmt(n.created_at, "%d %b %H:%M")),
         "agent": cell(n.agent_name or n.agent_id or EMPTY),
         "topic": cell(n.topic or EMPTY),
         "adkar": cell(n.adkar or EMPTY),
@@ -301,7 +300,7 @@ def _theme_rows(counts: list[TopicCount]) -> list[tuple[str, dict[str, Text]]]:
     return rows
 
 
-def _problem_cells(p: Problem) -> dict[str, Text]:
+def _problem_cells(p: Problem, site: SiteTime) -> dict[str, Text]:
     what = Text()
     if p.state == "conflict":
         what.append("changed on the hub meanwhile: ")
@@ -311,7 +310,7 @@ def _problem_cells(p: Problem) -> dict[str, Text]:
     body = (p.mine or {}).get("body") or ((p.theirs or {}).get("data") or {}).get("body") or ""
     what.append(" ".join(str(body).split()))
     return {
-        "when": cell(datetime.fromtimestamp(p.created_at).strftime("%d %b %H:%M")),
+        "when": cell(site.fmt(p.created_at, "%d %b %H:%M")),
         "state": cell("⚠ conflict" if p.state == "conflict" else "✗ rejected", "bold yellow"),
         "op": cell("edit" if p.op == "put" else "delete"),
         "what": what,

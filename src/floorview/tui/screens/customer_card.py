@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from floorview.domain.sitetime import SiteTime
 from floorview.domain.trust import (
+    EMOTION_DAYS,
+    EMOTION_HALF_LIFE_DAYS,
     LEGS,
     MEANING,
     Emotion,
@@ -46,15 +49,15 @@ class CardView:
     actions: list[str]
 
 
-def card_view(card: CustomerCard, now: float, settings) -> CardView:
+def card_view(card: CustomerCard, now: float, settings, site: SiteTime) -> CardView:
     c = settings.customers
     answers = card.answers
     trust, n = net_trust(answers)
     legs = stool(answers)
-    feel = emotion(answers)
+    feel = emotion(answers, now)
     engaged = engagement(card.behavior, c.engagement)
     since = date.fromisoformat(card.since) if card.since else None
-    today = datetime.fromtimestamp(now).date()
+    today = site.today(now)
     return CardView(
         card, trust, n, trust_trend(answers, now), legs, feel, engaged,
         quadrant(engaged.score, feel.score, c.behavior_high, c.emotion_high),
@@ -111,7 +114,7 @@ class CustomerCardScreen(DataScreen):
 
     def load(self, con: sqlite3.Connection, now: float) -> CardView | None:
         card = customer_card(con, self.customer_id)
-        return card_view(card, now, self.app.settings) if card else None
+        return card_view(card, now, self.app.settings, self.app.site) if card else None
 
     def show(self, data: CardView | None, now: float) -> None:
         if data is None:
@@ -152,7 +155,7 @@ class CustomerCardScreen(DataScreen):
             t.append(f"{leg} {mean:.1f}" if mean is not None else f"{leg} {EMPTY}", style=style)
             t.append((" " + _bar(mean, width=5) if wide else "") + "  ")
         if weakest:
-            t.append(f"← weakest{': ' + weakest if wide else ''}", style="bold")
+            t.append(f"← weakest: {weakest}", style="bold")
         t.append("\n")
         # Emotion
         e = v.emotion
@@ -192,7 +195,7 @@ class CustomerCardScreen(DataScreen):
         if c.recoveries:
             when, author, what = c.recoveries[0]
             t.append("Recovered ", style="bold")
-            t.append(f"{datetime.fromtimestamp(when).strftime('%d %b %H:%M')} by ")
+            t.append(f"{self.app.site.fmt(when, '%d %b %H:%M')} by ")
             t.append(author)
             t.append(": ")
             t.append(" ".join(what.split()))
@@ -205,7 +208,7 @@ class CustomerCardScreen(DataScreen):
         wanted = self.filter_text.lower()
         rows = []
         for visit in v.card.visits:
-            cells = _visit_cells(visit)
+            cells = _visit_cells(visit, self.app.site)
             if wanted and wanted not in " ".join(x.plain for x in cells.values()).lower():
                 continue
             rows.append((visit.id, cells))
@@ -228,7 +231,9 @@ class CustomerCardScreen(DataScreen):
             ("net trust", "\"Do you trust us?\": yes +1, no and sometimes -1, averaged, x 100 (-100..+100)"),
             ("", f"{v.trust_n} answers; the arrow compares the last 90 days with the 90 before"),
             ("stool", "mean answer 1..5 for sincerity, competence, reliability; the lowest is the weakest leg"),
-            ("emotion", "mean of net trust ((t+100)/2), latest NPS (x10), CSAT ((x-1)/4), effort ((7-x)/6), on 0..100"),
+            ("emotion", "mean of net trust ((t+100)/2), NPS (x10), CSAT ((x-1)/4), effort ((7-x)/6), on 0..100"),
+            ("", f"each a mean of the last {EMOTION_DAYS} days' answers, a survey weighing half as much every"
+                 f" {EMOTION_HALF_LIFE_DAYS} days of its age: no one survey flips the quadrant"),
             ("", " · ".join(f"{k} {p:.0f}" for k, p in v.emotion.parts.items()) or EMPTY),
             ("behavior", "weighted mean of the behavior figures, each capped and put on 0..1 (customers.engagement)"),
             ("", inputs or EMPTY),
@@ -238,7 +243,7 @@ class CustomerCardScreen(DataScreen):
         )
 
 
-def _visit_cells(v: Visit) -> dict[str, Text]:
+def _visit_cells(v: Visit, site: SiteTime) -> dict[str, Text]:
     if v.abandoned:
         outcome = "abandoned"
     elif not v.answered:
@@ -256,7 +261,7 @@ def _visit_cells(v: Visit) -> dict[str, Text]:
         parts = [f"NPS {s.nps}" if s.nps is not None else "", f"trust {s.trust}" if s.trust else ""]
         said = " ".join(p for p in parts if p)
     return {
-        "when": cell(datetime.fromtimestamp(v.enqueued_at).strftime("%d %b %H:%M")),
+        "when": cell(site.fmt(v.enqueued_at, "%d %b %H:%M")),
         "queue": cell(v.queue or EMPTY),
         "wait": num(("! " if long_wait else "") + duration(v.wait_s), "bold yellow" if long_wait else ""),
         "outcome": cell(outcome, "yellow" if v.abandoned or v.transfers >= 2 else ""),

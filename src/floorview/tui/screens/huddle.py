@@ -15,9 +15,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Static
 
-from floorview.domain.metrics import day_start
-from floorview.export import key_figures
-from floorview.store.huddle import Huddle, load_huddle
+from floorview.export import channel_table, day_line, other_figures, table_note, talk_heading
+from floorview.store.huddle import Huddle, TeamWork, load_huddle
 from floorview.store.walk import week_sentence
 from floorview.tui.screens.base import DataScreen
 
@@ -26,6 +25,7 @@ class HuddleScreen(DataScreen):
     BINDINGS = [
         Binding("h,escape", "app.pop_screen", "Leave huddle", id="huddle.leave"),
         Binding("t", "team", "Team", id="huddle.team"),
+        Binding("c", "channel", "Channel", id="huddle.channel"),
     ]
     DEFAULT_CSS = """
     HuddleScreen #marker { height: 1; background: $warning; color: $background; text-style: bold; padding: 0 1; }
@@ -40,15 +40,16 @@ class HuddleScreen(DataScreen):
     def __init__(self, team: str | None = None) -> None:
         super().__init__()
         self.team = team
+        self.channel: str | None = None  # the channel in large type; None: the busiest
         self._huddle: Huddle | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="marker")
         with Horizontal(id="big"):
-            for key, label in (("sl", "% service level today"), ("answered", "contacts answered"), ("asa", "average wait (m:ss)")):
+            for key in ("sl", "answered", "asa"):
                 with Vertical(classes="figure"):
                     yield Digits("–", id=key)
-                    yield Static(Text(label))
+                    yield Static(id=f"{key}-label")
         yield Static(id="rest")
 
     def on_mount(self) -> None:
@@ -58,27 +59,58 @@ class HuddleScreen(DataScreen):
     def _marker(self) -> None:
         who = f"Team {self.team}" if self.team else "The whole floor"
         text = Text(" HUDDLE ", style="reverse")
-        text.append(f"  {who} · private notes and customer details hidden · h back · t team")
+        text.append("  ")
+        text.append(who)  # a team name is feed text: a Text span, never markup
+        text.append(" · private notes and customer details hidden · h back · t team · c channel")
         self.query_one("#marker", Static).update(text)
 
     def load(self, con: sqlite3.Connection, now: float) -> Huddle:
         settings = self.app.settings
-        h = load_huddle(con, self.team, now, day_start(now, settings.site_timezone or None))
-        return replace(h, sentence=week_sentence(con, now, settings.balance.priorities))
+        h = load_huddle(con, self.team, now, self.app.site)
+        return replace(h, sentence=week_sentence(con, now, settings.balance.priorities, self.team))
+
+    def _shown_channel(self, data: Huddle) -> str | None:
+        return self.channel if self.channel in data.channels else data.busiest()
 
     def show(self, data: Huddle, now: float) -> None:
         self._huddle = data
-        f = data.figures
-        self.query_one("#sl", Digits).update(f"{f.service_level * 100:.0f}" if f.service_level is not None else "-")
-        self.query_one("#answered", Digits).update(str(f.answered))
-        asa = f.asa_s
-        self.query_one("#asa", Digits).update(f"{int(asa) // 60}:{int(asa) % 60:02d}" if asa is not None else "-")
+        channel = self._shown_channel(data)
+        f = data.served_figures(channel) if channel else None
+        work = data.own.get(channel or "", TeamWork())
+        sl = f.service_level if f else None
+        self.query_one("#sl", Digits).update(f"{sl * 100:.0f}" if sl is not None else "-")
+        self.query_one("#answered", Digits).update(str(work.answered))
+        asa = f.asa_s if f else None
+        if asa is None:
+            wait, unit = "-", "m:ss"
+        elif asa < 3600:
+            wait, unit = f"{int(asa) // 60}:{int(asa) % 60:02d}", "m:ss"
+        else:
+            wait, unit = f"{int(asa) // 3600}:{int(asa) % 3600 // 60:02d}", "h:mm"
+        self.query_one("#asa", Digits).update(wait)
+        on = channel or "no channel"
+        by = f"by {data.team}" if data.team else "on the floor"
+        self.query_one("#sl-label", Static).update(Text(f"% service level, {on}"))
+        self.query_one("#answered-label", Static).update(Text(f"{on} contacts answered {by}"))
+        self.query_one("#asa-label", Static).update(Text(f"{on} average wait ({unit})"))
+        self.query_one("#rest", Static).update(self._rest(data))
+
+    def _rest(self, data: Huddle) -> Text:
         rest = Text()
-        figures = [(n, v) for n, v in key_figures(data) if n not in (
-            "Service level today", "Contacts answered", "Average speed of answer")]
-        rest.append("   ".join(f"{n}: {v}" for n, v in figures))
+        head, rows = channel_table(data)
+        widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+        rest.append("  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(head, widths))), style="bold")
+        rest.append("\n")
+        for row in rows:
+            rest.append("  ".join(v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths))))
+            rest.append("\n")
+        if not rows:
+            rest.append("nothing answered or offered yet today\n")
+        rest.append(table_note(data) + " " + day_line(data, self.app.site) + "\n", style="dim")
+        rest.append("   ".join(f"{n}: {v}" for n, v in other_figures(data)))
         rest.append("\n\n")
-        rest.append(f"Coaching themes this week ({data.coaching_notes} notes, no names)\n", style="bold")
+        notes = "1 note" if data.coaching_notes == 1 else f"{data.coaching_notes} notes"
+        rest.append(f"Coaching themes this week ({notes}, no names)\n", style="bold")
         rest.append("  " + ("   ".join(f"{t} · {s}: {n}" for t, s, n in data.themes) or "none yet") + "\n")
         rest.append(f"Kudos this week ({data.kudos_count})\n", style="bold")
         for name, words in data.kudos[:3]:
@@ -97,9 +129,9 @@ class HuddleScreen(DataScreen):
         if not data.verbatims:
             rest.append("  no verbatims yet today\n")
         if data.sentence:
-            rest.append("Talk and walk\n", style="bold")
+            rest.append(talk_heading(data) + "\n", style="bold")
             rest.append("  " + data.sentence + "\n")
-        self.query_one("#rest", Static).update(rest)
+        return rest
 
     def action_team(self) -> None:
         teams = [None, *(self._huddle.teams if self._huddle else [])]
@@ -107,3 +139,11 @@ class HuddleScreen(DataScreen):
         self.team = teams[(i + 1) % len(teams)]
         self._marker()
         self.app.request_load(force=True)
+
+    def action_channel(self) -> None:
+        if self._huddle is None or not self._huddle.channels:
+            return
+        channels = self._huddle.channels
+        shown = self._shown_channel(self._huddle)
+        self.channel = channels[(channels.index(shown) + 1) % len(channels)] if shown in channels else channels[0]
+        self.show(self._huddle, self.app.clock.now())

@@ -50,7 +50,7 @@ class QueueDetailScreen(DataScreen):
         yield LiveTable(id="agents")
 
     def load(self, con: sqlite3.Connection, now: float) -> Detail:
-        tz = self.app.settings.site_timezone or None
+        tz = self.app.site.name
         return Detail(waiting_contacts(con, self.queue_id), agent_snapshots(con, now, tz, self.queue_id))
 
     def show(self, data: Detail, now: float) -> None:

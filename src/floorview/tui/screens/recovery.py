@@ -12,7 +12,6 @@ from textual.screen import ModalScreen
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
-from floorview.domain.metrics import day_start
 from floorview.domain.recovery import Case
 from floorview.store.customers import RecoveryList, recovery_list
 from floorview.tui.render import cell, num
@@ -71,7 +70,7 @@ class RecoveryScreen(DataScreen):
         if key == self._computed:
             return RecoveryList(self._cases, self._total)
         rules = self.app.settings.customers.recovery
-        found = recovery_list(con, now, day_start(now, self.app.settings.site_timezone or None), rules, SHOWN)
+        found = recovery_list(con, now, self.app.site.day_start(now), rules, SHOWN)
         self._computed = key
         return found
 

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
+from floorview.domain.sitetime import SiteTime
 from floorview.store.coaching import Contact
 
 KINDS = ("coaching", "kudos")
@@ -63,7 +64,7 @@ class NoteEditor(ModalScreen[dict | None]):
                 yield Select(_options(STAGES), value=d.get("adkar") or Select.NULL, prompt="ADKAR stage", id="adkar")
                 yield Select(_options(VISIBILITY), value=d.get("visibility", "team"), allow_blank=False, id="visibility")
             with Horizontal():
-                contacts = [(self._contact_label(c), c.id) for c in self._contacts]
+                contacts = [(self._contact_label(c, self.app.site), c.id) for c in self._contacts]
                 linked = d.get("interaction_id")
                 if linked and all(c.id != linked for c in self._contacts):
                     contacts.insert(0, (Text(f"contact {linked}"), linked))
@@ -78,10 +79,8 @@ class NoteEditor(ModalScreen[dict | None]):
         self.query_one(TextArea).focus()
 
     @staticmethod
-    def _contact_label(c: Contact) -> Text:
-        from datetime import datetime
-
-        when = datetime.fromtimestamp(c.enqueued_at).strftime("%d %b %H:%M")
+    def _contact_label(c: Contact, site: SiteTime) -> Text:
+        when = site.fmt(c.enqueued_at, "%d %b %H:%M")
         text = Text(f"{when} ")
         text.append(c.queue_name or "?")
         text.append(" · ")

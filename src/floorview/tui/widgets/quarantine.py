@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
 
 from rich.text import Text
 from textual.binding import Binding
 
+from floorview.domain.sitetime import SiteTime
 from floorview.tui.widgets.panel import TextPanel
 
 LIMIT = 500
 
 
-def quarantine_text(con: sqlite3.Connection) -> Text:
+def quarantine_text(con: sqlite3.Connection, site: SiteTime) -> Text:
     rows = con.execute(
         "SELECT kind, record_id, version, reason, received_at FROM quarantine ORDER BY seq DESC LIMIT ?", (LIMIT,)
     ).fetchall()
@@ -25,7 +25,7 @@ def quarantine_text(con: sqlite3.Connection) -> Text:
     text.append(f"{total} record{'s' if total != 1 else ''} set aside, newest first"
                 f"{f' (the latest {LIMIT} shown)' if total > LIMIT else ''}. The rest of each page was applied.\n\n")
     for kind, rid, version, reason, at in rows:
-        text.append(f"{datetime.fromtimestamp(at):%H:%M:%S}  {kind} {rid} v{version}\n", style="bold")
+        text.append(f"{site.fmt(at, '%d %b %H:%M:%S')}  {kind} {rid} v{version}\n", style="bold")
         text.append(f"    {reason}\n")  # the reason quotes feed data: plain text, never markup
     return text
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from rich.text import Text
 from textual.widgets import Static
 
+from floorview.domain.sitetime import SiteTime
 from floorview.tui.render import duration
 
 
-def as_of(ts: float | None, now: float) -> str:
+def as_of(ts: float | None, now: float, site: SiteTime) -> str:
     """The data's age, coarse on purpose: a live feed reads "just now" and the
     line does not change (and go over the wire) every second."""
     if ts is None:
@@ -18,7 +17,7 @@ def as_of(ts: float | None, now: float) -> str:
     age = max(0.0, now - ts)
     if age < 10:
         return "as of just now"
-    stamp = datetime.fromtimestamp(ts).strftime("%H:%M:%S" if age < 86400 else "%Y-%m-%d %H:%M")
+    stamp = site.fmt(ts, "%H:%M:%S" if age < 86400 else "%Y-%m-%d %H:%M")
     step = 10 if age < 60 else 60
     return f"as of {stamp}, {duration(age // step * step)} ago"
 
