@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-# Times on screen are the machine's local time; tests pin it so snapshots agree everywhere.
+# The process runs in UTC, as a shared jump host does: times on screen are the
+# site's all the same (tests/test_site_time.py also runs in a far zone).
 os.environ["TZ"] = "UTC"
 time.tzset()
 for _name in [n for n in os.environ if n.startswith("FLOORVIEW_")]:
