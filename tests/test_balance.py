@@ -137,6 +137,23 @@ def test_queue_targets_come_from_each_queue():
     assert r["sl"].breaches[0].queue_id == "fast"
 
 
+def test_time_averages_are_never_pooled_over_channels_and_counts_are():
+    # Usability walk M2: a floor ASA of 21:30 over voice (28 s) and email (hours).
+    voice = Counts(offered=100, answered=90, answered_in_sl=80, answer_wait_s=90 * 30, abandoned=10,
+                   handled=90, handle_s=90 * 300)
+    email = Counts(offered=10, answered=10, answered_in_sl=9, answer_wait_s=10 * 7200, handled=10, handle_s=10 * 600)
+    rows = [("v", 1, _sums(counts=voice)), ("e", 1, _sums(counts=email))]
+    r = attainment(rows, {}, Targets(), {"v": "voice", "e": "email"})
+    asa, aht, sl = r["asa"], r["aht"], r["sl"]
+    assert asa.value is None and aht.value is None  # no floor-wide mean of time
+    assert asa.by_channel == {"email": (pytest.approx(7200), 10), "voice": (pytest.approx(30), 90)}
+    assert aht.by_channel["voice"][0] == pytest.approx(300)
+    assert sl.value == pytest.approx((80 + 9) / (90 + 10 + 10))  # answered in threshold / (answered + abandoned)
+    assert r["abandon"].value == pytest.approx(10 / 110)
+    one = attainment([("v", 1, _sums(counts=voice))], {}, Targets(), {"v": "voice"})
+    assert one["asa"].value == pytest.approx(30)  # one channel: its own mean is the floor's
+
+
 def test_every_constraint_has_metrics_and_a_mean_attainment():
     assert {m.constraint for m in METRICS} == set(CONSTRAINTS)
     rows = [("q", 1, _sums(qa_n=1, qa_sum=90, outcome_n=2, resolved=1))]  # QA met, resolution 50% missed

@@ -220,3 +220,27 @@ def test_missed_time_reads_in_minutes_under_an_hour_and_whole_hours_above():
 
     assert [hours(s) for s in (0, 900, 2700, 3600, 5 * 3600 + 900, 1000 * 3600)] == [
         "0 h", "15 min", "45 min", "1 h", "5 h", "1,000 h"]
+
+
+async def test_balance_shows_asa_and_aht_for_one_channel_never_pooled(sample_store):
+    # Usability walk M2: "Time  ASA  21:30" pooled voice, chat and email.
+    con = sqlite3.connect(sample_store)
+    since = int((NOW - 7 * 86400) // 900) * 900  # the walk counts whole intervals of the window
+    until = int(NOW // 900) * 900
+    waits = dict(con.execute(
+        "SELECT i.channel, avg(i.answered_at - i.enqueued_at) FROM interaction i"
+        " WHERE i.answered_at IS NOT NULL AND i.enqueued_at >= ? AND i.enqueued_at < ? GROUP BY i.channel",
+        (since, until)))
+    app = make_app(sample_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_balance(pilot)
+        metrics = app.screen.query_one("#metrics", LiveTable)
+        assert plain(metrics, "asa", "metric") == "ASA · voice"  # the busiest channel first
+        from floorview.domain.units import duration
+
+        assert plain(metrics, "asa", "value").split()[-1] == duration(waits["voice"])
+        await pilot.press("c")
+        await wait_for(pilot, lambda: plain(metrics, "asa", "metric") != "ASA · voice")
+        channel = plain(metrics, "asa", "metric").split(" · ")[1]
+        assert plain(metrics, "asa", "value").split()[-1] == duration(waits[channel])
+        assert plain(metrics, "sl", "metric") == "Service level"  # counts add up over channels
