@@ -94,9 +94,9 @@ def test_a_teams_export_counts_its_own_work_and_its_queues_per_channel(sample_st
         team_answered += r["answered"]
     assert int(rows["all channels"][0]) == team_answered < floor_answered / 3  # 11 of 64 agents
     # Counts add up across channels; waits and handle times never do.
-    assert rows["all channels"][1] == rows["all channels"][4] == "per channel"
+    assert rows["all channels"][1] == rows["all channels"][4] == "–"
     assert rows["all channels"][3] == _pct(sum(r["in_sl"] for r in ref.values()), sum(r["den"] for r in ref.values()))
-    assert "the 6 queues Canyon serves, everyone's work on them included" in text
+    assert "the 6 queues Canyon serves, all teams' work included" in text
 
 
 def test_the_floor_export_shows_every_channels_wait_apart(sample_store, capsys):
@@ -135,7 +135,7 @@ async def test_the_huddle_screen_shows_the_teams_own_answers_for_the_busiest_cha
         await pilot.pause(0.05)
         answered = app.screen.query_one("#answered").value
         assert int(answered) == ref["voice"]["answered"]
-        assert "voice contacts answered by Canyon" in str(app.screen.query_one("#answered-label").render())
+        assert "answered by Canyon · voice" in str(app.screen.query_one("#answered-label").render())
         assert "Team Canyon" in str(app.screen.query_one("#marker").render())
         await pilot.press("c")  # the next channel in large type
         await pilot.pause(0.05)

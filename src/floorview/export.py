@@ -39,17 +39,17 @@ def channel_table(h: Huddle) -> tuple[list[str], list[list[str]]]:
                      _pct(f.service_level), duration(f.asa_s), _pct(f.abandon_rate)])
     if len(rows) > 1:
         f = figures(h.served_total())
-        rows.append(["all channels", str(h.answered), "per channel", str(f.offered),
-                     _pct(f.service_level), "per channel", _pct(f.abandon_rate)])
+        rows.append(["all channels", str(h.answered), EMPTY, str(f.offered),
+                     _pct(f.service_level), EMPTY, _pct(f.abandon_rate)])
     return head, rows
 
 
 def table_note(h: Huddle) -> str:
     """What the two halves of the channel table count, in words."""
-    mine = f"{who(h)}'s agents" if h.team else "every agent"
+    mine = f"{h.team}'s agents" if h.team else "all agents"
     queues = f"the {h.served_queues} queue{'s' if h.served_queues != 1 else ''} {h.team} serves" if h.team else "every queue"
-    return (f"Answered and AHT: contacts {mine} answered today. Offered, service level, average wait and"
-            f" abandoned: {queues}, everyone's work on them included. All channels adds counts only.")
+    return (f"Answered and AHT: {mine}. Offered, service level, wait and abandoned: {queues},"
+            " all teams' work included. All channels adds counts only; waits and AHT stay per channel.")
 
 
 def other_figures(h: Huddle) -> list[tuple[str, str]]:

@@ -30,7 +30,7 @@ class HuddleScreen(DataScreen):
     DEFAULT_CSS = """
     HuddleScreen #marker { height: 1; background: $warning; color: $background; text-style: bold; padding: 0 1; }
     HuddleScreen #big { height: auto; padding: 0 1; }
-    HuddleScreen .figure { width: 1fr; height: auto; }
+    HuddleScreen .figure { width: 1fr; height: auto; padding-right: 1; }
     HuddleScreen .figure Static { color: $text-muted; }
     HuddleScreen #rest { height: 1fr; padding: 0 1; overflow-y: auto; }
     """
@@ -61,7 +61,7 @@ class HuddleScreen(DataScreen):
         text = Text(" HUDDLE ", style="reverse")
         text.append("  ")
         text.append(who)  # a team name is feed text: a Text span, never markup
-        text.append(" · private notes and customer details hidden · h back · t team · c channel")
+        text.append(" · no private notes or customer details · h back")
         self.query_one("#marker", Static).update(text)
 
     def load(self, con: sqlite3.Connection, now: float) -> Huddle:
@@ -89,10 +89,10 @@ class HuddleScreen(DataScreen):
             wait, unit = f"{int(asa) // 3600}:{int(asa) % 3600 // 60:02d}", "h:mm"
         self.query_one("#asa", Digits).update(wait)
         on = channel or "no channel"
-        by = f"by {data.team}" if data.team else "on the floor"
-        self.query_one("#sl-label", Static).update(Text(f"% service level, {on}"))
-        self.query_one("#answered-label", Static).update(Text(f"{on} contacts answered {by}"))
-        self.query_one("#asa-label", Static).update(Text(f"{on} average wait ({unit})"))
+        by = f" by {data.team}" if data.team else ""
+        self.query_one("#sl-label", Static).update(Text(f"% service level · {on}"))
+        self.query_one("#answered-label", Static).update(Text(f"answered{by} · {on}"))
+        self.query_one("#asa-label", Static).update(Text(f"average wait · {on} ({unit})"))
         self.query_one("#rest", Static).update(self._rest(data))
 
     def _rest(self, data: Huddle) -> Text:
