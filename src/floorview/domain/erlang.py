@@ -1,25 +1,46 @@
 """Erlang C (M/M/n) and Erlang A (M/M/n+M, Palm's model with abandonment), pure Python.
 
 Rates are per second: `arrival_rate` contacts/s, `aht_s` mean handle time,
-`patience_s` mean patience (Erlang A). Service level is the share of
-contacts answered within the threshold; for Erlang A that is
-P(answered within t) over all arrivals, abandons counting against it.
+`patience_s` mean patience (Erlang A). Service level is the share of all
+offered contacts answered within the threshold; for Erlang A abandons count
+against it. At threshold 0 it is the share answered at once (1 - p_wait).
 
-Erlang A follows the stationary birth-death chain directly: with
-a = lambda/mu offered load, x = lambda/theta and s = n*mu/theta, the states with
-k contacts waiting weigh pi_n * x^k / ((s+1)...(s+k)). An arriving contact
-that finds k waiting is answered after k+1 exponential phases of rates
-theta*(s+i), i = k..0 (service completions and abandons ahead of it). The
-tail of that offered wait has a closed form (Mandelbaum & Zeltyn, 2005),
-P(V > t | wait) = exp(x - y - theta*t*s) * M(y) / M(x) with y = x*exp(-theta*t) and
-M(z) = sum_k z^k / ((s+1)...(s+k)); the answered-within-t share integrates it
-against the contact's own patience by Gauss-Legendre quadrature.
+Erlang A, exactly. The stationary birth-death chain has, relative to the
+state "all n agents busy, nobody waiting", weight R = sum_{j<n} (a^j/j!) / (a^n/n!)
+on the states with a free agent (a = lambda/mu) and w_k = x^k / ((s+1)...(s+k))
+on the state with k waiting, where x = lambda/theta and s = n*mu/theta
+(theta = 1/patience). An arrival that finds k waiting is answered after k+1
+exponential phases of rates n*mu + i*theta (i = k..0) unless its own patience
+runs out first; so it is answered with probability s/(s+k+1), and given that,
+after a sum of exponentials of rates theta*(s+1), ..., theta*(s+k+1), which is
+-log(1-B)/theta for B ~ Beta(k+1, s+1). Summed over k against w_k, the beta
+densities collapse into one exponential:
+
+    answered from the queue      A  = s * int_0^inf e^psi(v) dv
+    answered within t            S  = s * int_0^{t*theta} e^psi(v) dv
+    abandoned                    Ab = int_0^inf e^psi(v) (1 + x(1 - e^-v)) dv
+    total wait of those answered E  = s/theta * int_0^inf v e^psi(v) dv
+
+with psi(v) = x(1 - e^-v) - (s+1)v (concave), v = theta * (time waited); Ab
+is the sum of w_k (k+1)/(s+k+1), integrated by parts. Then, with Z = R + A + Ab:
+p_wait = (A + Ab)/Z, p_abandon = Ab/Z, service level = (R + S)/Z, and the
+mean wait of answered contacts = E/(R + A). Every term is positive (nothing
+cancels), and everything is carried as logarithms (x runs to millions).
+
+The integrals are taken about psi's peak in the variable d = v - v*, where
+psi(v*) - psi(v) = q(e^-d - 1 + d) + (s+1-q)d exactly (q = min(x, s+1)),
+by Gauss-Legendre on panels cut where the integrand has fallen by e^0.5,
+e^2, e^4.5, ..., e^60.5: each panel then holds one "standard deviation" of
+a log-concave function, whatever its shape.
+
+Erlang C uses the same R: P(wait) = 1/(1 + (1 - a/n) R).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 
 
@@ -28,8 +49,11 @@ class ErlangResult:
     agents: int
     p_wait: float  # probability an arriving contact waits at all
     service_level: float  # answered within threshold / all offered
-    asa_s: float  # mean wait of answered contacts (inf when unstable)
-    occupancy: float  # busy agents / agents
+    # Mean wait of answered contacts (Erlang C: of all contacts, as all are answered).
+    # inf when no contact is answered (Erlang A with no agents) or, for Erlang C,
+    # when the queue is unstable (agents <= offered load).
+    asa_s: float
+    occupancy: float  # busy agents / agents (0 with no agents)
     p_abandon: float = 0.0  # Erlang A only
 
 
@@ -46,43 +70,75 @@ def erlang_b(n: int, a: float) -> float:
     return b
 
 
+def _log_r(n: int, a: float) -> float:
+    """log R, R = sum_{j<n} (a^j/j!) / (a^n/n!): the weight of the states with a
+    free agent relative to "all busy, none waiting". -inf when n = 0.
+
+    Summed outward from the largest term a^m/m! (m = min(n-1, floor(a))) until
+    the terms no longer count: about 9 sqrt(a) terms at most.
+    """
+    if n <= 0:
+        return -math.inf
+    m = min(n - 1, int(a))
+    total = t = 1.0
+    j = m
+    while j > 0:
+        t *= j / a
+        j -= 1
+        total += t
+        if t < 1e-17 * total:
+            break
+    t = 1.0
+    j = m
+    while j < n - 1:
+        j += 1
+        t *= a / j
+        total += t
+        if t < 1e-17 * total:
+            break
+    if m == n - 1:
+        lead = math.log(n / a)
+    else:  # log(n!/m!) - (n-m) log a
+        lead = math.lgamma(n + 1) - math.lgamma(m + 1) - (n - m) * math.log(a)
+    return lead + math.log(total)
+
+
+def _lae(u: float, v: float) -> float:
+    """log(e^u + e^v)."""
+    if u < v:
+        u, v = v, u
+    if v == -math.inf:
+        return u
+    return u + math.log1p(math.exp(v - u))
+
+
+def _spare(n: int, arrival_rate: float, aht_s: float) -> float:
+    """n - offered load, without rounding the load first (it decides stability)."""
+    return float(n - Fraction(arrival_rate) * Fraction(aht_s))
+
+
 def erlang_c(agents: int, arrival_rate: float, aht_s: float, threshold_s: float) -> ErlangResult:
     n, a = agents, offered_load(arrival_rate, aht_s)
     if a <= 0:
         return ErlangResult(n, 0.0, 1.0, 0.0, 0.0)
-    if n <= a:  # unstable: the queue grows without bound
+    spare = _spare(n, arrival_rate, aht_s)
+    if spare <= 0:  # unstable: the queue grows without bound
         return ErlangResult(n, 1.0, 0.0, math.inf, 1.0 if n else 0.0)
-    b = erlang_b(n, a)
-    c = n * b / (n - a * (1 - b))
-    mu = 1 / aht_s
-    sl = 1 - c * math.exp(-(n * mu - arrival_rate) * threshold_s)
-    asa_all = c / (n * mu - arrival_rate)  # over all contacts, the usual "ASA" of Erlang C
-    return ErlangResult(n, c, sl, asa_all, a / n)
+    # P(wait) = 1 / (1 + (1 - a/n) R); lz = log((1 - a/n) R)
+    lz = math.log(spare / n) + _log_r(n, a)
+    if lz > 0:
+        e = math.exp(-lz)
+        c, answered_at_once = e / (1 + e), 1 / (1 + e)
+    else:
+        e = math.exp(lz)
+        c, answered_at_once = 1 / (1 + e), e / (1 + e)
+    drain = spare / aht_s  # n*mu - lambda
+    sl = answered_at_once - c * math.expm1(-drain * max(0.0, threshold_s))
+    asa_all = c / drain  # over all contacts, the usual "ASA" of Erlang C
+    return ErlangResult(n, c, min(1.0, sl), asa_all, min(1.0, a / n))
 
 
-def _log_m(z: float, s: float) -> float:
-    """log of M(z) = sum_k z^k / ((s+1)...(s+k)), summed in log space."""
-    log_t = 0.0
-    best = 0.0
-    total = 1.0  # sum of exp(log_t - best)
-    k = 0
-    while True:
-        k += 1
-        log_t += math.log(z) - math.log(s + k) if z > 0 else -math.inf
-        if log_t == -math.inf:
-            break
-        if log_t > best:
-            total = total * math.exp(best - log_t) + 1.0
-            best = log_t
-        else:
-            total += math.exp(log_t - best)
-        # Terms shrink once s + k > z; past that, stop when they no longer count.
-        if s + k > z and log_t - best < -40:
-            break
-    return best + math.log(total)
-
-
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=4)
 def _gauss_legendre(n: int) -> tuple[tuple[float, float], ...]:
     """Nodes and weights on [-1, 1] by Newton's method on P_n."""
     out = []
@@ -97,48 +153,160 @@ def _gauss_legendre(n: int) -> tuple[tuple[float, float], ...]:
             x -= dx
             if abs(dx) < 1e-15:
                 break
+        p0, p1 = 1.0, x
+        for k in range(2, n + 1):
+            p0, p1 = p1, ((2 * k - 1) * x * p1 - (k - 1) * p0) / k
+        dp = n * (x * p1 - p0) / (x * x - 1)
         out.append((x, 2 / ((1 - x * x) * dp * dp)))
     return tuple(out)
 
 
-def _integrate(f, lo: float, hi: float, pieces: int = 4, order: int = 12) -> float:
-    nodes = _gauss_legendre(order)
-    h = (hi - lo) / pieces
-    total = 0.0
-    for p in range(pieces):
-        mid, half = lo + (p + 0.5) * h, h / 2
-        total += half * sum(w * f(mid + half * x) for x, w in nodes)
-    return total
+_NODES = _gauss_legendre(10)
+# Panel ends: where the integrand has fallen by e^(j^2/2) from its peak, j = 1..11.
+_LEVELS = tuple(j * j / 2 for j in range(1, 12))
+
+
+class _Window:
+    """int_lo^hi e^(-h(d)) (1, 1 + x(1 - e^-v), v) dd, v = v* + d, with
+    h(d) = q(e^-d - 1 + d) + c d (convex, least at d = 0, h(0) = 0).
+
+    The results are scaled by e^h(d0), d0 the least point of h in [lo, hi],
+    so that tiny integrals (a threshold far left of the peak) keep their
+    relative accuracy; `log_scale` is -h(d0).
+    """
+
+    __slots__ = ("log_scale", "i0", "ia", "iv", "right_end")
+
+    def __init__(self, q: float, c: float, vstar: float, x: float, lo: float, hi: float) -> None:
+        def h(d: float) -> float:
+            return q * (math.expm1(-d) + d) + c * d
+
+        d0 = min(max(0.0, lo), hi)
+        h0 = h(d0)
+        cuts = [d0]
+        if hi > d0:  # d0 = 0: h rises to the right
+            for lev in _LEVELS:
+                d = _solve_right(q, c, lev)
+                if d >= hi:
+                    cuts.append(hi)
+                    break
+                cuts.append(d)
+        self.right_end = cuts[-1]
+        left = []
+        if lo < d0:  # h rises to the left too (c = 0 there)
+            for lev in _LEVELS:
+                d = -_solve_left(q, h0 + lev)
+                if d <= lo:
+                    left.append(lo)
+                    break
+                left.append(d)
+        cuts = left[::-1] + cuts
+        i0 = ia = iv = 0.0
+        for u, w in zip(cuts, cuts[1:]):
+            mid, half = (u + w) / 2, (w - u) / 2
+            p0 = pa = pv = 0.0
+            for node, weight in _NODES:
+                d = mid + half * node
+                e = weight * math.exp(h0 - (q * (math.expm1(-d) + d) + c * d))
+                v = max(0.0, vstar + d)
+                p0 += e
+                pa += e * (1 - x * math.expm1(-v))
+                pv += e * v
+            i0 += half * p0
+            ia += half * pa
+            iv += half * pv
+        self.log_scale = -h0
+        self.i0, self.ia, self.iv = i0, ia, iv
+
+
+def _solve_right(q: float, c: float, target: float) -> float:
+    """d > 0 with q(e^-d - 1 + d) + c d = target (target > 0)."""
+    # A lower bound from e^-d - 1 + d <= d^2/2; Newton then overshoots once
+    # and comes down monotonically (the function is convex).
+    d = 2 * target / (c + math.sqrt(c * c + 2 * q * target))
+    for _ in range(100):
+        f = q * (math.expm1(-d) + d) + c * d - target
+        step = f / (c - q * math.expm1(-d))
+        d -= step
+        if abs(step) <= 1e-9 * d:
+            break
+    return d
+
+
+def _solve_left(q: float, target: float) -> float:
+    """y > 0 with q(e^y - 1 - y) = target (target > 0)."""
+    tau = target / q
+    # An upper bound (e^y - 1 - y >= y^2/2, and >= tau at y = log(2 tau + 2));
+    # Newton comes down monotonically from it.
+    y = min(math.sqrt(2 * tau), math.log(2 * tau + 2))
+    for _ in range(100):
+        f = math.expm1(y) - y - tau
+        step = f / math.expm1(y)
+        y -= step
+        if abs(step) <= 1e-9 * y:
+            break
+    return y
 
 
 class _PalmModel:
-    """The M/M/n+M chain's pieces shared by every Erlang A figure."""
+    """The M/M/n+M chain's figures, as logarithms relative to e^psi(v*) times
+    the weight of "all busy, none waiting" (so that the queue's figures, which
+    share that factor, never see its size: psi(v*) runs to millions)."""
 
-    __slots__ = ("n", "lam", "mu", "theta", "a", "x", "s", "p_wait", "log_s0")
+    __slots__ = ("n", "a", "patience", "log_s", "log_r", "log_ans", "log_ab", "log_z", "_q", "_c", "_vstar", "_x", "_full")
 
     def __init__(self, n: int, lam: float, aht_s: float, patience_s: float) -> None:
         if not math.isfinite(patience_s) or patience_s <= 0:
             raise ValueError("Erlang A needs a finite, positive mean patience")
-        self.n, self.lam, self.mu, self.theta = n, lam, 1 / aht_s, 1 / patience_s
-        self.a, self.x, self.s = lam * aht_s, lam * patience_s, n * self.mu * patience_s
-        # Weight of the states below n relative to pi_n: sum_{j<n} (a^j/j!) / (a^n/n!).
-        r = n / (self.a * erlang_b(n - 1, self.a)) if n > 0 else 0.0
-        self.log_s0 = _log_m(self.x, self.s)
-        self.p_wait = 1 / (1 + r * math.exp(-self.log_s0)) if r > 0 else 1.0
+        self.n, self.patience = n, patience_s
+        self.a = lam * aht_s
+        x = lam * patience_s
+        s = n * patience_s / aht_s
+        if x > s + 1:  # psi peaks inside: at v* = log(x/(s+1))
+            r1 = (x - (s + 1)) / (s + 1)
+            vstar = math.log1p(r1)
+            ls = (s + 1) * (r1 - vstar)  # psi(v*)
+            q, c = s + 1, 0.0
+        else:  # psi falls from v = 0
+            vstar, ls, q, c = 0.0, 0.0, x, (s + 1) - x
+        self._q, self._c, self._vstar, self._x = q, c, vstar, x
+        full = _Window(q, c, vstar, x, -vstar, math.inf)  # its log_scale is 0: d = 0 lies inside
+        self._full = full
+        self.log_s = math.log(s) if n > 0 else -math.inf
+        self.log_r = _log_r(n, self.a) - ls  # the states with a free agent
+        self.log_ans = self.log_s + math.log(full.i0)  # answered from the queue
+        self.log_ab = math.log(full.ia)  # abandoned
+        self.log_z = _lae(self.log_r, _lae(self.log_ans, self.log_ab))
 
-    def tail(self, u: float) -> float:
-        """P(V > u) over all arrivals, V the offered wait."""
-        y = self.x * math.exp(-self.theta * u)
-        return self.p_wait * math.exp(
-            self.x - y - self.theta * u * self.s + _log_m(y, self.s) - self.log_s0
-        )
+    def p_wait(self) -> float:
+        return min(1.0, math.exp(_lae(self.log_ans, self.log_ab) - self.log_z))
+
+    def p_abandon(self) -> float:
+        return min(1.0, math.exp(self.log_ab - self.log_z))
+
+    def log_answered(self) -> float:
+        return _lae(self.log_r, self.log_ans)
 
     def service_level(self, threshold_s: float) -> float:
-        # P(answered within t) = 1 - P(abandoned before t) - P(still waiting at t)
-        th = self.theta
-        early = _integrate(lambda u: th * math.exp(-th * u) * self.tail(u), 0, threshold_s, 2, 10)
-        sl = 1 - early - math.exp(-th * threshold_s) * self.tail(threshold_s)
-        return max(0.0, min(1.0, sl))
+        if self.n == 0:
+            return 0.0  # nobody is ever answered
+        top = max(0.0, threshold_s) / self.patience - self._vstar  # the threshold, as d
+        if top >= self._full.right_end:  # beyond the window: as good as forever
+            log_s = self.log_ans
+        elif top <= -self._vstar:  # threshold 0: only those answered at once
+            log_s = -math.inf
+        else:
+            w = _Window(self._q, self._c, self._vstar, self._x, -self._vstar, top)
+            log_s = self.log_s + w.log_scale + math.log(w.i0) if w.i0 > 0 else -math.inf
+        return min(1.0, math.exp(_lae(self.log_r, log_s) - self.log_z))
+
+    def asa(self) -> float:
+        if self.n == 0:
+            return math.inf  # nobody is ever answered
+        iv = self._full.iv
+        if iv <= 0:
+            return 0.0
+        return self.patience * math.exp(self.log_s + math.log(iv) - self.log_answered())
 
 
 def erlang_a(
@@ -148,19 +316,10 @@ def erlang_a(
     if arrival_rate <= 0:
         return ErlangResult(n, 0.0, 1.0, 0.0, 0.0)
     m = _PalmModel(n, arrival_rate, aht_s, patience_s)
-    # Abandons per second are theta * E[waiting] (Little), so P(abandon) = E[waiting] / x.
-    p_abandon = min(1.0, _mean_waiting(m.x, m.s) * m.p_wait / m.x)
-    # Mean wait of answered contacts: E[V; V < tau] / P(answered).
-    horizon = _tail_horizon(m.tail, m.p_wait, n * m.mu + m.theta)
-    th = m.theta
-    wait_answered = _integrate(
-        lambda u: m.tail(u) * (1 - th * u) * math.exp(-th * u), 0, horizon, pieces=8
-    )
-    answered = 1 - p_abandon
-    asa = wait_answered / answered if answered > 0 else math.inf
-    occupancy = (m.a * answered) / n if n else 0.0
+    # Busy agents = answered load (every answered contact holds an agent for an AHT).
+    occupancy = min(1.0, m.a * math.exp(m.log_answered() - m.log_z) / n) if n else 0.0
     return ErlangResult(
-        n, m.p_wait, m.service_level(threshold_s), asa, min(1.0, occupancy), p_abandon
+        n, m.p_wait(), m.service_level(threshold_s), m.asa(), occupancy, m.p_abandon()
     )
 
 
@@ -172,29 +331,24 @@ def erlang_a_service_level(
     return _PalmModel(agents, arrival_rate, aht_s, patience_s).service_level(threshold_s)
 
 
-def _mean_waiting(x: float, s: float) -> float:
-    """sum_k k t_k / sum_k t_k for t_k = x^k / ((s+1)...(s+k)): mean queue given waiting."""
-    log_t, best, num, den, k = 0.0, 0.0, 0.0, 1.0, 0
+def _fewest_above(meets, bad: int, step: int, limit: int) -> int:
+    """The fewest n > bad with meets(n), meets rising in n and false at bad;
+    ValueError when even `limit` misses."""
+    step = max(1, step)
     while True:
-        k += 1
-        log_t += math.log(x) - math.log(s + k)
-        if log_t > best:
-            scale = math.exp(best - log_t)
-            num, den, best = num * scale, den * scale, log_t
-        w = math.exp(log_t - best)
-        num += k * w
-        den += w
-        if s + k > x and log_t - best < -40:
+        hi = bad + step
+        if hi >= limit:
+            hi = limit
+            if not meets(hi):
+                raise ValueError("target not reachable within the agent limit")
             break
-    return num / den
-
-
-def _tail_horizon(tail, p_wait: float, drain_rate: float) -> float:
-    """A time past which the wait tail is negligible."""
-    u = max(1.0, 10 / drain_rate)
-    while tail(u) > 1e-10 * max(p_wait, 1e-300) and u < 1e7:
-        u *= 2
-    return u
+        if meets(hi):
+            break
+        bad, step = hi, step * 2
+    while hi - bad > 1:
+        mid = (bad + hi) // 2
+        bad, hi = (bad, mid) if meets(mid) else (mid, hi)
+    return hi
 
 
 @lru_cache(maxsize=4096)
@@ -206,31 +360,32 @@ def agents_for_target(
     patience_s: float | None = None,
     limit: int = 100_000,
 ) -> int:
-    """The fewest agents whose service level meets `target` (Erlang A when a
-    patience is given, Erlang C otherwise). Service level rises with agents.
+    """The fewest agents (at most `limit`, else ValueError) whose service level
+    meets `target` (Erlang A when a patience is given, Erlang C otherwise).
+    Service level rises with agents.
 
-    Erlang C first, by galloping and bisection; Erlang A then gallops from
-    there and bisects. Cached: the Queues screen asks again with the same
-    inputs until traffic changes.
+    Erlang C first, galloping up from the offered load and bisecting; Erlang A
+    then gallops from there, whichever way, and bisects. Cached: the Queues
+    screen asks again with the same inputs until traffic changes.
     """
     if arrival_rate <= 0:
         return 0
     if not 0 < target < 1:
         raise ValueError("a service-level target lies strictly between 0 and 1")
+    a = offered_load(arrival_rate, aht_s)
 
-    def level_c(n: int) -> float:
-        return erlang_c(n, arrival_rate, aht_s, threshold_s).service_level
+    def meets_c(k: int) -> bool:
+        return erlang_c(k, arrival_rate, aht_s, threshold_s).service_level >= target
 
-    lo = max(0, math.floor(offered_load(arrival_rate, aht_s)))
-    hi = lo + 1
-    while level_c(hi) < target:
-        lo, hi = hi, hi * 2
-        if hi > limit:
+    floor_a = math.floor(a)  # unstable at floor(a) and below: service level 0
+    try:
+        if floor_a >= limit:
             raise ValueError("target not reachable within the agent limit")
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        lo, hi = (lo, mid) if level_c(mid) >= target else (mid, hi)
-    n = hi
+        n = _fewest_above(meets_c, floor_a, int(math.sqrt(a)) + 1, limit)
+    except ValueError:
+        if patience_s is None:
+            raise
+        n = limit
     if patience_s is None:
         return n
 
@@ -239,25 +394,15 @@ def agents_for_target(
 
     # Erlang C's answer is the place to start: abandons usually lower the need,
     # but with patience shorter than the threshold every hang-up counts against
-    # the target and the need can rise. Gallop away from it, then bisect: a
-    # 500-agent queue takes about a dozen evaluations.
-    if n > 0 and meets_a(n - 1):  # the usual case: abandons lower the need
-        step, ok = 2, n - 1  # `ok` meets the target
-        while ok - step >= 0 and meets_a(ok - step):
-            ok -= step
-            step *= 2
-        lo, hi = max(-1, ok - step), ok  # lo fails (or is below zero), hi meets
-    elif meets_a(n):
-        return n
-    else:
-        step, bad = 1, n  # `bad` misses the target
-        while not meets_a(bad + step):
-            bad += step
-            step *= 2
-            if bad > limit:
-                raise ValueError("target not reachable within the agent limit")
-        lo, hi = bad, bad + step
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        lo, hi = (lo, mid) if meets_a(mid) else (mid, hi)
-    return hi
+    # the target and the need can rise. Nobody is answered by 0 agents.
+    if not meets_a(n):
+        return _fewest_above(meets_a, n, 1, limit)
+    good, step = n, 1
+    while good - step > 0 and meets_a(good - step):
+        good -= step
+        step *= 2
+    bad = max(0, good - step)
+    while good - bad > 1:
+        mid = (bad + good) // 2
+        bad, good = (bad, mid) if meets_a(mid) else (mid, good)
+    return good
