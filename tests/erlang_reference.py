@@ -333,9 +333,13 @@ def erlang_a_ref(n: int, lam: float, aht: float, patience: float, t: float) -> R
 
 
 def erlang_c_ref(n: int, lam: float, aht: float, t: float) -> Ref:
+    """Erlang C on the offered load as the module defines it, lam * aht rounded to a
+    double (stability hangs on it: 10 Erlangs on 10 agents is unstable, though
+    100/1800 * 180 is 5.6e-16 short of 10 in exact arithmetic)."""
     with localcontext(_CTX):
-        lam_d, mu, td = D(lam), 1 / D(aht), D(t)
-        a = lam_d / mu
+        mu, td = 1 / D(aht), D(t)
+        a = D(lam * aht)
+        lam_d = a * mu
         if n <= a:
             return Ref(1.0, 0.0, 0.0, math.inf, 1.0 if n else 0.0)
         m_lo, ws = _window(n, lam_d, mu, None)
