@@ -107,9 +107,41 @@ def _ratio(num: float, den: float) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class Staffing:
-    """Agents serving a queue, by state, now."""
+    """Agents serving a queue, by state, now.
+
+    `elsewhere` counts, by state, the agents on a contact or in wrap-up whose
+    contact is not this queue's: another queue's, or one the store does not
+    hold (`unknown` of them), so its queue cannot be told.
+    """
 
     by_state: dict[str, int] = field(default_factory=dict)
+    elsewhere: dict[str, int] = field(default_factory=dict)
+    unknown: int = 0
+
+    @property
+    def can_take(self) -> int:
+        """Agents who could take this queue's next contact: the queue's "have".
+
+        Available agents serving the queue, and those on a contact or in
+        wrap-up *of this queue*: the next contact waits for one of these, as
+        the Erlang models assume of their agents. Not counted: agents on (or
+        wrapping up) another queue's contact, whose time goes to that queue's
+        traffic until they are done and who may well take that queue's next
+        contact after it; agents on a contact the store does not hold, as
+        nothing says it is this queue's; not ready; offline. An available agent
+        serving several queues counts in each, as it could take any of them.
+        """
+        return self.staffed - sum(self.elsewhere.get(s, 0) for s in ("on_contact", "after_contact_work"))
+
+    @property
+    def busy_here(self) -> int:
+        """On a contact or in wrap-up of this queue."""
+        return self.can_take - self.by_state.get("available", 0)
+
+    @property
+    def occupancy_here(self) -> float | None:
+        """This queue's share of its "have" busy with its contacts, now."""
+        return _ratio(self.busy_here, self.can_take)
 
     @property
     def staffed(self) -> int:
@@ -153,40 +185,113 @@ def figures(c: Counts) -> QueueFigures:
     )
 
 
+def erlang_patience(patience_s: float | None, aht_s: float) -> float | None:
+    """The patience to give Erlang A, or None for Erlang C: the one rule for
+    both (Queues' agents needed and every what-if scenario).
+
+    None when there is no finite positive patience, or when it exceeds
+    PATIENT AHTs: abandonment that rare changes nothing, and Erlang C costs
+    a fraction as much.
+    """
+    if patience_s is None or not math.isfinite(patience_s) or patience_s <= 0:
+        return None
+    return None if patience_s > PATIENT * aht_s else patience_s
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInputs:
+    """What the staffing model is given for a queue over a period, and where
+    each input came from (for the explain views)."""
+
+    arrival_rate: float  # contacts per second, offered in the period / its length
+    aht_s: float | None  # None: nothing handled and no AHT target
+    aht_from: str
+    patience_seen_s: float | None  # the estimate, before erlang_patience decides
+    patience_from: str
+
+    @property
+    def patience_s(self) -> float | None:
+        """The patience Erlang A is given; None: Erlang C."""
+        return erlang_patience(self.patience_seen_s, self.aht_s) if self.aht_s else None
+
+    @property
+    def model(self) -> str:
+        if self.arrival_rate <= 0:
+            return "no traffic"
+        if not self.aht_s:
+            return "no handle time yet"
+        return "Erlang A" if self.patience_s else "Erlang C"
+
+    @property
+    def model_why(self) -> str:
+        """Why Erlang A or C, in words."""
+        if self.patience_s:
+            return f"patience {self.patience_from}"
+        if self.patience_seen_s is None:
+            return "no abandons seen today"
+        return f"patience over {PATIENT} x AHT: abandons too rare to matter"
+
+
+def model_inputs(
+    period: Counts, period_s: float, settings: QueueSettings, today: Counts | None = None
+) -> ModelInputs:
+    """The one rule choosing the staffing model's inputs, used by the Queues
+    screen's agents needed and the what-if alike.
+
+    Arrival rate: offered in the period / its length. AHT: the period's, else
+    today's (none handled in the period), else the queue's AHT target, else
+    none. Patience: the period's estimate (total wait / abandons) when it saw
+    abandons, else today's, else none; Erlang A with it unless
+    `erlang_patience` finds abandonment too rare to matter, then Erlang C.
+    """
+    f = figures(period)
+    t = figures(today) if today is not None else None
+    rate = period.offered / period_s if period_s > 0 else 0.0
+    if f.aht_s:
+        aht, aht_from = f.aht_s, "observed in the period"
+    elif t is not None and t.aht_s:
+        aht, aht_from = t.aht_s, "today's: none handled in the period"
+    elif settings.aht_target_s:
+        aht, aht_from = settings.aht_target_s, "the queue's AHT target: nothing handled today"
+    else:
+        aht, aht_from = None, "none: nothing handled today and no AHT target"
+    if f.patience_s:
+        patience, patience_from = f.patience_s, "seen in the period: total wait / abandons"
+    elif t is not None and t.patience_s:
+        patience, patience_from = t.patience_s, "today's: no abandons in the period"
+    else:
+        patience, patience_from = None, "none: no abandons today"
+    return ModelInputs(rate, aht, aht_from, patience, patience_from)
+
+
 @dataclass(frozen=True, slots=True)
 class Need:
-    """Agents needed now for the queue's service-level target."""
+    """Agents needed now for the queue's target."""
 
     needed: int | None  # None when there is nothing to base it on
     arrival_rate: float  # contacts per second
     aht_s: float | None
     patience_s: float | None
-    model: str  # "Erlang A", "Erlang C" or "no traffic"
+    model: str  # "Erlang A", "Erlang C", "no traffic" or "no handle time yet"
+    inputs: ModelInputs | None = None
 
 
 def agents_needed(
-    window: Counts, window_s: float, settings: QueueSettings, fallback_aht_s: float | None = None
+    window: Counts, window_s: float, settings: QueueSettings, today: Counts | None = None
 ) -> Need:
-    """Agents needed for the queue's target at the window's arrival rate and AHT.
-
-    Erlang A with the patience observed in the window when it saw abandons,
-    Erlang C otherwise. AHT falls back to today's, then to the queue's target.
-    """
-    f = figures(window)
-    rate = window.offered / window_s if window_s > 0 else 0.0
-    aht = f.aht_s or fallback_aht_s or settings.aht_target_s
-    if rate <= 0:
-        return Need(0, 0.0, aht, f.patience_s, "no traffic")
-    if not aht:
-        return Need(None, rate, None, f.patience_s, "no handle time yet")
-    patience = f.patience_s if f.patience_s and math.isfinite(f.patience_s) else None
-    if patience is not None and patience > PATIENT * aht:
-        patience = None  # abandonment this rare changes nothing: Erlang C, at a fraction of the cost
+    """Agents needed for the queue's target at the window's arrival rate,
+    with the inputs and model `model_inputs` chooses (today's figures as its
+    fallbacks)."""
+    m = model_inputs(window, window_s, settings, today)
+    if m.model == "no traffic":
+        return Need(0, 0.0, m.aht_s, m.patience_s, m.model, m)
+    if m.aht_s is None:
+        return Need(None, m.arrival_rate, None, m.patience_s, m.model, m)
     try:
-        n = agents_for_target(rate, aht, settings.sl_threshold_s, settings.sl_target, patience)
+        n = agents_for_target(m.arrival_rate, m.aht_s, settings.sl_threshold_s, settings.sl_target, m.patience_s)
     except ValueError:
         n = None
-    return Need(n, rate, aht, patience, "Erlang A" if patience else "Erlang C")
+    return Need(n, m.arrival_rate, m.aht_s, m.patience_s, m.model, m)
 
 
 def day_start(now: float, tz: str) -> float:

@@ -1,9 +1,14 @@
 """The staffing what-if: one queue, one interval, priced.
 
 Erlang A (with the queue's observed patience) is the figure to read; Erlang C,
-which assumes nobody hangs up, stands beside it. Agents required uses the
-same search as the Queues screen's "agents needed" (erlang.agents_for_target),
-so the two screens never disagree.
+which assumes nobody hangs up, stands beside it. Which of the two applies is
+decided by `metrics.erlang_patience`, and the inputs by `metrics.model_inputs`,
+the rule behind the Queues screen's "agents needed" too; agents required uses
+the same search (erlang.agents_for_target), so the two screens never disagree.
+
+The model is a model: steady arrivals, agents who do nothing else. `compare`
+sets it beside what the floor did over the same period and says when the two
+disagree too widely for the model to be read as the floor.
 
 Cost: agents x cost per agent hour. Cost per contact divides that by the
 contacts answered in an hour: arrivals x (1 - P(abandon)) under Erlang A;
@@ -12,11 +17,10 @@ under Erlang C every arrival, or what the agents can take when overloaded.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 from floorview.domain.erlang import ErlangResult, agents_for_target, erlang_a, erlang_c
-from floorview.domain.metrics import INTERVAL, PATIENT
+from floorview.domain.metrics import INTERVAL, erlang_patience
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +62,7 @@ class Outcome:
 
 
 def _patience(s: Scenario) -> float | None:
-    p = s.patience_s
-    if p is None or not math.isfinite(p) or p <= 0 or p > PATIENT * s.aht_s:
-        return None  # abandonment this rare changes nothing (as on the Queues screen)
-    return p
+    return erlang_patience(s.patience_s, s.aht_s)  # the Queues screen's rule, the same function
 
 
 def _required(s: Scenario, patience: float | None) -> int | None:
@@ -93,3 +94,30 @@ def evaluate(s: Scenario) -> Outcome:
         # Overloaded, Erlang C's queue grows without end and answers only what the agents can take.
         cost_per_contact_c=per_contact(min(arrivals_h, s.agents * 3600 / s.aht_s)),
     )
+
+
+# When the model and the floor disagree (see `compare`).
+COMPARE_MIN = 10  # contacts answered or abandoned in the period; fewer move the figure 10 points each
+WIDE_GAP = 0.15  # service level apart by more than 15 points
+SIDES_GAP = 0.05  # or on opposite sides of the target and more than 5 points apart
+
+AGREE, MODEL_HIGHER, MODEL_LOWER, TOO_FEW = "agree", "model higher", "model lower", "too few"
+
+
+def compare(model_sl: float | None, floor_sl: float | None, contacts: int, target: float) -> str:
+    """How the model's service level stands against the floor's over the same period.
+
+    `too few` when the period had fewer than COMPARE_MIN contacts answered or
+    abandoned (or either figure is missing): too little to judge the model by.
+    Otherwise they disagree when more than WIDE_GAP apart, or when one meets
+    the target and the other misses it and they are more than SIDES_GAP apart
+    (a queue failing its target while the model says it meets it); `model
+    higher` or `model lower` says which way. Else `agree`.
+    """
+    if model_sl is None or floor_sl is None or contacts < COMPARE_MIN:
+        return TOO_FEW
+    gap = model_sl - floor_sl
+    sides = (model_sl >= target) != (floor_sl >= target)
+    if abs(gap) > WIDE_GAP or (sides and abs(gap) > SIDES_GAP):
+        return MODEL_HIGHER if gap > 0 else MODEL_LOWER
+    return AGREE

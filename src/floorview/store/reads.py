@@ -111,12 +111,27 @@ def queue_snapshots(con: sqlite3.Connection, now: float) -> list[QueueSnapshot]:
             " GROUP BY queue_id"
         )
     }
+    # Agents by state, and of those on a contact or in wrap-up how many are on
+    # another queue's contact (1) or one the store does not hold (2): who could
+    # take each queue's next contact (Staffing.can_take). One grouped query.
     staffing: dict[str, dict[str, int]] = {}
-    for qid, state, n in con.execute(
-        "SELECT aq.queue_id, a.state, count(*) FROM agent_queue aq"
-        " JOIN agent a ON a.id = aq.agent_id GROUP BY aq.queue_id, a.state"
+    elsewhere: dict[str, dict[str, int]] = {}
+    unknown: dict[str, int] = {}
+    for qid, state, where, n in con.execute(
+        "SELECT aq.queue_id, a.state,"
+        " CASE WHEN a.state NOT IN ('on_contact', 'after_contact_work') THEN 0"
+        "  WHEN i.queue_id = aq.queue_id THEN 0 WHEN i.queue_id IS NULL THEN 2 ELSE 1 END AS elsewhere,"
+        " count(*) FROM agent_queue aq JOIN agent a ON a.id = aq.agent_id"
+        " LEFT JOIN interaction i ON i.id = a.interaction_id"
+        " GROUP BY aq.queue_id, a.state, elsewhere"
     ):
-        staffing.setdefault(qid, {})[state] = n
+        by_state = staffing.setdefault(qid, {})
+        by_state[state] = by_state.get(state, 0) + n
+        if where:
+            away = elsewhere.setdefault(qid, {})
+            away[state] = away.get(state, 0) + n
+        if where == 2:
+            unknown[qid] = unknown.get(qid, 0) + n
     out = []
     for qid, name, channel, tz, thr, target, short, aht_t, ab_t, cost in queues:
         n_waiting, oldest = waiting.get(qid, (0, None))
@@ -135,7 +150,7 @@ def queue_snapshots(con: sqlite3.Connection, now: float) -> list[QueueSnapshot]:
                 trend=trend.get(qid, []),
                 waiting=n_waiting,
                 oldest_enqueued_at=oldest,
-                staffing=Staffing(staffing.get(qid, {})),
+                staffing=Staffing(staffing.get(qid, {}), elsewhere.get(qid, {}), unknown.get(qid, 0)),
             )
         )
     return out

@@ -1,7 +1,14 @@
-"""Screen 1: a row per queue, each figure against its target."""
+"""Screen 1: a row per queue, each figure against its target.
+
+Agents reads "need/have": the agents the target needs (`metrics.agents_needed`,
+the what-if's rule too) against those who could take the queue's next
+contact now (`Staffing.can_take`), so a queue whose staffed agents are busy
+on other queues' contacts is never ✓.
+"""
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from dataclasses import dataclass
 
@@ -35,6 +42,7 @@ class QueueRow:
 
 SORTS = ("name", "service level", "longest wait", "waiting", "agents short")
 RESORT_S = 10  # a sorted table reorders at most this often, so rows don't jump under the eye
+AGENTS_WORDS_W = 21  # "✗ need 120 · have 100"
 
 
 class QueuesScreen(DataScreen):
@@ -88,7 +96,7 @@ class QueuesScreen(DataScreen):
     def _columns(self) -> list[Column]:
         width = self.size.width or 80
         wide = width >= 110
-        cols = [Column("name", "Queue", 22 if wide else 13)]
+        cols = [Column("name", "Queue", 22 if wide else 12)]
         if wide:
             cols.append(Column("channel", "Ch", 5))
         cols += [
@@ -98,12 +106,13 @@ class QueuesScreen(DataScreen):
         if wide:
             cols.append(Column("offered", "Offer", 5, "right"))
         cols += [
-            Column("asa", "ASA", 4, "right"),
+            Column("asa", "ASA", 4, "right"),  # short_duration: 4 characters at most
             Column("abandon", "Aband", 6, "right"),
             Column("aht", "AHT", 7, "right"),
             Column("waiting", "Wait", 4, "right"),
-            Column("longest", "Oldest", 7, "right"),
-            Column("agents", "Agents", 7, "right"),
+            Column("longest", "Oldest", 6, "right"),
+            # Words in the cell where there is room; at 80 and 120 columns the header says it.
+            Column("agents", "Agents", AGENTS_WORDS_W, "right") if width >= 160 else Column("agents", "Need/have", 9, "right"),
         ]
         if width >= 160:
             cols += [
@@ -145,14 +154,15 @@ class QueuesScreen(DataScreen):
         if mode == "waiting":
             return (-r.snap.waiting, r.snap.name)
         if mode == "agents short":
-            short = (r.need.needed or 0) - r.snap.staffing.staffed
+            short = (r.need.needed or 0) - r.snap.staffing.can_take
             return (-short, r.snap.name)
         return (r.snap.name.lower(), r.snap.id)
 
     def _cells(self, r: QueueRow, now: float, spark_width: int) -> dict[str, Text]:
         s, conf = r.snap.settings, self.app.settings.queues
         f = r.today if self._today else r.window
-        staffed = r.snap.staffing.staffed
+        have = r.snap.staffing.can_take
+        words = (self.size.width or 80) >= 160  # as in _columns
         return {
             "name": cell(r.snap.name),
             "channel": cell(r.snap.channel),
@@ -162,15 +172,12 @@ class QueuesScreen(DataScreen):
             "answered": num(str(f.answered)),
             "abandoned": num(str(f.abandoned)),
             "available": num(str(r.snap.staffing.by_state.get("available", 0))),
-            "asa": num(duration(f.asa_s)),
+            "asa": num(short_duration(f.asa_s)),
             "abandon": judged(pct(f.abandon_rate), rate_level(f.abandon_rate, s.abandon_target, False, conf.abandon_warn_margin)),
             "aht": judged(duration(f.aht_s), rate_level(f.aht_s, s.aht_target_s, False, conf.aht_warn_margin_s)),
             "waiting": num(str(r.snap.waiting) if r.snap.waiting else "0"),
             "longest": _oldest_cell(r, now),
-            "agents": judged(
-                f"{EMPTY if r.need.needed is None else r.need.needed}/{staffed}",
-                _staff_level(r.need.needed, staffed),
-            ),
+            "agents": judged(_need_have(r.need.needed, have, words), staff_level(r.need.needed, have)),
             "occupancy": num(pct(r.snap.staffing.occupancy)),
             "trend": sparkline(r.trend, spark_width),
         }
@@ -215,7 +222,9 @@ class QueuesScreen(DataScreen):
             return None
         from floorview.tui.explain_queue import explain_queue_cell
 
-        return explain_queue_cell(self._rows[key], col or "sl", self._today, self._now, self.app.settings)
+        return explain_queue_cell(
+            self._rows[key], col or "sl", self._today, self._now, self.app.settings, self.app.site
+        )
 
 
 def load_queue_rows(con: sqlite3.Connection, now: float) -> list[QueueRow]:
@@ -228,7 +237,7 @@ def load_queue_rows(con: sqlite3.Connection, now: float) -> list[QueueRow]:
                 snap=snap,
                 window=figures(snap.window),
                 today=today,
-                need=agents_needed(snap.window, snap.window_s, snap.settings, today.aht_s),
+                need=agents_needed(snap.window, snap.window_s, snap.settings, snap.today),
                 trend=_fill_gaps(snap.trend),
             )
         )
@@ -237,7 +246,7 @@ def load_queue_rows(con: sqlite3.Connection, now: float) -> list[QueueRow]:
 
 def _oldest_cell(r: QueueRow, now: float) -> Text:
     oldest = now - r.snap.oldest_enqueued_at if r.snap.oldest_enqueued_at else None
-    return judged(duration(oldest), _wait_level(oldest, r.snap.settings.sl_threshold_s))
+    return judged(short_duration(oldest), _wait_level(oldest, r.snap.settings.sl_threshold_s))
 
 
 def _haystack(r: QueueRow) -> str:
@@ -252,12 +261,39 @@ def _wait_level(wait: float | None, threshold: float) -> str:
     return Level.WARN if wait <= 2 * threshold else Level.BREACH
 
 
-def _staff_level(needed: int | None, staffed: int) -> str:
+def staff_level(needed: int | None, have: int) -> str:
+    """The Agents verdict: ✓ when the agents who could take the queue's next
+    contact (`Staffing.can_take`) are at least those needed, ! one short, ✗
+    more; no sign without a need to judge by."""
     if needed is None:
         return Level.NONE
-    if staffed >= needed:
+    if have >= needed:
         return Level.OK
-    return Level.WARN if staffed == needed - 1 and staffed > 0 else Level.BREACH
+    return Level.WARN if have == needed - 1 and have > 0 else Level.BREACH
+
+
+def _need_have(needed: int | None, have: int, words: bool) -> str:
+    need = EMPTY if needed is None else str(needed)
+    return f"need {need} · have {have}" if words else f"{need}/{have}"
+
+
+def short_duration(seconds: float | None) -> str:
+    """Durations in at most four characters, changing unit rather than being
+    cut: 45s, 9:59, 12m (past ten minutes), 1h05, 12h, 3d."""
+    if seconds is None:
+        return EMPTY
+    if math.isinf(seconds):
+        return "∞"
+    s = max(0, int(seconds))
+    if s < 600:
+        return duration(s)
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 36000:
+        return duration(s)
+    if s < 86400:
+        return f"{s // 3600}h"
+    return f"{s // 86400}d"
 
 
 def _fill_gaps(trend: list[tuple[int, float | None]]) -> list[float | None]:
