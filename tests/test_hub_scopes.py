@@ -11,7 +11,7 @@ import pytest
 
 from sqlalchemy import delete, update
 
-from floorview.hub.hubstore import HubDatabaseError, HubStore, hub_format, hub_token, open_hub_engine
+from floorview.hub.hubstore import SCOPE_FORMAT, HubDatabaseError, HubStore, hub_format, hub_token, open_hub_engine
 from floorview.hub.scope_upgrade import read_old_teams
 
 
@@ -51,7 +51,7 @@ def test_an_old_hub_database_has_its_tokens_read_back_whole(tmp_path):
     assert store.scope_for(token).teams == {"Team A", "Team B"}
     assert _seen(store, token) == {"a1", "a2"}
     with sqlite3.connect(tmp_path / "hub.db") as con:
-        assert con.execute("SELECT scopes FROM hub_format").fetchall() == [(2,)]
+        assert con.execute("SELECT scopes FROM hub_format").fetchall() == [(SCOPE_FORMAT,)]
 
 
 def test_old_team_strings_are_read_as_the_longest_known_names():
@@ -75,3 +75,64 @@ def test_a_database_from_a_newer_hub_is_refused_in_one_line(tmp_path):
     )
     assert out.returncode == 2 and out.stderr.startswith("floorview: the hub database was written by a newer")
     assert "Traceback" not in out.stderr
+
+
+OLD_SCHEMA = """
+CREATE TABLE hub_record (kind VARCHAR(64) NOT NULL, id VARCHAR(128) NOT NULL, version INTEGER NOT NULL,
+    op VARCHAR(8) NOT NULL, data TEXT, seq INTEGER NOT NULL, teams TEXT DEFAULT '' NOT NULL,
+    queues TEXT DEFAULT '' NOT NULL, private_team VARCHAR(200), changed_at FLOAT NOT NULL, PRIMARY KEY (kind, id));
+CREATE UNIQUE INDEX ix_hub_record_seq ON hub_record (seq);
+CREATE TABLE hub_meta (id INTEGER NOT NULL, epoch VARCHAR(32) NOT NULL, seq INTEGER NOT NULL,
+    purged_seq INTEGER NOT NULL, purge_gen INTEGER DEFAULT '0' NOT NULL, PRIMARY KEY (id));
+CREATE TABLE hub_format (id INTEGER NOT NULL, scopes INTEGER NOT NULL, PRIMARY KEY (id));
+CREATE TABLE hub_token (id INTEGER NOT NULL, name VARCHAR(200) NOT NULL, token_hash VARCHAR(64) NOT NULL,
+    teams TEXT NOT NULL, queues TEXT NOT NULL, created_at FLOAT NOT NULL, PRIMARY KEY (id), UNIQUE (token_hash));
+"""
+
+
+def test_a_format_2_hub_database_is_rewritten_to_the_scope_rule(tmp_path):
+    """A database the previous hub wrote, with its scopes worked out at write
+    time (queues seen by nobody scoped, customers by queue only): upgraded in
+    place, a Canyon token then gets what the rule says."""
+    import json
+
+    from floorview.hub.hubstore import hash_token
+
+    from .test_team_scope import visible
+
+    at = "2026-11-20T14:00:00Z"
+    records = {
+        ("queue", "q-a"): {"name": "A", "channel": "voice"},
+        ("queue", "q-b"): {"name": "B", "channel": "voice"},
+        ("agent", "c1"): {"name": "C", "team": "Canyon", "state": "available", "state_since": at, "queues": ["q-a", "q-b"]},
+        ("agent", "d1"): {"name": "D", "team": "Delta", "state": "available", "state_since": at, "queues": ["q-b"]},
+        ("interaction", "i1"): {"queue_id": "q-a", "channel": "voice", "enqueued_at": at, "customer_id": "k1"},
+        ("interaction", "i2"): {"queue_id": "q-b", "channel": "voice", "enqueued_at": at, "agent_id": "d1",
+                                "customer_id": "k2"},
+        ("customer", "k1"): {"name": "K1"},
+        ("customer", "k2"): {"name": "K2"},
+        ("survey", "s1"): {"customer_id": "k1", "answered_at": at},
+        ("note", "n1"): {"agent_id": "c1", "author": "x", "created_at": at, "updated_at": at, "type": "kudos",
+                         "visibility": "private", "body": "b"},
+        ("note", "n2"): {"agent_id": "d1", "author": "x", "created_at": at, "updated_at": at, "type": "kudos",
+                         "visibility": "private", "body": "b"},
+    }
+    path = tmp_path / "hub.db"
+    with sqlite3.connect(path) as con:
+        con.executescript(OLD_SCHEMA)
+        con.execute("INSERT INTO hub_meta VALUES (1, 'e1', ?, 0, 0)", (len(records) + 1,))
+        con.execute("INSERT INTO hub_format VALUES (1, 2)")
+        con.execute("INSERT INTO hub_token VALUES (1, 'Bo', ?, 'Canyon', '', 0)", (hash_token("tok"),))
+        for seq, ((kind, rid), data) in enumerate(records.items(), 1):
+            con.execute("INSERT INTO hub_record VALUES (?, ?, 1, 'upsert', ?, ?, '', '', NULL, 0)",
+                        (kind, rid, json.dumps(data), seq))
+        con.execute("INSERT INTO hub_record VALUES ('interaction', 'i0', 2, 'delete', NULL, ?, 'Canyon', 'q-a', NULL, 0)",
+                    (len(records) + 1,))
+    store = HubStore(open_hub_engine(f"sqlite:///{path}"))
+    rows, _, _ = store.page(store.scope_for("tok"), 0, 100)
+    want = visible({k: ("upsert", d) for k, d in records.items()}, {"Canyon"}, set())
+    assert {(r["kind"], r["id"]) for r in rows} == want | {("interaction", "i0")}  # the tombstone kept its queue
+    assert {("queue", "q-b"), ("interaction", "i2"), ("customer", "k2"), ("survey", "s1")} <= want
+    assert not {("agent", "d1"), ("note", "n2")} & want
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT scopes FROM hub_format").fetchall() == [(SCOPE_FORMAT,)]

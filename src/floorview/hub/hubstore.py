@@ -11,11 +11,23 @@ answered 410, as is a cursor from another hub database (its epoch differs).
 A cursor also names the purge generation it was issued in, so a client that
 starts over after a purge is not told 410 for positions it reaches afterwards.
 
-Each row also carries its scope: the teams and queues it belongs to, and for
-a private note the team allowed to see it. A token sees a row when its scope
-meets the row's (an unrestricted token sees everything). Queue ids hold no
-spaces and are kept space-separated; team names may ("Team A"), so they are
-kept joined by the ASCII unit separator, which cleaned feed text never holds.
+Scope (feed-protocol.md, Scope) is worked out in two halves:
+- At write time each row keeps the facts its visibility depends on: the
+  agent it is about or was handled by, an interaction's queue, the customer
+  it hangs on, and whether it is a private note. `hub_agent` keeps every
+  agent's team and queues, and `hub_reach` each customer's reach: the agents
+  and queues of the customer's contacts.
+- At read time a token's scope is resolved against the floor as it stands
+  (`View`): its teams' agents, the queues they serve, the agents it sees.
+When that resolution grows for records a token's cursor has already passed
+(an agent joins a team or takes a queue, a customer contacts a new queue),
+the rows concerned are re-stamped: same version, a new seq at the end of the
+log. Clients that have them ignore the repeat (same version); tokens that
+now see them receive them.
+
+Team names may hold spaces ("Team A"), so lists of teams, agents and queues
+are kept joined by the ASCII unit separator, which cleaned feed text and ids
+(printable characters) never hold.
 """
 
 from __future__ import annotations
@@ -31,15 +43,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
-    bindparam,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    bindparam,
+    case,
     create_engine,
+    delete,
     event,
     insert,
     select,
@@ -50,9 +66,12 @@ from sqlalchemy.engine import Engine
 TOMBSTONE_DAYS = 7
 TEAM_SEP = "\x1f"
 # 2: teams joined by TEAM_SEP (1 split them on spaces, which broke "Team A").
-SCOPE_FORMAT = 2
+# 3: rows keep the facts of their scope (agent, queue, customer, private) and
+#    scopes are resolved at read time (the Scope rule of feed-protocol.md).
+SCOPE_FORMAT = 3
 # Within a batch, records others refer to are written first.
 _KIND_ORDER = {"queue": 0, "agent": 1, "customer": 2, "interaction": 3, "survey": 4, "note": 5}
+_CHUNK = 500
 metadata = MetaData()
 
 hub_record = Table(
@@ -64,10 +83,33 @@ hub_record = Table(
     Column("op", String(8), nullable=False),
     Column("data", Text),
     Column("seq", Integer, nullable=False, index=True, unique=True),
-    Column("teams", Text, nullable=False, server_default=""),  # joined by TEAM_SEP
-    Column("queues", Text, nullable=False, server_default=""),
-    Column("private_team", String(200)),  # set on private notes: the only team that sees it
     Column("changed_at", Float, nullable=False),
+    # The facts scope is read from (feed-protocol.md, Scope); an agent's or a
+    # customer's own record needs none but its id.
+    Column("agent", String(128)),  # an interaction's or a note's agent
+    Column("queue", String(128)),  # an interaction's queue
+    Column("customer", String(128)),  # an interaction's, survey's or note's customer
+    Column("is_private", Boolean, nullable=False, server_default="0"),  # a private note
+)
+# Partial: most rows have no agent, and only interactions have a queue.
+Index("ix_hub_record_agent", hub_record.c.agent, sqlite_where=hub_record.c.agent.is_not(None))
+Index("ix_hub_record_queue", hub_record.c.queue, sqlite_where=hub_record.c.queue.is_not(None))
+Index("ix_hub_record_customer", hub_record.c.customer, sqlite_where=hub_record.c.customer.is_not(None))
+
+hub_agent = Table(  # every agent the hub has met, as it last stood
+    "hub_agent",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("team", String(200), nullable=False),
+    Column("queues", Text, nullable=False),  # joined by TEAM_SEP
+    Column("present", Boolean, nullable=False),  # false once deleted: it serves no queue
+)
+hub_reach = Table(  # each customer's contacts: who handled them and on which queues
+    "hub_reach",
+    metadata,
+    Column("customer", String(128), primary_key=True),
+    Column("agents", Text, nullable=False),  # joined by TEAM_SEP
+    Column("queues", Text, nullable=False),
 )
 hub_meta = Table(
     "hub_meta",
@@ -113,20 +155,46 @@ class Scope:
     def whole_floor(self) -> bool:
         return not self.teams and not self.queues
 
-    def sees(self, teams: str, queues: str, private_team: str | None) -> bool:
-        if private_team is not None:
-            return self.whole_floor or private_team in self.teams
-        if self.whole_floor:
+
+@dataclass(frozen=True)
+class View:
+    """A scope resolved against the floor as it stands."""
+
+    team_agents: frozenset[str]  # the agents of its teams
+    agents: frozenset[str]  # those, and the agents serving its own queues
+    queues: frozenset[str]  # its own queues and those its teams' agents serve
+
+    def reaches(self, agents: str | None, queues: str | None) -> bool:
+        """A customer's reach: one of its contacts was handled by a team agent or is on a queue seen."""
+        return bool(
+            agents and not self.team_agents.isdisjoint(agents.split(TEAM_SEP))
+            or queues and not self.queues.isdisjoint(queues.split(TEAM_SEP))
+        )
+
+    def sees(self, row) -> bool:
+        """A stored row (with its customer's reach joined as r_agents, r_queues)."""
+        kind = row.kind
+        if kind == "queue":
             return True
-        return bool(self.teams & split_teams(teams) or self.queues & set(queues.split()))
+        if kind == "interaction":
+            return row.agent in self.team_agents or row.queue in self.queues
+        if kind == "agent":
+            return row.id in self.agents
+        if kind == "note":
+            if row.is_private:
+                return row.agent in self.team_agents
+            return row.agent in self.agents or self.reaches(row.r_agents, row.r_queues)
+        if kind in ("customer", "survey"):
+            return self.reaches(row.r_agents, row.r_queues)
+        return False  # a kind the hub does not know: the whole floor only
 
 
 def join_teams(teams: Iterable[str]) -> str:
     return TEAM_SEP.join(sorted({t.replace(TEAM_SEP, "") for t in teams} - {""}))
 
 
-def split_teams(text: str) -> frozenset[str]:
-    return frozenset(text.split(TEAM_SEP)) - {""}
+def split_teams(text: str | None) -> frozenset[str]:
+    return frozenset((text or "").split(TEAM_SEP)) - {""}
 
 
 def change_json(row) -> str:
@@ -137,6 +205,35 @@ def change_json(row) -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def facts_of(kind: str, rid: str, data: Mapping[str, Any] | None) -> dict:
+    """The facts a row's visibility is read from; `data` None for a delete never seen."""
+    data = data or {}
+    facts = {"agent": None, "queue": None, "customer": None, "is_private": False}
+    if kind == "interaction":
+        facts.update(agent=_id(data.get("agent_id")), queue=_id(data.get("queue_id")),
+                     customer=_id(data.get("customer_id")))
+    elif kind == "survey":
+        facts["customer"] = _id(data.get("customer_id"))
+    elif kind == "note":
+        facts.update(agent=_id(data.get("agent_id")), customer=_id(data.get("customer_id")),
+                     is_private=data.get("visibility") == "private")
+    return facts
+
+
+def _id(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _team(data: Mapping[str, Any]) -> str:
+    team = data.get("team")
+    return team.replace(TEAM_SEP, "") if isinstance(team, str) else ""
+
+
+def _queues(data: Mapping[str, Any]) -> frozenset[str]:
+    queues = data.get("queues")
+    return frozenset(q for q in queues if isinstance(q, str) and q) if isinstance(queues, list) else frozenset()
 
 
 def open_hub_engine(url: str) -> Engine:
@@ -159,16 +256,18 @@ def open_hub_engine(url: str) -> Engine:
         if fresh:
             conn.execute(insert(hub_meta).values(id=1, epoch=secrets.token_hex(8), seq=0, purged_seq=0))
         written_in = conn.execute(select(hub_format.c.scopes)).scalar()
-        if written_in is None:
-            if not fresh:  # made before scopes had a format: rewrite them
-                from floorview.hub.scope_upgrade import upgrade_scopes
-
-                upgrade_scopes(conn)
-            conn.execute(insert(hub_format).values(id=1, scopes=SCOPE_FORMAT))
-        elif written_in > SCOPE_FORMAT:
+        if written_in is not None and written_in > SCOPE_FORMAT:
             raise HubDatabaseError(
                 f"the hub database was written by a newer floorview (scope format {written_in}); upgrade floorview"
             )
+        if written_in is None and fresh:
+            conn.execute(insert(hub_format).values(id=1, scopes=SCOPE_FORMAT))
+        elif written_in != SCOPE_FORMAT:  # made by an older hub: rewrite its scopes
+            from floorview.hub.scope_upgrade import upgrade_scopes
+
+            upgrade_scopes(conn, written_in)
+            conn.execute(delete(hub_format))
+            conn.execute(insert(hub_format).values(id=1, scopes=SCOPE_FORMAT))
     return engine
 
 
@@ -221,8 +320,9 @@ class HubStore:
         """Record changes (feed change dicts); a version not above the stored one is ignored.
 
         Batched: one lookup per kind for what is stored, one executemany for
-        new rows and one for changed rows. Scopes come from what the records
-        refer to (an interaction's agent, a survey's interaction, a note's agent).
+        new rows and one for changed rows. Then what the batch changed about
+        agents and customers' contacts is followed up: records that become
+        visible to more tokens are re-stamped at the end of the log.
         """
         best: dict[tuple[str, str], Mapping[str, Any]] = {}
         for ch in changes:
@@ -235,44 +335,48 @@ class HubStore:
             seq = conn.execute(select(hub_meta.c.seq)).scalar_one()
             stored = self._fetch(conn, list(best))
             order = sorted(best.values(), key=lambda ch: _KIND_ORDER.get(ch["kind"], 9))
-            inserts, updates, widen = [], [], {}
+            inserts, updates = [], []
+            touched: set[tuple[str, str]] = set()
+            agents: dict[str, Mapping[str, Any] | None] = {}  # agents written: data, None if deleted
+            contacted: set[str] = set()  # customers whose contacts changed
             now = self.clock()
             for ch in order:
-                key = (ch["kind"], ch["id"])
+                kind, rid = key = (ch["kind"], ch["id"])
                 old = stored.get(key)
                 version = int(ch["version"])
                 if old is not None and old["version"] >= version:
                     continue
                 data = ch.get("data") if ch["op"] == "upsert" else None
-                if data is not None:
-                    teams, queues, private = self._scope_of(conn, ch["kind"], data, stored)
-                elif old is not None:
-                    teams, queues, private = old["teams"], old["queues"], None
-                else:
-                    teams, queues, private = "", "", None
+                if data is not None or old is None:
+                    facts = facts_of(kind, rid, data)
+                else:  # a delete keeps the facts of what it deletes: it goes where the record went
+                    facts = {k: old[k] for k in ("agent", "queue", "customer", "is_private")}
                 seq += 1
-                row = {
-                    "k": ch["kind"], "i": ch["id"], "version": version, "op": ch["op"],
-                    "data": json.dumps(data) if data is not None else None, "seq": seq,
-                    "teams": teams, "queues": queues, "private_team": private, "changed_at": now,
-                }
+                row = {"k": kind, "i": rid, "version": version, "op": ch["op"],
+                       "data": json.dumps(data) if data is not None else None, "seq": seq,
+                       "changed_at": now, **facts}
                 (updates if old is not None else inserts).append(row)
-                stored[key] = {"version": version, "teams": teams, "queues": queues, "data": data}
-                if ch["kind"] == "interaction" and data and data.get("customer_id"):
-                    widen.setdefault(data["customer_id"], set()).add(data.get("queue_id", ""))
+                stored[key] = {"version": version, **facts}
+                touched.add(key)
+                if kind == "agent":
+                    agents[rid] = data
+                elif kind == "interaction":
+                    contacted.update(c for c in (facts["customer"], old and old["customer"]) if c)
             if inserts:
                 conn.execute(
                     insert(hub_record),
                     [{"kind": r["k"], "id": r["i"], **{k: v for k, v in r.items() if k not in ("k", "i")}} for r in inserts],
                 )
             if updates:
+                cols = ("version", "op", "data", "seq", "changed_at", "agent", "queue", "customer", "is_private")
                 conn.execute(
                     update(hub_record)
                     .where(hub_record.c.kind == bindparam("k"), hub_record.c.id == bindparam("i"))
-                    .values({c: bindparam(c) for c in ("version", "op", "data", "seq", "teams", "queues", "private_team", "changed_at")}),
+                    .values({c: bindparam(c) for c in cols}),
                     updates,
                 )
-            seq = self._widen_customers(conn, widen, stored, seq)
+            seq = self._follow_agents(conn, agents, touched, seq)
+            seq = self._follow_contacts(conn, contacted, touched, seq)
             conn.execute(update(hub_meta).values(seq=seq))
         written = len(inserts) + len(updates)
         if written:
@@ -281,78 +385,175 @@ class HubStore:
         return written
 
     def _fetch(self, conn, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
-        """What is stored for these records, a kind at a time."""
+        """What is stored for these records (version and facts), a kind at a time."""
         out: dict[tuple[str, str], dict] = {}
         by_kind: dict[str, list[str]] = {}
         for kind, rid in keys:
             by_kind.setdefault(kind, []).append(rid)
+        c = hub_record.c
         for kind, ids in by_kind.items():
-            for i in range(0, len(ids), 500):
+            for i in range(0, len(ids), _CHUNK):
                 for r in conn.execute(
-                    select(hub_record.c.id, hub_record.c.version, hub_record.c.teams, hub_record.c.queues, hub_record.c.data)
-                    .where(hub_record.c.kind == kind, hub_record.c.id.in_(ids[i : i + 500]))
+                    select(c.id, c.version, c.agent, c.queue, c.customer, c.is_private)
+                    .where(c.kind == kind, c.id.in_(ids[i : i + _CHUNK]))
                 ):
-                    out[(kind, r.id)] = {
-                        "version": r.version, "teams": r.teams, "queues": r.queues,
-                        "data": json.loads(r.data) if r.data else None,
-                    }
+                    out[(kind, r.id)] = {"version": r.version, "agent": r.agent, "queue": r.queue,
+                                         "customer": r.customer, "is_private": bool(r.is_private)}
         return out
 
-    def _lookup(self, conn, kind: str, rid: str | None, known: dict) -> dict | None:
-        """A referenced record: from this batch or the store (cached for the batch)."""
-        if not rid:
-            return None
-        key = (kind, rid)
-        if key not in known:
-            known.update(self._fetch(conn, [key]))
-        return known.get(key)
-
-    def scope_of(self, kind: str, data: Mapping[str, Any]) -> tuple[str, str, str | None]:
-        with self.engine.connect() as conn:
-            return self._scope_of(conn, kind, data, {})
-
-    def _scope_of(self, conn, kind: str, data: Mapping[str, Any], known: dict) -> tuple[str, str, str | None]:
-        """Teams, queues and private team of a record, from what it refers to."""
-        if kind == "agent":
-            return join_teams([data.get("team", "")]), " ".join(data.get("queues") or []), None
-        if kind == "interaction":
-            agent = self._lookup(conn, "agent", data.get("agent_id"), known)
-            team = (agent.get("data") or {}).get("team", "") if agent else ""
-            return join_teams([team]), data.get("queue_id", ""), None
-        if kind == "survey":
-            found = self._lookup(conn, "interaction", data.get("interaction_id"), known) or self._lookup(
-                conn, "customer", data.get("customer_id"), known
-            )
-            return (found["teams"], found["queues"], None) if found else ("", "", None)
-        if kind == "note":
-            agent = self._lookup(conn, "agent", data.get("agent_id"), known)
-            team = (agent.get("data") or {}).get("team", "") if agent else ""
-            customer = self._lookup(conn, "customer", data.get("customer_id"), known)
-            private = team if data.get("visibility") == "private" else None
-            return join_teams([team]), customer["queues"] if customer else "", private
-        return "", "", None  # queues: everyone; customers: widened as their contacts arrive
-
-    def _widen_customers(self, conn, widen: dict[str, set[str]], known: dict, seq: int) -> int:
-        """A customer becomes visible to a queue's tokens when they contact it:
-        same version, new seq, so tokens that now see it receive it."""
-        changes = []
-        for cid, queues in widen.items():
-            customer = self._lookup(conn, "customer", cid, known)
-            if customer is None:
+    def _follow_agents(self, conn, written: dict[str, Mapping[str, Any] | None], touched: set, seq: int) -> int:
+        """Keep `hub_agent`; when an agent joins a team, takes a queue, or a team
+        comes to serve a queue, re-stamp what that makes visible."""
+        if not written:
+            return seq
+        old = {
+            r.id: (r.team, split_teams(r.queues), bool(r.present))
+            for r in _in(conn, hub_agent, hub_agent.c.id, written)
+        }
+        new: dict[str, tuple[str, frozenset[str], bool]] = {}
+        for aid, data in written.items():
+            before = old.get(aid)
+            if data is None:
+                after = (before[0], before[1], False) if before else None
+            else:
+                after = (_team(data), _queues(data), True)
+            if after is not None and after != before:
+                new[aid] = after
+        if not new:
+            return seq  # the common case: a change of state, nothing about scope
+        teams = {t for t, _, _ in new.values()} | {old[a][0] for a in new if a in old}
+        members = {
+            r.id: (r.team, split_teams(r.queues), bool(r.present))
+            for r in conn.execute(select(hub_agent).where(hub_agent.c.team.in_(sorted(teams))))
+        }
+        served_before = _served(members)
+        members.update(new)
+        served_after = _served(members)
+        gained = set().union(*(served_after[t] - served_before.get(t, frozenset()) for t in served_after))
+        whole, notes_of = set(), set()  # agents whose records newly reach a team; agents newly seen by queue
+        for aid, (team, queues, present) in new.items():
+            if not present:
                 continue
-            have = set(customer["queues"].split())
-            if queues <= have:
-                continue
-            seq += 1
-            customer["queues"] = " ".join(sorted(have | queues))
-            changes.append({"i": cid, "queues": customer["queues"], "seq": seq})
-        if changes:
+            was = old.get(aid)
+            if was is None or not was[2] or was[0] != team:
+                whole.add(aid)
+            elif queues - was[1]:
+                notes_of.add(aid)
+        rows = [{"i": a, "team": t, "queues": join_teams(q), "present": p} for a, (t, q, p) in new.items()]
+        known = [r for r in rows if r["i"] in old]
+        if known:
             conn.execute(
-                update(hub_record)
-                .where(hub_record.c.kind == "customer", hub_record.c.id == bindparam("i"))
-                .values(queues=bindparam("queues"), seq=bindparam("seq")),
-                changes,
+                update(hub_agent).where(hub_agent.c.id == bindparam("i"))
+                .values(team=bindparam("team"), queues=bindparam("queues"), present=bindparam("present")),
+                known,
             )
+        fresh = [{"id": r["i"], **{k: r[k] for k in ("team", "queues", "present")}} for r in rows if r["i"] not in old]
+        if fresh:
+            conn.execute(insert(hub_agent), fresh)
+        c = hub_record.c
+        bump: set[tuple[str, str]] = set()
+        customers: set[str] = set()
+        for r in _in(conn, hub_record, c.agent, whole | notes_of, c.kind, c.id, c.customer, c.agent, c.op):
+            if r.op != "upsert":
+                continue
+            if r.kind == "note" or (r.kind == "interaction" and r.agent in whole):
+                bump.add((r.kind, r.id))
+                if r.kind == "interaction" and r.customer:
+                    customers.add(r.customer)
+        for r in _in(conn, hub_record, c.queue, gained, c.kind, c.id, c.customer, c.op):
+            if r.op != "upsert":
+                continue
+            bump.add((r.kind, r.id))
+            if r.customer:
+                customers.add(r.customer)
+        bump |= self._hanging_on(conn, customers)
+        return self._bump(conn, bump - touched, seq)
+
+    def _follow_contacts(self, conn, customers: set[str], touched: set, seq: int) -> int:
+        """Keep each customer's reach; when it grows so that more tokens may see
+        the customer, re-stamp the customer and what hangs on it."""
+        if not customers:
+            return seq
+        c = hub_record.c
+        reach: dict[str, tuple[set, set]] = {cid: (set(), set()) for cid in customers}
+        for r in _in(conn, hub_record, c.customer, customers, c.customer, c.agent, c.queue, c.kind, c.op):
+            if r.kind == "interaction" and r.op == "upsert":
+                if r.agent:
+                    reach[r.customer][0].add(r.agent)
+                if r.queue:
+                    reach[r.customer][1].add(r.queue)
+        nothing = (frozenset(), frozenset())
+        before = {
+            r.customer: (split_teams(r.agents), split_teams(r.queues))
+            for r in _in(conn, hub_reach, hub_reach.c.customer, customers)
+        }
+        changed = {cid: r for cid, r in reach.items() if (frozenset(r[0]), frozenset(r[1])) != before.get(cid, nothing)}
+        if not changed:
+            return seq
+        newcomers = set().union(*(r[0] - before.get(cid, nothing)[0] for cid, r in changed.items()))
+        serving = {
+            r.id: (split_teams(r.queues), bool(r.present)) for r in _in(conn, hub_agent, hub_agent.c.id, newcomers)
+        }
+        grown = set()
+        for cid, (agents, queues) in changed.items():
+            was_agents, was_queues = before.get(cid, nothing)
+            if queues - was_queues:
+                grown.add(cid)
+                continue
+            for aid in agents - was_agents:
+                # Tokens of this agent's team see the queues it serves: if one of
+                # them is among the customer's, those tokens saw the customer already.
+                queues_of, present = serving.get(aid, (frozenset(), False))
+                if aid in serving and not (present and queues_of & was_queues):
+                    grown.add(cid)
+                    break
+        gone = [cid for cid, r in changed.items() if not r[0] and not r[1]]
+        for i in range(0, len(gone), _CHUNK):
+            conn.execute(delete(hub_reach).where(hub_reach.c.customer.in_(gone[i : i + _CHUNK])))
+        rows = [
+            {"c": cid, "agents": join_teams(a), "queues": join_teams(q)} for cid, (a, q) in changed.items() if a or q
+        ]
+        if known := [r for r in rows if r["c"] in before]:
+            conn.execute(
+                update(hub_reach).where(hub_reach.c.customer == bindparam("c"))
+                .values(agents=bindparam("agents"), queues=bindparam("queues")),
+                known,
+            )
+        if fresh := [r for r in rows if r["c"] not in before]:
+            values = [{"customer": r["c"], "agents": r["agents"], "queues": r["queues"]} for r in fresh]
+            conn.execute(insert(hub_reach), values)
+        return self._bump(conn, self._hanging_on(conn, grown) - touched, seq)
+
+    def _hanging_on(self, conn, customers: set[str]) -> set[tuple[str, str]]:
+        """The customer records, surveys and notes of these customers."""
+        c = hub_record.c
+        out = {
+            (r.kind, r.id) for r in _in(conn, hub_record, c.customer, customers, c.kind, c.id, c.op)
+            if r.kind in ("survey", "note") and r.op == "upsert"
+        }
+        ids = sorted(customers)
+        for i in range(0, len(ids), _CHUNK):
+            out.update(
+                ("customer", rid) for rid in conn.execute(
+                    select(c.id).where(c.kind == "customer", c.id.in_(ids[i : i + _CHUNK]), c.op == "upsert")
+                ).scalars()
+            )
+        return out
+
+    def _bump(self, conn, keys: set[tuple[str, str]], seq: int) -> int:
+        """Re-stamp records at the end of the log, same version (tombstones stay where they are)."""
+        if not keys:
+            return seq
+        changes = []
+        for kind, rid in sorted(keys):
+            seq += 1
+            changes.append({"k": kind, "i": rid, "s": seq})
+        conn.execute(
+            update(hub_record)
+            .where(hub_record.c.kind == bindparam("k"), hub_record.c.id == bindparam("i"), hub_record.c.op == "upsert")
+            .values(seq=bindparam("s")),
+            changes,
+        )
         return seq
 
     def purge_tombstones(self, older_than_s: float = TOMBSTONE_DAYS * 86400) -> int:
@@ -373,24 +574,48 @@ class HubStore:
                 )
         return len(rows)
 
+    # -- reading ------------------------------------------------------------------
+    def view(self, conn, scope: Scope) -> View:
+        """The scope resolved against the agents as they stand now."""
+        team_agents, agents, queues = set(), set(), set(scope.queues)
+        for aid, team, joined, present in conn.execute(
+            select(hub_agent.c.id, hub_agent.c.team, hub_agent.c.queues, hub_agent.c.present)
+        ):
+            serves = split_teams(joined)
+            if team in scope.teams:
+                team_agents.add(aid)
+                agents.add(aid)
+                if present:
+                    queues |= serves
+            elif scope.queues and not scope.queues.isdisjoint(serves):
+                agents.add(aid)
+        return View(frozenset(team_agents), frozenset(agents), frozenset(queues))
+
     def page_rows(self, scope: Scope, after: int, limit: int) -> tuple[list, int, bool]:
         """Up to `limit` stored rows the scope sees after seq `after`: (rows, last seq examined, more)."""
         out: list = []
         last = after
+        c = hub_record.c
         with self.engine.connect() as conn:
+            if scope.whole_floor:
+                view, query = None, select(c.kind, c.id, c.version, c.op, c.data, c.seq)
+            else:
+                view = self.view(conn, scope)
+                query = select(
+                    c.kind, c.id, c.version, c.op, c.data, c.seq, c.agent, c.queue, c.is_private,
+                    hub_reach.c.agents.label("r_agents"), hub_reach.c.queues.label("r_queues"),
+                ).select_from(hub_record.outerjoin(hub_reach, hub_reach.c.customer == _customer_of))
             while len(out) < limit:
-                rows = conn.execute(
-                    select(hub_record).where(hub_record.c.seq > last).order_by(hub_record.c.seq).limit(max(limit, 500))
-                ).all()
+                rows = conn.execute(query.where(c.seq > last).order_by(c.seq).limit(max(limit, 500))).all()
                 if not rows:
                     return out, last, False
                 for r in rows:
                     last = r.seq
-                    if scope.sees(r.teams, r.queues, r.private_team):
+                    if view is None or view.sees(r):
                         out.append(r)
                         if len(out) == limit:
                             break
-            more = conn.execute(select(hub_record.c.seq).where(hub_record.c.seq > last).limit(1)).first() is not None
+            more = conn.execute(select(c.seq).where(c.seq > last).limit(1)).first() is not None
         return out, last, more
 
     def page(self, scope: Scope, after: int, limit: int) -> tuple[list[dict], int, bool]:
@@ -405,11 +630,56 @@ class HubStore:
         return row.purge_gen, row.purged_seq
 
     def current(self, kind: str, rid: str) -> dict | None:
+        c = hub_record.c
         with self.engine.connect() as conn:
-            r = conn.execute(select(hub_record).where(hub_record.c.kind == kind, hub_record.c.id == rid)).first()
+            r = conn.execute(select(c.kind, c.id, c.version, c.op, c.data).where(c.kind == kind, c.id == rid)).first()
         if r is None:
             return None
         change = {"kind": r.kind, "id": r.id, "version": r.version, "op": r.op}
         if r.op == "upsert":
             change["data"] = json.loads(r.data)
-        return change | {"_teams": r.teams, "_private_team": r.private_team}
+        return change
+
+    def may_write_note(self, scope: Scope, facts: Mapping[str, Any]) -> bool:
+        """Whether a token may create, change or delete a note with these facts
+        (see `facts_of`): any note for a whole-floor token; a note about an agent
+        of its teams; a team note about only a customer it sees (a recovery)."""
+        if scope.whole_floor:
+            return True
+        with self.engine.connect() as conn:
+            if facts.get("agent"):
+                team = conn.execute(select(hub_agent.c.team).where(hub_agent.c.id == facts["agent"])).scalar()
+                return team is not None and team in scope.teams
+            if facts.get("is_private") or not facts.get("customer"):
+                return False
+            reach = conn.execute(
+                select(hub_reach.c.agents, hub_reach.c.queues).where(hub_reach.c.customer == facts["customer"])
+            ).first()
+            return reach is not None and self.view(conn, scope).reaches(reach.agents, reach.queues)
+
+    def note_facts(self, note_id: str) -> dict | None:
+        """The stored facts of a note (see `facts_of`), or None."""
+        with self.engine.connect() as conn:
+            return self._fetch(conn, [("note", note_id)]).get(("note", note_id))
+
+
+# The customer a row hangs on: a customer record's own id, else its `customer` fact.
+_customer_of = case((hub_record.c.kind == "customer", hub_record.c.id), else_=hub_record.c.customer)
+
+
+def _in(conn, table: Table, column, values: Iterable[str], *cols):
+    """Rows of `table` whose `column` is one of `values`, 500 at a time."""
+    values = sorted(v for v in values if v)
+    for i in range(0, len(values), _CHUNK):
+        yield from conn.execute(select(*(cols or (table,))).where(column.in_(values[i : i + _CHUNK])))
+
+
+def _served(members: Mapping[str, tuple[str, frozenset[str], bool]]) -> dict[str, frozenset[str]]:
+    """Team -> the queues its present agents serve."""
+    out: dict[str, set[str]] = {}
+    for team, queues, present in members.values():
+        if present:
+            out.setdefault(team, set()).update(queues)
+        else:
+            out.setdefault(team, set())
+    return {t: frozenset(q) for t, q in out.items()}

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from floorview.domain import feed
-from floorview.hub.hubstore import HubStore, Scope, change_json
+from floorview.hub.hubstore import HubStore, Scope, change_json, facts_of
 
 PROTOCOL = 1
 CURSOR_MAX = 256
@@ -132,10 +132,10 @@ def create_app(store: HubStore) -> FastAPI:
         current = store.current("note", note_id)
         if current is None or current["op"] == "delete":
             raise _problem(404, "no such note")
-        if not _may_edit(who, current):
+        if not store.may_write_note(who, store.note_facts(note_id)):
             raise _problem(403, "this note is outside the token's scope")
         if current["version"] != base_version:
-            return JSONResponse(status_code=409, content={"current": _public(current)})
+            return JSONResponse(status_code=409, content={"current": current})
         version = current["version"] + 1
         store.write([{"kind": "note", "id": note_id, "version": version, "op": "delete"}])
         return Accepted(id=note_id, version=version)
@@ -170,14 +170,6 @@ async def _json_body(request: Request) -> dict:
     return body
 
 
-def _public(change: dict) -> dict:
-    return {k: v for k, v in change.items() if not k.startswith("_")}
-
-
-def _may_edit(who: Scope, current: dict) -> bool:
-    return who.whole_floor or current["_teams"] in who.teams or (current.get("_private_team") in who.teams)
-
-
 def _put_note(store: HubStore, who: Scope, note_id: str, body: dict) -> Any:
     base = body.pop("base_version", None)
     if not isinstance(base, int) or isinstance(base, bool) or base < 0:
@@ -190,16 +182,16 @@ def _put_note(store: HubStore, who: Scope, note_id: str, body: dict) -> Any:
         raise _problem(422, reasons) from None
     data = note.model_dump(mode="json", exclude_none=True)
     current = store.current("note", note_id)
-    if current is not None and current["op"] == "upsert" and not _may_edit(who, current):
+    live = current is not None and current["op"] == "upsert"
+    if live and not store.may_write_note(who, store.note_facts(note_id)):
         raise _problem(403, "this note is outside the token's scope")
-    if current is not None and current["op"] == "upsert" and current["data"] == data:
+    if live and current["data"] == data:
         return Accepted(id=note_id, version=current["version"])  # a retried PUT: already here
     current_version = current["version"] if current is not None else 0
     if base != current_version:
-        return JSONResponse(status_code=409, content={"current": _public(current) if current else None})
-    team, _, _ = store.scope_of("note", data)
-    if not who.whole_floor and team not in who.teams:
-        raise _problem(403, "the note's agent is outside the token's scope")
+        return JSONResponse(status_code=409, content={"current": current})
+    if not store.may_write_note(who, facts_of("note", note_id, data)):
+        raise _problem(403, "the note's agent or customer is outside the token's scope")
     version = current_version + 1
     store.write([{"kind": "note", "id": note_id, "version": version, "op": "upsert", "data": data}])
     return JSONResponse(status_code=201 if current is None else 200, content={"id": note_id, "version": version})
