@@ -36,6 +36,14 @@ class Page(BaseModel):
     changes: list[feed.Change]
 
 
+class Me(BaseModel):
+    """Who a token is: empty teams and queues mean the whole floor."""
+
+    name: str
+    teams: list[str]
+    queues: list[str]
+
+
 class Accepted(BaseModel):
     id: str
     version: int
@@ -82,6 +90,10 @@ def create_app(store: HubStore) -> FastAPI:
     @app.get("/v1/health", response_model=Health)
     def health() -> Health:
         return Health()
+
+    @app.get("/v1/me", response_model=Me)
+    def me(who: Annotated[Scope, Depends(scope)]) -> Me:
+        return Me(name=who.name, teams=sorted(who.teams), queues=sorted(who.queues))
 
     @app.get("/v1/changes", response_model=Page, response_model_exclude_none=True)
     async def changes(

@@ -1,23 +1,43 @@
 """What the sync keeps in the store besides records: the cursor and how the
-last attempt went, the 410 reset, and the outbox of local writes."""
+last attempt went, the 410 reset, the outbox of local writes, and who the
+hub says our token is.
+
+Importing this module costs nothing on the screens' start-up path: the
+writer's functions import SQLAlchemy when called, and `token_scope` reads
+through a plain `sqlite3.Connection` (as `reads.py` does) as well as a
+SQLAlchemy one.
+
+The token's identity (`GET /v1/me`, docs/feed-protocol.md) is kept in a
+one-row table, `sync_identity`, made by the writer the first time it stores
+one; it is not part of the Alembic schema, holds nothing that cannot be
+fetched again, and a store without it simply does not know (None).
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, select, update
-
-from floorview.store import schema
-from floorview.store.apply import ensure_sync_state
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 def cursor(conn: Connection) -> str | None:
+    from sqlalchemy import select
+
+    from floorview.store import schema
+
     return conn.execute(select(schema.SyncState.cursor).where(schema.SyncState.id == 1)).scalar()
 
 
 def save_page_position(conn: Connection, new_cursor: str, now: float, source: str) -> None:
     """The cursor, committed with the page it follows (protocol rule 1)."""
+    from sqlalchemy import update
+
+    from floorview.store import schema
+    from floorview.store.apply import ensure_sync_state
+
     ensure_sync_state(conn)
     conn.execute(
         update(schema.SyncState)
@@ -27,6 +47,11 @@ def save_page_position(conn: Connection, new_cursor: str, now: float, source: st
 
 
 def record_error(conn: Connection, message: str, now: float) -> None:
+    from sqlalchemy import update
+
+    from floorview.store import schema
+    from floorview.store.apply import ensure_sync_state
+
     ensure_sync_state(conn)
     conn.execute(
         update(schema.SyncState).where(schema.SyncState.id == 1).values(last_error=message, last_error_at=now)
@@ -35,6 +60,11 @@ def record_error(conn: Connection, message: str, now: float) -> None:
 
 def forget_synced(conn: Connection) -> None:
     """410: drop everything that came from the hub, keep what is ours and unpushed."""
+    from sqlalchemy import delete, select, update
+
+    from floorview.store import schema
+    from floorview.store.apply import ensure_sync_state
+
     pending = select(schema.Outbox.note_id)
     for table in (schema.Queue, schema.Agent, schema.Interaction, schema.Customer, schema.Survey):
         conn.execute(delete(table))
@@ -45,6 +75,64 @@ def forget_synced(conn: Connection) -> None:
     conn.execute(update(schema.SyncState).where(schema.SyncState.id == 1).values(cursor=None))
 
 
+# -- who the token is ------------------------------------------------------------
+IDENTITY_TABLE = "sync_identity"
+_IDENTITY_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {IDENTITY_TABLE} ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " name TEXT NOT NULL,"
+    " teams TEXT NOT NULL,"  # JSON list of strings
+    " queues TEXT NOT NULL,"  # JSON list of strings
+    " fetched_at REAL NOT NULL)"
+)
+
+
+@dataclass(frozen=True)
+class TokenScope:
+    """Who the hub says our token is: a name, and the teams and queues it is
+    limited to. No teams and no queues: the whole floor."""
+
+    name: str
+    teams: tuple[str, ...] = ()
+    queues: tuple[str, ...] = ()
+
+    @property
+    def whole_floor(self) -> bool:
+        return not self.teams and not self.queues
+
+
+def token_scope(con: Any) -> TokenScope | None:
+    """The token's identity as last fetched from the hub, or None when not
+    known (never synced from a hub, or a hub that does not say who we are).
+
+    `con`: a `sqlite3.Connection` (as from `engine.open_reader`) or a
+    SQLAlchemy `Connection`."""
+    run = getattr(con, "exec_driver_sql", None) or con.execute
+    exists = run(f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '{IDENTITY_TABLE}'").fetchone()
+    if exists is None:
+        return None
+    row = run(f"SELECT name, teams, queues FROM {IDENTITY_TABLE} WHERE id = 1").fetchone()
+    if row is None:
+        return None
+    try:
+        teams, queues = json.loads(row[1]), json.loads(row[2])
+    except ValueError:
+        return None
+    return TokenScope(row[0], tuple(teams), tuple(queues))
+
+
+def save_token_scope(conn: Connection, scope: TokenScope | None, now: float) -> None:
+    """Keep what the hub said (already cleaned), or forget it (None: unknown)."""
+    conn.exec_driver_sql(_IDENTITY_DDL)
+    conn.exec_driver_sql(f"DELETE FROM {IDENTITY_TABLE}")
+    if scope is not None:
+        conn.exec_driver_sql(
+            f"INSERT INTO {IDENTITY_TABLE} (id, name, teams, queues, fetched_at) VALUES (1, ?, ?, ?, ?)",
+            (scope.name, json.dumps(list(scope.teams)), json.dumps(list(scope.queues)), now),
+        )
+
+
+# -- the outbox ------------------------------------------------------------------
 @dataclass(frozen=True)
 class OutboxEntry:
     seq: int
@@ -56,6 +144,10 @@ class OutboxEntry:
 
 def pending(conn: Connection) -> list[OutboxEntry]:
     """Local writes still to push, oldest first."""
+    from sqlalchemy import select
+
+    from floorview.store import schema
+
     o = schema.Outbox
     rows = conn.execute(
         select(o.seq, o.note_id, o.op, o.body, o.base_version).where(o.state == "pending").order_by(o.seq)
@@ -65,6 +157,10 @@ def pending(conn: Connection) -> list[OutboxEntry]:
 
 def pushed(conn: Connection, entry: OutboxEntry, version: int) -> None:
     """The hub took it: the entry goes, the local note takes the hub's version."""
+    from sqlalchemy import delete, update
+
+    from floorview.store import schema
+
     conn.execute(delete(schema.Outbox).where(schema.Outbox.seq == entry.seq))
     if entry.op == "put":
         conn.execute(update(schema.Note).where(schema.Note.id == entry.note_id).values(version=version))
@@ -78,4 +174,8 @@ def pushed(conn: Connection, entry: OutboxEntry, version: int) -> None:
 
 def park(conn: Connection, entry: OutboxEntry, state: str, detail: str) -> None:
     """A conflict or a rejection: kept, visible, waiting for the person to decide."""
+    from sqlalchemy import update
+
+    from floorview.store import schema
+
     conn.execute(update(schema.Outbox).where(schema.Outbox.seq == entry.seq).values(state=state, detail=detail))

@@ -14,13 +14,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from floorview.domain import feed
 from floorview.sync.backoff import Backoff
-from floorview.sync.transport import CursorGone, HubClient, HubError, NoScope, Refused
+from floorview.sync.transport import BadAnswer, CursorGone, HubClient, HubError, NoScope, Refused, TokenRejected
+
+if TYPE_CHECKING:
+    from floorview.store.syncstate import TokenScope
 
 log = logging.getLogger(__name__)
 PAGE_LIMIT = 1000
@@ -46,6 +49,30 @@ class Syncer:
         self.page_limit = page_limit
         self.long_poll, self.poll_s, self.source = long_poll, poll_s, source
         self.backoff = Backoff()
+        self.identity_due = True  # ask the hub who we are at the next catch-up
+
+    # -- who we are --------------------------------------------------------------
+    def refresh_identity(self) -> None:
+        """`GET /v1/me`: the token's name, teams and queues, kept in the store
+        for the screens. A hub that refuses the question (404 from an adapter
+        that does not implement it) or answers nonsense leaves it unknown; a
+        fault keeps what was known and asks again at the next catch-up. Only a
+        rejected token (401, 403) stops the sync, as it would on a page."""
+        from floorview.store.syncstate import save_token_scope
+
+        try:
+            scope = _token_scope(self.client.request("GET", "/v1/me").body)
+        except (TokenRejected, NoScope):
+            raise
+        except (Refused, BadAnswer) as exc:
+            log.info("hub does not say who the token is (%s): scope unknown", exc.message)
+            scope = None
+        except HubError as exc:
+            log.warning("asking the hub who the token is failed (%s): will ask again", exc.message)
+            return
+        with self.engine.begin() as conn:
+            save_token_scope(conn, scope, self.clock())
+        self.identity_due = False
 
     # -- pull ------------------------------------------------------------------
     def _cursor(self) -> str | None:
@@ -93,6 +120,7 @@ class Syncer:
         log.warning("cursor gone (410): dropping synced data and starting again")
         with self.engine.begin() as conn:
             forget_synced(conn)
+        self.identity_due = True  # perhaps another hub now: ask again
 
     def pull_until_caught_up(self, report: Report | None = None) -> PullResult:
         """Pull page after page until the hub has no more.
@@ -101,6 +129,8 @@ class Syncer:
         hub overlaps the writing); pages are still applied in order, each with
         its own cursor, so a crash anywhere resumes cleanly.
         """
+        if self.identity_due:
+            self.refresh_identity()
         result = PullResult()
         pages: queue.Queue = queue.Queue(maxsize=2)
         stop = threading.Event()
@@ -220,6 +250,30 @@ def _conflict_detail(refused: Refused) -> str:
 
     body = refused.body if isinstance(refused.body, dict) else {}
     return json.dumps(body.get("current"))[:65536]
+
+
+_MAX_LISTED = 1000
+
+
+def _token_scope(body: Any) -> TokenScope | None:
+    """`/v1/me` read defensively: strings cleaned (protocol rule 6), lengths as
+    the feed's (names and teams up to 200, ids up to 128); None if unusable."""
+    from floorview.domain.text import clean
+    from floorview.store.syncstate import TokenScope
+
+    if not isinstance(body, dict):
+        return None
+    name, teams, queues = body.get("name"), body.get("teams", []), body.get("queues", [])
+    if not isinstance(name, str) or not isinstance(teams, list) or not isinstance(queues, list):
+        return None
+    if len(teams) > _MAX_LISTED or len(queues) > _MAX_LISTED or not all(isinstance(v, str) for v in teams + queues):
+        return None
+    name = clean(name).strip()
+    teams = sorted({clean(t) for t in teams} - {""})
+    queues = sorted({clean(q) for q in queues} - {""})
+    if not 0 < len(name) <= 200 or any(len(t) > 200 for t in teams) or any(len(q) > 128 for q in queues):
+        return None
+    return TokenScope(name, tuple(teams), tuple(queues))
 
 
 def _page(body: Any) -> dict:
