@@ -145,3 +145,14 @@ async def test_screens_show_site_time_in_a_far_host_zone(sample_store, monkeypat
     finally:
         monkeypatch.setenv("TZ", "UTC")
         time.tzset()
+
+
+def test_the_data_age_reads_in_site_time_and_words():
+    from floorview.tui.widgets.status import as_of
+
+    site = SiteTime(NY, "setting")
+    taken = _utc(2026, 11, 20, 15, 13, 3)  # 10:13:03 EST
+    assert as_of(taken, taken + 5, site) == "as of just now"
+    assert as_of(taken, taken + 100, site) == "as of 10:13:03 EST, 1 min ago"  # not "1:00 ago"
+    assert as_of(taken, taken + 45, site) == "as of 10:13:03 EST, 40 s ago"
+    assert as_of(taken, taken + 2 * 3600 + 300, site) == "as of 10:13:03 EST, 2 h 05 min ago"

@@ -233,7 +233,7 @@ def test_outage_then_recovery(tmp_path, local):
     while not any(s == "stale" for s, _ in reports) and time.monotonic() < deadline:
         time.sleep(0.05)
     stale = [d for s, d in reports if s == "stale"]
-    assert stale and "hub unreachable (connection refused)" in stale[0] and "stale since" in stale[0]
+    assert stale and stale[0] == "hub unreachable (connection refused)"  # the screen adds the data's age
     from floorview.hub.hubstore import HubStore, open_hub_engine
 
     store = HubStore(open_hub_engine(f"sqlite:///{tmp_path / 'late-hub.db'}"))

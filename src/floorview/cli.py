@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 EXIT_USAGE = 2
@@ -219,6 +219,7 @@ def _export_huddle(args) -> int:
     from floorview.store.huddle import find_team, load_huddle, teams
     from floorview.store.location import StoreError, default_store_path
     from floorview.store.reads import site_time, store_status
+    from floorview.store.syncstate import token_scope
     from floorview.store.walk import week_sentence
 
     path = settings.db or default_store_path()
@@ -231,16 +232,20 @@ def _export_huddle(args) -> int:
     status = store_status(con)
     # A snapshot is summarised at the moment it was taken.
     now = status.last_success_at if status.source == "snapshot" and status.last_success_at else datetime.now().timestamp()
+    scope = token_scope(con)
+    partial = scope is not None and not scope.whole_floor
     team = None
     if args.team is not None:
         team = find_team(con, args.team)
         if team is None:
             known = teams(con)
             raise _UserError(f"no team {args.team!r} in {path}; teams: {', '.join(known) or 'none'}")
+    elif partial and scope is not None and scope.teams:
+        team = find_team(con, scope.teams[0])  # a team lead's store: their team, as the huddle shows it
     con.execute("BEGIN")  # one consistent snapshot
     site = site_time(con, settings.site_timezone)
     huddle = load_huddle(con, team, now, site)
-    huddle = replace(huddle, sentence=week_sentence(con, now, settings.balance.priorities, team))
+    huddle = replace(huddle, sentence=week_sentence(con, now, settings.balance.priorities, team), partial=partial)
     con.execute("COMMIT")
     text = export.to_html(huddle, site) if args.format == "html" else export.to_markdown(huddle, site)
     if args.output is None:
@@ -304,9 +309,19 @@ def _sync(args) -> int:
 
             stop = threading.Event()
 
+            stale_since: list[float] = []  # when the current outage began
+
             def report(state: str, detail: str | None) -> None:
-                if state != "live":
-                    print(f"{state}: {detail}" if detail else state, file=sys.stderr, flush=True)
+                if state != "stale":
+                    stale_since.clear()
+                if state == "live":
+                    return
+                if state == "stale":
+                    stale_since[:1] = stale_since[:1] or [datetime.now().timestamp()]
+                    began = datetime.fromtimestamp(stale_since[0], timezone.utc).strftime("%H:%M:%S UTC")
+                    print(f"stale since {began}: {detail}", file=sys.stderr, flush=True)
+                    return
+                print(f"{state}: {detail}" if detail else state, file=sys.stderr, flush=True)
 
             syncer.run(report, stop)
             return 1  # run returns only on a fault that retrying cannot cure

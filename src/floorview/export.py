@@ -20,7 +20,9 @@ def _pct(v: float | None) -> str:
 
 
 def who(h: Huddle) -> str:
-    return f"Team {h.team}" if h.team else "The floor"
+    if h.team:
+        return f"Team {h.team}"
+    return "All your token sees" if h.partial else "The floor"
 
 
 def channel_table(h: Huddle) -> tuple[list[str], list[list[str]]]:
@@ -46,8 +48,11 @@ def channel_table(h: Huddle) -> tuple[list[str], list[list[str]]]:
 
 def table_note(h: Huddle) -> str:
     """What the two halves of the channel table count, in words."""
-    mine = f"{h.team}'s agents" if h.team else "all agents"
-    queues = f"the {h.served_queues} queue{'s' if h.served_queues != 1 else ''} {h.team} serves" if h.team else "every queue"
+    mine = f"{h.team}'s agents" if h.team else "the agents your token sees" if h.partial else "all agents"
+    if h.team:
+        queues = f"the {h.served_queues} queue{'s' if h.served_queues != 1 else ''} {h.team} serves"
+    else:
+        queues = "the contacts your token sees on every queue" if h.partial else "every queue"
     return (f"Answered and AHT: {mine}. Offered, service level, wait and abandoned: {queues},"
             " all teams' work included. All channels adds counts only; waits and AHT stay per channel.")
 

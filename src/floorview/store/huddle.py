@@ -70,6 +70,7 @@ class Huddle:
     teams: list[str] = field(default_factory=list)
     zone: str = ""  # the site's zone, in which "today" began
     day_start: float = 0.0
+    partial: bool = False  # the store holds part of the floor (a scoped token): team None is that part
 
     @property
     def channels(self) -> list[str]:

@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -214,13 +213,11 @@ class Syncer:
         """Pull and push until `stop`; transient faults back off, fatal ones stop."""
         from floorview.store.syncstate import record_error
 
-        stale_since: float | None = None
         while not stop.is_set():
             try:
                 self.pull_until_caught_up(report)
                 self.push_outbox()
                 self.backoff.succeeded(self.clock())
-                stale_since = None
                 report("live", None)
                 if self.long_poll:
                     while not stop.is_set():
@@ -233,14 +230,14 @@ class Syncer:
                     stop.wait(self.poll_s)
             except HubError as exc:
                 now = self.clock()
-                stale_since = stale_since or now
                 with self.engine.begin() as conn:
                     record_error(conn, exc.message, now)
                 if not exc.retry:
                     report("error", exc.message)
                     return
-                since = datetime.fromtimestamp(stale_since).strftime("%H:%M:%S")
-                report("stale", f"stale since {since}: {exc.message}")
+                # The reason only: the screen says how old the data is in
+                # site time, `floorview sync` when the outage began.
+                report("stale", exc.message)
                 delay = exc.retry_after if exc.retry_after is not None else self.backoff.failed()
                 stop.wait(delay)
 

@@ -18,6 +18,7 @@ from floorview.config import Settings
 from floorview.domain.clock import Clock, SystemClock
 from floorview.domain.sitetime import SiteTime
 from floorview.store.reads import StoreStatus, data_version, site_time, store_status
+from floorview.store.syncstate import TokenScope, token_scope
 from floorview.tui.commands import BindingCommands
 from floorview.tui.live import LiveSource
 from floorview.tui.messages import Loaded, SourceChanged
@@ -85,6 +86,8 @@ class FloorviewApp(App[None]):
         # The zone of "today" and of every clock time shown: read from the store
         # by the load worker, set here on the event loop (see domain.sitetime).
         self.site = SiteTime(settings.site_timezone, "setting") if settings.site_timezone else SiteTime()
+        # Who the hub says our token is; None: unknown (no hub, or one that does not say).
+        self.scope: TokenScope | None = None
         self.paused = False
         self.paused_at: float | None = None
         self._stop = threading.Event()
@@ -182,9 +185,9 @@ class FloorviewApp(App[None]):
                 return
             con.execute("BEGIN")  # one consistent snapshot for every query of the screen
             try:
-                site = site_time(con, self.settings.site_timezone)
-                if site != self.site:  # the queues' zone came with the feed: every screen follows
-                    self.call_from_thread(self._set_site, site)
+                site, scope = site_time(con, self.settings.site_timezone), token_scope(con)
+                if (site, scope) != (self.site, self.scope):  # came with the feed: every screen follows
+                    self.call_from_thread(self._set_context, site, scope)
                 data = screen.load(con, now)
                 status = store_status(con)
             finally:
@@ -197,8 +200,13 @@ class FloorviewApp(App[None]):
             log.exception("loading %s failed", type(screen).__name__)
             self.call_from_thread(self._load_failed, f"{type(exc).__name__}: {exc} (see the log)")
 
-    def _set_site(self, site: SiteTime) -> None:
-        self.site = site
+    def _set_context(self, site: SiteTime, scope: TokenScope | None) -> None:
+        self.site, self.scope = site, scope
+
+    @property
+    def scoped(self) -> bool:
+        """Whether the token sees part of the floor only (some teams or queues)."""
+        return self.scope is not None and not self.scope.whole_floor
 
     def on_loaded(self, message: Loaded) -> None:
         if self.paused and not message.forced:
@@ -261,7 +269,7 @@ class FloorviewApp(App[None]):
         elif state == "catching up":
             text.append(f"◌ catching up ({detail})")
         elif state == "stale":
-            text.append(f"⚠ {detail}", style="bold yellow")
+            text.append(f"⚠ stale: {detail}", style="bold yellow")
         elif state == "error":
             text.append(f"✗ {detail}", style="bold red")
         elif status is not None and status.source == "snapshot":
@@ -312,7 +320,10 @@ class FloorviewApp(App[None]):
         if isinstance(self.screen, HuddleScreen):
             self.pop_screen()
             return
-        self.push_screen(HuddleScreen(getattr(self.screen, "huddle_team", None)))
+        team = getattr(self.screen, "huddle_team", None)
+        if team is None and self.scoped and self.scope is not None and self.scope.teams:
+            team = self.scope.teams[0]  # a team lead's token: their team first
+        self.push_screen(HuddleScreen(team))
         self.request_load(force=True)
 
     def action_quarantine(self) -> None:

@@ -66,7 +66,8 @@ def window_span(snap: QueueSnapshot, now: float, site: SiteTime) -> str:
 
 
 def explain_queue_cell(
-    row: QueueRow, column: str, today: bool, now: float, settings: Settings, site: SiteTime
+    row: QueueRow, column: str, today: bool, now: float, settings: Settings, site: SiteTime,
+    scoped: bool = False,
 ) -> tuple[str, Text]:
     snap, s = row.snap, row.snap.settings
     span_window = f"{window_span(snap, now, site)}: the last 30 minutes, to the minute, by time enqueued"
@@ -130,7 +131,7 @@ def explain_queue_cell(
             ("units", "contacts; 45s, 3:07, 12m past ten minutes, 1h05 past an hour"),
         )
     if column in ("agents", "occupancy"):
-        return f"Agents needed and have — {name}", explain_agents(row, now, site)
+        return f"Agents needed and have — {name}", explain_agents(row, now, site, scoped)
     if column == "trend":
         points = ", ".join(f"{_hm(i * INTERVAL, site)} {pct(sl)}" for i, sl in snap.trend[-8:])
         return f"Service level by interval — {name}", wrapped(
@@ -155,7 +156,7 @@ def explain_queue_cell(
     )
 
 
-def explain_agents(row: QueueRow, now: float, site: SiteTime) -> Text:
+def explain_agents(row: QueueRow, now: float, site: SiteTime, scoped: bool = False) -> Text:
     """Agents needed against those who could take the queue's next contact."""
     snap, s, n = row.snap, row.snap.settings, row.need
     st, away = snap.staffing, snap.staffing.elsewhere
@@ -171,6 +172,8 @@ def explain_agents(row: QueueRow, now: float, site: SiteTime) -> Text:
         verdict = f"! have {have}, one short of {n.needed}"
     else:
         verdict = f"✗ have {have}, {n.needed - have} short of {n.needed}"
+    if scoped:
+        verdict = "no sign: have counts only the agents your token sees"
     away_n = away.get("on_contact", 0) + away.get("after_contact_work", 0)
     here_contact = by.get("on_contact", 0) - away.get("on_contact", 0)
     here_wrap = by.get("after_contact_work", 0) - away.get("after_contact_work", 0)
@@ -186,6 +189,9 @@ def explain_agents(row: QueueRow, now: float, site: SiteTime) -> Text:
     if st.unknown:
         rows.append(("", f"of the busy, {st.unknown} on a contact the store does not hold: "
                          "its queue is unknown, so not counted"))
+    if scoped:
+        rows.append(("scope", "your token sees its own teams' agents only (and those of its queues): "
+                              "have counts them, not other teams' agents on this queue"))
     rows += [
         ("verdict", f"{verdict}. ✓ have at least the need, ! one short, ✗ more"),
         ("why", "An agent on another queue's contact cannot take this queue's next one until done, "

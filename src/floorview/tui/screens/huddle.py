@@ -57,7 +57,7 @@ class HuddleScreen(DataScreen):
         self._update_title()
 
     def _marker(self) -> None:
-        who = f"Team {self.team}" if self.team else "The whole floor"
+        who = f"Team {self.team}" if self.team else "All your token sees" if self.app.scoped else "The whole floor"
         text = Text(" HUDDLE ", style="reverse")
         text.append("  ")
         text.append(who)  # a team name is feed text: a Text span, never markup
@@ -67,7 +67,8 @@ class HuddleScreen(DataScreen):
     def load(self, con: sqlite3.Connection, now: float) -> Huddle:
         settings = self.app.settings
         h = load_huddle(con, self.team, now, self.app.site)
-        return replace(h, sentence=week_sentence(con, now, settings.balance.priorities, self.team))
+        return replace(h, sentence=week_sentence(con, now, settings.balance.priorities, self.team),
+                       partial=self.app.scoped)
 
     def _shown_channel(self, data: Huddle) -> str | None:
         return self.channel if self.channel in data.channels else data.busiest()

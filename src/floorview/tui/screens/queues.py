@@ -177,7 +177,9 @@ class QueuesScreen(DataScreen):
             "aht": judged(duration(f.aht_s), rate_level(f.aht_s, s.aht_target_s, False, conf.aht_warn_margin_s)),
             "waiting": num(str(r.snap.waiting) if r.snap.waiting else "0"),
             "longest": _oldest_cell(r, now),
-            "agents": judged(_need_have(r.need.needed, have, words), staff_level(r.need.needed, have)),
+            # A scoped token sees its own agents only: "have" is theirs, no verdict on the queue's.
+            "agents": judged(_need_have(r.need.needed, have, words),
+                             Level.NONE if self.app.scoped else staff_level(r.need.needed, have)),
             "occupancy": num(pct(r.snap.staffing.occupancy)),
             "trend": sparkline(r.trend, spark_width),
         }
@@ -223,7 +225,8 @@ class QueuesScreen(DataScreen):
         from floorview.tui.explain_queue import explain_queue_cell
 
         return explain_queue_cell(
-            self._rows[key], col or "sl", self._today, self._now, self.app.settings, self.app.site
+            self._rows[key], col or "sl", self._today, self._now, self.app.settings, self.app.site,
+            scoped=self.app.scoped,
         )
 
 

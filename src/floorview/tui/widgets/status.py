@@ -6,7 +6,6 @@ from rich.text import Text
 from textual.widgets import Static
 
 from floorview.domain.sitetime import SiteTime
-from floorview.tui.render import duration
 
 
 def as_of(ts: float | None, now: float, site: SiteTime) -> str:
@@ -18,8 +17,18 @@ def as_of(ts: float | None, now: float, site: SiteTime) -> str:
     if age < 10:
         return "as of just now"
     stamp = site.fmt(ts, "%H:%M:%S" if age < 86400 else "%Y-%m-%d %H:%M")
-    step = 10 if age < 60 else 60
-    return f"as of {stamp}, {duration(age // step * step)} ago"
+    return f"as of {stamp} {site.abbrev(ts)}, {_ago(age)}"
+
+
+def _ago(age: float) -> str:
+    """In words, not m:ss ("1:00 ago" read as a second): 40 s, 3 min, 2 h 05 min, 3 d."""
+    if age < 60:
+        return f"{int(age) // 10 * 10} s ago"
+    if age < 3600:
+        return f"{int(age) // 60} min ago"
+    if age < 86400:
+        return f"{int(age) // 3600} h {int(age) % 3600 // 60:02d} min ago"
+    return f"{int(age) // 86400} d ago"
 
 
 class StatusLine(Static):
