@@ -141,3 +141,24 @@ async def test_the_huddle_screen_shows_the_teams_own_answers_for_the_busiest_cha
         await pilot.pause(0.05)
         assert int(app.screen.query_one("#answered").value) == ref["chat"]["answered"]
         assert "chat" in str(app.screen.query_one("#asa-label").render())
+
+
+async def test_e_explains_the_huddle_figures_and_how_channels_add_up(sample_store):
+    from floorview.tui.widgets.explain import ExplainScreen
+
+    app = make_app(sample_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        for _ in range(300):
+            await pilot.pause(0.01)
+            if isinstance(app.screen, HuddleScreen) and app.screen._huddle is not None:
+                break
+        await pilot.press("e")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, ExplainScreen)
+        text = "".join(w.render().plain for w in app.screen.query("Static"))
+        ref = _reference(sample_store, None)["voice"]
+        assert f"voice: {ref['in_sl']} / {ref['den']} = " in text
+        assert "per channel only" in text and "counts add up across queues" in text
+        assert "Today since 00:00 America/New_York" in text

@@ -15,9 +15,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Static
 
-from floorview.export import channel_table, day_line, other_figures, table_note, talk_heading
+from floorview.domain.metrics import figures
+from floorview.domain.units import EMPTY
+from floorview.export import channel_table, day_line, other_figures, table_note, talk_heading, who
 from floorview.store.huddle import Huddle, TeamWork, load_huddle
 from floorview.store.walk import week_sentence
+from floorview.tui.render import labelled
 from floorview.tui.screens.base import DataScreen
 
 
@@ -133,6 +136,40 @@ class HuddleScreen(DataScreen):
             rest.append(talk_heading(data) + "\n", style="bold")
             rest.append("  " + data.sentence + "\n")
         return rest
+
+    def explain(self) -> tuple[str, Text] | None:
+        h = self._huddle
+        if h is None:
+            return None
+        channel = self._shown_channel(h)
+        f = h.served_figures(channel) if channel else None
+        c = h.served.get(channel or "")
+        total = h.served_total()
+        whose = f"{h.team}'s agents" if h.team else "the agents your token sees" if h.partial else "every agent"
+        rows = [
+            ("today", day_line(h, self.app.site)),
+            ("answered", f"contacts {whose} answered, counted by the day they were enqueued; "
+                         "AHT = (talk + after-contact work) / those finished"),
+            ("served", table_note(h)),
+            ("SL", "answered within the queue's threshold / (answered + abandoned); abandons shorter than "
+                   "the queue's short-abandon limit count in neither"),
+        ]
+        if c is not None and f is not None:
+            rows.append(("", f"{channel}: {c.answered_in_sl} / {c.answered + c.abandoned}"
+                             f" = {EMPTY if f.service_level is None else f'{f.service_level * 100:.1f}%'}"))
+        all_sl = figures(total).service_level
+        rows += [
+            ("all", f"every channel as counts: {total.answered_in_sl} / {total.answered + total.abandoned}"
+                    f" = {EMPTY if all_sl is None else f'{all_sl * 100:.1f}%'}; counts add up across queues"
+                    " and channels, each judged by its own queue's threshold"),
+            ("wait", "total wait of answered contacts / answered, per channel only: a mean over voice, chat and"
+                     " email together would mix seconds with hours"),
+            ("large", f"the {channel or 'busiest'} channel's figures (c picks another); the busiest is the one"
+                      " with most contacts offered today"),
+            ("QA", f"mean of today's QA scores of {whose}, every channel (a score, not a time)"),
+            ("agents", "working now: available, on a contact or in wrap-up, of those in the store"),
+        ]
+        return f"Huddle figures — {who(h)}", labelled(*rows)
 
     def action_team(self) -> None:
         teams = [None, *(self._huddle.teams if self._huddle else [])]
