@@ -70,3 +70,12 @@ async def settle(pilot, selector: str = "LiveTable", rows: bool = True):
             await pilot.pause()
             return table
     raise AssertionError(f"{selector} never filled")
+
+
+async def wait_for(pilot, condition, tries: int = 500) -> None:
+    """Let the app run until `condition()` holds (workers, messages, repaints)."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition never held")

@@ -13,7 +13,7 @@ from floorview.tui.screens.whatif import WhatIfScreen
 from floorview.tui.widgets.explain import ExplainScreen
 from floorview.tui.widgets.live_table import LiveTable
 
-from .conftest import SAMPLE_AT, make_app, settle
+from .conftest import SAMPLE_AT, make_app, settle, wait_for
 
 SIZE = (80, 24)
 NOW = SAMPLE_AT.timestamp()
@@ -41,14 +41,6 @@ async def open_balance(pilot) -> LiveTable:
     table = await settle(pilot, "#constraints")
     assert isinstance(pilot.app.screen, BalanceScreen)
     return table
-
-
-async def wait_for(pilot, condition, tries: int = 300) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never held")
 
 
 async def test_balance_shows_the_ranking_the_gap_and_the_sentence(sample_store):

@@ -16,19 +16,11 @@ from floorview.store.notes import save_note
 from floorview.tui.screens.coaching import CoachingScreen
 from floorview.tui.screens.huddle import HuddleScreen
 
-from .conftest import SAMPLE_AT, make_app, settle
+from .conftest import SAMPLE_AT, make_app, settle, wait_for
 
 SIZE = (100, 30)
 SECRET = "SECRET-PRIVATE-7f3a"
 HOSTILE = "<script>alert(1)</script> [link](http://x.example) ![img](http://y.example) **bold**"
-
-
-async def wait_for(pilot, condition, tries: int = 300) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never held")
 
 
 def add_notes(store) -> str:

@@ -13,17 +13,9 @@ from floorview.tui.screens.recovery import RecoveredForm, RecoveryScreen
 from floorview.tui.widgets.explain import ExplainScreen
 from floorview.tui.widgets.live_table import LiveTable
 
-from .conftest import make_app, settle
+from .conftest import make_app, settle, wait_for
 
 SIZE = (100, 30)
-
-
-async def wait_for(pilot, condition, tries: int = 300) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never held")
 
 
 def keys(table: LiveTable) -> list[str]:

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from floorview.cli import main
 from floorview.tui.screens.huddle import HuddleScreen
 
-from .conftest import make_app, settle
+from .conftest import make_app, settle, wait_for
 
 DAY_START = datetime(2026, 11, 20, 5, 0, tzinfo=timezone.utc).timestamp()  # midnight EST, the sample's day
 TEAM = "Canyon"
@@ -122,11 +122,7 @@ async def test_the_huddle_screen_shows_the_teams_own_answers_for_the_busiest_cha
         await pilot.press("h")
         for _ in range(7):
             await pilot.press("t")
-            for _ in range(300):
-                await pilot.pause(0.01)
-                h = app.screen._huddle
-                if h is not None and h.team == app.screen.team and not app._loading:
-                    break
+            await wait_for(pilot, lambda: app.screen._huddle is not None and app.screen._huddle.team == app.screen.team)
             if app.screen.team == TEAM:
                 break
         assert isinstance(app.screen, HuddleScreen) and app.screen.team == TEAM
@@ -150,10 +146,7 @@ async def test_e_explains_the_huddle_figures_and_how_channels_add_up(sample_stor
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("h")
-        for _ in range(300):
-            await pilot.pause(0.01)
-            if isinstance(app.screen, HuddleScreen) and app.screen._huddle is not None:
-                break
+        await wait_for(pilot, lambda: isinstance(app.screen, HuddleScreen) and app.screen._huddle is not None)
         await pilot.press("e")
         await pilot.pause(0.1)
         assert isinstance(app.screen, ExplainScreen)

@@ -18,7 +18,7 @@ from floorview.tui.screens.agent_page import AgentPageScreen
 from floorview.tui.widgets.live_table import LiveTable
 from floorview.tui.widgets.note_editor import NoteEditor
 
-from .conftest import SAMPLE_AT, SAMPLE_SEED, make_app, settle
+from .conftest import SAMPLE_AT, SAMPLE_SEED, make_app, settle, wait_for
 from .hubs import start_hub
 
 SIZE = (100, 30)
@@ -56,14 +56,6 @@ def push(store, hub, token=None) -> int:
         return Syncer(engine, HubClient(hub.url, token or hub.token)).push_outbox()
     finally:
         engine.dispose()
-
-
-async def wait_for(pilot, condition, tries: int = 300) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never held")
 
 
 async def open_agent_page(pilot, agent_id: str = AGENT) -> LiveTable:

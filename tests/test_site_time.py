@@ -20,7 +20,7 @@ from floorview.domain.sitetime import SiteTime, resolve
 from floorview.store.coaching import agent_days_figures
 from floorview.store.reads import site_time
 
-from .conftest import make_app, settle
+from .conftest import make_app, settle, wait_for
 
 UTC = timezone.utc
 NY = "America/New_York"
@@ -131,10 +131,7 @@ async def test_screens_show_site_time_in_a_far_host_zone(sample_store, monkeypat
             status = app.screen.query_one("#status").render()
             assert "taken 2026-11-20 10:30 EST" in str(status)
             await pilot.press("h")
-            for _ in range(300):
-                await pilot.pause(0.01)
-                if getattr(app.screen, "_huddle", None) is not None:
-                    break
+            await wait_for(pilot, lambda: getattr(app.screen, "_huddle", None) is not None)
             huddle = app.screen._huddle
             answered = sqlite3.connect(sample_store).execute(
                 "SELECT count(*) FROM interaction WHERE answered_at IS NOT NULL AND enqueued_at >= ?",

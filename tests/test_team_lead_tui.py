@@ -19,7 +19,7 @@ from floorview.sync.transport import HubClient
 from floorview.tui.screens.huddle import HuddleScreen
 from floorview.tui.screens.whatif import WhatIfScreen
 
-from .conftest import SAMPLE_AT, make_app, settle
+from .conftest import SAMPLE_AT, make_app, settle, wait_for
 from .hubs import start_hub
 
 NOW = SAMPLE_AT.timestamp()
@@ -71,10 +71,7 @@ async def test_a_team_leads_screens_work_and_say_whose_they_are(tmp_path):
             assert not {"✓", "✗", "!"} & set(table.get_cell(k, "agents").plain)
 
         await pilot.press("h")
-        for _ in range(300):
-            await pilot.pause(0.01)
-            if isinstance(app.screen, HuddleScreen) and app.screen._huddle is not None and not app._loading:
-                break
+        await wait_for(pilot, lambda: isinstance(app.screen, HuddleScreen) and app.screen._huddle is not None)
         huddle = app.screen._huddle
         assert huddle.team == "Canyon" and huddle.answered == answered
         assert "Team Canyon" in str(app.screen.query_one("#marker").render())
@@ -91,9 +88,6 @@ async def test_a_team_leads_screens_work_and_say_whose_they_are(tmp_path):
         await pilot.press("1")
         await settle(pilot)
         await pilot.press("x")
-        for _ in range(300):
-            await pilot.pause(0.01)
-            if isinstance(app.screen, WhatIfScreen) and app.screen.baseline is not None:
-                break
+        await wait_for(pilot, lambda: isinstance(app.screen, WhatIfScreen) and app.screen.baseline is not None)
         heading = str(app.screen.query_one("#heading").render())
         assert "No queues" not in heading and any(n in heading for n in queue_names)

@@ -21,7 +21,7 @@ from floorview.tui.screens.whatif import Period, WhatIfScreen, baseline
 from floorview.tui.widgets.explain import ExplainScreen
 from floorview.tui.widgets.live_table import LiveTable
 
-from .conftest import SAMPLE_AT, make_app, settle
+from .conftest import SAMPLE_AT, make_app, settle, wait_for
 
 SIZE = (80, 24)
 NOW = SAMPLE_AT.timestamp()
@@ -126,14 +126,6 @@ def plain(table: LiveTable, row: str, column: str) -> str:
 
 def heading(app) -> str:
     return app.screen.query_one("#heading").render().plain
-
-
-async def wait_for(pilot, condition, tries: int = 500) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("never came")
 
 
 async def ready(pilot, table: LiveTable, qid: str) -> LiveTable:
