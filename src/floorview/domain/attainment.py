@@ -156,6 +156,11 @@ class Attainment:
         return self.met / self.checked if self.checked else None
 
     @property
+    def channels(self) -> dict[str, int]:
+        """The channels with something counted, and how much."""
+        return {c: n for c, (_, n) in self.by_channel.items() if n}
+
+    @property
     def breached_s(self) -> int:
         return self.missed * INTERVAL
 
@@ -280,11 +285,10 @@ def combine(tallies: Iterable[Tally], targets: Targets) -> dict[str, Attainment]
     for m in METRICS:
         a = out[m.key]
         a.by_channel = {c: m.value(sums, cf) for c, (sums, cf) in sorted(per_channel.items())}
-        counted = [v for v in a.by_channel.values() if v[1]]
-        if m.pools_channels or len(counted) <= 1:
+        if m.pools_channels or len(a.channels) <= 1:
             a.value, a.sample = m.value(every, f)
         else:  # several channels: no floor-wide mean of time
-            a.value, a.sample = None, sum(n for _, n in counted)
+            a.value, a.sample = None, sum(a.channels.values())
         a.breaches = _newest(newest[m.key])
     return out
 

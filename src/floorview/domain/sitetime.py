@@ -69,9 +69,6 @@ class SiteTime:
         """Midnight (or the day's first instant) of a calendar date in site time."""
         return day_start_in(datetime.combine(day, time(12), tzinfo=self.tz).timestamp(), self.tz)
 
-    def utc_offset_s(self, ts: float) -> float:
-        return (self.local(ts).utcoffset() or timedelta()).total_seconds()
-
     def abbrev(self, ts: float) -> str:
         """The zone's short name at `ts` ("EST", "EDT"); the IANA name where it has none."""
         short = self.local(ts).tzname() or ""

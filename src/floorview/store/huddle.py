@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from floorview.domain.metrics import COUNT_COLUMNS, INTERVAL, Counts, figures
+from floorview.domain.metrics import COUNT_COLUMNS, INTERVAL, Counts, QueueFigures, figures
 from floorview.domain.sitetime import SiteTime
 from floorview.store.reads import _counts
 
@@ -25,8 +25,6 @@ THEMES = 5
 KUDOS = 5
 VERBATIMS = 4
 WEEK = 7 * 86400
-
-
 CHANNELS = ("voice", "chat", "email", "social", "task")  # the feed's order: a huddle reads them so
 
 
@@ -68,8 +66,7 @@ class Huddle:
     qa_mean: float | None = None
     qa_count: int = 0
     teams: list[str] = field(default_factory=list)
-    zone: str = ""  # the site's zone, in which "today" began
-    day_start: float = 0.0
+    day_start: float = 0.0  # midnight, site time
     partial: bool = False  # the store holds part of the floor (a scoped token): team None is that part
 
     @property
@@ -78,7 +75,7 @@ class Huddle:
         seen = set(self.own) | {c for c, n in self.served.items() if n.offered}
         return sorted(seen, key=lambda c: (CHANNELS.index(c) if c in CHANNELS else len(CHANNELS), c))
 
-    def served_figures(self, channel: str):
+    def served_figures(self, channel: str) -> QueueFigures:
         return figures(self.served.get(channel, Counts()))
 
     def served_total(self) -> Counts:
@@ -190,6 +187,5 @@ def load_huddle(con: sqlite3.Connection, team: str | None, now: float, site: Sit
         qa_mean=qa,
         qa_count=qa_n,
         teams=teams(con),
-        zone=site.name,
         day_start=day_start,
     )

@@ -92,16 +92,15 @@ def explain_metric(data: BalanceData, key: str, settings: Settings) -> tuple[str
 
 def _floor_rows(a: Attainment) -> list[tuple[str, str]]:
     m = a.metric
-    counted = {c: v for c, v in a.by_channel.items() if v[1]}
-    if m.pools_channels or len(counted) <= 1:
+    if m.pools_channels or len(a.channels) <= 1:
         how = "added up as counts over every queue, channel and interval" if m.pools_channels else (
             "pooled over every queue and interval")
         rows = [("floor", f"{format_value(a.value, m.unit)}, {how} ({a.sample} counted)")]
     else:
         rows = [("floor", "per channel only: a mean of time over voice, chat and email together means nothing"
                           " (c picks the channel shown in the table)")]
-    if len(counted) > 1:
-        rows += [("", f"{c}: {format_value(v, m.unit)} ({n} counted)") for c, (v, n) in counted.items()]
+    if len(a.channels) > 1:
+        rows += [("", f"{c}: {format_value(v, m.unit)} ({n} counted)") for c, (v, n) in a.by_channel.items() if n]
     return rows
 
 

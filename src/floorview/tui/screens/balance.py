@@ -181,7 +181,7 @@ class BalanceScreen(DataScreen):
     def _channel(self, results: dict[str, Attainment]) -> str | None:
         """The channel whose ASA and AHT are shown: the one picked with c, else
         the one with the most answered contacts in the window."""
-        counted = {c: n for c, (_, n) in results["asa"].by_channel.items() if n}
+        counted = results["asa"].channels
         if self.channel in counted:
             return self.channel
         return min(counted, key=lambda c: (-counted[c], c)) if counted else None
@@ -201,7 +201,7 @@ class BalanceScreen(DataScreen):
     def action_channel(self) -> None:
         if self._data is None:
             return
-        channels = [c for c, (_, n) in self._data.walk.results["asa"].by_channel.items() if n]
+        channels = list(self._data.walk.results["asa"].channels)
         if not channels:
             return
         shown = self._channel(self._data.walk.results)
@@ -329,8 +329,7 @@ def floor_value(a: Attainment, channel: str | None) -> tuple[float | None, str]:
     """The floor figure shown for a metric, and the label it goes by: time
     averages over several channels are shown for one channel, never pooled."""
     m = a.metric
-    counted = [c for c, (_, n) in a.by_channel.items() if n]
-    if m.pools_channels or len(counted) <= 1 or channel is None:
+    if m.pools_channels or len(a.channels) <= 1 or channel is None:
         return a.value, m.label
     return a.by_channel.get(channel, (None, 0))[0], f"{m.label} · {channel}"
 
