@@ -321,7 +321,7 @@ class FloorviewApp(App[None]):
             self.pop_screen()
             return
         team = getattr(self.screen, "huddle_team", None)
-        if team is None and self.scoped and self.scope is not None and self.scope.teams:
+        if team is None and self.scope is not None and self.scope.teams:
             team = self.scope.teams[0]  # a team lead's token: their team first
         self.push_screen(HuddleScreen(team))
         self.request_load(force=True)
