@@ -251,14 +251,65 @@ def _export_huddle(args) -> int:
     if args.output is None:
         sys.stdout.write(text)
         return 0
-    try:
-        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-    except OSError as exc:
-        raise _UserError(f"cannot write {args.output}: {exc.strerror}") from None
+    _write_new_file(args.output, text)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def _write_new_file(path: Path, text: str) -> None:
+    """Write `text` as a new file at `path`, readable by us alone (audit L7).
+
+    The text goes into a temporary file beside `path`, created O_EXCL and
+    0600, which is then renamed over `path`: an existing file's mode, owner
+    and other links are never reused. A `path` that is another user's file,
+    a symbolic link or not a regular file (a device, a FIFO) is refused, as is
+    a rename the directory forbids (another user's file in a sticky one)."""
+    import stat
+    import tempfile
+
+    def refused(why: str) -> _UserError:
+        return _UserError(f"refusing to write {path}: {why}")
+
+    def existing() -> os.stat_result | None:
+        try:
+            return os.lstat(path)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise _UserError(f"cannot write {path}: {exc.strerror}") from None
+
+    st = existing()
+    if st is not None:
+        if stat.S_ISLNK(st.st_mode):
+            raise refused("it is a symbolic link")
+        if not stat.S_ISREG(st.st_mode):
+            raise refused("it is not a regular file")
+        if st.st_uid != os.getuid():
+            raise refused(f"it belongs to another user (uid {st.st_uid})")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=Path(path).parent, prefix=f".{Path(path).name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _UserError(f"cannot write {path}: {exc.strerror}") from None
+    renamed = False
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            os.fchmod(out.fileno(), 0o600)
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.rename(tmp, path)
+        renamed = True
+    except OSError as exc:
+        st = existing()
+        if st is not None and st.st_uid != os.getuid():  # it appeared meanwhile; a sticky directory keeps it
+            raise refused(f"it belongs to another user (uid {st.st_uid})") from None
+        raise _UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if not renamed:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def _hub_access(settings) -> tuple[str, str]:
@@ -273,23 +324,47 @@ def _hub_access(settings) -> tuple[str, str]:
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
+    from floorview.sync.source import hub_label
 
-    return urlsplit(url).netloc
+    return hub_label(url)
+
+
+EXIT_FAULT = 1  # the sync stopped on a fault (the hub's or this machine's), said in one line
 
 
 def _sync(args) -> int:
+    """`floorview sync [--once]`. Every way it ends is one line on stderr and
+    an exit status: 0 caught up (--once); 2 a usage, configuration or hub
+    refusal; 1 a fault retrying cannot cure, the hub's (continuous mode) or
+    this machine's (the disk full, the store read-only, an I/O error)."""
     settings = _settings(args)
     _setup_logging()
     if not settings.hub:
         raise _UserError("no hub: give --hub URL or set FLOORVIEW_HUB")
     url, token = _hub_access(settings)
+    from floorview.store.location import default_store_path
+    from floorview.sync.source import local_fault
+
+    path = settings.db or default_store_path()
+    try:
+        return _sync_into(args, settings, path, url, token)
+    except Exception as exc:
+        reason = local_fault(exc)
+        if reason is None:
+            raise
+        import logging
+
+        logging.getLogger(__name__).warning("sync stopped: the store %s cannot be written (%s)", path, reason)
+        print(f"floorview: cannot write the store {path}: {reason}", file=sys.stderr, flush=True)
+        return EXIT_FAULT
+
+
+def _sync_into(args, settings, path: Path, url: str, token: str) -> int:
     from floorview.store.engine import open_engine
-    from floorview.store.location import StoreError, default_store_path
+    from floorview.store.location import StoreError
     from floorview.sync.syncer import Syncer
     from floorview.sync.transport import HubClient, HubError
 
-    path = settings.db or default_store_path()
     try:
         engine = open_engine(path, default=settings.db is None)
     except StoreError as exc:
@@ -302,7 +377,7 @@ def _sync(args) -> int:
                     pulled = syncer.pull_until_caught_up()
                     pushed = syncer.push_outbox()
                 except HubError as exc:
-                    raise _UserError(exc.message) from None
+                    raise _UserError(exc.message) from None  # cleaned where it came in (sync/transport.py)
                 print(f"synced {pulled.changes} changes in {pulled.pages} pages; pushed {pushed}")
                 return 0
             import threading
@@ -324,7 +399,7 @@ def _sync(args) -> int:
                 print(f"{state}: {detail}" if detail else state, file=sys.stderr, flush=True)
 
             syncer.run(report, stop)
-            return 1  # run returns only on a fault that retrying cannot cure
+            return EXIT_FAULT  # run returns only on a fault that retrying cannot cure
     finally:
         engine.dispose()
 

@@ -4,6 +4,16 @@ The default is one store per Unix user in the platform data directory. The
 directory is created 0700 and the files 0600; a path that is a symlink or
 belongs to another user is refused, because a store on a shared jump host
 holds coaching notes and customer details.
+
+SQLite keeps part of a store beside it: `-wal` and `-shm` (and a `-journal`
+before WAL is on). It opens them without O_EXCL, so it would adopt one that
+someone else put there, write our pages into it and replay theirs into the
+store. So a sidecar that is not plainly ours (another owner, a link, open to
+other users) is refused, new store or not, and so is a directory in which
+other users can create files: there a sidecar could appear between our
+check and SQLite's open. floorview never removes a sidecar itself: a `-wal`
+can hold the store's latest commits, and we cannot tell those from planted
+ones.
 """
 
 from __future__ import annotations
@@ -11,6 +21,8 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+
+SIDECARS = ("-wal", "-shm", "-journal")
 
 
 class StoreError(Exception):
@@ -43,7 +55,13 @@ def secure_directory(path: Path, *, own_default: bool) -> None:
 
 
 def check_store_file(path: Path, *, create: bool) -> None:
-    """Refuse a symlink or another user's file; create a missing one 0600."""
+    """Refuse a symlink or another user's file, a sidecar that is not plainly
+    ours, or a directory others can create files in; create a missing store 0600.
+
+    Everything is checked before anything is created, so a refused store
+    leaves no file behind."""
+    check_sidecars(path)
+    check_store_directory(path)
     try:
         st = path.lstat()
     except FileNotFoundError:
@@ -60,9 +78,71 @@ def check_store_file(path: Path, *, create: bool) -> None:
         raise StoreError(f"refusing store {path}: it belongs to another user (uid {st.st_uid})")
     if stat.S_IMODE(st.st_mode) & 0o077:
         os.chmod(path, 0o600)
-    for suffix in ("-wal", "-shm"):
+
+
+def check_sidecars(path: Path) -> None:
+    """Refuse the store if a `-wal`, `-shm` or `-journal` beside it is not
+    plainly ours: a link, not a file, another user's, or open to others.
+    Nothing is removed or re-permitted: the user decides (see the module doc)."""
+    for suffix in SIDECARS:
         side = path.with_name(path.name + suffix)
-        if side.is_symlink():
-            raise StoreError(f"refusing store {path}: {side.name} is a symbolic link")
-        if side.exists() and stat.S_IMODE(side.stat().st_mode) & 0o077:
-            os.chmod(side, 0o600)
+        try:
+            st = side.lstat()
+        except FileNotFoundError:
+            continue
+        mode = stat.S_IMODE(st.st_mode)
+        if stat.S_ISLNK(st.st_mode):
+            problem = "is a symbolic link"
+        elif not stat.S_ISREG(st.st_mode):
+            problem = "is not a regular file"
+        elif st.st_uid != os.getuid():
+            problem = f"belongs to another user (uid {st.st_uid})"
+        elif st.st_nlink != 1:
+            problem = "has other hard links"
+        elif mode & 0o077:
+            raise StoreError(
+                f"refusing store {path}: {side.name} is open to other users (mode {mode:04o}); "
+                f"if only you wrote it, chmod 600 it, else remove it (a -wal can hold the store's latest changes)"
+            )
+        else:
+            continue
+        raise StoreError(
+            f"refusing store {path}: {side.name} {problem}, so SQLite would share the store through it; "
+            f"have it removed, or keep the store elsewhere"
+        )
+
+
+def check_store_directory(path: Path) -> None:
+    """Refuse a store whose directory another user owns or can create files in
+    (sticky or not): SQLite's sidecars could be planted there between our
+    checks and its open. A group-writable directory of the user's own private
+    group (umask 002 on user-private-group systems) is allowed."""
+    folder = path.parent
+    try:
+        st = folder.stat()
+    except FileNotFoundError:
+        raise StoreError(f"no directory {folder} for the store {path.name}") from None
+    if st.st_uid not in (os.getuid(), 0):
+        raise StoreError(
+            f"refusing store {path}: its directory belongs to another user (uid {st.st_uid}); "
+            f"keep the store in a directory of your own"
+        )
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & stat.S_IWOTH or (mode & stat.S_IWGRP and not _private_group(st.st_gid)):
+        raise StoreError(
+            f"refusing store {path}: other users can create files in {folder} (mode {mode:04o}), "
+            f"such as the store's -wal; keep the store in a directory only you can write to"
+        )
+
+
+def _private_group(gid: int) -> bool:
+    """The user's own group: named after them, with no other members."""
+    import grp
+    import pwd
+
+    try:
+        me = pwd.getpwuid(os.getuid()).pw_name
+        group = grp.getgrgid(gid)
+    except KeyError:
+        return False
+    return group.gr_name == me and set(group.gr_mem) <= {me}
