@@ -335,17 +335,22 @@ class FloorviewApp(App[None]):
         self.push_screen(QuarantineScreen(quarantine_text(self.reader, self.site)))
 
     # -- local writes ---------------------------------------------------------------
-    def write_store(self, write, done: str | None = None) -> None:
+    def write_store(self, write, done: str | None = None, then=None) -> None:
         """Run `write(conn)` in one store transaction, off the event loop; the
         screens re-read when it commits. A failure is said on screen; nothing
-        else is lost, since nothing was shown as saved before the commit."""
+        else is lost, since nothing was shown as saved before the commit.
+        `then(problem)`, if given, is called on the event loop when the write
+        has ended: problem is None once it committed, else why it did not (a
+        form holding typed text stays open until then: L5)."""
         if self.settings.offline:
             self.notify("Read-only (--offline): nothing can be saved.", markup=False, severity="warning")
+            if then is not None:
+                then("this store is read-only (--offline)")
             return
-        self._write(write, done)
+        self._write(write, done, then)
 
     @work(thread=True, group="write", exit_on_error=False)
-    def _write(self, write, done: str | None) -> None:
+    def _write(self, write, done: str | None, then=None) -> None:
         try:
             with self._write_lock:  # one local write at a time, in the order made
                 if self._writer is None:
@@ -359,8 +364,12 @@ class FloorviewApp(App[None]):
             self.call_from_thread(
                 self.notify, f"Not saved: {exc}", markup=False, severity="error", timeout=8
             )
+            if then is not None:
+                self.call_from_thread(then, str(getattr(exc, "orig", None) or exc))
             self.call_from_thread(self.request_load, True)
             return
+        if then is not None:
+            self.call_from_thread(then, None)
         if done:
             self.call_from_thread(self.notify, done, markup=False, timeout=2)
         self.call_from_thread(self.request_load, True)

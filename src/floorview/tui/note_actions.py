@@ -53,12 +53,11 @@ def new_note(screen, agent_id: str, agent_name: str, interaction_id: str | None 
         data["interaction_id"] = interaction_id
     note_id = new_note_id()
 
-    def saved(result: dict | None) -> None:
-        if result is not None:
-            app.write_store(lambda conn: save_note(conn, note_id, result, now), "note saved")
+    def save(result: dict, then) -> None:  # the editor stays open until the commit (L5)
+        app.write_store(lambda conn: save_note(conn, note_id, result, now), "note saved", then)
 
     contacts = recent_contacts(app.reader, agent_id) if app.reader else []
-    app.push_screen(NoteEditor(f"New note about {agent_name}", data, contacts), saved)
+    app.push_screen(NoteEditor(f"New note about {agent_name}", data, contacts, save))
 
 
 def edit_data(note: NoteView, now: float) -> dict:
@@ -73,13 +72,12 @@ def edit_note(screen, note: NoteView, replaces: int | None = None) -> None:
     now = app.clock.now()
     data = edit_data(note, now)
 
-    def saved(result: dict | None) -> None:
-        if result is not None:
-            result["updated_at"] = iso(app.clock.now())
-            app.write_store(lambda conn: save_note(conn, note.id, result, now, replaces), "note saved")
+    def save(result: dict, then) -> None:  # the editor stays open until the commit (L5)
+        result["updated_at"] = iso(app.clock.now())
+        app.write_store(lambda conn: save_note(conn, note.id, result, now, replaces), "note saved", then)
 
     contacts = recent_contacts(app.reader, note.agent_id) if app.reader and note.agent_id else []
-    app.push_screen(NoteEditor(f"Edit note about {note.agent_name or note.agent_id or note.customer_id}", data, contacts), saved)
+    app.push_screen(NoteEditor(f"Edit note about {note.agent_name or note.agent_id or note.customer_id}", data, contacts, save))
 
 
 class NoteScreen(ModalScreen[None]):

@@ -149,7 +149,11 @@ def open_card(screen, customer_id: str) -> None:
 
 
 class RecoveredForm(ModalScreen[str | None]):
-    """What was done for the customer, in a line or two."""
+    """What was done for the customer, in a line or two.
+
+    Given a `save(what, then)`, the form stays open until the note is in the
+    store; a save that fails is said here, with the text kept to save again
+    (enter) or to cancel (escape): audit L5."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="recovered.cancel")]
     DEFAULT_CSS = """
@@ -158,9 +162,11 @@ class RecoveredForm(ModalScreen[str | None]):
         background: $surface; padding: 0 1; }
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, save=None) -> None:
         super().__init__()
         self._name = name
+        self._save = save
+        self._saving: str | None = None  # the text of a save not yet settled
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -168,17 +174,37 @@ class RecoveredForm(ModalScreen[str | None]):
             title.append(self._name, style="bold")
             yield Static(title)
             yield Input(placeholder="what was done, e.g. called back, refunded the fee, apologised", id="what")
+            yield Static(id="problem")
             yield Static(Text("enter saves · escape cancels", style="dim"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self._saving is not None:
+            return  # one save at a time: its answer is on its way
         what = event.value.strip()
         if not what:
             self.app.bell()
             self.notify("Say what was done: it is the record of the recovery.", markup=False)
             return
-        self.dismiss(what)
+        if self._save is None:
+            self.dismiss(what)
+            return
+        self._saving = what
+        self.query_one("#problem", Static).update(Text("Saving…"))
+        self._save(what, self._saved)
+
+    def _saved(self, problem: str | None) -> None:
+        what, self._saving = self._saving, None
+        if problem is None:
+            self.dismiss(what)
+            return
+        self.query_one("#problem", Static).update(Text(
+            f"Not saved: {problem}. What you wrote is still here: enter tries again, escape discards it.",
+            style="bold red"))
+        self.app.bell()
 
     def action_cancel(self) -> None:
+        if self._saving is not None:
+            return  # a save under way either commits (and closes the form) or comes back here
         self.dismiss(None)
 
 
@@ -188,14 +214,13 @@ def mark_recovered(screen, customer_id: str, name: str) -> None:
     from floorview.tui.note_actions import iso, who
 
     app = screen.app
+    note_id = new_note_id()  # one note however many tries its save takes
 
-    def done(what: str | None) -> None:
-        if what is None:
-            return
+    def save(what: str, then) -> None:
         now = app.clock.now()
         at = iso(now)
         data = {"customer_id": customer_id, "author": who(), "created_at": at, "updated_at": at,
                 "type": "recovery", "visibility": "team", "body": what}
-        app.write_store(lambda conn: save_note(conn, new_note_id(), data, now), f"{name}: recovery recorded")
+        app.write_store(lambda conn: save_note(conn, note_id, data, now), f"{name}: recovery recorded", then)
 
-    app.push_screen(RecoveredForm(name), done)
+    app.push_screen(RecoveredForm(name, save))

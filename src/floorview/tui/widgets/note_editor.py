@@ -4,10 +4,15 @@ Every choice the feed allows is a list to pick from; the body is a multi-line
 text area. Validation is the feed's own (domain.feed.Note), so what the
 editor accepts the hub accepts; a problem is shown in the form and nothing
 typed is lost.
+
+Given a `save`, the editor stays open until the note is in the store: a save
+that fails (a full disk, a read-only or refused store) is said in the form,
+with the text still there to save again or to cancel (audit L5).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from rich.text import Text
@@ -50,9 +55,15 @@ class NoteEditor(ModalScreen[dict | None]):
     NoteEditor #hint { color: $text-muted; }
     """
 
-    def __init__(self, title: str, data: dict, contacts: list[Contact]) -> None:
+    def __init__(self, title: str, data: dict, contacts: list[Contact],
+                 save: Callable[[dict, Callable[[str | None], None]], None] | None = None) -> None:
+        """`save(data, then)` writes the note and calls `then(problem)`: None once
+        it is committed (the editor then closes, returning the data), else why
+        not (the editor stays open). Without it the editor returns the data at once."""
         super().__init__()
         self._title, self._data, self._contacts = title, data, contacts
+        self._save = save
+        self._saving: dict | None = None  # the data of a save not yet settled
 
     def compose(self) -> ComposeResult:
         d = self._data
@@ -111,15 +122,33 @@ class NoteEditor(ModalScreen[dict | None]):
         return data
 
     def action_save(self) -> None:
+        if self._saving is not None:
+            return  # one save at a time: its answer is on its way
         data = self.collect()
         problem = check_note(data)
         if problem:
             self.query_one("#problem", Static).update(Text(problem))
             self.app.bell()
             return
-        self.dismiss(data)
+        if self._save is None:
+            self.dismiss(data)
+            return
+        self._saving = data
+        self.query_one("#problem", Static).update(Text("Saving…"))
+        self._save(dict(data), self._saved)
+
+    def _saved(self, problem: str | None) -> None:
+        data, self._saving = self._saving, None
+        if problem is None:
+            self.dismiss(data)
+            return
+        self.query_one("#problem", Static).update(Text(
+            f"Not saved: {problem}. Your note is still here: ctrl+s tries again, escape discards it."))
+        self.app.bell()
 
     def action_cancel(self) -> None:
+        if self._saving is not None:
+            return  # a save under way either commits (and closes the editor) or comes back here
         self.dismiss(None)
 
 
