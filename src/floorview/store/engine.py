@@ -28,8 +28,8 @@ SCHEMA_HEAD = "0005"
 KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 
 PRAGMAS = (
+    "PRAGMA busy_timeout=5000",  # first: switching to WAL takes a lock, and must wait for one too
     "PRAGMA journal_mode=WAL",
-    "PRAGMA busy_timeout=5000",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=FULL",
 )
