@@ -2,6 +2,14 @@
 
 Text is cleaned of control characters on the way in (`Clean`). Timestamps
 must carry an offset. Unknown fields inside `data` are ignored (rule 4).
+
+Whatever passes these models can be written to the store (rule 5: one bad
+record never stops the floor): text must be valid Unicode (JSON can carry a
+lone surrogate, `"\\ud800"`, which UTF-8 cannot), integers fit SQLite's
+64-bit INTEGER, numbers are finite (Python's JSON reader takes NaN and
+Infinity), and durations stay under 10^9 s (31 years), so no sum of them
+can overflow. Anything else fails validation and is quarantined with the
+reason.
 """
 
 from __future__ import annotations
@@ -22,37 +30,55 @@ from pydantic import (
 
 from floorview.domain.text import clean
 
-Clean = Annotated[str, AfterValidator(clean)]
+MAX_INT = 2**63 - 1  # SQLite's INTEGER
+MAX_SECONDS = 1e9  # about 31 years: no contact, target or forecast lasts longer
+
+
+def _unicode(text: str) -> str:
+    """Text UTF-8 can encode: a lone surrogate is refused, not stored (it would
+    stop every write of the page it came in)."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text is not valid Unicode (a lone surrogate)") from None
+    return text
+
+
+Text = Annotated[str, AfterValidator(_unicode)]
+Clean = Annotated[str, AfterValidator(_unicode), AfterValidator(clean)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
 Name = Annotated[Clean, StringConstraints(min_length=1, max_length=200)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
-Seconds = Annotated[float, Field(ge=0)]
+Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS)]
+Count = Annotated[int, Field(ge=0, le=MAX_INT)]
+Amount = Annotated[float, Field(ge=0)]  # finite, as every number here
 
 Channel = Literal["voice", "chat", "email", "social", "task"]
 AgentState = Literal["available", "on_contact", "after_contact_work", "not_ready", "offline"]
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
 
 
 class ForecastInterval(_Data):
     start: AwareDatetime
     minutes: Literal[15, 30, 60]
-    offered: Annotated[float, Field(ge=0)]
+    offered: Amount
     aht_s: Seconds
 
 
 class Queue(_Data):
     name: Name
     channel: Channel
-    sl_threshold_s: Annotated[int, Field(ge=0)] = 20
+    sl_threshold_s: Count = 20
     sl_target: Fraction = 0.8
-    short_abandon_s: Annotated[int, Field(ge=0)] = 5
+    short_abandon_s: Count = 5
     aht_target_s: Seconds | None = None
     abandon_target: Fraction | None = None
-    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "UTC"
-    cost_per_agent_hour: Annotated[float, Field(ge=0)] | None = None
+    timezone: Annotated[Text, StringConstraints(min_length=1, max_length=64)] = "UTC"
+    cost_per_agent_hour: Amount | None = None
     forecast: list[ForecastInterval] | None = None
 
     @model_validator(mode="after")
@@ -86,18 +112,18 @@ class Interaction(_Data):
     abandoned_at: AwareDatetime | None = None
     ended_at: AwareDatetime | None = None
     wrap_s: Seconds | None = None
-    transfers: Annotated[int, Field(ge=0)] = 0
+    transfers: Count = 0
     resolved: bool | None = None
     qa_score: Annotated[float, Field(ge=0, le=100)] | None = None
 
 
 class Behavior(_Data):
-    logins_30d: Annotated[int, Field(ge=0)] | None = None
+    logins_30d: Count | None = None
     active_days_30d: Annotated[int, Field(ge=0, le=31)] | None = None
-    products: Annotated[int, Field(ge=0)] | None = None
-    upgrades_90d: Annotated[int, Field(ge=0)] | None = None
-    support_contacts_30d: Annotated[int, Field(ge=0)] | None = None
-    community_posts_30d: Annotated[int, Field(ge=0)] | None = None
+    products: Count | None = None
+    upgrades_90d: Count | None = None
+    support_contacts_30d: Count | None = None
+    community_posts_30d: Count | None = None
     usage_trend: Annotated[float, Field(ge=-1, le=1)] | None = None
 
 
@@ -185,7 +211,7 @@ def parse_change(raw: Any) -> Change:
         kind, rid, version, op = raw.get("kind"), raw.get("id"), raw.get("version"), raw.get("op")
         data = raw.get("data")
         if (
-            type(kind) is str and 0 < len(kind) <= 64
+            type(kind) is str and 0 < len(kind) <= 64 and kind.isascii()  # other text: as the model says
             and type(rid) is str and _ID.fullmatch(rid)
             and type(version) is int and 1 <= version <= _MAX_VERSION
             and op in ("upsert", "delete")

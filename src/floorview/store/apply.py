@@ -6,11 +6,20 @@ is not above the stored one, live or tombstoned, is ignored; data that fails
 validation goes to quarantine with the reason; unknown kinds are counted.
 Interactions also keep the per-minute and per-interval sums current by
 subtracting what the old version contributed and adding the new.
+
+One bad record never stops the floor (rule 5). The feed's models refuse
+what the store cannot hold (domain/feed.py); should a record still fail to
+be written, its kind's batch is rolled back to a savepoint and written again
+one record at a time, each in its own savepoint, and the records that fail
+are quarantined with the reason. A fault of the store itself (disk full,
+locked, read-only) is not a bad record: it stops the page, whose cursor is
+then not stored.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from functools import lru_cache
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,6 +28,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from floorview.domain import feed
@@ -30,9 +40,11 @@ from floorview.domain.metrics import (
     QueueSettings,
     contribution,
 )
+from floorview.domain.text import clean
 from floorview.store import schema
 
 RAW_LIMIT = 64 * 1024
+REASON_LIMIT = 2000
 
 
 @dataclass(slots=True)
@@ -98,7 +110,15 @@ class Applier:
         result = ApplyResult()
         best: dict[tuple[str, str], feed.Change] = {}
         for raw in changes:
-            change = raw if isinstance(raw, feed.Change) else feed.Change.model_validate(raw)
+            if isinstance(raw, feed.Change):
+                change = raw
+            else:
+                try:
+                    change = feed.parse_change(raw)
+                except (ValidationError, ValueError, TypeError, RecursionError) as exc:
+                    self.quarantine_raw((raw, exc))  # its envelope (kind, id, version, op) is unusable
+                    result.quarantined += 1
+                    continue
             if change.kind not in feed.KINDS:
                 result.unknown += 1
                 continue
@@ -118,10 +138,38 @@ class Applier:
         rebuild: set[str] = set()
         # Queues first: the sums of this page's interactions use their settings.
         for kind in sorted(by_kind, key=lambda k: k != "queue"):
-            self._apply_kind(kind, by_kind[kind], result, rebuild)
+            self._apply_guarded(kind, by_kind[kind], result, rebuild)
         if rebuild and self.aggregates:
             rebuild_aggregates(self.conn, sorted(rebuild))
         return result
+
+    def _apply_guarded(self, kind: str, changes: list[feed.Change], result: ApplyResult, rebuild: set[str]) -> None:
+        """A kind's batch in a savepoint; if the store refuses it, the batch again
+        one record at a time, quarantining the records it refuses."""
+        if self._attempt(kind, changes, result, rebuild) is None:
+            return
+        for change in changes:
+            failure = self._attempt(kind, [change], result, rebuild)
+            if failure is not None:
+                self.quarantine(change, f"the store could not write it: {_fault(failure)}")
+                result.quarantined += 1
+
+    def _attempt(self, kind: str, changes: list[feed.Change], result: ApplyResult, rebuild: set[str]) -> Exception | None:
+        """Apply in a savepoint; the record fault that rolled it back, or None."""
+        part, marks = ApplyResult(), set()
+        try:
+            with self.conn.begin_nested():
+                self._apply_kind(kind, changes, part, marks)
+        except Exception as exc:
+            if _store_fault(exc):
+                raise
+            # What this object remembers of the store may be what was rolled back.
+            self._settings.clear()
+            self._tombstones = None
+            return exc
+        result.add(part)
+        rebuild |= marks
+        return None
 
     def _apply_kind(self, kind: str, changes: list[feed.Change], result: ApplyResult, rebuild: set[str]) -> None:
         table = schema.RECORD_TABLES[kind]
@@ -142,7 +190,7 @@ class Applier:
             else:
                 try:
                     upserts.append((change, feed.KINDS[kind].model_validate(change.data or {})))
-                except ValidationError as exc:
+                except (ValidationError, ValueError, TypeError, ArithmeticError, RecursionError) as exc:
                     self.quarantine(change, exc)
                     result.quarantined += 1
         result.applied += len(upserts) + len(deletes)
@@ -284,31 +332,32 @@ class Applier:
         return s
 
     # -- set aside ----------------------------------------------------------------
-    def quarantine(self, change: feed.Change, exc: ValidationError) -> None:
-        raw = json.dumps(change.data, default=str)[:RAW_LIMIT]
+    # Everything written here is made storable and inert: a quarantine row that
+    # could not be written would stop the page as surely as the record itself.
+    def quarantine(self, change: feed.Change, why: Exception | str) -> None:
         self.conn.execute(
             insert(schema.Quarantine).values(
-                kind=change.kind,
-                record_id=change.id,
-                version=change.version,
-                reason=_reason(exc),
-                raw=raw,
+                kind=_label(change.kind, 64),
+                record_id=_label(change.id, 128),
+                version=change.version if type(change.version) is int and 0 <= change.version < 2**63 else 0,
+                reason=_reason(why),
+                raw=_raw_json(change.data),
                 received_at=self.now,
             )
         )
 
-    def quarantine_raw(self, bad: tuple[Any, ValidationError]) -> None:
+    def quarantine_raw(self, bad: tuple[Any, Exception]) -> None:
         """A change whose envelope (kind, id, version, op) is unusable."""
         raw, exc = bad
         get = raw.get if isinstance(raw, dict) else (lambda _k, d=None: d)
         kind, rid, version = get("kind", "?"), get("id", "?"), get("version", 0)
         self.conn.execute(
             insert(schema.Quarantine).values(
-                kind=str(kind)[:64],
-                record_id=str(rid)[:128],
+                kind=_label(kind, 64),
+                record_id=_label(rid, 128),
                 version=version if type(version) is int and abs(version) < 2**63 else 0,
                 reason=_reason(exc),
-                raw=json.dumps(raw, default=str)[:RAW_LIMIT],
+                raw=_raw_json(raw),
                 received_at=self.now,
             )
         )
@@ -400,12 +449,66 @@ def ensure_sync_state(conn: Connection) -> None:
     )
 
 
-def _reason(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:5]:
-        where = ".".join(str(p) for p in err["loc"]) or "data"
-        parts.append(f"{where}: {err['msg']}")
-    more = exc.error_count() - 5
-    if more > 0:
-        parts.append(f"and {more} more")
-    return "; ".join(parts)
+def _reason(why: Exception | str) -> str:
+    if isinstance(why, ValidationError):
+        parts = []
+        for err in why.errors()[:5]:
+            where = ".".join(str(p) for p in err["loc"]) or "data"
+            parts.append(f"{where}: {err['msg']}")
+        more = why.error_count() - 5
+        if more > 0:
+            parts.append(f"and {more} more")
+        text = "; ".join(parts)
+    elif isinstance(why, Exception):
+        text = _fault(why)
+    else:
+        text = why
+    return _storable(text)[:REASON_LIMIT]
+
+
+def _fault(exc: Exception) -> str:
+    """An exception in a line: the driver's own error under SQLAlchemy's wrapper
+    (whose text would carry the statement)."""
+    inner = exc.orig if isinstance(exc, sa_exc.StatementError) and exc.orig is not None else exc
+    try:
+        text = str(inner)
+    except Exception:  # noqa: BLE001 - a message that cannot even be made into text
+        text = ""
+    return _storable(f"{type(inner).__name__}: {text}" if text else type(inner).__name__)[:REASON_LIMIT]
+
+
+def _store_fault(exc: BaseException) -> bool:
+    """A fault of the store, not of a record: disk full or I/O, locked, read-only,
+    a damaged file, a closed connection, memory. These stop the page (its cursor
+    is not stored) rather than quarantine every record of it."""
+    if isinstance(exc, (sa_exc.InvalidRequestError, sa_exc.DisconnectionError, MemoryError)):
+        return True
+    inner = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
+    return isinstance(inner, (sqlite3.OperationalError, sqlite3.InternalError)) or type(inner) is sqlite3.DatabaseError
+
+
+def _storable(text: str) -> str:
+    """Text that can be stored and shown: control characters removed (rule 6), and
+    what UTF-8 cannot encode (a lone surrogate) written as its escape, `\\ud800`."""
+    text = clean(text)
+    if not text.isascii():
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def _label(value: Any, limit: int) -> str:
+    """A kind or an id as the quarantine can keep it, whatever the hub sent."""
+    if not isinstance(value, str):
+        try:
+            value = json.dumps(value, default=str)
+        except (ValueError, TypeError, RecursionError):
+            value = type(value).__name__
+    return _storable(value[: limit * 2])[:limit]
+
+
+def _raw_json(value: Any) -> str:
+    """The record as JSON (ASCII: surrogates escaped), cut at RAW_LIMIT."""
+    try:
+        return json.dumps(value, default=str)[:RAW_LIMIT]
+    except (ValueError, TypeError, RecursionError) as exc:
+        return json.dumps(f"(not kept: {type(exc).__name__})")
