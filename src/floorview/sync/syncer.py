@@ -19,7 +19,17 @@ from pydantic import ValidationError
 
 from floorview.domain import feed
 from floorview.sync.backoff import Backoff
-from floorview.sync.transport import BadAnswer, CursorGone, HubClient, HubError, NoScope, Refused, TokenRejected
+from floorview.sync.transport import (
+    BadAnswer,
+    CursorGone,
+    HubClient,
+    HubError,
+    NoScope,
+    Refused,
+    TokenRejected,
+    TooLarge,
+)
+
 
 if TYPE_CHECKING:
     from floorview.store.syncstate import TokenScope
@@ -27,6 +37,38 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PAGE_LIMIT = 1000
 LONG_POLL_S = 20
+GROW_AFTER_S = 300.0  # a page limit lowered after a too-large answer is kept this long
+
+
+class PageTooLarge(BadAnswer):
+    """One change alone is over the client's size limit: the sync cannot read
+    past it, and cannot skip what it cannot read. Retried with backoff (the hub
+    may shrink or drop it)."""
+
+
+class PageSize:
+    """The `limit` a page is asked for with (H2: a page over 20 MiB).
+
+    An answer over the size limit halves it, down to 1; the size that worked
+    is kept, and once GROW_AFTER_S have passed since the last halving it
+    doubles again page by page, back to the ceiling (a size that is again too
+    large halves again, and is kept another while).
+    """
+
+    def __init__(self, ceiling: int, clock: Callable[[], float]) -> None:
+        self.ceiling, self.clock = ceiling, clock
+        self.now = ceiling
+        self._lowered_at: float | None = None
+
+    def too_large(self, asked: int) -> bool:
+        """An answer to `asked` was too large; False when it cannot be smaller."""
+        self._lowered_at = self.clock()
+        self.now = max(1, min(self.now, asked // 2))
+        return asked > 1
+
+    def worked(self) -> None:
+        if self.now < self.ceiling and self.clock() - (self._lowered_at or 0.0) >= GROW_AFTER_S:
+            self.now = min(self.ceiling, self.now * 2)
 
 
 @dataclass
@@ -46,6 +88,7 @@ class Syncer:
     ) -> None:
         self.engine, self.client, self.clock = engine, client, clock
         self.page_limit = page_limit
+        self.page_size = PageSize(page_limit, clock)
         self.long_poll, self.poll_s, self.source = long_poll, poll_s, source
         self.backoff = Backoff()
         self.identity_due = True  # ask the hub who we are at the next catch-up
@@ -83,12 +126,27 @@ class Syncer:
         return at
 
     def _fetch(self, at: str | None, wait_s: float = 0) -> dict:
-        params: dict[str, Any] = {"limit": self.page_limit}
-        if at is not None:
-            params["cursor"] = at
-        if wait_s:
-            params["wait"] = wait_s
-        return _page(self.client.request("GET", "/v1/changes", params=params, wait_s=wait_s).body)
+        """One page from `at`; an answer over the size limit is asked for again
+        with a smaller `limit`, down to a single change (PageSize)."""
+        while True:
+            limit = self.page_size.now
+            params: dict[str, Any] = {"limit": limit}
+            if at is not None:
+                params["cursor"] = at
+            if wait_s:
+                params["wait"] = wait_s
+            try:
+                answer = self.client.request("GET", "/v1/changes", params=params, wait_s=wait_s)
+            except TooLarge:
+                if not self.page_size.too_large(limit):
+                    raise PageTooLarge(
+                        "hub sent a single change over 20 MiB: the sync cannot read past it "
+                        "(nor skip it unread) until the hub shrinks or removes it"
+                    ) from None
+                log.warning("hub answer over 20 MiB for %d changes: asking for %d", limit, self.page_size.now)
+                continue
+            self.page_size.worked()
+            return _page(answer.body)
 
     def _apply(self, page: dict) -> int:
         """One page and its cursor, in one transaction (rule 1)."""
@@ -105,13 +163,22 @@ class Syncer:
         return len(page["changes"]) + len(page["bad"])
 
     def pull_page(self, wait_s: float = 0) -> tuple[int, bool]:
-        """Fetch and apply one page; (changes applied or seen, more)."""
+        """Fetch and apply one page; (changes applied or seen, more).
+
+        A page that says `more` but leaves the cursor where it was is taken as
+        caught up (L3), after a pause of `poll_s`, so a hub that says it
+        forever cannot keep the client asking at full speed."""
+        at = self._cursor()
         try:
-            page = self._fetch(self._cursor(), wait_s)
+            page = self._fetch(at, wait_s)
         except CursorGone:
             self._resync()
             return 0, True
-        return self._apply(page), page["more"]
+        stalled = _stalled(page, {at})
+        done = self._apply(page)
+        if stalled:
+            time.sleep(self.poll_s)
+        return done, page["more"]
 
     def _resync(self) -> None:
         from floorview.store.syncstate import forget_synced
@@ -126,7 +193,9 @@ class Syncer:
 
         The next page is fetched while this one is applied (the wait for the
         hub overlaps the writing); pages are still applied in order, each with
-        its own cursor, so a crash anywhere resumes cleanly.
+        its own cursor, so a crash anywhere resumes cleanly. A page that says
+        `more` with a cursor this catch-up has already been at ends it (L3);
+        a page too large to read is asked for again smaller (`_fetch`).
         """
         if self.identity_due:
             self.refresh_identity()
@@ -135,13 +204,16 @@ class Syncer:
         stop = threading.Event()
 
         def fetch_all(at: str | None) -> None:
+            seen = {at}  # the cursors of this catch-up: a page back at one of them moved nothing
             try:
                 while not stop.is_set():
                     page = self._fetch(at)
+                    _stalled(page, seen)
                     pages.put(page)
                     if not page["more"]:
                         return
                     at = page["cursor"]
+                    seen.add(at)
             except BaseException as exc:  # handed to the applying thread
                 pages.put(exc)
 
@@ -271,6 +343,17 @@ def _token_scope(body: Any) -> TokenScope | None:
     if not 0 < len(name) <= 200 or any(len(t) > 200 for t in teams) or any(len(q) > 128 for q in queues):
         return None
     return TokenScope(name, tuple(teams), tuple(queues))
+
+
+def _stalled(page: dict, seen: set[str | None]) -> bool:
+    """A page that says `more` with a cursor already seen in this catch-up has
+    moved nothing (L3: a hub saying `more: true` forever with empty pages):
+    take it as caught up. Returns whether it was."""
+    if page["more"] and page["cursor"] in seen:
+        log.warning("hub says there is more but its page did not move the cursor: taken as caught up")
+        page["more"] = False
+        return True
+    return False
 
 
 def _page(body: Any) -> dict:

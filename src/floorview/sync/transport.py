@@ -53,6 +53,11 @@ class BadAnswer(HubError):
     pass
 
 
+class TooLarge(BadAnswer):
+    """An answer over MAX_BODY (after decompression): the reading stopped
+    there. A page asked for with a smaller `limit` may fit."""
+
+
 class Refused(HubError):
     """The answer to one request (409, 422, 404): a verdict, not a fault."""
 
@@ -160,7 +165,7 @@ class HubClient:
         for chunk in resp.iter_bytes():  # decoded: the limit holds after decompression
             size += len(chunk)
             if size > MAX_BODY:
-                raise BadAnswer("hub sent more than 20 MiB in one answer")
+                raise TooLarge("hub sent more than 20 MiB in one answer")
             if time.monotonic() > deadline:
                 raise HubError("hub is answering too slowly (page deadline passed)")
             chunks.append(chunk)
