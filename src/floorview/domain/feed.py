@@ -25,9 +25,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
+from floorview.domain.ids import note_id_problem
 from floorview.domain.text import clean
 
 MAX_INT = 2**63 - 1  # SQLite's INTEGER
@@ -194,6 +197,14 @@ class Change(BaseModel):
     op: Literal["upsert", "delete"]
     data: dict[str, Any] | None = None
 
+    @field_validator("id")
+    @classmethod
+    def _note_id_fits_a_path(cls, rid: str, info: ValidationInfo) -> str:
+        # A note's id is a URL path segment (PUT/DELETE /v1/notes/{id}): see domain/ids.py.
+        if info.data.get("kind") == "note" and (problem := note_id_problem(rid)) is not None:
+            raise ValueError(problem)
+        return rid
+
 
 _ID = re.compile(r"[\x21-\x7e]{1,128}")
 _MAX_VERSION = 2**63 - 1
@@ -216,6 +227,7 @@ def parse_change(raw: Any) -> Change:
             and type(version) is int and 1 <= version <= _MAX_VERSION
             and op in ("upsert", "delete")
             and (data is None or type(data) is dict)
+            and (kind != "note" or note_id_problem(rid) is None)
         ):
             return Change.model_construct(kind=kind, id=rid, version=version, op=op, data=data)
     return Change.model_validate(raw)

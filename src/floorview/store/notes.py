@@ -27,6 +27,18 @@ class ResolveError(ValueError):
     """A resolution that does not apply to this entry; the message says why."""
 
 
+class NoteIdRefused(ValueError):
+    """A note id that cannot travel in a URL path (domain/ids.py): never written, never pushed."""
+
+
+def _check_id(note_id: str) -> None:
+    from floorview.domain.ids import note_id_problem
+
+    problem = note_id_problem(note_id)
+    if problem is not None:
+        raise NoteIdRefused(f"this note's id cannot be sent to the hub ({problem})")
+
+
 def new_note_id() -> str:
     """A client-made id (protocol: a UUID), so a retried PUT cannot make a second note."""
     return str(uuid.uuid4())
@@ -43,16 +55,21 @@ def _prior(conn: Connection, note_id: str) -> str | None:
 
 
 def save_note(
-    conn: Connection, note_id: str, data: dict[str, Any], now: float | None = None, replaces: int | None = None
+    conn: Connection, note_id: str, data: dict[str, Any], now: float | None = None, replaces: int | None = None,
+    started_from: int | None = None,
 ) -> None:
     """Create or edit a note locally (validated as the feed would) and queue its push.
 
     `replaces`: a rejected entry this write corrects; it goes, and the new
     entry keeps its base version.
+    `started_from`: the version of the note the edit was made on (the one on
+    screen). It is the base only when the note is no longer in the store: a
+    410 reset dropped it and the catch-up has not brought it back yet.
     """
+    _check_id(note_id)
     note = feed.Note.model_validate(data)
     stored = conn.execute(select(schema.Note.version).where(schema.Note.id == note_id)).scalar()
-    base = stored or 0
+    base = stored if stored is not None else (started_from or 0)
     prior = _prior(conn, note_id)
     if replaces is not None:
         old = _entry(conn, replaces)
@@ -67,10 +84,14 @@ def save_note(
     )
 
 
-def delete_note(conn: Connection, note_id: str, now: float | None = None) -> None:
+def delete_note(conn: Connection, note_id: str, now: float | None = None, started_from: int | None = None) -> None:
+    """Delete a note locally and queue the deletion. `started_from` as for `save_note`."""
+    _check_id(note_id)
     stored = conn.execute(select(schema.Note.version).where(schema.Note.id == note_id)).scalar()
     if stored is None:
-        raise KeyError(note_id)
+        if not started_from:
+            raise KeyError(note_id)
+        stored = started_from
     prior = _prior(conn, note_id)
     conn.execute(delete(schema.Note).where(schema.Note.id == note_id))
     conn.execute(
@@ -79,6 +100,11 @@ def delete_note(conn: Connection, note_id: str, now: float | None = None) -> Non
             created_at=time.time() if now is None else now, prior=prior,
         )
     )
+
+
+def restore_pushed(conn: Connection, note_id: str, version: int, body: dict[str, Any]) -> None:
+    """The note as the hub took it at `version` (see syncstate.pushed)."""
+    _upsert(conn, note_id, version, row_values("note", feed.Note.model_validate(body)))
 
 
 def _upsert(conn: Connection, note_id: str, version: int, values: dict[str, Any]) -> None:
@@ -93,31 +119,42 @@ def _entry(conn: Connection, seq: int):
     return entry
 
 
-def _theirs(entry) -> dict:
+def _theirs(entry) -> dict | None:
+    """The hub's note as its 409 said (None: the hub holds no such note)."""
+    if entry.detail == "null":
+        return None
     try:
-        current = json.loads(entry.detail or "null")
+        current = json.loads(entry.detail or "")
     except ValueError:
         current = None
-    if not isinstance(current, dict) or not isinstance(current.get("version"), int):
-        raise ResolveError("the hub did not say what it holds; keep yours, or discard it")
+    if not isinstance(current, dict) or type(current.get("version")) is not int:
+        raise ResolveError("the hub did not say what it holds; discard yours")
     return current
 
 
 def resolve_conflict(conn: Connection, seq: int, choice: str, now: float | None = None) -> str | None:
     """Settle a 409: "mine" pushes ours over theirs, "theirs" takes the hub's
-    note, "both" keeps theirs and saves ours as a new note (its id returned)."""
+    note, "both" keeps theirs and saves ours as a new note (its id returned).
+
+    A hub that holds no such note (`current: null`, as after a hub restarted
+    on a new database): "mine" creates it again, "theirs" drops ours, "both"
+    keeps ours as a new note."""
     entry = _entry(conn, seq)
     if entry.state != "conflict":
         raise ResolveError("that change is not in conflict")
     current = _theirs(entry)
     now = time.time() if now is None else now
     if choice == "mine":
+        if current is None and entry.op == "delete":  # nothing on the hub to delete: done
+            conn.execute(delete(schema.Outbox).where(schema.Outbox.seq == seq))
+            return None
+        base = 0 if current is None else current["version"]
         if entry.op == "put":  # ours goes back in the note table, based on their version
             note = feed.Note.model_validate(json.loads(entry.body))
-            _upsert(conn, entry.note_id, current["version"], row_values("note", note))
+            _upsert(conn, entry.note_id, base, row_values("note", note))
         conn.execute(
             update(schema.Outbox).where(schema.Outbox.seq == seq)
-            .values(state="pending", detail=None, base_version=current["version"])
+            .values(state="pending", detail=None, base_version=base)
         )
         return None
     if choice == "both" and entry.op != "put":
@@ -125,8 +162,10 @@ def resolve_conflict(conn: Connection, seq: int, choice: str, now: float | None 
     if choice not in ("theirs", "both"):
         raise ResolveError(f"unknown choice {choice!r}")
     conn.execute(delete(schema.Outbox).where(schema.Outbox.seq == seq))
-    # Version-guarded like any pulled change: ours sits at the older base version.
-    Applier(conn, now, aggregates=False).apply([feed.parse_change(current)])
+    if current is None:  # theirs is nothing
+        conn.execute(delete(schema.Note).where(schema.Note.id == entry.note_id))
+    else:  # version-guarded like any pulled change: ours sits at the older base version
+        Applier(conn, now, aggregates=False).apply([feed.parse_change(current)])
     if choice == "both":
         copy_id = new_note_id()
         save_note(conn, copy_id, json.loads(entry.body), now)

@@ -155,21 +155,59 @@ def pending(conn: Connection) -> list[OutboxEntry]:
     return [OutboxEntry(r.seq, r.note_id, r.op, json.loads(r.body) if r.body else None, r.base_version) for r in rows]
 
 
-def pushed(conn: Connection, entry: OutboxEntry, version: int) -> None:
-    """The hub took it: the entry goes, the local note takes the hub's version."""
-    from sqlalchemy import delete, update
+def next_pending(conn: Connection, after: int = 0) -> OutboxEntry | None:
+    """The oldest local write still to push after outbox `seq` `after`, as the
+    store holds it now: the push reads each entry just before sending it, so
+    an entry rebased by the push of an earlier one (`pushed`) goes out on the
+    version the hub gave that one (a note saved then edited, or saved then
+    deleted, before a push).
+
+    An entry based on version 0 (a note not on the hub when it was written)
+    whose note the store has since received at a version N goes out on N: it
+    was written while a 410 reset had dropped the note and the catch-up had
+    not brought it back, so it is an edit of the hub's note, not a new one."""
+    from sqlalchemy import select
 
     from floorview.store import schema
 
-    conn.execute(delete(schema.Outbox).where(schema.Outbox.seq == entry.seq))
+    o, n = schema.Outbox, schema.Note
+    row = conn.execute(
+        select(o.seq, o.note_id, o.op, o.body, o.base_version)
+        .where(o.state == "pending", o.seq > after).order_by(o.seq).limit(1)
+    ).first()
+    if row is None:
+        return None
+    base = row.base_version
+    if base == 0:
+        base = conn.execute(select(n.version).where(n.id == row.note_id)).scalar() or 0
+    return OutboxEntry(row.seq, row.note_id, row.op, json.loads(row.body) if row.body else None, base)
+
+
+def pushed(conn: Connection, entry: OutboxEntry, version: int) -> None:
+    """The hub took it: the entry goes, the local note takes the hub's version.
+
+    With no later write of the note waiting, the store is set to what the hub
+    now holds at that version (the note as pushed, or no note): a pull may
+    have put the hub's earlier note in its place meanwhile, and would never
+    correct it, since the version would not be newer."""
+    from sqlalchemy import delete, select, update
+
+    from floorview.store import schema
+
+    o, n = schema.Outbox, schema.Note
+    conn.execute(delete(o).where(o.seq == entry.seq))
+    later = conn.execute(select(o.seq).where(o.note_id == entry.note_id, o.state == "pending").limit(1)).first()
     if entry.op == "put":
-        conn.execute(update(schema.Note).where(schema.Note.id == entry.note_id).values(version=version))
+        if later is None and entry.body is not None:
+            from floorview.store.notes import restore_pushed
+
+            restore_pushed(conn, entry.note_id, version, entry.body)
+        else:
+            conn.execute(update(n).where(n.id == entry.note_id).values(version=version))
         # Later edits of the same note were based on the version we just replaced.
-        conn.execute(
-            update(schema.Outbox)
-            .where(schema.Outbox.note_id == entry.note_id, schema.Outbox.state == "pending")
-            .values(base_version=version)
-        )
+        conn.execute(update(o).where(o.note_id == entry.note_id, o.state == "pending").values(base_version=version))
+    elif later is None:
+        conn.execute(delete(n).where(n.id == entry.note_id))
 
 
 def park(conn: Connection, entry: OutboxEntry, state: str, detail: str) -> None:

@@ -245,26 +245,41 @@ class Syncer:
 
     # -- push ------------------------------------------------------------------
     def push_outbox(self) -> int:
-        """Push local writes in order; stops at the first fault that wants a retry."""
-        from floorview.store.syncstate import park, pending, pushed
+        """Push local writes in order; stops at the first fault that wants a retry.
 
-        done = 0
-        with self.engine.connect() as conn:
-            entries = pending(conn)
-            conn.rollback()
-        for entry in entries:
+        Each entry is read from the store just before it is sent, so its base
+        version is the one the store holds then (an earlier entry's push
+        rebases the later ones: `syncstate.pushed`, `syncstate.next_pending`).
+        The note's id is percent-encoded into the path; an id that cannot be
+        (domain/ids.py: written by an older floorview) is parked, never sent.
+        """
+        from urllib.parse import quote
+
+        from floorview.domain.ids import note_id_problem
+        from floorview.store.syncstate import next_pending, park, pushed
+
+        done, after = 0, 0
+        while True:
+            with self.engine.connect() as conn:
+                entry = next_pending(conn, after)
+                conn.rollback()
+            if entry is None:
+                return done
+            after = entry.seq
+            problem = note_id_problem(entry.note_id)
+            if problem is not None:
+                with self.engine.begin() as conn:
+                    park(conn, entry, "rejected", f"not sent: {problem}")
+                continue
+            path = f"/v1/notes/{quote(entry.note_id, safe='')}"
             try:
                 if entry.op == "put":
-                    answer = self.client.request(
-                        "PUT", f"/v1/notes/{entry.note_id}", json_body={**entry.body, "base_version": entry.base_version}
-                    )
+                    answer = self.client.request("PUT", path, json_body={**(entry.body or {}), "base_version": entry.base_version})
                 else:
-                    answer = self.client.request(
-                        "DELETE", f"/v1/notes/{entry.note_id}", params={"base_version": entry.base_version}
-                    )
+                    answer = self.client.request("DELETE", path, params={"base_version": entry.base_version})
             except Refused as refused:
                 state = "conflict" if refused.status == 409 else "rejected"
-                detail = _conflict_detail(refused) if state == "conflict" else refused.message
+                detail = _conflict_detail(refused, entry.note_id) if state == "conflict" else refused.message
                 with self.engine.begin() as conn:
                     park(conn, entry, state, detail)
                 continue
@@ -273,12 +288,11 @@ class Syncer:
                     park(conn, entry, "rejected", refused.message)
                 continue
             version = answer.body.get("version") if isinstance(answer.body, dict) else None
-            if not isinstance(version, int):
+            if type(version) is not int or not 1 <= version <= _MAX_VERSION:
                 raise HubError("hub accepted a note without saying its version")
             with self.engine.begin() as conn:
                 pushed(conn, entry, version)
             done += 1
-        return done
 
     # -- the loop ----------------------------------------------------------------
     def run(self, report: Report, stop: threading.Event) -> None:
@@ -314,11 +328,48 @@ class Syncer:
                 stop.wait(delay)
 
 
-def _conflict_detail(refused: Refused) -> str:
+_MAX_VERSION = 2**63 - 1  # SQLite's INTEGER
+_MAX_CONFLICT = 65536
+
+
+def _conflict_detail(refused: Refused, note_id: str) -> str:
+    """What a 409 says the hub holds, as JSON for the store: the note change
+    with every string cleaned like feed text (rule 6: it is shown, and "take
+    theirs" applies it); `null` when the hub holds no such note. An answer
+    that is not a change of this note is kept as a sentence, so the person
+    can only keep theirs by discarding (see store/notes.py)."""
     import json
 
     body = refused.body if isinstance(refused.body, dict) else {}
-    return json.dumps(body.get("current"))[:65536]
+    current = body.get("current")
+    if current is None:
+        return "null"
+    try:
+        change = feed.parse_change(current)
+    except ValidationError:
+        change = None
+    if change is None or change.kind != "note" or change.id != note_id:
+        return json.dumps("the hub's answer did not say what it holds")
+    kept = {"kind": "note", "id": note_id, "version": change.version, "op": change.op}
+    if change.op == "upsert":
+        kept["data"] = _inert(change.data or {})
+    text = json.dumps(kept, ensure_ascii=False)
+    if len(text) > _MAX_CONFLICT:
+        return json.dumps("the hub's answer was too long to keep")
+    return text
+
+
+def _inert(value: Any) -> Any:
+    """Every string (keys too) of a parsed JSON value cleaned of control characters."""
+    from floorview.domain.text import clean
+
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {clean(str(k)): _inert(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_inert(v) for v in value]
+    return value
 
 
 _MAX_LISTED = 1000

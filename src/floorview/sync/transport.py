@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from floorview.domain.text import clean
 from floorview.sync.backoff import parse_retry_after
 
 MAX_BODY = 20 * 1024 * 1024
@@ -73,10 +74,15 @@ class URLRefused(ValueError):
 
 
 def check_url(url: str, insecure_http: bool) -> str:
-    """https anywhere; plain http only to loopback unless `insecure_http`."""
+    """https anywhere; plain http only to loopback unless `insecure_http`; no
+    user name or password in the URL (it would show on screen, and httpx
+    would send it as Basic auth in place of the token)."""
     parts = urlsplit(url)
+    if "@" in parts.netloc:  # said without echoing the URL: it holds a password
+        raise URLRefused("refusing a hub URL with a user name or password in it: "
+                         "give the hub as scheme://host:port, the token with --token-file")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise URLRefused(f"{url!r} is not an http(s) URL")
+        raise URLRefused(f"{clean(url)!r} is not an http(s) URL")
     if parts.scheme == "http" and not insecure_http and not _loopback(parts.hostname):
         raise URLRefused(
             f"refusing plain http to {parts.hostname}: use https, or --insecure-http if you must"
@@ -207,12 +213,14 @@ class HubClient:
 
 
 def _detail(body: Any) -> str | None:
+    """The hub's `detail`, in words we may show and print: cleaned like feed text
+    (protocol rule 6), on one line, cut at 500 characters."""
     if isinstance(body, dict):
         detail = body.get("detail")
-        if isinstance(detail, str):
-            return detail[:500]
+        if detail is not None and not isinstance(detail, str):
+            detail = json.dumps(detail, ensure_ascii=False)
         if detail is not None:
-            return json.dumps(detail)[:500]
+            return " ".join(clean(detail).split())[:500] or None
     return None
 
 

@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from floorview.domain.text import clean
 from floorview.store.coaching import NoteView, recent_contacts
 from floorview.tui.render import EMPTY
 from floorview.tui.widgets.note_editor import NoteEditor
@@ -74,7 +75,7 @@ def edit_note(screen, note: NoteView, replaces: int | None = None) -> None:
 
     def save(result: dict, then) -> None:  # the editor stays open until the commit (L5)
         result["updated_at"] = iso(app.clock.now())
-        app.write_store(lambda conn: save_note(conn, note.id, result, now, replaces), "note saved", then)
+        app.write_store(lambda conn: save_note(conn, note.id, result, now, replaces, note.version), "note saved", then)
 
     contacts = recent_contacts(app.reader, note.agent_id) if app.reader and note.agent_id else []
     app.push_screen(NoteEditor(f"Edit note about {note.agent_name or note.agent_id or note.customer_id}", data, contacts, save))
@@ -126,7 +127,7 @@ class NoteScreen(ModalScreen[None]):
         text.append("\n" + SYNC_WORDS.get(n.sync_state, n.sync_state or ""), style="bold")
         if n.sync_state == "rejected" and n.sync_detail:
             text.append(": ")
-            text.append(n.sync_detail)
+            text.append(clean(n.sync_detail))  # the hub's words: cleaned when they came, and again (older stores)
         text.append("\n\n")
         text.append(n.body)
         text.append("\n")
@@ -134,15 +135,21 @@ class NoteScreen(ModalScreen[None]):
         if n.sync_state == "conflict":
             theirs = (self.theirs or {}).get("data") or {}
             text.append("\nOn the hub now", style="bold")
-            if (self.theirs or {}).get("op") == "delete":
+            if n.sync_detail == "null":
+                text.append(": no such note (the hub does not hold it; keep mine creates it again).\n")
+            elif self.theirs is None:
+                text.append(": it did not say.\n")
+            elif self.theirs.get("op") == "delete":
                 text.append(": deleted.\n")
             else:
-                text.append(f" (version {(self.theirs or {}).get('version', '?')}), by ")
-                text.append(str(theirs.get("author", "?")))
+                text.append(f" (version {clean(str(self.theirs.get('version', '?')))}), by ")
+                text.append(clean(str(theirs.get("author", "?"))))
                 text.append(":\n")
-                text.append(str(theirs.get("body", "")))
+                text.append(clean(str(theirs.get("body", ""))))
                 text.append("\n")
             keys = "m keep mine · t take theirs · b keep both · x discard mine"
+            if self.theirs is None and n.sync_detail != "null":
+                keys = "x discard mine"
         elif n.sync_state == "rejected":
             keys = "c edit and push again · x discard my change"
         text.append(f"\n{keys} · escape closes", style="dim")
@@ -168,8 +175,8 @@ class NoteScreen(ModalScreen[None]):
             self._armed_delete = True
             self.notify("Press D again to delete this note.", markup=False, timeout=4)
             return
-        note_id = self.note.id
-        self._write(lambda conn: delete_note(conn, note_id, self.app.clock.now()), "note deleted")
+        note_id, version = self.note.id, self.note.version
+        self._write(lambda conn: delete_note(conn, note_id, self.app.clock.now(), version), "note deleted")
 
     def action_resolve(self, choice: str) -> None:
         from floorview.store.notes import resolve_conflict

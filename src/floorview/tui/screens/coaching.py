@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from floorview.domain.sitetime import SiteTime
+from floorview.domain.text import clean
 from floorview.store.coaching import (
     NoteView,
     Problem,
@@ -233,12 +234,17 @@ def problem_note(con: sqlite3.Connection, p: Problem) -> NoteView:
     """The note a problem is about, as the person wrote it (a deletion has no body left here)."""
     found = note_by_id(con, p.note_id)
     data = p.mine or ((p.theirs or {}).get("data") or {})
+
+    def text(key: str, default: str | None = None) -> str | None:  # the hub's when ours is gone: shown, so cleaned
+        value = data.get(key, default)
+        return None if value is None else clean(str(value))
+
     base = found or NoteView(
-        id=p.note_id, version=0, agent_id=data.get("agent_id"), agent_name=None, team=None,
-        customer_id=data.get("customer_id"), author=str(data.get("author", "?")), created_at=p.created_at,
-        updated_at=p.created_at, type=str(data.get("type", "coaching")), topic=data.get("topic"),
-        adkar=data.get("adkar"), follow_up_on=data.get("follow_up_on"), interaction_id=data.get("interaction_id"),
-        visibility=str(data.get("visibility", "team")), body="(deleted here)" if p.op == "delete" else "",
+        id=p.note_id, version=0, agent_id=text("agent_id"), agent_name=None, team=None,
+        customer_id=text("customer_id"), author=text("author", "?") or "?", created_at=p.created_at,
+        updated_at=p.created_at, type=text("type", "coaching") or "coaching", topic=text("topic"),
+        adkar=text("adkar"), follow_up_on=text("follow_up_on"), interaction_id=text("interaction_id"),
+        visibility=text("visibility", "team") or "team", body="(deleted here)" if p.op == "delete" else "",
     )
     from dataclasses import replace
 
@@ -301,14 +307,16 @@ def _theme_rows(counts: list[TopicCount]) -> list[tuple[str, dict[str, Text]]]:
 
 
 def _problem_cells(p: Problem, site: SiteTime) -> dict[str, Text]:
+    # The hub's words and note are cleaned when they come (sync/syncer.py), and
+    # again here for what an older floorview stored raw.
     what = Text()
     if p.state == "conflict":
-        what.append("changed on the hub meanwhile: ")
+        what.append("not on the hub: " if p.detail == "null" else "changed on the hub meanwhile: ")
     elif p.detail:
-        what.append(p.detail)
+        what.append(clean(p.detail))
         what.append(": ")
     body = (p.mine or {}).get("body") or ((p.theirs or {}).get("data") or {}).get("body") or ""
-    what.append(" ".join(str(body).split()))
+    what.append(clean(" ".join(str(body).split())))
     return {
         "when": cell(site.fmt(p.created_at, "%d %b %H:%M")),
         "state": cell("⚠ conflict" if p.state == "conflict" else "✗ rejected", "bold yellow"),

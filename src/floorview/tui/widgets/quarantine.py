@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.binding import Binding
 
 from floorview.domain.sitetime import SiteTime
+from floorview.domain.text import clean
 from floorview.tui.widgets.panel import TextPanel
 
 LIMIT = 500
@@ -25,8 +26,10 @@ def quarantine_text(con: sqlite3.Connection, site: SiteTime) -> Text:
     text.append(f"{total} record{'s' if total != 1 else ''} set aside, newest first"
                 f"{f' (the latest {LIMIT} shown)' if total > LIMIT else ''}. The rest of each page was applied.\n\n")
     for kind, rid, version, reason, at in rows:
-        text.append(f"{site.fmt(at, '%d %b %H:%M:%S')}  {kind} {rid} v{version}\n", style="bold")
-        text.append(f"    {reason}\n")  # the reason quotes feed data: plain text, never markup
+        # Kind, id and reason come from the hub: plain text, never markup, and
+        # cleaned of control characters (again: a store may predate the sync's cleaning).
+        text.append(f"{site.fmt(at, '%d %b %H:%M:%S')}  {clean(str(kind))} {clean(str(rid))} v{version}\n", style="bold")
+        text.append(f"    {clean(str(reason))}\n")
     return text
 
 
