@@ -28,6 +28,18 @@ now see them receive them.
 Team names may hold spaces ("Team A"), so lists of teams, agents and queues
 are kept joined by the ASCII unit separator, which cleaned feed text and ids
 (printable characters) never hold.
+
+What is stored is what every client can store (checks.py): a record with text
+that is not Unicode or a number out of range is refused, counted and logged,
+and the rest of its batch written. Data is kept as UTF-8 JSON, and a page is
+cut by bytes (`PAGE_BYTES`) as well as by count.
+
+Reads take SQLite's deferred transactions, so in WAL mode they never wait for
+a writer; writes take `BEGIN IMMEDIATE` (the `floorview_write` execution
+option), so two writers queue rather than deadlock. A token is found by the
+index on its hash and checked, revocation and expiry included, on every
+request: nothing is cached, so every hub process on the database refuses a
+revoked token at its next request.
 """
 
 from __future__ import annotations
@@ -35,6 +47,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
+import re
 import secrets
 import threading
 import time
@@ -63,12 +77,25 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from floorview.hub.checks import change_problem
+
+log = logging.getLogger(__name__)
+
 TOMBSTONE_DAYS = 7
 TEAM_SEP = "\x1f"
+# The hub database's format, kept in `hub_format.scopes` (named when it was
+# only about scopes). A hub refuses a database of a newer format, and rewrites
+# an older one in place.
 # 2: teams joined by TEAM_SEP (1 split them on spaces, which broke "Team A").
 # 3: rows keep the facts of their scope (agent, queue, customer, private) and
 #    scopes are resolved at read time (the Scope rule of feed-protocol.md).
-SCOPE_FORMAT = 3
+# 4: tokens expire and are revoked (an older hub would still take them, so it
+#    must refuse this database), records no client could store are dropped,
+#    and data is stored as UTF-8 JSON.
+HUB_FORMAT = 4
+SCOPE_FORMAT = HUB_FORMAT
+PAGE_BYTES = 8 << 20  # a page's changes, serialized: well under the client's 20 MiB
+_WRITE = {"floorview_write": True}  # execution option: BEGIN IMMEDIATE
 # Within a batch, records others refer to are written first.
 _KIND_ORDER = {"queue": 0, "agent": 1, "customer": 2, "interaction": 3, "survey": 4, "note": 5}
 _CHUNK = 500
@@ -136,11 +163,30 @@ hub_token = Table(
     Column("teams", Text, nullable=False),  # joined by TEAM_SEP
     Column("queues", Text, nullable=False),
     Column("created_at", Float, nullable=False),
+    Column("expires_at", Float),  # none: never
+    Column("revoked_at", Float),
 )
 
 
 class HubDatabaseError(Exception):
     """The hub database cannot be used by this version."""
+
+
+class TokenRefused(Exception):
+    """A presented token the hub will not take; the message says why, in words."""
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token as `floorview hub token list` shows it: never the token or its hash."""
+
+    id: int
+    name: str
+    teams: tuple[str, ...]
+    queues: tuple[str, ...]
+    created_at: float
+    expires_at: float | None
+    revoked_at: float | None
 
 
 @dataclass(frozen=True)
@@ -248,26 +294,31 @@ def open_hub_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Readers take a snapshot and never wait (WAL); writers queue for the lock up front.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("floorview_write") else "BEGIN")
 
     metadata.create_all(engine)
-    with engine.begin() as conn:
+    with engine.execution_options(**_WRITE).begin() as conn:
         fresh = conn.execute(select(hub_meta.c.id)).first() is None
         if fresh:
             conn.execute(insert(hub_meta).values(id=1, epoch=secrets.token_hex(8), seq=0, purged_seq=0))
         written_in = conn.execute(select(hub_format.c.scopes)).scalar()
-        if written_in is not None and written_in > SCOPE_FORMAT:
+        if written_in is not None and written_in > HUB_FORMAT:
             raise HubDatabaseError(
-                f"the hub database was written by a newer floorview (scope format {written_in}); upgrade floorview"
+                f"the hub database was written by a newer floorview (format {written_in}); upgrade floorview"
             )
         if written_in is None and fresh:
-            conn.execute(insert(hub_format).values(id=1, scopes=SCOPE_FORMAT))
-        elif written_in != SCOPE_FORMAT:  # made by an older hub: rewrite its scopes
-            from floorview.hub.scope_upgrade import upgrade_scopes
+            conn.execute(insert(hub_format).values(id=1, scopes=HUB_FORMAT))
+        elif written_in != HUB_FORMAT:  # made by an older hub: rewrite it
+            if written_in is None or written_in < 3:
+                from floorview.hub.scope_upgrade import upgrade_scopes
 
-            upgrade_scopes(conn, written_in)
+                upgrade_scopes(conn, written_in)
+            from floorview.hub.format_upgrade import upgrade_to_4
+
+            upgrade_to_4(conn)
             conn.execute(delete(hub_format))
-            conn.execute(insert(hub_format).values(id=1, scopes=SCOPE_FORMAT))
+            conn.execute(insert(hub_format).values(id=1, scopes=HUB_FORMAT))
     return engine
 
 
@@ -276,19 +327,24 @@ class HubStore:
 
     def __init__(self, engine: Engine, clock: Callable[[], float] = time.time) -> None:
         self.engine = engine
+        self.writer = engine.execution_options(**_WRITE)  # its transactions take the write lock at once
         self.clock = clock
         self.listeners: list[Callable[[], None]] = []  # told after every commit
+        self.refused = 0  # records `write` would not store, since this store was made
         self._lock = threading.Lock()
+        self._epoch: str | None = None
 
     # -- tokens ----------------------------------------------------------------
-    def create_token(self, name: str, teams: Iterable[str] = (), queues: Iterable[str] = ()) -> str:
+    def create_token(self, name: str, teams: Iterable[str] = (), queues: Iterable[str] = (),
+                     expires_at: float | None = None) -> str:
         """A new random token; only its hash is kept, so this is the one time it is seen."""
         token = "fv_" + secrets.token_urlsafe(32)
-        self.add_token(token, name, teams, queues)
+        self.add_token(token, name, teams, queues, expires_at)
         return token
 
-    def add_token(self, token: str, name: str, teams: Iterable[str] = (), queues: Iterable[str] = ()) -> None:
-        with self.engine.begin() as conn:
+    def add_token(self, token: str, name: str, teams: Iterable[str] = (), queues: Iterable[str] = (),
+                  expires_at: float | None = None) -> None:
+        with self.writer.begin() as conn:
             conn.execute(
                 insert(hub_token).values(
                     name=name,
@@ -296,28 +352,83 @@ class HubStore:
                     teams=join_teams(teams),
                     queues=" ".join(sorted(set(queues))),
                     created_at=self.clock(),
+                    expires_at=expires_at,
                 )
             )
 
-    def scope_for(self, token: str) -> Scope | None:
-        """The scope of a presented token, compared in constant time; None if unknown."""
+    def check_token(self, token: str) -> Scope:
+        """The scope of a presented token; `TokenRefused` when unknown, revoked or expired.
+
+        Found by the unique index on its hash, then compared in constant time.
+        Read from the database at every call: a revocation by any process holds
+        at the next request.
+        """
         wanted = hash_token(token)
-        found = None
+        c = hub_token.c
         with self.engine.connect() as conn:
-            rows = conn.execute(select(hub_token.c.name, hub_token.c.token_hash, hub_token.c.teams, hub_token.c.queues)).all()
-        for name, stored, teams, queues in rows:
-            if hmac.compare_digest(stored, wanted):
-                found = Scope(name, split_teams(teams), frozenset(queues.split()))
-        return found
+            row = conn.execute(
+                select(c.name, c.token_hash, c.teams, c.queues, c.expires_at, c.revoked_at).where(c.token_hash == wanted)
+            ).first()
+        if row is None or not hmac.compare_digest(row.token_hash, wanted):
+            raise TokenRefused("the token is not known to this hub")
+        if row.revoked_at is not None:
+            raise TokenRefused("the token was revoked")
+        if row.expires_at is not None and self.clock() >= row.expires_at:
+            raise TokenRefused("the token has expired")
+        return Scope(row.name, split_teams(row.teams), frozenset(row.queues.split()))
+
+    def scope_for(self, token: str) -> Scope | None:
+        """The scope of a presented token; None if unknown, revoked or expired."""
+        try:
+            return self.check_token(token)
+        except TokenRefused:
+            return None
+
+    def tokens(self) -> list[TokenInfo]:
+        """Every token, revoked and expired ones included, oldest first."""
+        c = hub_token.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(c.id, c.name, c.teams, c.queues, c.created_at, c.expires_at, c.revoked_at).order_by(c.id)
+            ).all()
+        return [
+            TokenInfo(r.id, r.name, tuple(sorted(split_teams(r.teams))), tuple(sorted(set(r.queues.split()))),
+                      r.created_at, r.expires_at, r.revoked_at)
+            for r in rows
+        ]
+
+    def revoke(self, name_or_id: str | int) -> tuple[list[TokenInfo], list[TokenInfo]]:
+        """Revoke the token with this id, or else every token of this name:
+        (revoked now, revoked before). Both empty when nothing matches."""
+        c = hub_token.c
+        with self.writer.begin() as conn:
+            by_id = None
+            if isinstance(name_or_id, int) or re.fullmatch(r"[0-9]{1,18}", name_or_id):
+                by_id = conn.execute(select(c.id).where(c.id == int(name_or_id))).scalar()
+            match = c.id == by_id if by_id is not None else c.name == str(name_or_id)
+            found = conn.execute(select(c.id, c.revoked_at).where(match)).all()
+            fresh = [r.id for r in found if r.revoked_at is None]
+            if fresh:
+                conn.execute(update(hub_token).where(c.id.in_(fresh)).values(revoked_at=self.clock()))
+        ids = {r.id for r in found}
+        listed = [t for t in self.tokens() if t.id in ids]
+        return [t for t in listed if t.id in fresh], [t for t in listed if t.id not in fresh]
 
     # -- the log ----------------------------------------------------------------
     @property
     def epoch(self) -> str:
-        with self.engine.connect() as conn:
-            return conn.execute(select(hub_meta.c.epoch)).scalar_one()
+        if self._epoch is None:  # a database's epoch never changes
+            with self.engine.connect() as conn:
+                self._epoch = conn.execute(select(hub_meta.c.epoch)).scalar_one()
+        return self._epoch
 
-    def write(self, changes: Iterable[Mapping[str, Any]]) -> int:
-        """Record changes (feed change dicts); a version not above the stored one is ignored.
+    def write(self, changes: Iterable[Mapping[str, Any]], refusals: list | None = None) -> int:
+        """Record changes (feed change dicts); a version not above the stored one is
+        ignored. Returns the number of records written.
+
+        A change no client could store (checks.py) is skipped: counted in
+        `refused`, logged, and added to `refusals` as (kind, id, reason) when
+        given; the rest of the batch is written.
 
         Batched: one lookup per kind for what is stored, one executemany for
         new rows and one for changed rows. Then what the batch changed about
@@ -325,13 +436,23 @@ class HubStore:
         visible to more tokens are re-stamped at the end of the log.
         """
         best: dict[tuple[str, str], Mapping[str, Any]] = {}
+        texts: dict[tuple[str, str], str | None] = {}
         for ch in changes:
+            problem, text = change_problem(ch)
+            if problem:
+                kind, rid = (ch.get("kind"), ch.get("id")) if isinstance(ch, dict) else (None, None)
+                self.refused += 1
+                log.warning("refused %r %r: %s", kind, rid, problem)
+                if refusals is not None:
+                    refusals.append((kind, rid, problem))
+                continue
             key = (ch["kind"], ch["id"])
-            if key not in best or int(best[key]["version"]) < int(ch["version"]):
+            if key not in best or best[key]["version"] < ch["version"]:
                 best[key] = ch
+                texts[key] = text
         if not best:
             return 0
-        with self._lock, self.engine.begin() as conn:
+        with self._lock, self.writer.begin() as conn:
             seq = conn.execute(select(hub_meta.c.seq)).scalar_one()
             stored = self._fetch(conn, list(best))
             order = sorted(best.values(), key=lambda ch: _KIND_ORDER.get(ch["kind"], 9))
@@ -343,7 +464,7 @@ class HubStore:
             for ch in order:
                 kind, rid = key = (ch["kind"], ch["id"])
                 old = stored.get(key)
-                version = int(ch["version"])
+                version = ch["version"]
                 if old is not None and old["version"] >= version:
                     continue
                 data = ch.get("data") if ch["op"] == "upsert" else None
@@ -353,7 +474,7 @@ class HubStore:
                     facts = {k: old[k] for k in ("agent", "queue", "customer", "is_private")}
                 seq += 1
                 row = {"k": kind, "i": rid, "version": version, "op": ch["op"],
-                       "data": json.dumps(data) if data is not None else None, "seq": seq,
+                       "data": texts[key], "seq": seq,
                        "changed_at": now, **facts}
                 (updates if old is not None else inserts).append(row)
                 stored[key] = {"version": version, **facts}
@@ -558,7 +679,7 @@ class HubStore:
 
     def purge_tombstones(self, older_than_s: float = TOMBSTONE_DAYS * 86400) -> int:
         cutoff = self.clock() - older_than_s
-        with self._lock, self.engine.begin() as conn:
+        with self._lock, self.writer.begin() as conn:
             rows = conn.execute(
                 select(hub_record.c.kind, hub_record.c.id, hub_record.c.seq).where(
                     hub_record.c.op == "delete", hub_record.c.changed_at < cutoff
@@ -591,9 +712,12 @@ class HubStore:
                 agents.add(aid)
         return View(frozenset(team_agents), frozenset(agents), frozenset(queues))
 
-    def page_rows(self, scope: Scope, after: int, limit: int) -> tuple[list, int, bool]:
-        """Up to `limit` stored rows the scope sees after seq `after`: (rows, last seq examined, more)."""
+    def page_rows(self, scope: Scope, after: int, limit: int, max_bytes: int = PAGE_BYTES) -> tuple[list, int, bool]:
+        """Up to `limit` stored rows the scope sees after seq `after`, and no more
+        than `max_bytes` of them as JSON unless the first alone is: (rows, last
+        seq examined, more)."""
         out: list = []
+        size = 0
         last = after
         c = hub_record.c
         with self.engine.connect() as conn:
@@ -610,11 +734,14 @@ class HubStore:
                 if not rows:
                     return out, last, False
                 for r in rows:
-                    last = r.seq
                     if view is None or view.sees(r):
+                        size += _size(r)
+                        if out and size > max_bytes:
+                            return out, last, True  # r is the next page's first
                         out.append(r)
-                        if len(out) == limit:
-                            break
+                    last = r.seq
+                    if len(out) == limit:
+                        break
             more = conn.execute(select(c.seq).where(c.seq > last).limit(1)).first() is not None
         return out, last, more
 
@@ -625,9 +752,14 @@ class HubStore:
 
     def purged(self) -> tuple[int, int]:
         """(purge generation, newest purged seq)."""
+        gen, purged_seq, _ = self.log_bounds()
+        return gen, purged_seq
+
+    def log_bounds(self) -> tuple[int, int, int]:
+        """(purge generation, newest purged seq, the end of the log)."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(hub_meta.c.purge_gen, hub_meta.c.purged_seq)).one()
-        return row.purge_gen, row.purged_seq
+            row = conn.execute(select(hub_meta.c.purge_gen, hub_meta.c.purged_seq, hub_meta.c.seq)).one()
+        return row.purge_gen, row.purged_seq, row.seq
 
     def current(self, kind: str, rid: str) -> dict | None:
         c = hub_record.c
@@ -642,20 +774,42 @@ class HubStore:
 
     def may_write_note(self, scope: Scope, facts: Mapping[str, Any]) -> bool:
         """Whether a token may create, change or delete a note with these facts
-        (see `facts_of`): any note for a whole-floor token; a note about an agent
-        of its teams; a team note about only a customer it sees (a recovery)."""
+        (see `facts_of`). A whole-floor token, any note. A scoped token:
+        - a note about an agent of its teams, private or team;
+        - a team note about an agent serving one of its own queues (what a
+          queue's token sees of the floor: not a private note, which it could
+          not read back);
+        - a team note about only a customer it sees (a recovery)."""
+        return self.note_refusal(scope, facts) is None
+
+    def note_refusal(self, scope: Scope, facts: Mapping[str, Any]) -> str | None:
+        """Why `may_write_note` says no, in words; None when it says yes."""
         if scope.whole_floor:
-            return True
+            return None
+        private = bool(facts.get("is_private"))
         with self.engine.connect() as conn:
             if facts.get("agent"):
-                team = conn.execute(select(hub_agent.c.team).where(hub_agent.c.id == facts["agent"])).scalar()
-                return team is not None and team in scope.teams
-            if facts.get("is_private") or not facts.get("customer"):
-                return False
+                agent = conn.execute(
+                    select(hub_agent.c.team, hub_agent.c.queues, hub_agent.c.present).where(hub_agent.c.id == facts["agent"])
+                ).first()
+                if agent is not None and agent.team in scope.teams:
+                    return None
+                on_own_queue = agent is not None and agent.present and not scope.queues.isdisjoint(split_teams(agent.queues))
+                if on_own_queue and not private:
+                    return None
+                if on_own_queue:
+                    return "a private note is for the agent's own team: write a team note"
+                return "the note's agent is outside the token's scope"
+            if not facts.get("customer"):
+                return "a note without an agent or customer is for whole-floor tokens"
+            if private:
+                return "a private note needs an agent of the token's teams"
             reach = conn.execute(
                 select(hub_reach.c.agents, hub_reach.c.queues).where(hub_reach.c.customer == facts["customer"])
             ).first()
-            return reach is not None and self.view(conn, scope).reaches(reach.agents, reach.queues)
+            if reach is not None and self.view(conn, scope).reaches(reach.agents, reach.queues):
+                return None
+            return "the note's customer is outside the token's scope"
 
     def note_facts(self, note_id: str) -> dict | None:
         """The stored facts of a note (see `facts_of`), or None."""
@@ -665,6 +819,12 @@ class HubStore:
 
 # The customer a row hangs on: a customer record's own id, else its `customer` fact.
 _customer_of = case((hub_record.c.kind == "customer", hub_record.c.id), else_=hub_record.c.customer)
+
+
+def _size(row) -> int:
+    """A row's bytes as a change on a page, near enough: its data, and the envelope around it."""
+    data = row.data or ""
+    return (len(data) if data.isascii() else len(data.encode())) + len(row.id) + len(row.kind) + 64
 
 
 def _in(conn, table: Table, column, values: Iterable[str], *cols):

@@ -12,6 +12,76 @@ from floorview.hub.hubstore import HubStore, open_hub_engine
 
 log = logging.getLogger(__name__)
 
+HEADER_TIMEOUT_S = 10.0  # from a connection's start, or the end of its last answer, to a request's last header
+KEEP_ALIVE_S = 5  # an idle connection between requests
+
+
+def hub_config(app, host: str, port: int, header_timeout: float = HEADER_TIMEOUT_S, **overrides):
+    """The uvicorn configuration the hub serves with (tests use it too)."""
+    import uvicorn
+
+    settings = dict(
+        host=host, port=port, http=_protocol(header_timeout), log_level="warning", access_log=False,
+        timeout_keep_alive=KEEP_ALIVE_S,
+        h11_max_incomplete_event_size=16 * 1024,  # a request line and headers: at most 16 KiB
+        timeout_graceful_shutdown=2,  # long polls would otherwise hold a stop for up to 25 s
+    )
+    settings.update(overrides)
+    return uvicorn.Config(app, **settings)
+
+
+def _protocol(header_timeout: float):
+    """uvicorn's h11 protocol with a deadline for a request's headers (audit L1).
+
+    uvicorn bounds the idle time between requests (`timeout_keep_alive`) but
+    not the time a client takes to send a request's headers: a client sending
+    one byte a second holds a connection, and a socket, for ever (slowloris).
+    Here a request's headers must be complete within `header_timeout` of the
+    connection opening, or of the previous answer on it; otherwise the
+    connection is closed. A request being answered (a long poll included) is
+    not limited. Built on uvicorn's H11Protocol (the hub names it explicitly,
+    so httptools, if installed, does not bypass it); tests/test_hub_hardening
+    holds it to its word on each uvicorn the lock file names.
+    """
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HubH11Protocol(H11Protocol):
+        _deadline = None
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.cycle is not None and not self.cycle.response_complete:
+                self._disarm()  # a request's headers are in: it is being answered
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
+                self._arm()  # the next request's headers, from now
+
+        def connection_lost(self, exc) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(header_timeout, self._too_slow)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _too_slow(self) -> None:
+            self._deadline = None
+            if (self.cycle is None or self.cycle.response_complete) and not self.transport.is_closing():
+                self.transport.close()
+
+    return HubH11Protocol
+
 
 class FloorFeeder:
     """Runs the simulated floor into the hub's log: today so far at once, then live.
@@ -71,11 +141,7 @@ def serve(
         # Written while uvicorn starts; the port is announced once the day so far
         # is in, so the demo never shows a half-written morning as "live".
         threading.Thread(target=feeder.run, name="floor", daemon=True).start()
-    config = uvicorn.Config(
-        create_app(store), host=host, port=port, log_level="warning", access_log=False,
-        timeout_graceful_shutdown=2,  # long polls would otherwise hold a stop for up to 25 s
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(hub_config(create_app(store), host, port))
 
     def watch() -> None:  # started before serving: report the port, then mind the parent
         while not server.started:

@@ -7,21 +7,28 @@ definition; the OpenAPI document FastAPI derives from them is the protocol's.
 
 import asyncio
 import json
+import re
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.exc import OperationalError
 
 from floorview.domain import feed
-from floorview.hub.hubstore import HubStore, Scope, change_json, facts_of
+from floorview.domain.ids import note_id_problem
+from floorview.hub.checks import MAX_VERSION, value_problem, version_problem
+from floorview.hub.hubstore import HubStore, Scope, TokenRefused, change_json, facts_of
 
 PROTOCOL = 1
 CURSOR_MAX = 256
+BODY_BYTES = 1 << 20  # a request body: a note is at most 20,000 characters
+_TOO_LARGE = "a request body is at most 1 MiB"
 
 
 class Health(BaseModel):
@@ -57,6 +64,23 @@ def _problem(status: int, detail: str, headers: dict | None = None) -> HTTPExcep
     return HTTPException(status_code=status, detail=detail, headers=headers)
 
 
+class BodyLimit:
+    """Refuses a request whose Content-Length is over `limit` before any of it
+    is read (M8). A chunked body is cut off where it is read (`_json_body`)."""
+
+    def __init__(self, app, limit: int = BODY_BYTES) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope["headers"]:
+                if name == b"content-length" and (len(value) > 12 or int(value) > self.limit):
+                    answer = JSONResponse({"detail": _TOO_LARGE}, status_code=413, headers={"Connection": "close"})
+                    await answer(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
 def create_app(store: HubStore) -> FastAPI:
     changed = asyncio.Event()
 
@@ -76,34 +100,54 @@ def create_app(store: HubStore) -> FastAPI:
         version=str(PROTOCOL),
         description="The floorview feed protocol, version 1 (feed-protocol.md).",
         lifespan=lifespan,
+        redirect_slashes=False,  # a redirect would be built from the Host header (I2)
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(BodyLimit)
 
-    def scope(authorization: Annotated[str | None, Header()] = None) -> Scope:
-        if not authorization or not authorization.startswith("Bearer "):
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": _in_words(exc.errors())})
+
+    @app.exception_handler(OperationalError)
+    async def busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        if not any(word in str(exc.orig).lower() for word in ("locked", "busy")):
+            raise exc
+        return JSONResponse(status_code=503, content={"detail": "the hub's database is busy: try again"},
+                            headers={"Retry-After": "2"})
+
+    def authorize(request: Request) -> Scope:
+        values = request.headers.getlist("authorization")
+        if len(values) > 1:
+            raise _problem(400, "one Authorization header, not several")
+        scheme, _, token = values[0].strip().partition(" ") if values else ("", "", "")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:  # the scheme is case-insensitive (RFC 6750)
             raise _problem(401, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
-        found = store.scope_for(authorization[7:].strip())
-        if found is None:
-            raise _problem(401, "the token is not known to this hub", {"WWW-Authenticate": "Bearer"})
-        return found
+        try:
+            return store.check_token(token)
+        except TokenRefused as exc:
+            raise _problem(401, str(exc), {"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
 
     @app.get("/v1/health", response_model=Health)
     def health() -> Health:
         return Health()
 
     @app.get("/v1/me", response_model=Me)
-    def me(who: Annotated[Scope, Depends(scope)]) -> Me:
+    def me(who: Annotated[Scope, Depends(authorize)]) -> Me:
         return Me(name=who.name, teams=sorted(who.teams), queues=sorted(who.queues))
 
     @app.get("/v1/changes", response_model=Page, response_model_exclude_none=True)
     async def changes(
-        who: Annotated[Scope, Depends(scope)],
+        request: Request,
+        who: Annotated[Scope, Depends(authorize)],
         cursor: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
         limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
         wait: Annotated[float, Query(ge=0, le=25)] = 0,
     ) -> Page:
         after = await run_in_threadpool(_position, store, cursor)
         deadline = asyncio.get_running_loop().time() + wait
+        waited = False
         while True:
             changed.clear()
             found, last, more = await run_in_threadpool(store.page_rows, who, after, limit)
@@ -114,96 +158,187 @@ def create_app(store: HubStore) -> FastAPI:
                 await asyncio.wait_for(changed.wait(), timeout=min(remaining, 1.0))
             except TimeoutError:
                 pass
-            after = last
-        epoch = await run_in_threadpool(lambda: store.epoch)
-        gen, _ = await run_in_threadpool(store.purged)
-        # Written by hand from the stored JSON: the records were validated on the
+            after, waited = last, True
+        if waited:  # the token may have been revoked or expired while the request waited
+            await run_in_threadpool(authorize, request)
+        gen, _, _ = await run_in_threadpool(store.log_bounds)
+        # Written by hand from the stored JSON: the records were checked on the
         # way in, and re-validating a thousand of them per page halves the hub.
         head = json.dumps({
-            "cursor": f"{epoch}.{gen}.{last}", "more": more,
+            "cursor": f"{store.epoch}.{gen}.{last}", "more": more,
             "server_time": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
         })
         body = f'{head[:-1]},"changes":[{",".join(change_json(r) for r in found)}]}}'
         return Response(body, media_type="application/json")
 
-    @app.put("/v1/notes/{note_id}", response_model=Accepted, responses={409: {"model": Conflict}})
+    # `:path`, so that an id holding a slash reaches the handler and is refused in words.
+    @app.put("/v1/notes/{note_id:path}", response_model=Accepted, responses={409: {"model": Conflict}})
     async def put_note(
-        who: Annotated[Scope, Depends(scope)],
+        who: Annotated[Scope, Depends(authorize)],
         request: Request,
-        note_id: Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")],
+        note_id: Annotated[str, Path()],
     ) -> Any:
+        _check_note_id(note_id)
         body = await _json_body(request)
         return await run_in_threadpool(_put_note, store, who, note_id, body)
 
-    @app.delete("/v1/notes/{note_id}", response_model=Accepted, responses={409: {"model": Conflict}})
+    @app.delete("/v1/notes/{note_id:path}", response_model=Accepted, responses={409: {"model": Conflict}})
     def delete_note(
-        who: Annotated[Scope, Depends(scope)],
-        note_id: Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")],
-        base_version: Annotated[int, Query(ge=0)],
+        who: Annotated[Scope, Depends(authorize)],
+        note_id: Annotated[str, Path()],
+        base_version: Annotated[int, Query(ge=0, le=MAX_VERSION)],
     ) -> Any:
+        _check_note_id(note_id)
         current = store.current("note", note_id)
         if current is None or current["op"] == "delete":
             raise _problem(404, "no such note")
-        if not store.may_write_note(who, store.note_facts(note_id)):
-            raise _problem(403, "this note is outside the token's scope")
+        refusal = store.note_refusal(who, store.note_facts(note_id))
+        if refusal:
+            raise _problem(403, f"this note is outside the token's scope: {refusal}")
         if current["version"] != base_version:
             return JSONResponse(status_code=409, content={"current": current})
-        version = current["version"] + 1
-        store.write([{"kind": "note", "id": note_id, "version": version, "op": "delete"}])
+        version = _next_version(current["version"])
+        if not store.write([{"kind": "note", "id": note_id, "version": version, "op": "delete"}]):
+            return JSONResponse(status_code=409, content={"current": store.current("note", note_id)})  # a race, lost
         return Accepted(id=note_id, version=version)
 
     return app
 
 
+def _in_words(errors, request: bool = True) -> str:
+    """Validation errors as one line: `limit: Input should be ...`. With
+    `request`, FastAPI's errors, whose first place is where in the request."""
+    parts = []
+    for error in list(errors)[:5]:
+        loc = [str(p) for p in error.get("loc", ())]
+        if request and loc and loc[0] in ("query", "path", "header", "body"):
+            loc = loc[1:]
+        parts.append(f"{'.'.join(loc) or 'request'}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def _check_note_id(note_id: str) -> None:
+    problem = note_id_problem(note_id)
+    if problem:
+        raise _problem(422, problem)
+
+
+_SEQ = re.compile(r"[0-9]{1,18}")  # ASCII digits, and below 2^63
+
+
 def _position(store: HubStore, cursor: str | None) -> int:
-    """The seq a cursor stands at; 410 when it is not this hub's or too old."""
+    """The seq a cursor stands at; 410 when it is not one this hub gave, or too old."""
     if cursor is None:
         return 0
     parts = cursor.split(".")
-    if len(parts) != 3 or parts[0] != store.epoch or not (parts[1].isdigit() and parts[2].isdigit()):
+    if len(parts) != 3 or parts[0] != store.epoch or not (_SEQ.fullmatch(parts[1]) and _SEQ.fullmatch(parts[2])):
         raise _problem(410, "the cursor is unknown to this hub: start again without one")
     gen, seq = int(parts[1]), int(parts[2])
-    current_gen, purged_seq = store.purged()
+    current_gen, purged_seq, end = store.log_bounds()
+    if gen > current_gen or seq > end:
+        raise _problem(410, "the cursor is beyond this hub's log: start again without one")
     if gen < current_gen and seq < purged_seq:
         raise _problem(410, "the cursor is older than the retained log: start again without one")
     return seq
 
 
+class _Constant(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> None:
+    raise _Constant(f"{name} is not a number JSON allows")
+
+
 async def _json_body(request: Request) -> dict:
-    raw = await request.body()
-    if len(raw) > 1 << 20:
-        raise _problem(413, "a note body is at most 1 MiB")
+    """The PUT body: JSON in UTF-8, at most 1 MiB, every value one a client could store."""
+    media, _, params = request.headers.get("content-type", "").partition(";")
+    if media.strip().lower() != "application/json":
+        raise _problem(415, "a note is sent as application/json")
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            raise _problem(415, "a note is sent as JSON in UTF-8")
+    chunks, size = [], 0
+    async for chunk in request.stream():  # counted as it comes: a chunked body is not read past the limit
+        size += len(chunk)
+        if size > BODY_BYTES:
+            raise _problem(413, _TOO_LARGE, {"Connection": "close"})
+        chunks.append(chunk)
     try:
-        body = json.loads(raw)
+        text = b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError:
+        raise _problem(422, "the body is not UTF-8") from None
+    try:
+        body = json.loads(text, parse_constant=_no_constant)
+    except _Constant as exc:
+        raise _problem(422, f"the body is not JSON: {exc}") from None
+    except RecursionError:
+        raise _problem(422, "the body is nested too deeply") from None
     except ValueError:
         raise _problem(422, "the body is not JSON") from None
     if not isinstance(body, dict):
         raise _problem(422, "the body must be a JSON object")
+    problem = value_problem(body, "body")
+    if problem:
+        raise _problem(422, problem)
     return body
+
+
+# What the hub writes itself, whatever the client sends (L11, I5).
+_STAMPS = ("author", "created_at", "updated_at", "edited_by")
+
+
+def _stamp(t: float) -> str:
+    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _content(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k not in _STAMPS}
+
+
+def _next_version(version: int) -> int:
+    if version >= MAX_VERSION:
+        raise _problem(422, "the note has no version left (2^63-1)")
+    return version + 1
 
 
 def _put_note(store: HubStore, who: Scope, note_id: str, body: dict) -> Any:
     base = body.pop("base_version", None)
-    if not isinstance(base, int) or isinstance(base, bool) or base < 0:
-        raise _problem(422, "base_version: a whole number, 0 for a new note")
-    body["author"] = who.name  # the token's identity, whatever the client says
+    problem = version_problem(base, "base_version", lowest=0)
+    if problem:
+        raise _problem(422, f"{problem}, 0 for a new note")
+    now = _stamp(store.clock())
+    for name in _STAMPS:
+        body.pop(name, None)
+    body.update(author=who.name, created_at=now, updated_at=now)  # the token's identity, the hub's clock
     try:
         note = feed.Note.model_validate(body)
     except ValidationError as exc:
-        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
-        raise _problem(422, reasons) from None
+        raise _problem(422, _in_words(exc.errors(), request=False)) from None
     data = note.model_dump(mode="json", exclude_none=True)
     current = store.current("note", note_id)
     live = current is not None and current["op"] == "upsert"
-    if live and not store.may_write_note(who, store.note_facts(note_id)):
-        raise _problem(403, "this note is outside the token's scope")
-    if live and current["data"] == data:
+    if current is not None:  # a tombstone too: a deleted note's id stays with those who could write it
+        refusal = store.note_refusal(who, store.note_facts(note_id))
+        if refusal:
+            raise _problem(403, f"this note is outside the token's scope: {refusal}")
+    if live and _content(current["data"]) == _content(data):
         return Accepted(id=note_id, version=current["version"])  # a retried PUT: already here
     current_version = current["version"] if current is not None else 0
     if base != current_version:
         return JSONResponse(status_code=409, content={"current": current})
-    if not store.may_write_note(who, facts_of("note", note_id, data)):
-        raise _problem(403, "the note's agent or customer is outside the token's scope")
-    version = current_version + 1
-    store.write([{"kind": "note", "id": note_id, "version": version, "op": "upsert", "data": data}])
-    return JSONResponse(status_code=201 if current is None else 200, content={"id": note_id, "version": version})
+    refusal = store.note_refusal(who, facts_of("note", note_id, data))
+    if refusal:
+        raise _problem(403, refusal)
+    if live:  # an edit: the note keeps its author and its birth; the editor is named beside them
+        old = current["data"]
+        data.update(author=old.get("author") or who.name, created_at=old.get("created_at") or now, edited_by=who.name)
+    version = _next_version(current_version)
+    refusals: list = []
+    written = store.write([{"kind": "note", "id": note_id, "version": version, "op": "upsert", "data": data}], refusals)
+    if refusals:
+        raise _problem(422, refusals[0][2])
+    if not written:  # another PUT took this version first
+        return JSONResponse(status_code=409, content={"current": store.current("note", note_id)})
+    return JSONResponse(status_code=200 if live else 201, content={"id": note_id, "version": version})
