@@ -56,6 +56,10 @@ def schema_revision(path: Path) -> str | None:
             return None
         rev = con.execute("SELECT version_num FROM alembic_version").fetchone()
         return rev[0] if rev else None
+    except sqlite3.OperationalError:
+        # It cannot be read now (the disk full, the file or its directory
+        # read-only, an I/O error): a fault of this machine, not of the file.
+        raise
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path} is not a floorview store ({exc})") from None
     finally:
@@ -114,11 +118,15 @@ def open_reader(path: Path) -> sqlite3.Connection:
     It refuses to create or migrate: the writer does that before readers open.
     """
     path = prepare_path(path, create=False)
-    rev = schema_revision(path)
+    try:
+        rev = schema_revision(path)
+    except sqlite3.OperationalError as exc:
+        raise StoreError(f"cannot read the store {path}: {exc}") from None
     if rev != SCHEMA_HEAD:
         ensure_schema(path)  # an older store: upgrade, or a clear refusal
     con = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    for pragma in PRAGMAS[1:]:
-        con.execute(pragma)
+    for pragma in PRAGMAS:
+        if "journal_mode" not in pragma:  # a reader never changes the store (a snapshot may be read-only)
+            con.execute(pragma)
     con.execute("PRAGMA query_only=ON")
     return con

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from floorview.sync.backoff import Backoff
 from floorview.sync.syncer import Syncer
 from floorview.sync.transport import HubClient, HubError
 
@@ -20,9 +21,16 @@ Report = Callable[[str, "str | None"], None]
 
 
 class HubSource:
-    """Sync the store from a hub until stopped."""
+    """Sync the store from a hub until stopped.
 
-    label: str | None = None
+    A fault of the hub is the syncer's to handle (it backs off, or stops on a
+    refused token). A fault of this machine (the disk full, the store or its
+    directory read-only, an I/O error) is retried here with the same backoff,
+    said on the status line as the reason the data is stale, until it clears:
+    the sync never stops for the session on something that can be fixed
+    while the app runs. A store that must not be used (`StoreError`: another
+    user's, a symbolic link) stops it, naming the hub.
+    """
 
     def __init__(
         self, store_path: Path, hub_url: str, token: str, long_poll: bool = True, poll_s: float = 1.0,
@@ -31,15 +39,44 @@ class HubSource:
         self.store_path, self.hub_url, self.token = Path(store_path), hub_url, token
         self.long_poll, self.poll_s, self.proxy = long_poll, poll_s, proxy
 
+    @property
+    def label(self) -> str | None:
+        """The hub as the title and status line name it: host and port."""
+        return hub_label(self.hub_url) or None
+
     def run(self, report: Report, stop: threading.Event) -> None:
+        report("starting", f"connecting to {self.label or 'the hub'}")
+        self.sync_store(report, stop)
+
+    def sync_store(self, report: Report, stop: threading.Event, engine=None) -> None:
+        """Open the store (unless `engine` is it, opened already) and sync into
+        it until stopped; local faults retried."""
         from floorview.store.engine import open_engine
 
-        report("starting", f"connecting to {self.hub_url or 'the hub'}")
-        engine = open_engine(self.store_path)
-        try:
-            self.sync(engine, report, stop)
-        finally:
-            engine.dispose()
+        backoff = Backoff()
+
+        def said(state: str, detail: str | None = None) -> None:
+            if state == "live":  # the store took a page: the next fault starts the backoff afresh
+                backoff.failures = 0
+            report(state, detail)
+
+        while not stop.is_set():
+            try:
+                if engine is None:
+                    engine = open_engine(self.store_path)
+                try:
+                    self.sync(engine, said, stop)
+                    return
+                finally:
+                    engine.dispose()
+                    engine = None
+            except Exception as exc:
+                reason = local_fault(exc)
+                if reason is None or stop.is_set():
+                    raise
+                log.warning("the store cannot be written (%s): trying again", reason)
+                report("stale", f"cannot write the store: {reason} (trying again)")
+                stop.wait(backoff.failed())
 
     def sync(self, engine, report: Report, stop: threading.Event) -> None:
         with HubClient(self.hub_url, self.token, proxy=self.proxy) as client:
@@ -53,6 +90,38 @@ class HubSource:
                     raise
 
     source = "hub"
+
+
+def hub_label(url: str) -> str:
+    """host:port of a hub URL, never a user name or password."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return ""
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port else host
+
+
+def local_fault(exc: BaseException) -> str | None:
+    """The reason, in one line, when `exc` is a fault of this machine's store
+    or files (not of the hub, not a bug); None otherwise."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError) and isinstance(exc.orig, sqlite3.Error):
+        exc = exc.orig
+    if isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError:  # full, read-only, I/O, corrupt
+        return " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, OSError) and not isinstance(exc, HubError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror or type(exc).__name__}{where}"
+    return None
 
 
 class DemoHubSource(HubSource):
@@ -78,12 +147,14 @@ class DemoHubSource(HubSource):
 
         try:
             self._spawn_child()
-            engine = open_engine(self.store_path)  # while the hub starts
             try:
-                self.hub_url = f"http://127.0.0.1:{self._child_port()}"
-                self.sync(engine, report, stop)
-            finally:
-                engine.dispose()
+                engine = open_engine(self.store_path)  # while the hub starts
+            except Exception as exc:
+                if local_fault(exc) is None:
+                    raise
+                engine = None  # said and retried by sync_store
+            self.hub_url = f"http://127.0.0.1:{self._child_port()}"
+            self.sync_store(report, stop, engine)
         finally:
             self.stop_child()
 

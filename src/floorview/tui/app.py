@@ -17,6 +17,7 @@ from textual.binding import Binding
 from floorview.config import Settings
 from floorview.domain.clock import Clock, SystemClock
 from floorview.domain.sitetime import SiteTime
+from floorview.domain.text import clean
 from floorview.store.reads import StoreStatus, data_version, site_time, store_status
 from floorview.store.syncstate import TokenScope, token_scope
 from floorview.tui.commands import BindingCommands
@@ -126,10 +127,14 @@ class FloorviewApp(App[None]):
             self.source.run(report, self._stop)
         except Exception as exc:  # the floor stops; the screens keep what they have
             log.exception("the live source stopped")
-            self.post_message(SourceChanged("error", f"{self.source.label} stopped: {exc} (see the log)"))
+            reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+            where = self.source.label or self.source_label or "the hub"
+            self.post_message(SourceChanged("error", f"sync with {where} stopped: {reason} (see the log)"))
 
     def on_source_changed(self, message: SourceChanged) -> None:
-        self._source_state = (message.state, message.detail)
+        # The detail may quote the hub: cleaned where it entered (sync/transport.py),
+        # and here again, since the status line is a terminal's to interpret.
+        self._source_state = (message.state, clean(message.detail) if message.detail else message.detail)
         if message.state in ("live", "catching up") and self.reader is None:
             from floorview.store.engine import open_reader
             from floorview.store.location import StoreError
