@@ -324,23 +324,47 @@ def _hub_access(settings) -> tuple[str, str]:
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
+    from floorview.sync.source import hub_label
 
-    return urlsplit(url).netloc
+    return hub_label(url)
+
+
+EXIT_FAULT = 1  # the sync stopped on a fault (the hub's or this machine's), said in one line
 
 
 def _sync(args) -> int:
+    """`floorview sync [--once]`. Every way it ends is one line on stderr and
+    an exit status: 0 caught up (--once); 2 a usage, configuration or hub
+    refusal; 1 a fault retrying cannot cure, the hub's (continuous mode) or
+    this machine's (the disk full, the store read-only, an I/O error)."""
     settings = _settings(args)
     _setup_logging()
     if not settings.hub:
         raise _UserError("no hub: give --hub URL or set FLOORVIEW_HUB")
     url, token = _hub_access(settings)
+    from floorview.store.location import default_store_path
+    from floorview.sync.source import local_fault
+
+    path = settings.db or default_store_path()
+    try:
+        return _sync_into(args, settings, path, url, token)
+    except Exception as exc:
+        reason = local_fault(exc)
+        if reason is None:
+            raise
+        import logging
+
+        logging.getLogger(__name__).warning("sync stopped: the store %s cannot be written (%s)", path, reason)
+        print(f"floorview: cannot write the store {path}: {reason}", file=sys.stderr, flush=True)
+        return EXIT_FAULT
+
+
+def _sync_into(args, settings, path: Path, url: str, token: str) -> int:
     from floorview.store.engine import open_engine
-    from floorview.store.location import StoreError, default_store_path
+    from floorview.store.location import StoreError
     from floorview.sync.syncer import Syncer
     from floorview.sync.transport import HubClient, HubError
 
-    path = settings.db or default_store_path()
     try:
         engine = open_engine(path, default=settings.db is None)
     except StoreError as exc:
@@ -353,7 +377,7 @@ def _sync(args) -> int:
                     pulled = syncer.pull_until_caught_up()
                     pushed = syncer.push_outbox()
                 except HubError as exc:
-                    raise _UserError(exc.message) from None
+                    raise _UserError(exc.message) from None  # cleaned where it came in (sync/transport.py)
                 print(f"synced {pulled.changes} changes in {pulled.pages} pages; pushed {pushed}")
                 return 0
             import threading
@@ -375,7 +399,7 @@ def _sync(args) -> int:
                 print(f"{state}: {detail}" if detail else state, file=sys.stderr, flush=True)
 
             syncer.run(report, stop)
-            return 1  # run returns only on a fault that retrying cannot cure
+            return EXIT_FAULT  # run returns only on a fault that retrying cannot cure
     finally:
         engine.dispose()
 
