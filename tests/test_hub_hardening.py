@@ -409,13 +409,15 @@ def test_the_hub_stamps_notes_and_keeps_the_author(tmp_path):
         assert data["author"] == "Gia Jensen" and "edited_by" not in data
         now[0] += 3600
         edit = {**first, "body": "Better call.", "base_version": 1, "author": "Someone Else"}
-        assert call(hub, "PUT", "/v1/notes/n-1", edit, token=lead).status == 200
+        answer = call(hub, "PUT", "/v1/notes/n-1", edit, token=lead)
+        assert answer.status == 200
         data = store.current("note", "n-1")["data"]
+        assert answer.body == {"id": "n-1", "version": 2, "data": data}  # what the hub holds, for the writer to keep
         assert (data["created_at"], data["updated_at"]) == ("2027-01-15T08:00:00Z", "2027-01-15T09:00:00Z")
         assert data["author"] == "Gia Jensen" and data["edited_by"] == "Harbor Lead"
         now[0] += 3600  # the same edit again (its answer lost): no new version, no new stamp
         again = call(hub, "PUT", "/v1/notes/n-1", edit, token=lead)
-        assert again.status == 200 and again.body["version"] == 2
+        assert again.status == 200 and again.body == {"id": "n-1", "version": 2, "data": data}
         assert store.current("note", "n-1")["data"]["updated_at"] == "2027-01-15T09:00:00Z"
     finally:
         hub.stop()

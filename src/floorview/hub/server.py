@@ -54,6 +54,7 @@ class Me(BaseModel):
 class Accepted(BaseModel):
     id: str
     version: int
+    data: dict[str, Any] | None = None  # a PUT's note as the hub stored it (author and times are the hub's)
 
 
 class Conflict(BaseModel):
@@ -200,7 +201,7 @@ def create_app(store: HubStore) -> FastAPI:
         version = _next_version(current["version"])
         if not store.write([{"kind": "note", "id": note_id, "version": version, "op": "delete"}]):
             return JSONResponse(status_code=409, content={"current": store.current("note", note_id)})  # a race, lost
-        return Accepted(id=note_id, version=version)
+        return JSONResponse(status_code=200, content={"id": note_id, "version": version})
 
     return app
 
@@ -323,8 +324,9 @@ def _put_note(store: HubStore, who: Scope, note_id: str, body: dict) -> Any:
         refusal = store.note_refusal(who, store.note_facts(note_id))
         if refusal:
             raise _problem(403, f"this note is outside the token's scope: {refusal}")
-    if live and _content(current["data"]) == _content(data):
-        return Accepted(id=note_id, version=current["version"])  # a retried PUT: already here
+    if live and _content(current["data"]) == _content(data):  # a retried PUT: already here
+        return JSONResponse(status_code=200, content={"id": note_id, "version": current["version"],
+                                                      "data": current["data"]})
     current_version = current["version"] if current is not None else 0
     if base != current_version:
         return JSONResponse(status_code=409, content={"current": current})
@@ -341,4 +343,4 @@ def _put_note(store: HubStore, who: Scope, note_id: str, body: dict) -> Any:
         raise _problem(422, refusals[0][2])
     if not written:  # another PUT took this version first
         return JSONResponse(status_code=409, content={"current": store.current("note", note_id)})
-    return JSONResponse(status_code=200 if live else 201, content={"id": note_id, "version": version})
+    return JSONResponse(status_code=200 if live else 201, content={"id": note_id, "version": version, "data": data})
