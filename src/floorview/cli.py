@@ -38,12 +38,20 @@ def _parser() -> argparse.ArgumentParser:
     hub_sub = hub.add_subparsers(dest="hub_command", metavar="SUBCOMMAND")
     token = hub_sub.add_parser("token", help="manage tokens").add_subparsers(dest="token_command", required=True)
     create = token.add_parser("create", help="create a token and print it once")
-    create.add_argument("--name", required=True, help="the person it is for: the author of their notes")
+    create.add_argument("--name", required=True, type=_person_name,
+                        help="the person it is for: the author of their notes")
     create.add_argument("--team", action="append", default=[], type=_team_name,
                         help="a team it may see, spaces allowed (repeatable)")
     create.add_argument("--queue", action="append", default=[], type=_queue_id,
                         help="a queue id it may see (repeatable)")
-    create.add_argument("--db", dest="token_db", default=None, help="SQLAlchemy URL of the hub database")
+    create.add_argument("--expires", default=None, metavar="WHEN",
+                        help="when it stops working: a duration (90m, 12h, 30d, 8w) or a date "
+                        "(2027-01-31: the start of that day, UTC) or an RFC 3339 time (default: never)")
+    listing = token.add_parser("list", help="list tokens: who, scope, created, expiry, revoked (never the token)")
+    revoke = token.add_parser("revoke", help="revoke a token by its id, or every token of a name, at once")
+    revoke.add_argument("who", metavar="NAME|ID", help="a token's id (from list), or a name: all of its tokens")
+    for command in (create, listing, revoke):
+        command.add_argument("--db", dest="token_db", default=None, help="SQLAlchemy URL of the hub database")
     export = sub.add_parser("export", help="write a summary for the minutes").add_subparsers(
         dest="export_command", metavar="WHAT", required=True)
     huddle = export.add_parser("huddle", help="the huddle summary: team figures, coaching themes, kudos, verbatims")
@@ -76,6 +84,42 @@ def _team_name(text: str) -> str:
     if not text.strip() or len(text) > 200 or clean(text) != text or "\n" in text or "\t" in text:
         raise argparse.ArgumentTypeError(f"a team is 1 to 200 printable characters, got {text!r}")
     return text
+
+
+def _person_name(text: str) -> str:
+    # A token's name is the author of its notes: a feed name, 1 to 200 printable characters.
+    from floorview.domain.text import clean
+
+    if not text.strip() or len(text) > 200 or clean(text) != text or "\n" in text or "\t" in text:
+        raise argparse.ArgumentTypeError(f"a name is 1 to 200 printable characters, got {text!r}")
+    return text
+
+
+_DURATION_S = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def _expiry(text: str, now: float) -> float:
+    """--expires: a duration from now ("30d"), a date (its start, UTC) or an RFC 3339 time."""
+    import re
+
+    text = text.strip()
+    found = re.fullmatch(r"([0-9]{1,6})([mhdw])", text)
+    if found:
+        seconds = int(found[1]) * _DURATION_S[found[2]]
+        if not 0 < seconds <= 100 * 366 * 86400:
+            raise _UserError(f"--expires: a duration from 1 minute to 100 years, got {text!r}")
+        return now + seconds
+    try:
+        at = datetime.fromisoformat(text)
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            at = at.replace(tzinfo=timezone.utc)
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise _UserError(f"--expires: a duration like 30d, a date like 2027-01-31, or a time with its offset, got {text!r}")
+    if at.timestamp() <= now:
+        raise _UserError(f"--expires {text} is in the past")
+    return at.timestamp()
 
 
 def _queue_id(text: str) -> str:
@@ -416,9 +460,7 @@ def _hub(args) -> int:
 
     try:
         if args.hub_command == "token":
-            store = HubStore(open_hub_engine(args.token_db or args.db or default_url()))
-            print(store.create_token(args.name, args.team, args.queue))
-            return 0
+            return _hub_token(args, HubStore(open_hub_engine(args.token_db or args.db or default_url())))
         _setup_logging()
         from floorview.hub.run import serve
 
@@ -436,6 +478,46 @@ def _hub(args) -> int:
     except HubDatabaseError as exc:
         raise _UserError(str(exc)) from None
     return 0
+
+
+def _hub_token(args, store) -> int:
+    """`floorview hub token create|list|revoke`. Never prints a token but the one just made."""
+    if args.token_command == "create":
+        expires_at = None if args.expires is None else _expiry(args.expires, store.clock())
+        print(store.create_token(args.name, args.team, args.queue, expires_at))
+        return 0
+    if args.token_command == "list":
+        _print_tokens(store.tokens(), store.clock())
+        return 0
+    revoked, before = store.revoke(args.who)
+    if not revoked and not before:
+        raise _UserError(f"no token with the id or name {args.who!r} (see floorview hub token list)")
+    from floorview.domain.text import clean
+
+    for t in revoked:
+        print(f"revoked token {t.id} ({clean(t.name)})")
+    for t in before:
+        print(f"token {t.id} ({clean(t.name)}) was already revoked")
+    return 0
+
+
+def _print_tokens(tokens, now: float) -> None:
+    from floorview.domain.text import clean
+
+    def when(t: float | None, empty: str) -> str:
+        return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M") if t is not None else empty
+
+    rows = [("ID", "NAME", "SCOPE", "CREATED (UTC)", "EXPIRES (UTC)", "REVOKED (UTC)")]
+    for t in tokens:
+        scope = "; ".join(
+            part for part in (t.teams and "teams: " + ", ".join(t.teams), t.queues and "queues: " + ", ".join(t.queues))
+            if part
+        ) or "whole floor"
+        expires = when(t.expires_at, "never") + (" (expired)" if t.expires_at is not None and t.expires_at <= now else "")
+        rows.append((str(t.id), clean(t.name), clean(scope), when(t.created_at, "-"), expires, when(t.revoked_at, "-")))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
 
 
 def _setup_logging() -> None:
