@@ -27,7 +27,7 @@ from sqlalchemy import select
 from floorview.domain import feed
 from floorview.domain.metrics import COUNT_COLUMNS
 from floorview.store import schema
-from floorview.store.apply import Applier, rebuild_aggregates
+from floorview.store.apply import Applier, StoreRefused, rebuild_aggregates
 from floorview.store.engine import open_engine
 from floorview.store.syncstate import cursor
 from floorview.sync.syncer import Syncer
@@ -188,10 +188,37 @@ def test_a_later_page_still_applies_after_a_poisoned_one(scripted, tmp_path):
 
 class LooseInteraction(feed.Interaction):
     transfers: int = 0  # no upper bound: the store's INTEGER overflows
+    queue_id: str | None = None  # may be missing: the store's column is NOT NULL
 
 
 class LooseAgent(feed.Agent):
     name: str  # no Unicode check: the store cannot encode a surrogate
+
+
+def contact(k: int, version: int = 1, **over) -> dict:
+    minute = f"2026-11-20T14:{k:02d}:00Z"
+    return change("interaction", f"i-{k}", {**GOOD["interaction"], "enqueued_at": minute, "answered_at": minute,
+                                            "ended_at": "2026-11-20T15:00:00Z", **over}, version=version)
+
+
+def refused_page() -> list[dict]:
+    """Records the loose models pass and the store refuses, among good ones."""
+    return [contact(1, 2), contact(2), contact(3, transfers=2**64), contact(4), contact(5, queue_id=None),
+            contact(6), change("agent", "a-1", GOOD["agent"]),
+            change("agent", "a-2", {**GOOD["agent"], "name": "A\ud800"}),
+            change("agent", "a-3", {**GOOD["agent"], "queues": ["q-good", "q-other"]})]
+
+
+def check_the_refused_page(conn) -> None:
+    reasons = dict(conn.execute(select(schema.Quarantine.record_id, schema.Quarantine.reason)).all())
+    assert set(reasons) == {"i-3", "i-5", "a-2"}
+    assert reasons["i-3"].startswith("the store could not write it: OverflowError")
+    assert reasons["i-5"].startswith("the store could not write it: IntegrityError: NOT NULL")
+    assert "UnicodeEncodeError" in reasons["a-2"] and "\\ud800" in reasons["a-2"]
+    assert sorted(conn.execute(select(schema.Interaction.id, schema.Interaction.version)).all()) == [
+        ("i-1", 2), ("i-2", 1), ("i-4", 1), ("i-6", 1)]
+    assert sorted(conn.execute(select(schema.AgentQueue.agent_id, schema.AgentQueue.queue_id)).all()) == [
+        ("a-1", "q-good"), ("a-3", "q-good"), ("a-3", "q-other")]
 
 
 def sums(conn) -> list[tuple]:
@@ -215,32 +242,43 @@ def assert_same_sums(got: list[tuple], expected: list[tuple]) -> None:
 def test_what_the_store_refuses_is_quarantined_one_record_at_a_time(engine, monkeypatch):
     monkeypatch.setitem(feed.KINDS, "interaction", LooseInteraction)
     monkeypatch.setitem(feed.KINDS, "agent", LooseAgent)
-
-    def contact(k: int, **over) -> dict:
-        minute = f"2026-11-20T14:{k:02d}:00Z"
-        return change("interaction", f"i-{k}", {**GOOD["interaction"], "enqueued_at": minute, "answered_at": minute,
-                                                "ended_at": "2026-11-20T15:00:00Z", **over})
-
     with engine.begin() as conn:  # stored earlier: its sums must be taken away as it is replaced
         Applier(conn, 0).apply([change("queue", "q-good", GOOD["queue"]), contact(1)])
-    page = [contact(1, version=2) | {"version": 2}, contact(2), contact(3, transfers=2**64), contact(4),
-            change("agent", "a-1", GOOD["agent"]), change("agent", "a-2", {**GOOD["agent"], "name": "A\ud800"}),
-            change("agent", "a-3", {**GOOD["agent"], "queues": ["q-good", "q-other"]})]
+    with engine.connect() as conn:
+        before = sums(conn)
+
+    # The fast path (no savepoints) refuses the page whole; its transaction is rolled back.
+    with pytest.raises(StoreRefused, match="the store refused a record of kind (interaction|agent)"):
+        with engine.begin() as conn:
+            Applier(conn, 0).apply(refused_page())
+    with engine.connect() as conn:
+        assert conn.execute(select(schema.Interaction.id, schema.Interaction.version)).all() == [("i-1", 1)]
+        assert_same_sums(sums(conn), before)
+
     with engine.begin() as conn:
-        result = Applier(conn, 0).apply(page)
-    assert (result.applied, result.quarantined) == (5, 2)
+        result = Applier(conn, 0, careful=True).apply(refused_page())
+    assert (result.applied, result.quarantined) == (6, 3)
     with engine.begin() as conn:
-        reasons = dict(conn.execute(select(schema.Quarantine.record_id, schema.Quarantine.reason)).all())
-        assert set(reasons) == {"i-3", "a-2"}
-        assert reasons["i-3"].startswith("the store could not write it: OverflowError")
-        assert "UnicodeEncodeError" in reasons["a-2"] and "\\ud800" in reasons["a-2"]
-        assert sorted(conn.execute(select(schema.Interaction.id, schema.Interaction.version)).all()) == [
-            ("i-1", 2), ("i-2", 1), ("i-4", 1)]
-        assert sorted(conn.execute(select(schema.AgentQueue.agent_id, schema.AgentQueue.queue_id)).all()) == [
-            ("a-1", "q-good"), ("a-3", "q-good"), ("a-3", "q-other")]
+        check_the_refused_page(conn)
         kept = sums(conn)
         rebuild_aggregates(conn)
         assert_same_sums(sums(conn), kept)  # the per-record retry kept the sums right
+
+
+def test_the_sync_applies_a_refused_page_again_record_by_record(scripted, tmp_path, monkeypatch):
+    monkeypatch.setitem(feed.KINDS, "interaction", LooseInteraction)
+    monkeypatch.setitem(feed.KINDS, "agent", LooseAgent)
+    first = [change("queue", "q-good", GOOD["queue"]), contact(1)]
+    scripted.answer = feed_answer({"": (first, "c.1", True), "c.1": (refused_page(), "c.2", False)})
+    engine = open_engine(tmp_path / "s.db")
+    try:
+        result = Syncer(engine, HubClient(scripted.url, "t")).pull_until_caught_up()
+        assert result.caught_up
+        with engine.connect() as conn:
+            assert cursor(conn) == "c.2"
+            check_the_refused_page(conn)
+    finally:
+        engine.dispose()
 
 
 def test_a_fault_of_the_store_itself_stops_the_page_and_quarantines_nothing(engine, monkeypatch):
@@ -423,8 +461,9 @@ def test_no_record_however_malformed_stops_the_page(data):
         shutil.copyfile(_TEMPLATE, path)
         engine = open_engine(path)
         try:
+            careful = data.draw(st.booleans(), label="careful")  # both paths take what the models refuse
             with engine.begin() as conn:
-                result = Applier(conn, 0).apply([c for c, _ in page])
+                result = Applier(conn, 0, careful=careful).apply([c for c, _ in page])
             with engine.connect() as conn:
                 stored = {(kind, rid): v for kind, table in schema.RECORD_TABLES.items()
                           for rid, v in conn.execute(select(table.id, table.version))}

@@ -8,12 +8,16 @@ Interactions also keep the per-minute and per-interval sums current by
 subtracting what the old version contributed and adding the new.
 
 One bad record never stops the floor (rule 5). The feed's models refuse
-what the store cannot hold (domain/feed.py); should a record still fail to
-be written, its kind's batch is rolled back to a savepoint and written again
-one record at a time, each in its own savepoint, and the records that fail
-are quarantined with the reason. A fault of the store itself (disk full,
-locked, read-only) is not a bad record: it stops the page, whose cursor is
-then not stored.
+what the store cannot hold (domain/feed.py), so a page is written in batches
+with no savepoint (an open savepoint makes SQLite journal every statement:
+a sixth of the apply's time). Should the store still refuse a record, the
+page is refused whole (`StoreRefused`); the caller rolls it back and applies
+it again with `careful=True`: each kind's batch in a savepoint and, if the
+store refuses it, one record at a time, each in its own savepoint,
+quarantining the records the store refuses (the sync does this:
+`Syncer._apply`). A fault of the store itself (disk full, locked,
+read-only) is not a bad record: it stops the page, whose cursor is then not
+stored.
 """
 
 from __future__ import annotations
@@ -45,6 +49,12 @@ from floorview.store import schema
 
 RAW_LIMIT = 64 * 1024
 REASON_LIMIT = 2000
+
+
+class StoreRefused(Exception):
+    """The store refused a record the feed's models passed, on the fast path:
+    the transaction holds part of the page. Roll it back and apply the page
+    again with `Applier(..., careful=True)`."""
 
 
 @dataclass(slots=True)
@@ -98,10 +108,11 @@ class Applier:
     a few dozen statements, not thousands.
     """
 
-    def __init__(self, conn: Connection, now: float, aggregates: bool = True) -> None:
+    def __init__(self, conn: Connection, now: float, aggregates: bool = True, careful: bool = False) -> None:
         self.conn = conn
         self.now = now
         self.aggregates = aggregates  # off for bulk loads, which rebuild the sums once at the end
+        self.careful = careful  # savepoints, and a record the store refuses is quarantined (see the module)
         self._settings: dict[str, QueueSettings] = {}
         self._tombstones: bool | None = None  # whether any exist, asked once per apply
 
@@ -138,7 +149,15 @@ class Applier:
         rebuild: set[str] = set()
         # Queues first: the sums of this page's interactions use their settings.
         for kind in sorted(by_kind, key=lambda k: k != "queue"):
-            self._apply_guarded(kind, by_kind[kind], result, rebuild)
+            if self.careful:
+                self._apply_guarded(kind, by_kind[kind], result, rebuild)
+                continue
+            try:
+                self._apply_kind(kind, by_kind[kind], result, rebuild)
+            except Exception as exc:
+                if _store_fault(exc):
+                    raise
+                raise StoreRefused(f"the store refused a record of kind {kind}: {_fault(exc)}") from exc
         if rebuild and self.aggregates:
             rebuild_aggregates(self.conn, sorted(rebuild))
         return result

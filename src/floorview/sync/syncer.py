@@ -149,13 +149,25 @@ class Syncer:
             return _page(answer.body)
 
     def _apply(self, page: dict) -> int:
-        """One page and its cursor, in one transaction (rule 1)."""
+        """One page and its cursor, in one transaction (rule 1). Should the store
+        refuse a record the feed's models passed, that transaction is rolled
+        back and the page applied again record by record, so the record is
+        quarantined and the rest applied (H1; store/apply.py)."""
+        from floorview.store.apply import StoreRefused
+
+        try:
+            return self._apply_page(page, careful=False)
+        except StoreRefused as exc:
+            log.warning("%s: applying the page again record by record", exc)
+            return self._apply_page(page, careful=True)
+
+    def _apply_page(self, page: dict, careful: bool) -> int:
         from floorview.store.apply import Applier
         from floorview.store.syncstate import save_page_position
 
         now = self.clock()
         with self.engine.begin() as conn:
-            applier = Applier(conn, now)
+            applier = Applier(conn, now, careful=careful)
             applier.apply(page["changes"])
             for bad in page["bad"]:
                 applier.quarantine_raw(bad)
