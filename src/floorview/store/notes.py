@@ -102,8 +102,20 @@ def delete_note(conn: Connection, note_id: str, now: float | None = None, starte
     )
 
 
-def restore_pushed(conn: Connection, note_id: str, version: int, body: dict[str, Any]) -> None:
-    """The note as the hub took it at `version` (see syncstate.pushed)."""
+def restore_pushed(
+    conn: Connection, note_id: str, version: int, body: dict[str, Any], stored: Any = None
+) -> None:
+    """The note as the hub took it at `version` (see syncstate.pushed): as the
+    hub's answer says it stored it (the original author kept on an edit, the
+    hub's timestamps), checked and cleaned like any feed record; else as we sent it."""
+    from pydantic import ValidationError
+
+    if isinstance(stored, dict):
+        try:
+            _upsert(conn, note_id, version, row_values("note", feed.Note.model_validate(stored)))
+            return
+        except ValidationError:  # a hub's answer is untrusted: what we sent will do
+            pass
     _upsert(conn, note_id, version, row_values("note", feed.Note.model_validate(body)))
 
 

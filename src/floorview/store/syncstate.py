@@ -183,13 +183,14 @@ def next_pending(conn: Connection, after: int = 0) -> OutboxEntry | None:
     return OutboxEntry(row.seq, row.note_id, row.op, json.loads(row.body) if row.body else None, base)
 
 
-def pushed(conn: Connection, entry: OutboxEntry, version: int) -> None:
+def pushed(conn: Connection, entry: OutboxEntry, version: int, stored: Any = None) -> None:
     """The hub took it: the entry goes, the local note takes the hub's version.
 
     With no later write of the note waiting, the store is set to what the hub
-    now holds at that version (the note as pushed, or no note): a pull may
-    have put the hub's earlier note in its place meanwhile, and would never
-    correct it, since the version would not be newer."""
+    now holds at that version (the note as the hub's answer says it stored
+    it, `stored`, else as pushed; or no note): a pull may have put the hub's
+    earlier note in its place meanwhile, and would never correct it, since
+    the version would not be newer."""
     from sqlalchemy import delete, select, update
 
     from floorview.store import schema
@@ -201,7 +202,7 @@ def pushed(conn: Connection, entry: OutboxEntry, version: int) -> None:
         if later is None and entry.body is not None:
             from floorview.store.notes import restore_pushed
 
-            restore_pushed(conn, entry.note_id, version, entry.body)
+            restore_pushed(conn, entry.note_id, version, entry.body, stored)
         else:
             conn.execute(update(n).where(n.id == entry.note_id).values(version=version))
         # Later edits of the same note were based on the version we just replaced.

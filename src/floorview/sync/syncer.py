@@ -302,8 +302,9 @@ class Syncer:
             version = answer.body.get("version") if isinstance(answer.body, dict) else None
             if type(version) is not int or not 1 <= version <= _MAX_VERSION:
                 raise HubError("hub accepted a note without saying its version")
+            stored = answer.body.get("data") if entry.op == "put" else None  # the note as the hub keeps it
             with self.engine.begin() as conn:
-                pushed(conn, entry, version)
+                pushed(conn, entry, version, stored)
             done += 1
 
     # -- the loop ----------------------------------------------------------------
