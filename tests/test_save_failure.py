@@ -10,7 +10,6 @@ the write fails with "database is locked"."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
