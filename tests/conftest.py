@@ -36,6 +36,16 @@ def sample_store(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def scripted():
+    """A misbehaving hub on loopback that answers whatever the test scripts (tests/hubs.py)."""
+    from .hubs import Scripted
+
+    server = Scripted()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def engine(tmp_path: Path):
     from floorview.store.engine import open_engine
 

@@ -8,7 +8,6 @@ import json
 import threading
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from sqlalchemy import select
 
 from floorview.store import schema
@@ -41,13 +40,6 @@ def endless(server: Scripted, pages: dict[str, tuple[list, str]]) -> list[str]:
 
     server.answer = answer
     return asked
-
-
-@pytest.fixture
-def scripted():
-    server = Scripted()
-    yield server
-    server.stop()
 
 
 def test_an_empty_page_that_keeps_the_cursor_is_caught_up(scripted, engine):

@@ -57,13 +57,6 @@ class Floor:
         h.reply(200, body, {"Content-Type": "application/json"})
 
 
-@pytest.fixture
-def scripted():
-    server = Scripted()
-    yield server
-    server.stop()
-
-
 class Clock:
     def __init__(self) -> None:
         self.now = 1_800_000_000.0

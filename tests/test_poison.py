@@ -33,7 +33,6 @@ from floorview.store.syncstate import cursor
 from floorview.sync.syncer import Syncer
 from floorview.sync.transport import HubClient
 
-from .hubs import Scripted
 from .test_sync_cli import run, token_file
 
 AT = "2026-11-20T14:00:00Z"
@@ -105,13 +104,6 @@ def feed_answer(pages: dict[str, tuple[list, str, bool]]):
         h.reply(200, body, {"Content-Type": "application/json"})
 
     return answer
-
-
-@pytest.fixture
-def scripted():
-    server = Scripted()
-    yield server
-    server.stop()
 
 
 def assert_inert(path: Path) -> None:

@@ -17,15 +17,7 @@ from floorview.sync.backoff import Backoff, parse_retry_after
 from floorview.sync.syncer import Syncer
 from floorview.sync.transport import BadAnswer, HubClient, HubError, URLRefused, check_url
 
-from .hubs import Scripted
 from .test_hostile import CORPUS
-
-
-@pytest.fixture
-def scripted():
-    server = Scripted()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from floorview.store.syncstate import TokenScope, token_scope
 from floorview.sync.syncer import Syncer
 from floorview.sync.transport import HubClient, TokenRejected
 
-from .hubs import Scripted, start_hub
+from .hubs import start_hub
 
 
 @pytest.fixture
@@ -75,13 +75,6 @@ def answering(me: tuple[int, bytes], changes=lambda: (200, page())):
         h.reply(status, body, {"Content-Type": "application/json"})
 
     return answer
-
-
-@pytest.fixture
-def scripted():
-    server = Scripted()
-    yield server
-    server.stop()
 
 
 @pytest.mark.parametrize("status, body", [
