@@ -155,3 +155,19 @@ async def test_e_explains_the_huddle_figures_and_how_channels_add_up(sample_stor
         assert f"voice: {ref['in_sl']} / {ref['den']} = " in text
         assert "per channel only" in text and "counts add up across queues" in text
         assert "Today since 00:00 America/New_York" in text
+
+
+def test_the_talk_and_walk_sentence_counts_the_teams_visible_coaching(sample_store, capsys):
+    # Usability walk m11: every team's huddle said the floor's sentence. It is
+    # now the team's, of the team-visible notes the huddle counts (no private one).
+    now = datetime(2026, 11, 20, 15, 30, tzinfo=timezone.utc).timestamp()
+    topics = [t for (t,) in sqlite3.connect(sample_store).execute(
+        "SELECT n.topic FROM note n JOIN agent a ON a.id = n.agent_id WHERE n.type = 'coaching'"
+        " AND n.visibility = 'team' AND a.team = ? AND n.topic IS NOT NULL AND n.created_at >= ? AND n.created_at < ?",
+        (TEAM, now - 7 * 86400, now))]
+    top = max(set(topics), key=lambda t: (topics.count(t), -["quality", "cost", "time", "risk"].index(t)))
+    share = round(topics.count(top) / len(topics) * 100)
+    assert main(["export", "huddle", "--db", str(sample_store), "--team", TEAM, "--format", "md"]) == 0
+    text = capsys.readouterr().out
+    assert "## Talk and walk: Canyon's coaching" in text
+    assert f"{share}% of" in text and top.title() in text.split("## Talk and walk")[1]

@@ -177,17 +177,16 @@ def queue_intervals(con: sqlite3.Connection, queue_id: str, since: float, until:
 
 
 def week_sentence(con: sqlite3.Connection, now: float, default: Priorities, team: str | None = None) -> str:
-    """The talk/walk sentence for the last seven days, as the Balance screen
-    says it; for a team, of the coaching its agents received."""
+    """The talk/walk sentence of the last seven days for huddle mode and its
+    export: of the team-visible coaching notes (the ones the huddle counts),
+    about the team's agents when a team is given."""
     from collections import Counter
 
     p, _ = priorities_at(priority_history(con), now, default)
-    if team is None:
-        topics = [t for _, t in coaching_topics(con, now - 7 * 86400, now)]
-    else:
-        topics = [t for (t,) in con.execute(
-            "SELECT n.topic FROM note n JOIN agent a ON a.id = n.agent_id WHERE n.type = 'coaching'"
-            " AND n.topic IS NOT NULL AND n.created_at >= ? AND n.created_at < ? AND a.team = ?",
-            (now - 7 * 86400, now, team),
-        )]
+    topics = [t for (t,) in con.execute(
+        "SELECT n.topic FROM note n LEFT JOIN agent a ON a.id = n.agent_id WHERE n.type = 'coaching'"
+        " AND n.visibility = 'team' AND n.topic IS NOT NULL AND n.created_at >= ? AND n.created_at < ?"
+        + (" AND a.team = ?" if team is not None else ""),
+        (now - 7 * 86400, now, *((team,) if team is not None else ())),
+    )]
     return sentence(p, CoachingMix(dict(Counter(topics))), "this week")
