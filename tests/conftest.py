@@ -36,6 +36,26 @@ def sample_store(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def hub(tmp_path: Path):
+    """The reference hub on loopback, on a fresh database (tests/hubs.py)."""
+    from .hubs import start_hub
+
+    running = start_hub(tmp_path / "hub.db")
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def local(tmp_path: Path):
+    """A client store, fresh (the engine the sync writes through)."""
+    from floorview.store.engine import open_engine
+
+    engine = open_engine(tmp_path / "client" / "floorview.db")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def scripted():
     """A misbehaving hub on loopback that answers whatever the test scripts (tests/hubs.py)."""
     from .hubs import Scripted

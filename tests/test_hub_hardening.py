@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from floorview.hub.hubstore import HubStore, open_hub_engine
-from floorview.store.engine import open_engine
 from floorview.sync.syncer import Syncer
 from floorview.sync.transport import HubClient
 
@@ -57,13 +56,6 @@ def hub(tmp_path):
     running.store.write(floor())
     yield running
     running.stop()
-
-
-@pytest.fixture
-def local(tmp_path):
-    engine = open_engine(tmp_path / "client" / "floorview.db")
-    yield engine
-    engine.dispose()
 
 
 class Answer:

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import select
 
 from floorview.store import schema
-from floorview.store.engine import open_engine
 from floorview.store.notes import NoteIdRefused, delete_note, save_note
 from floorview.sync.syncer import Syncer
 from floorview.sync.transport import HubClient
@@ -28,13 +27,6 @@ BAD_IDS = ["n-summit-target?x", "n/1", "../admin", "n#1", "n%2F1", ".", "..", "n
 def _note(body: str = "Good call handling today.", agent: str = "a-1") -> dict:
     return {"agent_id": agent, "author": "me", "created_at": AT, "updated_at": AT, "type": "coaching",
             "topic": "quality", "visibility": "team", "body": body}
-
-
-@pytest.fixture
-def local(tmp_path):
-    engine = open_engine(tmp_path / "client" / "floorview.db")
-    yield engine
-    engine.dispose()
 
 
 @pytest.mark.parametrize("note_id", BAD_IDS)

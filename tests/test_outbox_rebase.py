@@ -37,13 +37,6 @@ def _note(body: str, agent: str = "a-0001") -> dict:
             "topic": "quality", "visibility": "team", "body": body}
 
 
-@pytest.fixture
-def hub(tmp_path):
-    running = start_hub(tmp_path / "hub.db")
-    yield running
-    running.stop()
-
-
 def _local(store) -> dict[str, tuple]:
     con = sqlite3.connect(store)
     try:

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from floorview.hub.seed import simulated_changes
 from floorview.store import schema
-from floorview.store.engine import open_engine
 from floorview.store.notes import save_note
 from floorview.store.syncstate import cursor, pending
 from floorview.sync.syncer import Syncer
@@ -22,20 +21,6 @@ from .conftest import SAMPLE_AT
 from .hubs import start_hub
 
 END = SAMPLE_AT.timestamp()
-
-
-@pytest.fixture
-def hub(tmp_path):
-    running = start_hub(tmp_path / "hub.db")
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def local(tmp_path):
-    engine = open_engine(tmp_path / "client" / "floorview.db")
-    yield engine
-    engine.dispose()
 
 
 def feed_hub(hub, hours: float = 2.5, seed: int = 5) -> int:

@@ -26,7 +26,6 @@ from floorview.store.engine import open_engine
 from floorview.sync.syncer import Syncer
 from floorview.sync.transport import HubClient
 
-from .hubs import start_hub
 
 AT = "2026-11-20T14:00:00Z"
 Key = tuple[str, str]
@@ -266,13 +265,6 @@ SCOPES = {
     "two teams": ({"Canyon", "Ridge"}, set()),
     "floor": (set(), set()),
 }
-
-
-@pytest.fixture
-def hub(tmp_path):
-    running = start_hub(tmp_path / "hub.db")
-    yield running
-    running.stop()
 
 
 def test_canyon_sees_what_the_rule_says_at_every_step(hub, tmp_path):

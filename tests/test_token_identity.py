@@ -13,14 +13,6 @@ from floorview.store.syncstate import TokenScope, token_scope
 from floorview.sync.syncer import Syncer
 from floorview.sync.transport import HubClient, TokenRejected
 
-from .hubs import start_hub
-
-
-@pytest.fixture
-def hub(tmp_path):
-    running = start_hub(tmp_path / "hub.db")
-    yield running
-    running.stop()
 
 
 @pytest.fixture
