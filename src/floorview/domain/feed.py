@@ -31,7 +31,7 @@ from pydantic import (
 )
 
 from floorview.domain.ids import note_id_problem
-from floorview.domain.text import clean
+from floorview.domain.text import clean, encodable
 
 MAX_INT = 2**63 - 1  # SQLite's INTEGER
 MAX_SECONDS = 1e9  # about 31 years: no contact, target or forecast lasts longer
@@ -40,11 +40,8 @@ MAX_SECONDS = 1e9  # about 31 years: no contact, target or forecast lasts longer
 def _unicode(text: str) -> str:
     """Text UTF-8 can encode: a lone surrogate is refused, not stored (it would
     stop every write of the page it came in)."""
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("text is not valid Unicode (a lone surrogate)") from None
+    if not encodable(text):
+        raise ValueError("text is not valid Unicode (a lone surrogate)")
     return text
 
 
@@ -193,7 +190,7 @@ class Change(BaseModel):
 
     kind: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     id: Id
-    version: Annotated[int, Field(ge=1, le=2**63 - 1)]  # SQLite's INTEGER
+    version: Annotated[int, Field(ge=1, le=MAX_INT)]
     op: Literal["upsert", "delete"]
     data: dict[str, Any] | None = None
 
@@ -207,7 +204,6 @@ class Change(BaseModel):
 
 
 _ID = re.compile(r"[\x21-\x7e]{1,128}")
-_MAX_VERSION = 2**63 - 1
 
 
 def parse_change(raw: Any) -> Change:
@@ -224,7 +220,7 @@ def parse_change(raw: Any) -> Change:
         if (
             type(kind) is str and 0 < len(kind) <= 64 and kind.isascii()  # other text: as the model says
             and type(rid) is str and _ID.fullmatch(rid)
-            and type(version) is int and 1 <= version <= _MAX_VERSION
+            and type(version) is int and 1 <= version <= MAX_INT
             and op in ("upsert", "delete")
             and (data is None or type(data) is dict)
             and (kind != "note" or note_id_problem(rid) is None)

@@ -17,3 +17,15 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 def clean(text: str) -> str:
     """Remove control characters; everything else is kept as it came."""
     return _CONTROL.sub("", text)
+
+
+def encodable(text: str) -> bool:
+    """Whether UTF-8 (and so a store) can hold it: JSON can carry a lone
+    UTF-16 surrogate ("\\ud800"), which UTF-8 cannot."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -31,7 +31,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-MAX_VERSION = 2**63 - 1
+from floorview.domain.feed import MAX_INT
+from floorview.domain.text import encodable
+
+MAX_VERSION = MAX_INT
 MIN_INT = -(2**63)
 MAX_DEPTH = 16  # levels of data: the record's own object is 1
 MAX_RECORD_BYTES = 1 << 20  # a record's data as stored (UTF-8 JSON)
@@ -47,7 +50,7 @@ def value_problem(value: Any, where: str = "data", depth: int = 1) -> str | None
     """Why `value` (parsed JSON) could not be stored by a client, in words; None if it could."""
     kind = type(value)
     if kind is str:
-        return None if value.isascii() or _utf8(value) else f"{where}: text is not valid Unicode (a lone surrogate)"
+        return None if encodable(value) else f"{where}: text is not valid Unicode (a lone surrogate)"
     if kind is int:
         return None if MIN_INT <= value <= MAX_VERSION else f"{where}: a whole number beyond 64 bits"
     if kind is float:
@@ -58,7 +61,7 @@ def value_problem(value: Any, where: str = "data", depth: int = 1) -> str | None
         for key, item in value.items():
             if type(key) is not str:
                 return f"{where}: object keys are text"
-            if not (key.isascii() or _utf8(key)):
+            if not encodable(key):
                 return f"{where}: a key is not valid Unicode (a lone surrogate)"
             problem = value_problem(item, f"{where}.{key[:40]}" if key.isascii() else where, depth + 1)
             if problem:
@@ -75,14 +78,6 @@ def value_problem(value: Any, where: str = "data", depth: int = 1) -> str | None
     if value is None or kind is bool:
         return None
     return f"{where}: {kind.__name__} is not a JSON value"
-
-
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def version_problem(version: Any, name: str = "version", lowest: int = 1) -> str | None:

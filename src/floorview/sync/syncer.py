@@ -300,7 +300,7 @@ class Syncer:
                     park(conn, entry, "rejected", refused.message)
                 continue
             version = answer.body.get("version") if isinstance(answer.body, dict) else None
-            if type(version) is not int or not 1 <= version <= _MAX_VERSION:
+            if type(version) is not int or not 1 <= version <= feed.MAX_INT:
                 raise HubError("hub accepted a note without saying its version")
             stored = answer.body.get("data") if entry.op == "put" else None  # the note as the hub keeps it
             with self.engine.begin() as conn:
@@ -341,7 +341,6 @@ class Syncer:
                 stop.wait(delay)
 
 
-_MAX_VERSION = 2**63 - 1  # SQLite's INTEGER
 _MAX_CONFLICT = 65536
 
 
