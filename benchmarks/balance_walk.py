@@ -51,15 +51,18 @@ def main() -> None:
         cache = TallyCache()
         first = seconds(lambda: load_walk(con, now, days, settings, cache))
         steady = [
-            seconds(lambda k=k: load_walk(con, now + 60 * k, days, settings, cache))
-            for k in range(1, args.minutes + 1)
+            seconds(lambda k=k: load_walk(con, now + 60 * k, days, settings, cache)) for k in range(1, args.minutes + 1)
         ]
         m_whole, m_steady = statistics.median(whole), statistics.median(steady)
         ratio = m_steady / m_whole
         worst = max(worst, ratio)
-        print(f"{days:2d} days: whole read median {m_whole:6.2f} s; first load with blocks {first:6.2f} s;"
-              f" each minute after: median {m_steady:5.2f} s, max {max(steady):5.2f} s (ratio {ratio:.3f})")
-    print(f"RESULT balance_walk_ratio {worst:.3f} ratio target <= {TARGET_RATIO} {'PASS' if worst <= TARGET_RATIO else 'FAIL'}")
+        print(
+            f"{days:2d} days: whole read median {m_whole:6.2f} s; first load with blocks {first:6.2f} s;"
+            f" each minute after: median {m_steady:5.2f} s, max {max(steady):5.2f} s (ratio {ratio:.3f})"
+        )
+    print(
+        f"RESULT balance_walk_ratio {worst:.3f} ratio target <= {TARGET_RATIO} {'PASS' if worst <= TARGET_RATIO else 'FAIL'}"
+    )
 
 
 if __name__ == "__main__":

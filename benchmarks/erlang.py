@@ -52,7 +52,15 @@ def sweep(rng: random.Random, count: int) -> list[tuple[int, float, float, float
     for _ in range(count):
         a, aht, patience = log_uniform(rng, 0.001, 4000), log_uniform(rng, 5, 7200), log_uniform(rng, 1, 7200)
         r = rng.random()
-        t = 0.0 if r < 0.1 else 3600.0 if r < 0.15 else log_uniform(rng, 1e-3, 3600) if r < 0.6 else rng.uniform(0, 3600)
+        t = (
+            0.0
+            if r < 0.1
+            else 3600.0
+            if r < 0.15
+            else log_uniform(rng, 1e-3, 3600)
+            if r < 0.6
+            else rng.uniform(0, 3600)
+        )
         if rng.random() < 0.3:
             n = rng.randint(0, 5000)
         else:
@@ -114,8 +122,10 @@ def fewest_on_reference(lam: float, aht: float, t: float, target: float, patienc
 
 def summary(name: str, ours: list[float], ref: list[float]) -> None:
     m, r = statistics.median(ours), statistics.median(ref)
-    print(f"{name:24s} median {m:7.3f} ms  worst {max(ours):7.2f} ms   "
-          f"reference median {r:8.2f} ms  worst {max(ref):8.1f} ms  (median ratio {r / m:.0f}x faster)")
+    print(
+        f"{name:24s} median {m:7.3f} ms  worst {max(ours):7.2f} ms   "
+        f"reference median {r:8.2f} ms  worst {max(ref):8.1f} ms  (median ratio {r / m:.0f}x faster)"
+    )
 
 
 def result(figure: str, value: float, unit: str, op: str, target: float, fmt: str = ".2f") -> None:
@@ -147,14 +157,25 @@ def main() -> None:
         t_sl.append(ms_sl)
         worst_a = max(worst_a, (ms_a, case), key=lambda p: p[0])
         worst_sl = max(worst_sl, (ms_sl, case), key=lambda p: p[0])
-        err_prob = max(err_prob, prob_err(got.p_wait, want.p_wait), prob_err(got.p_abandon, want.p_abandon),
-                       prob_err(got.occupancy, want.occupancy), prob_err(got.service_level, want.service_level),
-                       prob_err(sl, want.service_level))
-        err_rel = max(err_rel, rel_err(got.service_level, want.service_level, 1e-20),
-                      rel_err(sl, want.service_level, 1e-20), rel_err(got.asa_s, want.asa_s))
+        err_prob = max(
+            err_prob,
+            prob_err(got.p_wait, want.p_wait),
+            prob_err(got.p_abandon, want.p_abandon),
+            prob_err(got.occupancy, want.occupancy),
+            prob_err(got.service_level, want.service_level),
+            prob_err(sl, want.service_level),
+        )
+        err_rel = max(
+            err_rel,
+            rel_err(got.service_level, want.service_level, 1e-20),
+            rel_err(sl, want.service_level, 1e-20),
+            rel_err(got.asa_s, want.asa_s),
+        )
         c, c_want = erlang_c(n, lam, aht, t), erlang_c_ref(n, lam, aht, t)
         err_c_prob = max(err_c_prob, prob_err(c.p_wait, c_want.p_wait), prob_err(c.service_level, c_want.service_level))
-        err_c_rel = max(err_c_rel, rel_err(c.service_level, c_want.service_level, 1e-20), rel_err(c.asa_s, c_want.asa_s))
+        err_c_rel = max(
+            err_c_rel, rel_err(c.service_level, c_want.service_level, 1e-20), rel_err(c.asa_s, c_want.asa_s)
+        )
 
     # agents_for_target: targets from 1e-6 to 1 - 1e-9, both models, cache cleared for every call.
     t_ag, t_ag_ref, mismatches = [], [], 0
@@ -162,8 +183,9 @@ def main() -> None:
     for n, lam, aht, patience, t in rng.sample(cases, min(args.agents_cases, len(cases))):
         target = rng.choice([rng.uniform(0.5, 0.95), rng.uniform(0.01, 0.99), 1 - log_uniform(rng, 1e-9, 1e-2)])
         for p in (None, patience):
-            ms, m = best_ms(lambda: agents_for_target(lam, aht, t, target, p), args.repeat,
-                            before=agents_for_target.cache_clear)
+            ms, m = best_ms(
+                lambda: agents_for_target(lam, aht, t, target, p), args.repeat, before=agents_for_target.cache_clear
+            )
             start = time.perf_counter()
             want = fewest_on_reference(lam, aht, t, target, p)
             t_ag_ref.append((time.perf_counter() - start) * 1000)
@@ -171,14 +193,18 @@ def main() -> None:
             worst_ag = max(worst_ag, (ms, (lam, aht, t, target, p)), key=lambda q: q[0])
             mismatches += m != want
 
-    print(f"{len(cases)} inputs ({args.cases} random, seed {args.seed}, and the corners); "
-          f"{len(t_ag)} agent searches; time = least of {args.repeat} runs")
+    print(
+        f"{len(cases)} inputs ({args.cases} random, seed {args.seed}, and the corners); "
+        f"{len(t_ag)} agent searches; time = least of {args.repeat} runs"
+    )
     summary("erlang_a", t_a, t_ref)
     summary("erlang_a_service_level", t_sl, t_ref)
     summary("agents_for_target", t_ag, t_ag_ref)
     print(f"slowest erlang_a input {worst_a[1]}; slowest search {worst_ag[1]}")
-    print(f"max error vs reference: Erlang A probabilities {err_prob:.2e} abs, SL/ASA {err_rel:.2e} rel; "
-          f"Erlang C {err_c_prob:.2e} abs, {err_c_rel:.2e} rel; agents_for_target {mismatches} mismatches")
+    print(
+        f"max error vs reference: Erlang A probabilities {err_prob:.2e} abs, SL/ASA {err_rel:.2e} rel; "
+        f"Erlang C {err_c_prob:.2e} abs, {err_c_rel:.2e} rel; agents_for_target {mismatches} mismatches"
+    )
     result("erlang_a_median_call", statistics.median(t_a), "ms", "<", TARGET_MS, ".3f")
     result("erlang_a_worst_call", max(t_a), "ms", "<", TARGET_MS)
     result("erlang_a_service_level_worst_call", max(t_sl), "ms", "<", TARGET_MS)

@@ -73,7 +73,9 @@ def main() -> None:
     print(f"refresh (reads + figures):      median {m_refresh:7.1f} ms")
     print(f"refresh, Erlang cache emptied:  median {m_cold:7.1f} ms")
     print(f"reference, day from contacts:   median {m_ref:7.1f} ms  (ratio refresh/reference {m_refresh / m_ref:.3f})")
-    print(f"RESULT queues_refresh_median {m_refresh:.1f} ms target < {TARGET_MS} {'PASS' if m_refresh < TARGET_MS else 'FAIL'}")
+    print(
+        f"RESULT queues_refresh_median {m_refresh:.1f} ms target < {TARGET_MS} {'PASS' if m_refresh < TARGET_MS else 'FAIL'}"
+    )
 
 
 if __name__ == "__main__":

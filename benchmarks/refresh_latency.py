@@ -50,10 +50,17 @@ async def measure(hub, store_path: Path, long_poll: bool, samples: int) -> list[
             now = datetime.now(timezone.utc)
             await asyncio.sleep(0.37)  # land at varied points of the poll cycle
             start = time.perf_counter()
-            hub.store.write([{
-                "kind": "interaction", "id": f"i-bench-{long_poll}-{k}", "version": 1, "op": "upsert",
-                "data": {"queue_id": "q-billing", "channel": "voice", "enqueued_at": now.isoformat()},
-            }])
+            hub.store.write(
+                [
+                    {
+                        "kind": "interaction",
+                        "id": f"i-bench-{long_poll}-{k}",
+                        "version": 1,
+                        "op": "upsert",
+                        "data": {"queue_id": "q-billing", "channel": "voice", "enqueued_at": now.isoformat()},
+                    }
+                ]
+            )
             while table.get_cell("q-billing", "waiting").plain.strip() == before:
                 await asyncio.sleep(0.005)
             out.append(time.perf_counter() - start)
@@ -77,11 +84,15 @@ def main() -> None:
         finally:
             hub.stop()
     for mode, values in results.items():
-        print(f"{mode:9}: median {statistics.median(values) * 1000:5.0f} ms, p95 {p95(values) * 1000:5.0f} ms, "
-              f"max {max(values) * 1000:5.0f} ms over {len(values)} changes")
+        print(
+            f"{mode:9}: median {statistics.median(values) * 1000:5.0f} ms, p95 {p95(values) * 1000:5.0f} ms, "
+            f"max {max(values) * 1000:5.0f} ms over {len(values)} changes"
+        )
     for mode, target in TARGETS.items():
         v = p95(results[mode])
-        print(f"RESULT refresh_p95_{mode} {v * 1000:.0f} ms target < {target * 1000:.0f} {'PASS' if v < target else 'FAIL'}")
+        print(
+            f"RESULT refresh_p95_{mode} {v * 1000:.0f} ms target < {target * 1000:.0f} {'PASS' if v < target else 'FAIL'}"
+        )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests.ptyrun import read_until, spawn, stop  # noqa: E402
+
 TARGET = 1.5
 
 
@@ -50,7 +51,9 @@ def main() -> None:
             ours.append(time_to(ours_argv, b"Billing"))  # the first queue row of sample.db
             ref.append(time_to(ref_argv, b"reference-ready"))
     o, r = statistics.median(ours), statistics.median(ref)
-    print(f"floorview first data row: median {o * 1000:.0f} ms (min {min(ours) * 1000:.0f}, max {max(ours) * 1000:.0f})")
+    print(
+        f"floorview first data row: median {o * 1000:.0f} ms (min {min(ours) * 1000:.0f}, max {max(ours) * 1000:.0f})"
+    )
     print(f"minimal Textual app:      median {r * 1000:.0f} ms (min {min(ref) * 1000:.0f}, max {max(ref) * 1000:.0f})")
     ratio = o / r
     print(f"RESULT startup_ratio {ratio:.2f} x target <= {TARGET} {'PASS' if ratio <= TARGET else 'FAIL'}")

@@ -48,7 +48,9 @@ def changes(n: int):
 def start_hub(db_url: str, token: str) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "floorview", "hub", "--db", db_url, "--port", "0", "--print-port"],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "FLOORVIEW_HUB_BOOTSTRAP_TOKEN": token},
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "FLOORVIEW_HUB_BOOTSTRAP_TOKEN": token},
     )
     line = proc.stdout.readline()
     return proc, f"http://127.0.0.1:{int(line.split()[1])}"

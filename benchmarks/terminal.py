@@ -87,13 +87,19 @@ def main() -> None:
         for screen, keys in (("queues", b""), ("agents", b"2")):
             r = measure(fv, cols, rows, b"live", keys, args.seconds)
             results[(screen, cols)] = r
-            print(f"floorview {screen:6} {cols}x{rows}: {r['bytes_per_s']:7.0f} B/s, CPU {r['cpu_pct']:4.1f}% "
-                  f"(demo hub {r['child_cpu_pct']:4.1f}%), peak RSS {r['peak_rss_mb']:5.1f} MB", flush=True)
+            print(
+                f"floorview {screen:6} {cols}x{rows}: {r['bytes_per_s']:7.0f} B/s, CPU {r['cpu_pct']:4.1f}% "
+                f"(demo hub {r['child_cpu_pct']:4.1f}%), peak RSS {r['peak_rss_mb']:5.1f} MB",
+                flush=True,
+            )
     if shutil.which("htop"):
         for cols, rows in ((80, 24), (120, 40)):
             r = measure(["htop", "-d", "10"], cols, rows, b"Load", b"", args.seconds)
-            print(f"htop -d 10        {cols}x{rows}: {r['bytes_per_s']:7.0f} B/s, CPU {r['cpu_pct']:4.1f}%, "
-                  f"peak RSS {r['peak_rss_mb']:5.1f} MB  (reference)", flush=True)
+            print(
+                f"htop -d 10        {cols}x{rows}: {r['bytes_per_s']:7.0f} B/s, CPU {r['cpu_pct']:4.1f}%, "
+                f"peak RSS {r['peak_rss_mb']:5.1f} MB  (reference)",
+                flush=True,
+            )
     else:
         print("htop not installed: no reference (apt-get install htop)")
     from large_store import large_store

@@ -44,8 +44,10 @@ def main() -> None:
         erlang_c(s.agents, s.arrival_rate, s.aht_s, s.threshold_s)
         ref.append((time.perf_counter() - start) * 1000)
     m, r = statistics.median(ours), statistics.median(ref)
-    print(f"500 agents, {volume:.0f} contacts per 15 min; last: SL(A) {outcome.a.service_level:.3f}, "
-          f"required {outcome.required}")
+    print(
+        f"500 agents, {volume:.0f} contacts per 15 min; last: SL(A) {outcome.a.service_level:.3f}, "
+        f"required {outcome.required}"
+    )
     print(f"what-if recomputation:  median {m:7.2f} ms  p95 {sorted(ours)[int(len(ours) * 0.95) - 1]:7.2f} ms")
     print(f"reference, Erlang C:    median {r:7.3f} ms  (ratio {m / r:.0f}x)")
     print(f"RESULT whatif_500_agents_median {m:.1f} ms target < {TARGET_MS} {'PASS' if m < TARGET_MS else 'FAIL'}")

@@ -282,7 +282,9 @@ def erlang_a_ref(n: int, lam: float, aht: float, patience: float, t: float) -> R
         waiting = ws[max(0, n - m_lo) :]
         s = n * mu / theta
         ans = ab = sl = ew = eq = ew_all = Decimal(0)
-        b_wait = Decimal(0)  # E[min(offered wait, patience) | k ahead], by B_k = 1/(r_k+theta) + r_k/(r_k+theta) B_{k-1}
+        b_wait = Decimal(
+            0
+        )  # E[min(offered wait, patience) | k ahead], by B_k = 1/(r_k+theta) + r_k/(r_k+theta) B_{k-1}
         if waiting:
             k_lo = max(0, m_lo - n)
             k_hi = m_hi - n
@@ -292,9 +294,7 @@ def erlang_a_ref(n: int, lam: float, aht: float, patience: float, t: float) -> R
                 p = one_minus_exp(theta * td)
                 q_log = -theta * td  # log(1 - p)
                 g_top = betainc(D(k_hi + 1), s + 1, p, q_log.exp())
-                log_pmf = (
-                    lgamma(s + 1 + k_hi) - lgamma(s + 1) - lgamma(D(k_hi + 1)) + k_hi * p.ln() + (s + 1) * q_log
-                )
+                log_pmf = lgamma(s + 1 + k_hi) - lgamma(s + 1) - lgamma(D(k_hi + 1)) + k_hi * p.ln() + (s + 1) * q_log
                 pmf = log_pmf.exp()
                 gk = g_top
                 for k in range(k_hi, k_lo - 1, -1):

@@ -69,24 +69,64 @@ def build_floor(path: Path) -> None:
     add("queue", "q-back", {"name": "Back office", "channel": "voice", "timezone": "America/New_York"})
     for k in range(20):
         t = -20 + k
-        add("interaction", f"i-front-{k}", {
-            "queue_id": "q-front", "channel": "voice", "enqueued_at": _at(t), "answered_at": _at(t + 10 / 60),
-            "ended_at": _at(t + 190 / 60), "wrap_s": 0,
-        })
+        add(
+            "interaction",
+            f"i-front-{k}",
+            {
+                "queue_id": "q-front",
+                "channel": "voice",
+                "enqueued_at": _at(t),
+                "answered_at": _at(t + 10 / 60),
+                "ended_at": _at(t + 190 / 60),
+                "wrap_s": 0,
+            },
+        )
     for k in range(1, 5):
-        add("interaction", f"i-back-{k}", {
-            "queue_id": "q-back", "channel": "voice", "agent_id": f"a{k}", "enqueued_at": _at(-3),
-            "answered_at": _at(-2),
-        })
-        add("agent", f"a{k}", {"name": f"Agent {k}", "team": "Canyon", "state": "on_contact",
-                               "state_since": _at(-2), "queues": ["q-front", "q-back"],
-                               "interaction_id": f"i-back-{k}"})
-    add("agent", "a5", {"name": "Agent 5", "team": "Canyon", "state": "available", "state_since": _at(-5),
-                        "queues": ["q-back"]})
-    add("agent", "a6", {"name": "Agent 6", "team": "Canyon", "state": "not_ready", "state_since": _at(-5),
-                        "queues": ["q-front"]})
-    add("agent", "a7", {"name": "Agent 7", "team": "Canyon", "state": "on_contact", "state_since": _at(-1),
-                        "queues": ["q-front"], "interaction_id": "i-not-in-the-store"})
+        add(
+            "interaction",
+            f"i-back-{k}",
+            {
+                "queue_id": "q-back",
+                "channel": "voice",
+                "agent_id": f"a{k}",
+                "enqueued_at": _at(-3),
+                "answered_at": _at(-2),
+            },
+        )
+        add(
+            "agent",
+            f"a{k}",
+            {
+                "name": f"Agent {k}",
+                "team": "Canyon",
+                "state": "on_contact",
+                "state_since": _at(-2),
+                "queues": ["q-front", "q-back"],
+                "interaction_id": f"i-back-{k}",
+            },
+        )
+    add(
+        "agent",
+        "a5",
+        {"name": "Agent 5", "team": "Canyon", "state": "available", "state_since": _at(-5), "queues": ["q-back"]},
+    )
+    add(
+        "agent",
+        "a6",
+        {"name": "Agent 6", "team": "Canyon", "state": "not_ready", "state_since": _at(-5), "queues": ["q-front"]},
+    )
+    add(
+        "agent",
+        "a7",
+        {
+            "name": "Agent 7",
+            "team": "Canyon",
+            "state": "on_contact",
+            "state_since": _at(-1),
+            "queues": ["q-front"],
+            "interaction_id": "i-not-in-the-store",
+        },
+    )
     engine = open_engine(path)
     with engine.begin() as conn:
         Applier(conn, AT.timestamp()).apply(changes)

@@ -93,7 +93,10 @@ def test_control_characters_are_removed_on_the_way_in(engine):
 
 def test_agent_queues_follow_the_latest_version(engine):
     agent = {
-        "kind": "agent", "id": "a1", "version": 1, "op": "upsert",
+        "kind": "agent",
+        "id": "a1",
+        "version": 1,
+        "op": "upsert",
         "data": {"name": "Ada", "team": "T", "state": "available", "state_since": iso(0), "queues": ["q1", "q2", "q1"]},
     }
     apply(engine, agent)
@@ -170,7 +173,10 @@ def test_incremental_sums_equal_a_rebuild(engine, steps, queue_first):
             "end": {"ans": enq + after, "end": enq + after + 4},
         }.get(outcome, {})
         changes.append(interaction(key, version[key], enq, queue_id=qid, **kwargs))
-    queues = [queue(1, sl_threshold_s=30), {**queue(1), "id": "q2", "data": {**queue(1)["data"], "short_abandon_s": 60}}]
+    queues = [
+        queue(1, sl_threshold_s=30),
+        {**queue(1), "id": "q2", "data": {**queue(1)["data"], "short_abandon_s": 60}},
+    ]
     with engine.begin() as conn:
         applier = Applier(conn, T0.timestamp())
         applier.apply(queues + changes if queue_first else changes + queues)
@@ -244,7 +250,8 @@ def test_repeat_gaps_kept_on_every_write_equal_a_rebuild(engine, writes, page):
     with engine.begin() as conn:
         applier = Applier(conn, T0.timestamp())
         for i in range(0, len(changes), page):
-            applier.apply(changes[i:i + page])
+            applier.apply(changes[i : i + page])
+
     def gaps():
         with engine.connect() as conn:
             return conn.execute(

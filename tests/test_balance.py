@@ -131,7 +131,9 @@ def test_queue_targets_come_from_each_queue():
     fast = QueueSettings(sl_threshold_s=20, sl_target=0.9)
     slow = QueueSettings(sl_threshold_s=20, sl_target=0.5)
     c = Counts(offered=10, answered=10, answered_in_sl=7)  # 70% in both queues
-    r = attainment([("fast", 1, _sums(counts=c)), ("slow", 1, _sums(counts=c))], {"fast": fast, "slow": slow}, Targets())
+    r = attainment(
+        [("fast", 1, _sums(counts=c)), ("slow", 1, _sums(counts=c))], {"fast": fast, "slow": slow}, Targets()
+    )
     assert r["sl"].target is None  # each queue its own
     assert (r["sl"].checked, r["sl"].met) == (2, 1)
     assert r["sl"].breaches[0].queue_id == "fast"
@@ -139,8 +141,9 @@ def test_queue_targets_come_from_each_queue():
 
 def test_time_averages_are_never_pooled_over_channels_and_counts_are():
     # Usability walk M2: a floor ASA of 21:30 over voice (28 s) and email (hours).
-    voice = Counts(offered=100, answered=90, answered_in_sl=80, answer_wait_s=90 * 30, abandoned=10,
-                   handled=90, handle_s=90 * 300)
+    voice = Counts(
+        offered=100, answered=90, answered_in_sl=80, answer_wait_s=90 * 30, abandoned=10, handled=90, handle_s=90 * 300
+    )
     email = Counts(offered=10, answered=10, answered_in_sl=9, answer_wait_s=10 * 7200, handled=10, handle_s=10 * 600)
     rows = [("v", 1, _sums(counts=voice)), ("e", 1, _sums(counts=email))]
     r = attainment(rows, {}, Targets(), {"v": "voice", "e": "email"})
@@ -163,8 +166,9 @@ def test_every_constraint_has_metrics_and_a_mean_attainment():
 
 
 @given(
-    st.lists(st.tuples(st.sampled_from(["q1", "q2", "q3"]), st.integers(0, 39), st.sampled_from([0, 100])),
-             max_size=80),
+    st.lists(
+        st.tuples(st.sampled_from(["q1", "q2", "q3"]), st.integers(0, 39), st.sampled_from([0, 100])), max_size=80
+    ),
     st.lists(st.integers(1, 39), max_size=6),
 )
 def test_tallies_of_adjoining_stretches_add_up_to_the_whole(marks, cuts):
@@ -174,9 +178,7 @@ def test_tallies_of_adjoining_stretches_add_up_to_the_whole(marks, cuts):
     rows = {(q, i): _sums(qa_n=1, qa_sum=score) for q, i, score in marks}  # QA 0: breached; 100: met
     rows = [(q, i, s) for (q, i), s in rows.items()]
     edges = [0, *sorted(set(cuts)), 40]
-    parts = [
-        tally([r for r in rows if lo <= r[1] < hi], {}, t, lo, hi) for lo, hi in zip(edges, edges[1:])
-    ]
+    parts = [tally([r for r in rows if lo <= r[1] < hi], {}, t, lo, hi) for lo, hi in zip(edges, edges[1:])]
     whole, joined = attainment(rows, {}, t)["qa"], combine(parts, t)["qa"]
     assert (joined.checked, joined.met, joined.missed) == (whole.checked, whole.met, whole.missed)
     assert (joined.longest, joined.longest_queue) == (whole.longest, whole.longest_queue)

@@ -51,9 +51,13 @@ async def test_balance_shows_the_ranking_the_gap_and_the_sentence(sample_store):
         assert plain(table, "quality", "weight").startswith("5 ●●●●●")
         # The gap on screen is the one computed from the notes in the store.
         con = sqlite3.connect(sample_store)
-        topics = Counter(t for (t,) in con.execute(
-            "SELECT topic FROM note WHERE type = 'coaching' AND topic IS NOT NULL AND created_at >= ? AND created_at < ?",
-            (NOW - 7 * 86400, NOW)))
+        topics = Counter(
+            t
+            for (t,) in con.execute(
+                "SELECT topic FROM note WHERE type = 'coaching' AND topic IS NOT NULL AND created_at >= ? AND created_at < ?",
+                (NOW - 7 * 86400, NOW),
+            )
+        )
         gap = talk_walk_gap(app.settings.balance.priorities, CoachingMix(dict(topics)))
         summary = str(app.screen.query_one("#summary").render())
         assert f"Gap {gap:.0f} points ({sum(topics.values())} notes)" in summary
@@ -84,8 +88,10 @@ async def test_editing_the_ranking_saves_who_and_when_and_refuses_ties(sample_st
         set_at, set_by, ranking = saved_rows(sample_store)[0]
         assert set_at == NOW and set_by == getpass.getuser()
         assert json.loads(ranking) == {
-            "quality": {"rank": 1, "weight": 5}, "cost": {"rank": 2, "weight": 4},
-            "time": {"rank": 3, "weight": 2}, "risk": {"rank": 4, "weight": 1},
+            "quality": {"rank": 1, "weight": 5},
+            "cost": {"rank": 2, "weight": 4},
+            "time": {"rank": 3, "weight": 2},
+            "risk": {"rank": 4, "weight": 1},
         }
         await wait_for(pilot, lambda: "Ranking set by" in str(app.screen.query_one("#summary").render()))
         assert order(table) == ["quality", "cost", "time", "risk"]
@@ -123,7 +129,9 @@ async def test_a_saved_ranking_wins_over_the_config(sample_store):
     from floorview.store.engine import open_engine
     from floorview.store.priorities import save_priorities
 
-    p = check_priorities({"cost": 1, "time": 2, "quality": 3, "risk": 4}, {"cost": 5, "time": 3, "quality": 2, "risk": 1})
+    p = check_priorities(
+        {"cost": 1, "time": 2, "quality": 3, "risk": 4}, {"cost": 5, "time": 3, "quality": 2, "risk": 1}
+    )
     engine = open_engine(sample_store)
     with engine.begin() as conn:
         save_priorities(conn, p, "lead <b>[bold]x[/bold]", NOW - 60)
@@ -148,7 +156,9 @@ async def test_every_figure_drills_to_what_is_behind_it(sample_store):
         con = sqlite3.connect(sample_store)
         newest = con.execute(
             "SELECT body FROM note WHERE type = 'coaching' AND topic = 'cost' AND created_at < ? "
-            "ORDER BY created_at DESC LIMIT 1", (NOW,)).fetchone()[0]
+            "ORDER BY created_at DESC LIMIT 1",
+            (NOW,),
+        ).fetchone()[0]
         assert "coaching notes about Cost" in body and newest[:40] in body
         await pilot.press("escape")
         metrics = app.screen.query_one("#metrics", LiveTable)
@@ -211,7 +221,13 @@ def test_missed_time_reads_in_minutes_under_an_hour_and_whole_hours_above():
     from floorview.tui.screens.balance import hours
 
     assert [hours(s) for s in (0, 900, 2700, 3600, 5 * 3600 + 900, 1000 * 3600)] == [
-        "0 h", "15 min", "45 min", "1 h", "5 h", "1,000 h"]
+        "0 h",
+        "15 min",
+        "45 min",
+        "1 h",
+        "5 h",
+        "1,000 h",
+    ]
 
 
 async def test_balance_shows_asa_and_aht_for_one_channel_never_pooled(sample_store):
@@ -219,10 +235,13 @@ async def test_balance_shows_asa_and_aht_for_one_channel_never_pooled(sample_sto
     con = sqlite3.connect(sample_store)
     since = int((NOW - 7 * 86400) // 900) * 900  # the walk counts whole intervals of the window
     until = int(NOW // 900) * 900
-    waits = dict(con.execute(
-        "SELECT i.channel, avg(i.answered_at - i.enqueued_at) FROM interaction i"
-        " WHERE i.answered_at IS NOT NULL AND i.enqueued_at >= ? AND i.enqueued_at < ? GROUP BY i.channel",
-        (since, until)))
+    waits = dict(
+        con.execute(
+            "SELECT i.channel, avg(i.answered_at - i.enqueued_at) FROM interaction i"
+            " WHERE i.answered_at IS NOT NULL AND i.enqueued_at >= ? AND i.enqueued_at < ? GROUP BY i.channel",
+            (since, until),
+        )
+    )
     app = make_app(sample_store)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_balance(pilot)

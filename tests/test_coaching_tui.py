@@ -33,8 +33,18 @@ def add_notes(store) -> str:
     base = {"agent_id": agent, "author": "lead", "created_at": at, "updated_at": at}
     engine = open_engine(store)
     with engine.begin() as conn:
-        save_note(conn, "n-secret-1", {**base, "type": "coaching", "topic": "risk", "adkar": "awareness",
-                                       "visibility": "private", "body": f"{SECRET} personal matter"})
+        save_note(
+            conn,
+            "n-secret-1",
+            {
+                **base,
+                "type": "coaching",
+                "topic": "risk",
+                "adkar": "awareness",
+                "visibility": "private",
+                "body": f"{SECRET} personal matter",
+            },
+        )
         save_note(conn, "n-secret-2", {**base, "type": "kudos", "visibility": "private", "body": f"{SECRET} kudos"})
         save_note(conn, "n-hostile", {**base, "type": "kudos", "visibility": "team", "body": HOSTILE})
     engine.dispose()
@@ -44,9 +54,13 @@ def add_notes(store) -> str:
 def todays_customer_names(store) -> list[str]:
     con = sqlite3.connect(store)
     try:
-        return [n for (n,) in con.execute(
-            "SELECT DISTINCT c.name FROM survey s JOIN customer c ON c.id = s.customer_id WHERE s.answered_at >= ?",
-            (SAMPLE_AT.timestamp() - 6 * 3600,))]
+        return [
+            n
+            for (n,) in con.execute(
+                "SELECT DISTINCT c.name FROM survey s JOIN customer c ON c.id = s.customer_id WHERE s.answered_at >= ?",
+                (SAMPLE_AT.timestamp() - 6 * 3600,),
+            )
+        ]
     finally:
         con.close()
 
@@ -55,8 +69,7 @@ async def test_coaching_screen_views_and_follow_up_done(sample_store):
     app = make_app(sample_store)
     today = SAMPLE_AT.date().isoformat()
     con = sqlite3.connect(sample_store)
-    due = con.execute(
-        "SELECT count(*) FROM note WHERE type = 'coaching' AND follow_up_on <= ?", (today,)).fetchone()[0]
+    due = con.execute("SELECT count(*) FROM note WHERE type = 'coaching' AND follow_up_on <= ?", (today,)).fetchone()[0]
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("4")
@@ -67,12 +80,17 @@ async def test_coaching_screen_views_and_follow_up_done(sample_store):
         assert table.get_cell(first, "due").plain.startswith("! ")  # the oldest overdue first, marked
         table.focus()
         await pilot.press("d")
-        await wait_for(pilot, lambda: con.execute(
-            "SELECT follow_up_on FROM note WHERE id = ?", (first,)).fetchone()[0] is None)
-        assert con.execute("SELECT op, state FROM outbox WHERE note_id = ?", (first,)).fetchall() == [("put", "pending")]
+        await wait_for(
+            pilot, lambda: con.execute("SELECT follow_up_on FROM note WHERE id = ?", (first,)).fetchone()[0] is None
+        )
+        assert con.execute("SELECT op, state FROM outbox WHERE note_id = ?", (first,)).fetchall() == [
+            ("put", "pending")
+        ]
         await wait_for(pilot, lambda: table.row_count == due - 1)
         await pilot.press("t")
-        await wait_for(pilot, lambda: "Themes" in str(app.screen.query_one("#titlebar").render()) and table.row_count == 6)
+        await wait_for(
+            pilot, lambda: "Themes" in str(app.screen.query_one("#titlebar").render()) and table.row_count == 6
+        )
         await pilot.press("u")
         await wait_for(pilot, lambda: "Not coached" in str(app.screen.query_one("#titlebar").render()))
         await pilot.press("slash")
@@ -83,7 +101,9 @@ async def test_coaching_screen_views_and_follow_up_done(sample_store):
         assert all("identity" in table.get_row_at(i)[-1].plain.lower() for i in range(table.row_count))
         await pilot.press("escape")
         await pilot.press("c")
-        await wait_for(pilot, lambda: "0 local changes the hub would not take" in str(app.screen.query_one("#caption").render()))
+        await wait_for(
+            pilot, lambda: "0 local changes the hub would not take" in str(app.screen.query_one("#caption").render())
+        )
 
 
 async def test_huddle_mode_hides_private_notes_and_customers(sample_store):
@@ -114,8 +134,10 @@ def test_the_export_holds_no_private_note_and_escapes_what_it_holds(sample_store
     team = add_notes(sample_store)
     names = todays_customer_names(sample_store)
     out = tmp_path / f"huddle.{fmt}"
-    assert main(["export", "huddle", "--db", str(sample_store), "--team", team, "--format", fmt,
-                 "--output", str(out)]) == 0
+    assert (
+        main(["export", "huddle", "--db", str(sample_store), "--team", team, "--format", fmt, "--output", str(out)])
+        == 0
+    )
     text = out.read_text()
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert SECRET not in text and "personal matter" not in text
@@ -156,16 +178,32 @@ def test_private_notes_stay_in_their_team_on_the_wire_and_out_of_the_logs(tmp_pa
         con = sqlite3.connect(con_path)
         private = con.execute(
             "SELECT count(*), total(a.team != ?) FROM note n JOIN agent a ON a.id = n.agent_id"
-            " WHERE n.visibility = 'private'", (mine,)).fetchone()
-        everywhere = sum(1 for (v,) in sqlite3.connect(tmp_path / "hub.db").execute(
-            "SELECT data FROM hub_record WHERE kind = 'note'") if '"private"' in v)
+            " WHERE n.visibility = 'private'",
+            (mine,),
+        ).fetchone()
+        everywhere = sum(
+            1
+            for (v,) in sqlite3.connect(tmp_path / "hub.db").execute("SELECT data FROM hub_record WHERE kind = 'note'")
+            if '"private"' in v
+        )
         assert everywhere > private[0] and private[1] == 0  # other teams' private notes never arrived
         agent = con.execute("SELECT id FROM agent WHERE team = ? LIMIT 1", (mine,)).fetchone()[0]
         at = SAMPLE_AT.isoformat()
         with engine.begin() as conn:
-            save_note(conn, str(uuid.uuid4()), {"agent_id": agent, "author": "x", "created_at": at, "updated_at": at,
-                                                "type": "coaching", "topic": "risk", "visibility": "private",
-                                                "body": f"{SECRET} health matter"})
+            save_note(
+                conn,
+                str(uuid.uuid4()),
+                {
+                    "agent_id": agent,
+                    "author": "x",
+                    "created_at": at,
+                    "updated_at": at,
+                    "type": "coaching",
+                    "topic": "risk",
+                    "visibility": "private",
+                    "body": f"{SECRET} health matter",
+                },
+            )
         assert syncer.push_outbox() == 1
         engine.dispose()
         assert SECRET not in caplog.text

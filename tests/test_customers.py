@@ -30,8 +30,15 @@ def customer(cid: str, name: str, segment: str = "consumer") -> dict:
     return change("customer", cid, {"name": name, "segment": segment, "behavior": {"products": 2}})
 
 
-def contact(iid: str, cid: str, at: datetime, wait: float | None = 10, abandoned: bool = False,
-            transfers: int = 0, queue: str = "q1") -> dict:
+def contact(
+    iid: str,
+    cid: str,
+    at: datetime,
+    wait: float | None = 10,
+    abandoned: bool = False,
+    transfers: int = 0,
+    queue: str = "q1",
+) -> dict:
     data = {"queue_id": queue, "channel": "voice", "customer_id": cid, "enqueued_at": iso(at), "transfers": transfers}
     if abandoned:
         data["abandoned_at"] = iso(at + timedelta(seconds=wait or 30))
@@ -107,8 +114,12 @@ def test_each_recovery_rule_fires_at_its_boundary_and_not_before(store):
     cases = recovery_list(reader(store), NOW.timestamp(), DAY_START, rules, limit=1000).cases
     fired = {c.customer_id: sorted(h.rule for h in c.hurts) for c in cases}
     assert fired == {
-        "c1": ["long_wait"], "c3": ["abandons"], "c5": ["repeat"], "c7": ["transfers"],
-        "c9": ["detractor"], "c11": ["trust_no"],
+        "c1": ["long_wait"],
+        "c3": ["abandons"],
+        "c5": ["repeat"],
+        "c7": ["transfers"],
+        "c9": ["detractor"],
+        "c11": ["trust_no"],
     }
     why = {c.customer_id: c.hurts[0].why for c in cases}
     assert why["c1"] == "waited 0:41 on Billing (over 2x its 20 s)"
@@ -116,7 +127,18 @@ def test_each_recovery_rule_fires_at_its_boundary_and_not_before(store):
     # Recorded as recovered today: off the list.
     at = iso(NOW)
     with store.begin() as conn:
-        save_note(conn, "r1", {"customer_id": "c1", "author": "me", "created_at": at, "updated_at": at,
-                               "type": "recovery", "visibility": "team", "body": "Called back."})
+        save_note(
+            conn,
+            "r1",
+            {
+                "customer_id": "c1",
+                "author": "me",
+                "created_at": at,
+                "updated_at": at,
+                "type": "recovery",
+                "visibility": "team",
+                "body": "Called back.",
+            },
+        )
     left = {c.customer_id for c in recovery_list(reader(store), NOW.timestamp(), DAY_START, rules, limit=1000).cases}
     assert "c1" not in left and "c3" in left

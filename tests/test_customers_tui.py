@@ -61,7 +61,8 @@ async def test_a_waiting_contact_reaches_its_customer_in_one_key(sample_store):
     queue, customer = con.execute(
         "SELECT i.queue_id, i.customer_id FROM interaction i JOIN queue q ON q.id = i.queue_id"
         " WHERE i.answered_at IS NULL AND i.abandoned_at IS NULL AND i.ended_at IS NULL"
-        " AND i.customer_id IS NOT NULL ORDER BY q.name, i.enqueued_at LIMIT 1").fetchone()
+        " AND i.customer_id IS NOT NULL ORDER BY q.name, i.enqueued_at LIMIT 1"
+    ).fetchone()
     app = make_app(sample_store)
     async with app.run_test(size=SIZE) as pilot:
         queues = await settle(pilot)
@@ -97,4 +98,6 @@ async def test_recovery_lists_the_hurt_and_a_recorded_recovery_takes_them_off(sa
     con = sqlite3.connect(sample_store)
     body = con.execute("SELECT body FROM outbox WHERE op = 'put'").fetchone()[0]
     note = json.loads(body)
-    assert note["customer_id"] == first and note["type"] == "recovery" and note["body"] == "Called back, refunded the fee."
+    assert (
+        note["customer_id"] == first and note["type"] == "recovery" and note["body"] == "Called back, refunded the fee."
+    )

@@ -59,18 +59,35 @@ def test_the_simulating_hub_announces_its_port_once_today_is_written(tmp_path):
     token = "t" * 43
     env = {**os.environ, "FLOORVIEW_HUB_BOOTSTRAP_TOKEN": token}
     child = subprocess.Popen(
-        [sys.executable, "-m", "floorview", "hub", "--simulate", "--port", "0", "--print-port",
-         "--db", f"sqlite:///{tmp_path / 'hub.db'}"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env, text=True,
+        [
+            sys.executable,
+            "-m",
+            "floorview",
+            "hub",
+            "--simulate",
+            "--port",
+            "0",
+            "--print-port",
+            "--db",
+            f"sqlite:///{tmp_path / 'hub.db'}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        text=True,
     )
     try:
         line = child.stdout.readline()
         assert line.startswith("PORT "), line
         newest, cursor = None, None
-        with httpx.Client(base_url=f"http://127.0.0.1:{line.split()[1]}",
-                          headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{line.split()[1]}", headers={"Authorization": f"Bearer {token}"}, timeout=30
+        ) as client:
             while True:
-                page = client.get("/v1/changes", params={"limit": 5000, **({"cursor": cursor} if cursor else {})}).json()
+                page = client.get(
+                    "/v1/changes", params={"limit": 5000, **({"cursor": cursor} if cursor else {})}
+                ).json()
                 for change in page["changes"]:
                     if change["kind"] == "interaction" and change["op"] == "upsert":
                         at = datetime.fromisoformat(change["data"]["enqueued_at"].replace("Z", "+00:00"))

@@ -53,7 +53,9 @@ def test_an_empty_page_that_keeps_the_cursor_is_caught_up(scripted, engine):
 
 
 def test_a_hub_going_round_in_circles_is_caught_up(scripted, engine):
-    asked = endless(scripted, {"": ([], "c.1"), "c.1": ([], "c.2"), "c.2": ([change("agent", "a-1", GOOD["agent"])], "c.1")})
+    asked = endless(
+        scripted, {"": ([], "c.1"), "c.1": ([], "c.2"), "c.2": ([change("agent", "a-1", GOOD["agent"])], "c.1")}
+    )
     result = Syncer(engine, HubClient(scripted.url, "t")).pull_until_caught_up()
     assert result.caught_up and asked == ["", "c.1", "c.2"]
     with engine.connect() as conn:
@@ -69,8 +71,16 @@ def test_the_long_poll_takes_it_as_caught_up_too(scripted, engine):
 
 def test_sync_once_ends(scripted, tmp_path):
     asked = endless(scripted, {"": ([change("agent", "a-1", GOOD["agent"])], "c.1"), "c.1": ([], "c.1")})
-    out = run("sync", "--once", "--hub", scripted.url, "--token-file", str(token_file(tmp_path, "t")),
-              "--db", str(tmp_path / "s.db"))
+    out = run(
+        "sync",
+        "--once",
+        "--hub",
+        scripted.url,
+        "--token-file",
+        str(token_file(tmp_path, "t")),
+        "--db",
+        str(tmp_path / "s.db"),
+    )
     assert out.returncode == 0, out.stderr
     assert "synced 1 changes in 2 pages" in out.stdout
     assert asked == ["", "c.1"]

@@ -38,18 +38,52 @@ def _hostile_changes(at: str) -> list[dict]:
     changes = []
     for k, text in enumerate(CORPUS):
         qid = f"q-hostile-{k}"
-        changes.append({"kind": "queue", "id": qid, "version": 1, "op": "upsert",
-                        "data": {"name": f"Q{k} {text}", "channel": "voice", "timezone": "UTC"}})
-        changes.append({"kind": "agent", "id": f"a-hostile-{k}", "version": 1, "op": "upsert",
-                        "data": {"name": f"A{k} {text}", "team": f"T {text}", "state": "not_ready",
-                                 "state_since": at, "reason": text, "queues": [qid]}})
-        changes.append({"kind": "customer", "id": f"c-hostile-{k}", "version": 1, "op": "upsert",
-                        "data": {"name": f"C{k} {text}"}})
-        changes.append({"kind": "interaction", "id": f"i-hostile-{k}", "version": 1, "op": "upsert",
-                        "data": {"queue_id": qid, "channel": "voice", "enqueued_at": at,
-                                 "customer_id": f"c-hostile-{k}"}})
-    changes.append({"kind": "agent", "id": "a-huge", "version": 1, "op": "upsert",
-                    "data": {"name": HUGE, "team": "T", "state": "available", "state_since": at}})
+        changes.append(
+            {
+                "kind": "queue",
+                "id": qid,
+                "version": 1,
+                "op": "upsert",
+                "data": {"name": f"Q{k} {text}", "channel": "voice", "timezone": "UTC"},
+            }
+        )
+        changes.append(
+            {
+                "kind": "agent",
+                "id": f"a-hostile-{k}",
+                "version": 1,
+                "op": "upsert",
+                "data": {
+                    "name": f"A{k} {text}",
+                    "team": f"T {text}",
+                    "state": "not_ready",
+                    "state_since": at,
+                    "reason": text,
+                    "queues": [qid],
+                },
+            }
+        )
+        changes.append(
+            {"kind": "customer", "id": f"c-hostile-{k}", "version": 1, "op": "upsert", "data": {"name": f"C{k} {text}"}}
+        )
+        changes.append(
+            {
+                "kind": "interaction",
+                "id": f"i-hostile-{k}",
+                "version": 1,
+                "op": "upsert",
+                "data": {"queue_id": qid, "channel": "voice", "enqueued_at": at, "customer_id": f"c-hostile-{k}"},
+            }
+        )
+    changes.append(
+        {
+            "kind": "agent",
+            "id": "a-huge",
+            "version": 1,
+            "op": "upsert",
+            "data": {"name": HUGE, "team": "T", "state": "available", "state_since": at},
+        }
+    )
     return changes
 
 

@@ -36,17 +36,40 @@ REJECTED, CONFLICT = "n-rejected-1", "n-conflict-1"
 
 
 def _note(body: str) -> dict:
-    return {"agent_id": "a-1", "author": "me", "created_at": AT, "updated_at": AT, "type": "coaching",
-            "topic": "quality", "visibility": "team", "body": body}
+    return {
+        "agent_id": "a-1",
+        "author": "me",
+        "created_at": AT,
+        "updated_at": AT,
+        "type": "coaching",
+        "topic": "quality",
+        "visibility": "team",
+        "body": body,
+    }
 
 
 def _page() -> bytes:
     changes = [
-        {"kind": "queue", "id": "q-1", "version": 1, "op": "upsert",
-         "data": {"name": "Sales " + HOSTILE, "channel": "voice", "timezone": "UTC"}},
-        {"kind": "agent", "id": "a-1", "version": 1, "op": "upsert",
-         "data": {"name": "Ada " + HOSTILE, "team": "Harbor", "state": "available", "state_since": AT,
-                  "queues": ["q-1"]}},
+        {
+            "kind": "queue",
+            "id": "q-1",
+            "version": 1,
+            "op": "upsert",
+            "data": {"name": "Sales " + HOSTILE, "channel": "voice", "timezone": "UTC"},
+        },
+        {
+            "kind": "agent",
+            "id": "a-1",
+            "version": 1,
+            "op": "upsert",
+            "data": {
+                "name": "Ada " + HOSTILE,
+                "team": "Harbor",
+                "state": "available",
+                "state_since": AT,
+                "queues": ["q-1"],
+            },
+        },
         # An envelope that fails (its id is not printable): quarantined, its kind and id listed on Q.
         {"kind": "KIND " + HOSTILE, "id": "ID " + HOSTILE, "version": 1, "op": "upsert", "data": {}},
     ]
@@ -67,8 +90,13 @@ def hostile_answer(h) -> None:
     if h.command == "PUT" and path.path == f"/v1/notes/{REJECTED}":
         return reply(422, {"detail": "REJECTED " + HOSTILE})
     if h.command == "PUT" and path.path == f"/v1/notes/{CONFLICT}":
-        theirs = {**_note("THEIRS " + HOSTILE), "author": "AUTHOR " + HOSTILE, "adkar": HOSTILE,
-                  "follow_up_on": HOSTILE, "interaction_id": HOSTILE}
+        theirs = {
+            **_note("THEIRS " + HOSTILE),
+            "author": "AUTHOR " + HOSTILE,
+            "adkar": HOSTILE,
+            "follow_up_on": HOSTILE,
+            "interaction_id": HOSTILE,
+        }
         return reply(409, {"current": {"kind": "note", "id": CONFLICT, "version": 7, "op": "upsert", "data": theirs}})
     return reply(404, {"detail": "GONE " + HOSTILE})
 
@@ -105,7 +133,7 @@ def _hub_control(out: bytes) -> list[bytes]:
     for bad in (b"\x1b]", b"\x1b[2J", b"\x1b[31;5m", b"\xc2\x9b", b"\xe2\x80\xae", b"\x07"):
         if bad in out:
             at = out.index(bad)
-            found.append(out[max(0, at - 40):at + 40])
+            found.append(out[max(0, at - 40) : at + 40])
     return found
 
 
@@ -136,13 +164,17 @@ def test_the_store_keeps_only_cleaned_hub_text(hostile, tmp_path):
     assert theirs["version"] == 7 and theirs["data"]["author"].startswith("AUTHOR ]52;c;")
     kind, rid = con.execute("SELECT kind, record_id FROM quarantine").fetchone()
     assert kind.startswith("KIND ]52;c;aGVsbG8= ]8;;https://evil.example/click]8;; ]0;pwned ")
-    assert rid == "ID ]52;c;aGVsbG8= ]8;;https://evil.example/click]8;; ]0;pwned [2J[31;5m 31m evil [@click=app.quit]boom[/] [b]bold[/b]"
+    assert (
+        rid
+        == "ID ]52;c;aGVsbG8= ]8;;https://evil.example/click]8;; ]0;pwned [2J[31;5m 31m evil [@click=app.quit]boom[/] [b]bold[/b]"
+    )
 
 
 def _floorview(*args: str, env: dict) -> subprocess.CompletedProcess:
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith("FLOORVIEW_")}
-    return subprocess.run([sys.executable, "-m", "floorview", *args], capture_output=True, timeout=120,
-                          env={**clean_env, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "floorview", *args], capture_output=True, timeout=120, env={**clean_env, **env}
+    )
 
 
 def test_floorview_sync_prints_no_control_character_from_the_hub(hostile, tmp_path):
@@ -170,7 +202,9 @@ def test_the_tui_writes_no_control_sequence_from_the_hub(hostile, tmp_path):
     store = tmp_path / "s.db"
     _store_with_two_notes(store)
     env = {**_own_dirs(tmp_path), "FLOORVIEW_TOKEN": "t"}
-    proc, master = spawn([sys.executable, "-m", "floorview", "--db", str(store), "--hub", hostile.url], 160, 45, env=env)
+    proc, master = spawn(
+        [sys.executable, "-m", "floorview", "--db", str(store), "--hub", hostile.url], 160, 45, env=env
+    )
     out = b""
 
     def until(needle: bytes, key: bytes | None = None) -> None:

@@ -46,8 +46,16 @@ def floor() -> list[dict]:
 
 
 def note(**fields) -> dict:
-    return {"type": "coaching", "visibility": "team", "body": "Good call.", "created_at": AT, "updated_at": AT,
-            "author": "whoever", "base_version": 0, **fields}
+    return {
+        "type": "coaching",
+        "visibility": "team",
+        "body": "Good call.",
+        "created_at": AT,
+        "updated_at": AT,
+        "author": "whoever",
+        "base_version": 0,
+        **fields,
+    }
 
 
 @pytest.fixture
@@ -75,8 +83,15 @@ class Answer:
         return detail
 
 
-def call(hub, method: str, path: str, body: bytes | str | dict | None = None, token: str | None = "",
-         headers: list[tuple[str, str]] | None = None, content_type: str | None = "application/json") -> Answer:
+def call(
+    hub,
+    method: str,
+    path: str,
+    body: bytes | str | dict | None = None,
+    token: str | None = "",
+    headers: list[tuple[str, str]] | None = None,
+    content_type: str | None = "application/json",
+) -> Answer:
     """One request exactly as written: the path unnormalised, headers repeatable."""
     url = urlsplit(hub.url)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
@@ -102,7 +117,10 @@ def call(hub, method: str, path: str, body: bytes | str | dict | None = None, to
 
 
 # -- H1: text that is not Unicode, numbers out of range --------------------------------------------
-BODY = '{"agent_id": "h1", "type": "coaching", "visibility": "team", "created_at": "%s", "updated_at": "%s", ' % (AT, AT)
+BODY = '{"agent_id": "h1", "type": "coaching", "visibility": "team", "created_at": "%s", "updated_at": "%s", ' % (
+    AT,
+    AT,
+)
 
 
 NOT_UNICODE = [
@@ -130,7 +148,9 @@ def test_text_that_is_not_unicode_is_refused_in_words(hub):
         assert answer.status == 422 and "Unicode" in answer.detail, tail
         assert hub.store.current("note", "n-1") is None
     # a surrogate pair is one character beyond the BMP: taken
-    answer = call(hub, "PUT", "/v1/notes/n-1", BODY + '"body": "a pair \\ud83d\\ude00 is one emoji", "base_version": 0}')
+    answer = call(
+        hub, "PUT", "/v1/notes/n-1", BODY + '"body": "a pair \\ud83d\\ude00 is one emoji", "base_version": 0}'
+    )
     assert answer.status == 201, answer.raw
     assert hub.store.current("note", "n-1")["data"]["body"] == "a pair \U0001f600 is one emoji"
 
@@ -157,8 +177,17 @@ def test_sources_cannot_store_what_no_client_could(hub, local):
         rec("survey", "s-bad-1", customer_id="k1", answered_at=AT, nps=11),  # documented range 0..10
         rec("queue", "q-bad-7", sl_target=float("nan"), name="Q", channel="voice"),
         rec("queue", "q-bad-8", cost_per_agent_hour=float("inf"), **q),
-        rec("note", "n-bad-1", agent_id="h1", author="x", created_at=AT, updated_at=AT, type="kudos",
-            visibility="team", body="half \udc00"),
+        rec(
+            "note",
+            "n-bad-1",
+            agent_id="h1",
+            author="x",
+            created_at=AT,
+            updated_at=AT,
+            type="kudos",
+            visibility="team",
+            body="half \udc00",
+        ),
         rec("gizmo", "g-bad-1", x={"y": "\udfff"}),  # a kind the hub does not know: still text
         rec("gizmo", "g-bad-2", x=json.loads("[" * 40 + "]" * 40)),  # deeper than a client reads
         rec("queue", "q bad", **q),  # not an id
@@ -190,10 +219,22 @@ def test_sources_cannot_store_what_no_client_could(hub, local):
 # -- H2: pages bounded by bytes; text stored as UTF-8 --------------------------------------------------
 def test_pages_are_cut_by_bytes_and_text_is_stored_as_utf8(hub, local, tmp_path):
     body = "\U0001f600" * 20_000  # the longest note body: 80,000 bytes of UTF-8
-    hub.store.write([
-        rec("note", f"n-{k}", agent_id="h1", author="x", created_at=AT, updated_at=AT, type="kudos",
-            visibility="team", body=body) for k in range(110)
-    ])
+    hub.store.write(
+        [
+            rec(
+                "note",
+                f"n-{k}",
+                agent_id="h1",
+                author="x",
+                created_at=AT,
+                updated_at=AT,
+                type="kudos",
+                visibility="team",
+                body=body,
+            )
+            for k in range(110)
+        ]
+    )
     with sqlite3.connect(tmp_path / "hub.db") as con:
         stored = con.execute("SELECT data FROM hub_record WHERE kind = 'note' LIMIT 1").fetchone()[0]
     assert "\U0001f600" in stored and "\\ud83d" not in stored
@@ -211,8 +252,22 @@ def test_pages_are_cut_by_bytes_and_text_is_stored_as_utf8(hub, local, tmp_path)
 
 
 # -- M2: note ids that are not one plain path segment --------------------------------------------------
-BAD_IDS = ["a/b", "a%2Fb", "a%3Fb", "a%23b", "a%25b", ".", "..", "%2E", "%2e%2E", "a%01b", "a%7Fb", "a%20b",
-           "%C3%A9t%C3%A9", "x" * 129]
+BAD_IDS = [
+    "a/b",
+    "a%2Fb",
+    "a%3Fb",
+    "a%23b",
+    "a%25b",
+    ".",
+    "..",
+    "%2E",
+    "%2e%2E",
+    "a%01b",
+    "a%7Fb",
+    "a%20b",
+    "%C3%A9t%C3%A9",
+    "x" * 129,
+]
 
 
 PLAIN_IDS = ["n-1.2", "...", "a~b", "x" * 128, "9f1c0e4e-9d3c-4c1e-8a59-3e3c1f0b2a11"]
@@ -342,8 +397,15 @@ def test_crafted_cursors_answer_410(hub):
     epoch = hub.store.epoch
     page = call(hub, "GET", "/v1/changes").body
     _, gen, seq = page["cursor"].split(".")
-    for cursor in (f"{epoch}.0.{'9' * 40}", f"{epoch}.0.\u00b2", f"{epoch}.\u00b2.1", f"{epoch}.0.-1",
-                   f"{epoch}.{gen}.{int(seq) + 1}", f"{epoch}.{int(gen) + 1}.{seq}", f"{epoch}.0.1.1"):
+    for cursor in (
+        f"{epoch}.0.{'9' * 40}",
+        f"{epoch}.0.\u00b2",
+        f"{epoch}.\u00b2.1",
+        f"{epoch}.0.-1",
+        f"{epoch}.{gen}.{int(seq) + 1}",
+        f"{epoch}.{int(gen) + 1}.{seq}",
+        f"{epoch}.0.1.1",
+    ):
         answer = call(hub, "GET", "/v1/changes?" + _query(cursor=cursor))
         assert answer.status == 410, (cursor, answer.raw)
         assert answer.detail
@@ -358,7 +420,12 @@ def _query(**params) -> str:
 
 @pytest.mark.parametrize("depth", [100_000, 200])
 def test_a_body_nested_deep_is_refused_in_words(hub, depth):
-    answer = call(hub, "PUT", "/v1/notes/n-1", BODY + '"body": "x", "extra": ' + "[" * depth + "]" * depth + ', "base_version": 0}')
+    answer = call(
+        hub,
+        "PUT",
+        "/v1/notes/n-1",
+        BODY + '"body": "x", "extra": ' + "[" * depth + "]" * depth + ', "base_version": 0}',
+    )
     assert answer.status == 422 and answer.detail
 
 
@@ -438,8 +505,16 @@ def test_no_trailing_slash_redirects(hub):
 
 
 # -- I3: PUT speaks JSON in UTF-8 -----------------------------------------------------------------------------
-@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded",
-                                          "application/json; charset=utf-16", "multipart/form-data; boundary=x"])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/json; charset=utf-16",
+        "multipart/form-data; boundary=x",
+    ],
+)
 def test_a_put_that_is_not_json_is_refused_415(hub, content_type):
     answer = call(hub, "PUT", "/v1/notes/n-1", note(agent_id="h1"), content_type=content_type)
     assert answer.status == 415 and answer.detail
@@ -475,4 +550,3 @@ def test_delete_base_version_out_of_range(hub):
     answer = call(hub, "DELETE", f"/v1/notes/n-1?base_version={2**63}")
     assert answer.status == 422 and answer.detail
     assert call(hub, "DELETE", "/v1/notes/n-1?base_version=1").status == 200
-

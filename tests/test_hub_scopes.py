@@ -16,8 +16,13 @@ from floorview.hub.scope_upgrade import read_old_teams
 
 
 def _agent(aid: str, team: str) -> dict:
-    return {"kind": "agent", "id": aid, "version": 1, "op": "upsert",
-            "data": {"name": f"Agent {aid}", "team": team, "state": "available", "queues": ["q1"]}}
+    return {
+        "kind": "agent",
+        "id": aid,
+        "version": 1,
+        "op": "upsert",
+        "data": {"name": f"Agent {aid}", "team": team, "state": "available", "queues": ["q1"]},
+    }
 
 
 def _floor(tmp_path) -> tuple[str, HubStore]:
@@ -71,7 +76,9 @@ def test_a_database_from_a_newer_hub_is_refused_in_one_line(tmp_path):
         open_hub_engine(url)
     out = subprocess.run(
         [sys.executable, "-m", "floorview", "hub", "token", "create", "--name", "X", "--db", url],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 2 and out.stderr.startswith("floorview: the hub database was written by a newer")
     assert "Traceback" not in out.stderr
@@ -104,18 +111,43 @@ def test_a_format_2_hub_database_is_rewritten_to_the_scope_rule(tmp_path):
     records = {
         ("queue", "q-a"): {"name": "A", "channel": "voice"},
         ("queue", "q-b"): {"name": "B", "channel": "voice"},
-        ("agent", "c1"): {"name": "C", "team": "Canyon", "state": "available", "state_since": at, "queues": ["q-a", "q-b"]},
+        ("agent", "c1"): {
+            "name": "C",
+            "team": "Canyon",
+            "state": "available",
+            "state_since": at,
+            "queues": ["q-a", "q-b"],
+        },
         ("agent", "d1"): {"name": "D", "team": "Delta", "state": "available", "state_since": at, "queues": ["q-b"]},
         ("interaction", "i1"): {"queue_id": "q-a", "channel": "voice", "enqueued_at": at, "customer_id": "k1"},
-        ("interaction", "i2"): {"queue_id": "q-b", "channel": "voice", "enqueued_at": at, "agent_id": "d1",
-                                "customer_id": "k2"},
+        ("interaction", "i2"): {
+            "queue_id": "q-b",
+            "channel": "voice",
+            "enqueued_at": at,
+            "agent_id": "d1",
+            "customer_id": "k2",
+        },
         ("customer", "k1"): {"name": "K1"},
         ("customer", "k2"): {"name": "K2"},
         ("survey", "s1"): {"customer_id": "k1", "answered_at": at},
-        ("note", "n1"): {"agent_id": "c1", "author": "x", "created_at": at, "updated_at": at, "type": "kudos",
-                         "visibility": "private", "body": "b"},
-        ("note", "n2"): {"agent_id": "d1", "author": "x", "created_at": at, "updated_at": at, "type": "kudos",
-                         "visibility": "private", "body": "b"},
+        ("note", "n1"): {
+            "agent_id": "c1",
+            "author": "x",
+            "created_at": at,
+            "updated_at": at,
+            "type": "kudos",
+            "visibility": "private",
+            "body": "b",
+        },
+        ("note", "n2"): {
+            "agent_id": "d1",
+            "author": "x",
+            "created_at": at,
+            "updated_at": at,
+            "type": "kudos",
+            "visibility": "private",
+            "body": "b",
+        },
     }
     path = tmp_path / "hub.db"
     with sqlite3.connect(path) as con:
@@ -124,10 +156,14 @@ def test_a_format_2_hub_database_is_rewritten_to_the_scope_rule(tmp_path):
         con.execute("INSERT INTO hub_format VALUES (1, 2)")
         con.execute("INSERT INTO hub_token VALUES (1, 'Bo', ?, 'Canyon', '', 0)", (hash_token("tok"),))
         for seq, ((kind, rid), data) in enumerate(records.items(), 1):
-            con.execute("INSERT INTO hub_record VALUES (?, ?, 1, 'upsert', ?, ?, '', '', NULL, 0)",
-                        (kind, rid, json.dumps(data), seq))
-        con.execute("INSERT INTO hub_record VALUES ('interaction', 'i0', 2, 'delete', NULL, ?, 'Canyon', 'q-a', NULL, 0)",
-                    (len(records) + 1,))
+            con.execute(
+                "INSERT INTO hub_record VALUES (?, ?, 1, 'upsert', ?, ?, '', '', NULL, 0)",
+                (kind, rid, json.dumps(data), seq),
+            )
+        con.execute(
+            "INSERT INTO hub_record VALUES ('interaction', 'i0', 2, 'delete', NULL, ?, 'Canyon', 'q-a', NULL, 0)",
+            (len(records) + 1,),
+        )
     store = HubStore(open_hub_engine(f"sqlite:///{path}"))
     rows, _, _ = store.page(store.scope_for("tok"), 0, 100)
     want = visible({k: ("upsert", d) for k, d in records.items()}, {"Canyon"}, set())

@@ -59,12 +59,20 @@ def test_the_list_says_who_and_what_never_the_secret(tmp_path):
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     assert re.split(r"\s{2,}", lines[0].strip()) == [
-        "ID", "NAME", "SCOPE", "CREATED (UTC)", "EXPIRES (UTC)", "REVOKED (UTC)"]
+        "ID",
+        "NAME",
+        "SCOPE",
+        "CREATED (UTC)",
+        "EXPIRES (UTC)",
+        "REVOKED (UTC)",
+    ]
     rows = [re.split(r"\s{2,}", line.strip()) for line in lines[1:]]
     today = datetime.now(timezone.utc).date().isoformat()
     assert [r[:3] for r in rows] == [
-        ["1", "Dana Lead", "teams: Harbor, Summit 2"], ["2", "Floor Manager", "whole floor"],
-        ["3", "Quinn", "queues: q-sales"]]
+        ["1", "Dana Lead", "teams: Harbor, Summit 2"],
+        ["2", "Floor Manager", "whole floor"],
+        ["3", "Quinn", "queues: q-sales"],
+    ]
     assert all(r[3].startswith(today) for r in rows)
     assert [r[4] for r in rows][::2] == ["never", "2030-01-31 00:00"] and rows[1][4] > today
     assert [r[5] for r in rows][:2] == ["-", "-"] and rows[2][5].startswith(today)
@@ -104,7 +112,10 @@ def _second_hub(url: str) -> tuple[subprocess.Popen, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("FLOORVIEW_")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "floorview", "hub", "--db", url, "--port", "0", "--print-port"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=clean,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=clean,
     )
     line = proc.stdout.readline()
     assert line.startswith("PORT "), line
@@ -160,8 +171,17 @@ def test_a_long_poll_parked_when_its_token_is_revoked_gets_401_not_data(tmp_path
         thread = threading.Thread(target=poll)
         thread.start()
         hub.store.revoke("Dana Lead")
-        hub.store.write([{"kind": "queue", "id": "q-new", "version": 1, "op": "upsert",
-                          "data": {"name": "New", "channel": "voice"}}])
+        hub.store.write(
+            [
+                {
+                    "kind": "queue",
+                    "id": "q-new",
+                    "version": 1,
+                    "op": "upsert",
+                    "data": {"name": "New", "channel": "voice"},
+                }
+            ]
+        )
         thread.join(60)
         assert len(answers) == 1 and isinstance(answers[0], TokenRejected), answers
     finally:
@@ -211,10 +231,19 @@ def test_a_format_3_database_gains_revocation_and_loses_its_poison(tmp_path):
     path = tmp_path / "hub.db"
     records = [
         ("queue", "q1", '{"name": "Q", "channel": "voice"}', None),
-        ("agent", "a1", '{"name": "bad \\ud800 name", "team": "T", "state": "available", '
-                        f'"state_since": "{AT}", "queues": ["q1"]}}', None),
-        ("interaction", "i1", f'{{"queue_id": "q1", "channel": "voice", "enqueued_at": "{AT}", '
-                              f'"transfers": {2**64}}}', "q1"),
+        (
+            "agent",
+            "a1",
+            '{"name": "bad \\ud800 name", "team": "T", "state": "available", '
+            f'"state_since": "{AT}", "queues": ["q1"]}}',
+            None,
+        ),
+        (
+            "interaction",
+            "i1",
+            f'{{"queue_id": "q1", "channel": "voice", "enqueued_at": "{AT}", "transfers": {2**64}}}',
+            "q1",
+        ),
     ]
     with sqlite3.connect(path) as con:
         con.executescript(FORMAT_3)
@@ -222,8 +251,11 @@ def test_a_format_3_database_gains_revocation_and_loses_its_poison(tmp_path):
         con.execute("INSERT INTO hub_format VALUES (1, 3)")
         con.execute("INSERT INTO hub_token VALUES (1, 'Bo', ?, '', '', 0)", (hash_token("tok"),))
         for seq, (kind, rid, data, queue) in enumerate(records, 1):
-            con.execute("INSERT INTO hub_record (kind, id, version, op, data, seq, changed_at, queue) "
-                        "VALUES (?, ?, 1, 'upsert', ?, ?, 0, ?)", (kind, rid, data, seq, queue))
+            con.execute(
+                "INSERT INTO hub_record (kind, id, version, op, data, seq, changed_at, queue) "
+                "VALUES (?, ?, 1, 'upsert', ?, ?, 0, ?)",
+                (kind, rid, data, seq, queue),
+            )
         con.execute("INSERT INTO hub_agent VALUES ('a1', 'T', 'q1', 1)")
     store = HubStore(open_hub_engine(f"sqlite:///{path}"))
     with sqlite3.connect(path) as con:

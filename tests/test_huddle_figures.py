@@ -25,20 +25,30 @@ def _reference(store, team: str | None) -> dict[str, dict]:
     AHT, and the served queues' offered, service level, wait and abandons."""
     con = sqlite3.connect(store)
     if team:
-        queues = {q for (q,) in con.execute(
-            "SELECT DISTINCT aq.queue_id FROM agent_queue aq JOIN agent a ON a.id = aq.agent_id WHERE a.team = ?",
-            (team,))}
+        queues = {
+            q
+            for (q,) in con.execute(
+                "SELECT DISTINCT aq.queue_id FROM agent_queue aq JOIN agent a ON a.id = aq.agent_id WHERE a.team = ?",
+                (team,),
+            )
+        }
     else:
         queues = {q for (q,) in con.execute("SELECT id FROM queue")}
-    settings = {q: (thr, short) for q, thr, short in con.execute("SELECT id, sl_threshold_s, short_abandon_s FROM queue")}
+    settings = {
+        q: (thr, short) for q, thr, short in con.execute("SELECT id, sl_threshold_s, short_abandon_s FROM queue")
+    }
     out: dict[str, dict] = {}
     for channel, queue, agent_team, enq, ans, aban, end, wrap in con.execute(
         "SELECT i.channel, i.queue_id, a.team, i.enqueued_at, i.answered_at, i.abandoned_at, i.ended_at, i.wrap_s"
         " FROM interaction i LEFT JOIN agent a ON a.id = i.agent_id WHERE i.enqueued_at >= ?",
         (DAY_START,),
     ):
-        r = out.setdefault(channel, dict(answered=0, handled=0, handle=0.0, offered=0, in_sl=0, den=0,
-                                         waited=0.0, served_answered=0, abandoned=0))
+        r = out.setdefault(
+            channel,
+            dict(
+                answered=0, handled=0, handle=0.0, offered=0, in_sl=0, den=0, waited=0.0, served_answered=0, abandoned=0
+            ),
+        )
         if ans is not None and (team is None or agent_team == team):
             r["answered"] += 1
             if end is not None:
@@ -67,7 +77,7 @@ def _table(markdown: str) -> dict[str, list[str]]:
     lines = markdown.splitlines()
     head = lines.index("| Channel | Answered | AHT | Offered | Service level | Average wait | Abandoned |")
     rows = {}
-    for line in lines[head + 2:]:
+    for line in lines[head + 2 :]:
         if not line.startswith("|"):
             break
         cells = [c.strip() for c in line.strip("|").split(" | ")]
@@ -108,8 +118,15 @@ def test_the_floor_export_shows_every_channels_wait_apart(sample_store, capsys):
         wait = r["waited"] / r["served_answered"]
         shown = rows[channel][4]
         # m:ss under an hour, h:mm past it (email waits hours; voice seconds).
-        expected = f"{int(wait)}s" if wait < 60 else (
-            f"{int(wait) // 60}:{int(wait) % 60:02d}" if wait < 3600 else f"{int(wait) // 3600}h{int(wait) % 3600 // 60:02d}")
+        expected = (
+            f"{int(wait)}s"
+            if wait < 60
+            else (
+                f"{int(wait) // 60}:{int(wait) % 60:02d}"
+                if wait < 3600
+                else f"{int(wait) // 3600}h{int(wait) % 3600 // 60:02d}"
+            )
+        )
         assert shown == expected, channel
     assert rows["voice"][4] != rows["email"][4]
 
@@ -161,10 +178,14 @@ def test_the_talk_and_walk_sentence_counts_the_teams_visible_coaching(sample_sto
     # Usability walk m11: every team's huddle said the floor's sentence. It is
     # now the team's, of the team-visible notes the huddle counts (no private one).
     now = datetime(2026, 11, 20, 15, 30, tzinfo=timezone.utc).timestamp()
-    topics = [t for (t,) in sqlite3.connect(sample_store).execute(
-        "SELECT n.topic FROM note n JOIN agent a ON a.id = n.agent_id WHERE n.type = 'coaching'"
-        " AND n.visibility = 'team' AND a.team = ? AND n.topic IS NOT NULL AND n.created_at >= ? AND n.created_at < ?",
-        (TEAM, now - 7 * 86400, now))]
+    topics = [
+        t
+        for (t,) in sqlite3.connect(sample_store).execute(
+            "SELECT n.topic FROM note n JOIN agent a ON a.id = n.agent_id WHERE n.type = 'coaching'"
+            " AND n.visibility = 'team' AND a.team = ? AND n.topic IS NOT NULL AND n.created_at >= ? AND n.created_at < ?",
+            (TEAM, now - 7 * 86400, now),
+        )
+    ]
     top = max(set(topics), key=lambda t: (topics.count(t), -["quality", "cost", "time", "risk"].index(t)))
     share = round(topics.count(top) / len(topics) * 100)
     assert main(["export", "huddle", "--db", str(sample_store), "--team", TEAM, "--format", "md"]) == 0

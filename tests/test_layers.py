@@ -27,9 +27,7 @@ FORBIDDEN = {
 
 @pytest.mark.parametrize("layer", sorted(FORBIDDEN))
 def test_layer_imports_only_what_it_may(layer):
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE.format(layer=layer)], capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", PROBE.format(layer=layer)], capture_output=True, text=True, check=True)
     loaded = json.loads(out.stdout)
     bad = sorted(m for m in loaded if m.startswith(FORBIDDEN[layer]))
     assert not bad, f"floorview.{layer} pulls in {bad}"

@@ -29,12 +29,31 @@ AT = "2026-11-20T15:00:00Z"
 
 
 def _floor(n: int = 2000) -> list[dict]:  # about a megabyte in the store
-    changes = [{"kind": "queue", "id": "q-1", "version": 1, "op": "upsert",
-                "data": {"name": "Sales", "channel": "voice", "timezone": "UTC"}}]
+    changes = [
+        {
+            "kind": "queue",
+            "id": "q-1",
+            "version": 1,
+            "op": "upsert",
+            "data": {"name": "Sales", "channel": "voice", "timezone": "UTC"},
+        }
+    ]
     for k in range(n):
-        changes.append({"kind": "agent", "id": f"a-{k}", "version": 1, "op": "upsert",
-                        "data": {"name": f"Agent {k} " + "x" * 150, "team": "T", "state": "available",
-                                 "state_since": AT, "queues": ["q-1"]}})
+        changes.append(
+            {
+                "kind": "agent",
+                "id": f"a-{k}",
+                "version": 1,
+                "op": "upsert",
+                "data": {
+                    "name": f"Agent {k} " + "x" * 150,
+                    "team": "T",
+                    "state": "available",
+                    "state_since": AT,
+                    "queues": ["q-1"],
+                },
+            }
+        )
     return changes
 
 
@@ -48,8 +67,13 @@ def hub(tmp_path):
 
 def run(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("FLOORVIEW_")}
-    return subprocess.run([sys.executable, "-m", "floorview", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**clean, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "floorview", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**clean, **(env or {})},
+    )
 
 
 def one_line(out: subprocess.CompletedProcess, expected: str) -> None:
@@ -77,8 +101,9 @@ def test_a_token_file_that_is_a_directory_is_refused_in_one_line(hub, tmp_path):
 def test_a_token_file_that_is_a_fifo_is_refused_without_waiting(hub, tmp_path):
     fifo = tmp_path / "token"
     os.mkfifo(fifo, 0o600)
-    out = run("sync", "--once", "--hub", hub.url, "--token-file", str(fifo), "--db", str(tmp_path / "s.db"),
-              timeout=30)  # nobody ever writes to it: a blocking open would never return
+    out = run(
+        "sync", "--once", "--hub", hub.url, "--token-file", str(fifo), "--db", str(tmp_path / "s.db"), timeout=30
+    )  # nobody ever writes to it: a blocking open would never return
     one_line(out, "it is not a regular file")
 
 
@@ -174,8 +199,9 @@ def test_a_read_only_store_ends_sync_in_one_line(hub, tmp_path, what):
         finally:
             target.chmod(0o600 if what == "store" else 0o700)
         return
-    with _mounted(["mount", "--bind", str(target), str(target)],
-                  ["mount", "-o", "remount,bind,ro", str(target)], target=target):
+    with _mounted(
+        ["mount", "--bind", str(target), str(target)], ["mount", "-o", "remount,bind,ro", str(target)], target=target
+    ):
         sync_both()
 
 
@@ -211,7 +237,9 @@ async def test_the_app_retries_a_full_disk_until_there_is_room(hub, tmp_path):
         source = HubSource(store, hub.url, hub.token, long_poll=False, poll_s=0.2)  # no poll left open at the end
         app = FloorviewApp(Settings(), store, source=source)
         async with app.run_test(size=(120, 30)) as pilot:
-            await _until(pilot, lambda: "cannot write the store: database or disk is full (trying again)" in status(app))
+            await _until(
+                pilot, lambda: "cannot write the store: database or disk is full (trying again)" in status(app)
+            )
             assert "stale" in status(app)
             filler.unlink()  # room again: the next try goes through, no restart needed
             await _until(pilot, lambda: "● live" in status(app), seconds=60)

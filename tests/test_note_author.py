@@ -16,13 +16,26 @@ from .conftest import SAMPLE_AT
 from .hubs import start_hub
 
 AT = (SAMPLE_AT - timedelta(minutes=5)).isoformat()
-AGENT = {"kind": "agent", "id": "a1", "version": 1, "op": "upsert",
-         "data": {"name": "Ema Quinn", "team": "Canyon", "state": "available", "queues": ["q1"]}}
+AGENT = {
+    "kind": "agent",
+    "id": "a1",
+    "version": 1,
+    "op": "upsert",
+    "data": {"name": "Ema Quinn", "team": "Canyon", "state": "available", "queues": ["q1"]},
+}
 
 
 def _note(body: str, author: str) -> dict:
-    return {"agent_id": "a1", "author": author, "created_at": AT, "updated_at": AT, "type": "coaching",
-            "topic": "quality", "visibility": "team", "body": body}
+    return {
+        "agent_id": "a1",
+        "author": author,
+        "created_at": AT,
+        "updated_at": AT,
+        "type": "coaching",
+        "topic": "quality",
+        "visibility": "team",
+        "body": body,
+    }
 
 
 def test_the_editors_store_keeps_the_original_author(tmp_path):

@@ -25,8 +25,16 @@ BAD_IDS = ["n-summit-target?x", "n/1", "../admin", "n#1", "n%2F1", ".", "..", "n
 
 
 def _note(body: str = "Good call handling today.", agent: str = "a-1") -> dict:
-    return {"agent_id": agent, "author": "me", "created_at": AT, "updated_at": AT, "type": "coaching",
-            "topic": "quality", "visibility": "team", "body": body}
+    return {
+        "agent_id": agent,
+        "author": "me",
+        "created_at": AT,
+        "updated_at": AT,
+        "type": "coaching",
+        "topic": "quality",
+        "visibility": "team",
+        "body": body,
+    }
 
 
 @pytest.mark.parametrize("note_id", BAD_IDS)
@@ -52,8 +60,9 @@ def _row() -> dict:
 
 def test_ids_are_percent_encoded_into_one_segment(local, tmp_path):
     scripted = Scripted()
-    scripted.answer = lambda h: h.reply(201, json.dumps({"id": "x", "version": 1}).encode(),
-                                        {"Content-Type": "application/json"})
+    scripted.answer = lambda h: h.reply(
+        201, json.dumps({"id": "x", "version": 1}).encode(), {"Content-Type": "application/json"}
+    )
     odd = "n;1,2=3&4+5:6@7!$'()*[]~"
     try:
         with local.begin() as conn:
@@ -84,23 +93,43 @@ def test_a_crafted_id_cannot_turn_a_delete_or_an_edit_onto_another_note(local, t
     edit waiting; neither reaches the Summit note."""
     hub = start_hub(tmp_path / "hub.db")
     try:
-        hub.store.write([{"kind": "note", "id": "n-summit-target", "version": 1, "op": "upsert",
-                          "data": _note("Summit's own note", "a-summit")}])
+        hub.store.write(
+            [
+                {
+                    "kind": "note",
+                    "id": "n-summit-target",
+                    "version": 1,
+                    "op": "upsert",
+                    "data": _note("Summit's own note", "a-summit"),
+                }
+            ]
+        )
         before = hub.store.current("note", "n-summit-target")
         with local.begin() as conn:
             for bait in ("n-summit-target?x", "n-summit-target#x"):
                 conn.execute(schema.Note.__table__.insert().values(id=bait, version=1, **_row()))
-                conn.execute(schema.Outbox.__table__.insert().values(
-                    note_id=bait, op="put", body=json.dumps(_note("the manager's edit", "a-harbor")),
-                    base_version=1, created_at=0))
-                conn.execute(schema.Outbox.__table__.insert().values(
-                    note_id=bait, op="delete", body=None, base_version=1, created_at=0))
+                conn.execute(
+                    schema.Outbox.__table__.insert().values(
+                        note_id=bait,
+                        op="put",
+                        body=json.dumps(_note("the manager's edit", "a-harbor")),
+                        base_version=1,
+                        created_at=0,
+                    )
+                )
+                conn.execute(
+                    schema.Outbox.__table__.insert().values(
+                        note_id=bait, op="delete", body=None, base_version=1, created_at=0
+                    )
+                )
         assert Syncer(local, HubClient(hub.url, hub.token)).push_outbox() == 0
         assert hub.store.current("note", "n-summit-target") == before
         with local.connect() as conn:
             parked = conn.execute(select(schema.Outbox.state, schema.Outbox.detail)).all()
         assert len(parked) == 4
-        assert all(state == "rejected" and detail.startswith("not sent: a note id may not hold") for state, detail in parked)
+        assert all(
+            state == "rejected" and detail.startswith("not sent: a note id may not hold") for state, detail in parked
+        )
     finally:
         hub.stop()
 
@@ -111,8 +140,13 @@ def test_a_note_whose_id_is_not_one_segment_is_quarantined_when_received(local):
         {"kind": "note", "id": "n-fine", "version": 1, "op": "upsert", "data": _note("fine")},
         {"kind": "note", "id": "n-summit-target?x", "version": 1, "op": "upsert", "data": _note("bait")},
         {"kind": "note", "id": "..", "version": 2, "op": "delete"},
-        {"kind": "agent", "id": "a?1", "version": 1, "op": "upsert",  # other kinds keep the protocol's ids
-         "data": {"name": "Ada", "team": "T", "state": "available", "state_since": AT}},
+        {
+            "kind": "agent",
+            "id": "a?1",
+            "version": 1,
+            "op": "upsert",  # other kinds keep the protocol's ids
+            "data": {"name": "Ada", "team": "T", "state": "available", "state_since": AT},
+        },
     ]
     body = json.dumps({"cursor": "c.1", "more": False, "server_time": AT, "changes": changes}).encode()
     scripted.answer = lambda h: h.reply(200, body, {"Content-Type": "application/json"})
@@ -125,8 +159,10 @@ def test_a_note_whose_id_is_not_one_segment_is_quarantined_when_received(local):
         quarantined = dict(conn.execute(select(schema.Quarantine.record_id, schema.Quarantine.reason)).all())
         agents = conn.execute(select(schema.Agent.id)).scalars().all()
     assert notes == ["n-fine"] and agents == ["a?1"]
-    assert quarantined == {"n-summit-target?x": "id: Value error, a note id may not hold / ? # or %",
-                           "..": "id: Value error, a note id may not be . or .."}
+    assert quarantined == {
+        "n-summit-target?x": "id: Value error, a note id may not hold / ? # or %",
+        "..": "id: Value error, a note id may not be . or ..",
+    }
 
 
 def test_new_notes_get_ids_that_travel(local):

@@ -144,7 +144,9 @@ async def edit_on_screen(pilot, note_id: str, body: str) -> None:
 
 async def open_marked(pilot, note_id: str) -> NoteScreen:
     notes = pilot.app.screen.query_one("#notes", LiveTable)
-    await wait_for(pilot, lambda: note_id in [k.value for k in notes.rows] and notes.get_cell(note_id, "sync").plain == "⚠")
+    await wait_for(
+        pilot, lambda: note_id in [k.value for k in notes.rows] and notes.get_cell(note_id, "sync").plain == "⚠"
+    )
     notes.focus()
     notes.move_cursor(row=[k.value for k in notes.rows].index(note_id))
     await pilot.press("enter")
@@ -214,8 +216,15 @@ def test_resolving_what_is_not_in_conflict_is_refused(sample_store):
 
     engine = open_engine(sample_store)
     at = SAMPLE_AT.isoformat()
-    data = {"agent_id": AGENT, "author": "me", "created_at": at, "updated_at": at, "type": "kudos",
-            "visibility": "team", "body": "Thanks."}
+    data = {
+        "agent_id": AGENT,
+        "author": "me",
+        "created_at": at,
+        "updated_at": at,
+        "type": "kudos",
+        "visibility": "team",
+        "body": "Thanks.",
+    }
     with engine.begin() as conn:
         save_note(conn, "n-local", data)
     with engine.begin() as conn, pytest.raises(ResolveError, match="not in conflict"):
@@ -236,4 +245,4 @@ def test_resolving_what_is_not_in_conflict_is_refused(sample_store):
         discard(conn, seq)
     engine.dispose()
     assert local_note(sample_store, old_id)[1] == old_body
-    assert json.dumps(outbox(sample_store)) == json.dumps([[ "n-local", "put", "pending", 0]])
+    assert json.dumps(outbox(sample_store)) == json.dumps([["n-local", "put", "pending", 0]])

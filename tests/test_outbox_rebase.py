@@ -33,8 +33,16 @@ AT = (SAMPLE_AT - timedelta(minutes=5)).isoformat()
 
 
 def _note(body: str, agent: str = "a-0001") -> dict:
-    return {"agent_id": agent, "author": "me", "created_at": AT, "updated_at": AT, "type": "coaching",
-            "topic": "quality", "visibility": "team", "body": body}
+    return {
+        "agent_id": agent,
+        "author": "me",
+        "created_at": AT,
+        "updated_at": AT,
+        "type": "coaching",
+        "topic": "quality",
+        "visibility": "team",
+        "body": body,
+    }
 
 
 def _local(store) -> dict[str, tuple]:
@@ -71,7 +79,10 @@ def test_a_note_written_twice_before_a_push_goes_up_whole(hub, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLOORVIEW_")}
     out = subprocess.run(
         [sys.executable, "-m", "floorview", "sync", "--once", "--hub", hub.url, "--db", str(store)],
-        capture_output=True, text=True, timeout=120, env={**env, "FLOORVIEW_TOKEN": hub.token},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**env, "FLOORVIEW_TOKEN": hub.token},
     )
     assert out.returncode == 0, out.stderr
     assert "pushed 7" in out.stdout
@@ -130,8 +141,9 @@ async def test_the_note_screen_edits_on_the_version_it_shows(sample_store, sampl
         try:
             assert Syncer(engine, HubClient(sample_hub.url, sample_hub.token)).push_outbox() == 1
             app.request_load(force=True)
-            await wait_for(pilot, lambda: note_id in [k.value for k in notes.rows]
-                           and notes.get_cell(note_id, "sync").plain == "")  # on the hub
+            await wait_for(
+                pilot, lambda: note_id in [k.value for k in notes.rows] and notes.get_cell(note_id, "sync").plain == ""
+            )  # on the hub
             notes.focus()
             notes.move_cursor(row=[k.value for k in notes.rows].index(note_id))
             await pilot.press("enter")

@@ -52,8 +52,9 @@ class Floor:
             else:
                 chunk = self.log[at : at + limit]
                 end = at + len(chunk)
-                body = json.dumps({"cursor": f"c.{end}", "more": end < len(self.log), "server_time": AT,
-                                   "changes": chunk}).encode()
+                body = json.dumps(
+                    {"cursor": f"c.{end}", "more": end < len(self.log), "server_time": AT, "changes": chunk}
+                ).encode()
         h.reply(200, body, {"Content-Type": "application/json"})
 
 

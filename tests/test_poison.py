@@ -37,23 +37,82 @@ from .test_sync_cli import run, token_file
 
 AT = "2026-11-20T14:00:00Z"
 GOOD = {
-    "queue": {"name": "Billing", "channel": "voice", "timezone": "UTC", "sl_threshold_s": 20, "sl_target": 0.8,
-              "short_abandon_s": 5, "aht_target_s": 300, "abandon_target": 0.05, "cost_per_agent_hour": 31.5,
-              "forecast": [{"start": AT, "minutes": 15, "offered": 12, "aht_s": 280}]},
-    "agent": {"name": "Ada", "team": "Harbor", "state": "on_contact", "state_since": AT, "reason": "lunch",
-              "queues": ["q-good"], "interaction_id": "i-good"},
-    "interaction": {"queue_id": "q-good", "channel": "voice", "customer_id": "c-good", "agent_id": "a-good",
-                    "enqueued_at": AT, "answered_at": "2026-11-20T14:00:15Z", "abandoned_at": None,
-                    "ended_at": "2026-11-20T14:05:00Z",
-                    "wrap_s": 30, "transfers": 1, "resolved": True, "qa_score": 88},
-    "customer": {"name": "Cy", "segment": "gold", "since": "2020-01-01",
-                 "behavior": {"logins_30d": 4, "active_days_30d": 3, "products": 2, "upgrades_90d": 0,
-                              "support_contacts_30d": 1, "community_posts_30d": 0, "usage_trend": -0.2}},
-    "survey": {"customer_id": "c-good", "interaction_id": "i-good", "answered_at": AT, "nps": 9, "csat": 5, "ces": 2,
-               "trust": "yes", "sincerity": 5, "competence": 4, "reliability": 5, "verbatim": "fine"},
-    "note": {"agent_id": "a-good", "customer_id": "c-good", "author": "Bo", "created_at": AT, "updated_at": AT,
-             "type": "coaching", "topic": "quality", "adkar": "ability", "follow_up_on": "2026-11-27",
-             "interaction_id": "i-good", "visibility": "team", "body": "well done"},
+    "queue": {
+        "name": "Billing",
+        "channel": "voice",
+        "timezone": "UTC",
+        "sl_threshold_s": 20,
+        "sl_target": 0.8,
+        "short_abandon_s": 5,
+        "aht_target_s": 300,
+        "abandon_target": 0.05,
+        "cost_per_agent_hour": 31.5,
+        "forecast": [{"start": AT, "minutes": 15, "offered": 12, "aht_s": 280}],
+    },
+    "agent": {
+        "name": "Ada",
+        "team": "Harbor",
+        "state": "on_contact",
+        "state_since": AT,
+        "reason": "lunch",
+        "queues": ["q-good"],
+        "interaction_id": "i-good",
+    },
+    "interaction": {
+        "queue_id": "q-good",
+        "channel": "voice",
+        "customer_id": "c-good",
+        "agent_id": "a-good",
+        "enqueued_at": AT,
+        "answered_at": "2026-11-20T14:00:15Z",
+        "abandoned_at": None,
+        "ended_at": "2026-11-20T14:05:00Z",
+        "wrap_s": 30,
+        "transfers": 1,
+        "resolved": True,
+        "qa_score": 88,
+    },
+    "customer": {
+        "name": "Cy",
+        "segment": "gold",
+        "since": "2020-01-01",
+        "behavior": {
+            "logins_30d": 4,
+            "active_days_30d": 3,
+            "products": 2,
+            "upgrades_90d": 0,
+            "support_contacts_30d": 1,
+            "community_posts_30d": 0,
+            "usage_trend": -0.2,
+        },
+    },
+    "survey": {
+        "customer_id": "c-good",
+        "interaction_id": "i-good",
+        "answered_at": AT,
+        "nps": 9,
+        "csat": 5,
+        "ces": 2,
+        "trust": "yes",
+        "sincerity": 5,
+        "competence": 4,
+        "reliability": 5,
+        "verbatim": "fine",
+    },
+    "note": {
+        "agent_id": "a-good",
+        "customer_id": "c-good",
+        "author": "Bo",
+        "created_at": AT,
+        "updated_at": AT,
+        "type": "coaching",
+        "topic": "quality",
+        "adkar": "ability",
+        "follow_up_on": "2026-11-27",
+        "interaction_id": "i-good",
+        "visibility": "team",
+        "body": "well done",
+    },
 }
 
 # The audit's poison and its kin: (kind, field, value, what the reason names).
@@ -126,8 +185,14 @@ def assert_inert(path: Path) -> None:
 def check_the_poisoned_store(path: Path) -> None:
     con = sqlite3.connect(path)
     try:
-        for table, rid in (("queue", "q-good"), ("agent", "a-good"), ("interaction", "i-good"),
-                           ("customer", "c-good"), ("survey", "s-good"), ("note", "n-good")):
+        for table, rid in (
+            ("queue", "q-good"),
+            ("agent", "a-good"),
+            ("interaction", "i-good"),
+            ("customer", "c-good"),
+            ("survey", "s-good"),
+            ("note", "n-good"),
+        ):
             assert con.execute(f"SELECT count(*) FROM {table} WHERE id = ?", (rid,)).fetchone()[0] == 1, table
         for table in ("queue", "agent", "interaction", "customer", "survey", "note"):
             assert con.execute(f"SELECT count(*) FROM {table} WHERE id LIKE 'bad-%'").fetchone()[0] == 0
@@ -191,16 +256,33 @@ class LooseAgent(feed.Agent):
 
 def contact(k: int, version: int = 1, **over) -> dict:
     minute = f"2026-11-20T14:{k:02d}:00Z"
-    return change("interaction", f"i-{k}", {**GOOD["interaction"], "enqueued_at": minute, "answered_at": minute,
-                                            "ended_at": "2026-11-20T15:00:00Z", **over}, version=version)
+    return change(
+        "interaction",
+        f"i-{k}",
+        {
+            **GOOD["interaction"],
+            "enqueued_at": minute,
+            "answered_at": minute,
+            "ended_at": "2026-11-20T15:00:00Z",
+            **over,
+        },
+        version=version,
+    )
 
 
 def refused_page() -> list[dict]:
     """Records the loose models pass and the store refuses, among good ones."""
-    return [contact(1, 2), contact(2), contact(3, transfers=2**64), contact(4), contact(5, queue_id=None),
-            contact(6), change("agent", "a-1", GOOD["agent"]),
-            change("agent", "a-2", {**GOOD["agent"], "name": "A\ud800"}),
-            change("agent", "a-3", {**GOOD["agent"], "queues": ["q-good", "q-other"]})]
+    return [
+        contact(1, 2),
+        contact(2),
+        contact(3, transfers=2**64),
+        contact(4),
+        contact(5, queue_id=None),
+        contact(6),
+        change("agent", "a-1", GOOD["agent"]),
+        change("agent", "a-2", {**GOOD["agent"], "name": "A\ud800"}),
+        change("agent", "a-3", {**GOOD["agent"], "queues": ["q-good", "q-other"]}),
+    ]
 
 
 def check_the_refused_page(conn) -> None:
@@ -210,9 +292,16 @@ def check_the_refused_page(conn) -> None:
     assert reasons["i-5"].startswith("the store could not write it: IntegrityError: NOT NULL")
     assert "UnicodeEncodeError" in reasons["a-2"] and "\\ud800" in reasons["a-2"]
     assert sorted(conn.execute(select(schema.Interaction.id, schema.Interaction.version)).all()) == [
-        ("i-1", 2), ("i-2", 1), ("i-4", 1), ("i-6", 1)]
+        ("i-1", 2),
+        ("i-2", 1),
+        ("i-4", 1),
+        ("i-6", 1),
+    ]
     assert sorted(conn.execute(select(schema.AgentQueue.agent_id, schema.AgentQueue.queue_id)).all()) == [
-        ("a-1", "q-good"), ("a-3", "q-good"), ("a-3", "q-other")]
+        ("a-1", "q-good"),
+        ("a-3", "q-good"),
+        ("a-3", "q-other"),
+    ]
 
 
 def sums(conn) -> list[tuple]:
@@ -291,14 +380,21 @@ def test_the_quarantine_keeps_hostile_envelopes_storable_and_inert(tmp_path):
     path = tmp_path / "s.db"
     engine = open_engine(path)
     with engine.begin() as conn:
-        result = Applier(conn, 0).apply([
-            {"kind": "agent\x1b[31m\ud800", "id": "\udfff\u202e", "version": "x", "op": "upsert"},
-            {"kind": "note", "id": ["a"], "version": 2**70, "op": "upsert", "data": {"body": "\ud800"}},
-            {"kind": "note", "id": 10**5000, "version": 1, "op": "upsert", "data": {"n": 10**5000}},
-            "not a change", None, 7,
-        ])
-        rows = conn.execute(select(schema.Quarantine.kind, schema.Quarantine.record_id, schema.Quarantine.version)
-                            .order_by(schema.Quarantine.seq)).all()
+        result = Applier(conn, 0).apply(
+            [
+                {"kind": "agent\x1b[31m\ud800", "id": "\udfff\u202e", "version": "x", "op": "upsert"},
+                {"kind": "note", "id": ["a"], "version": 2**70, "op": "upsert", "data": {"body": "\ud800"}},
+                {"kind": "note", "id": 10**5000, "version": 1, "op": "upsert", "data": {"n": 10**5000}},
+                "not a change",
+                None,
+                7,
+            ]
+        )
+        rows = conn.execute(
+            select(schema.Quarantine.kind, schema.Quarantine.record_id, schema.Quarantine.version).order_by(
+                schema.Quarantine.seq
+            )
+        ).all()
     engine.dispose()
     assert result.quarantined == 6
     assert rows[0] == ("agent[31m\\ud800", "\\udfff", 0)  # cleaned (rule 6), the surrogate as its escape
@@ -354,22 +450,37 @@ HOSTILE = st.one_of(
     st.text(max_size=12),
     st.builds(lambda a, s, b: a + s + b, st.text(max_size=4), SURROGATE, st.text(max_size=4)),
     st.text(alphabet="\x00\x1b\x07\x7f\x85\x9b\u202e\u2066[]=@/", max_size=12),
-    st.sampled_from(["x" * 201, "é" * 4001, "\U0001F600" * 20001, "y" * (1 << 20)]),
-    st.sampled_from(["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59", "2026-11-20T14:00:00",
-                     "2026-13-40T00:00:00Z", "2026-11-20", "Europe/../../etc/passwd", "UTC\x00", "voice"]),
+    st.sampled_from(["x" * 201, "é" * 4001, "\U0001f600" * 20001, "y" * (1 << 20)]),
+    st.sampled_from(
+        [
+            "9999-12-31T23:59:59-23:59",
+            "0001-01-01T00:00:00+23:59",
+            "2026-11-20T14:00:00",
+            "2026-13-40T00:00:00Z",
+            "2026-11-20",
+            "Europe/../../etc/passwd",
+            "UTC\x00",
+            "voice",
+        ]
+    ),
     st.lists(st.one_of(st.integers(), st.text(max_size=3)), max_size=3),
     st.dictionaries(st.text(max_size=3), st.one_of(st.integers(), st.floats()), max_size=3),
     st.integers(2, 3000).map(nested),
 )
 
-FIELDS = {kind: sorted(data) + [f"behavior.{f}" for f in GOOD["customer"]["behavior"] if kind == "customer"]
-          + [f"forecast.0.{f}" for f in GOOD["queue"]["forecast"][0] if kind == "queue"]
-          for kind, data in GOOD.items()}
+FIELDS = {
+    kind: sorted(data)
+    + [f"behavior.{f}" for f in GOOD["customer"]["behavior"] if kind == "customer"]
+    + [f"forecast.0.{f}" for f in GOOD["queue"]["forecast"][0] if kind == "queue"]
+    for kind, data in GOOD.items()
+}
 
-BAD_ENVELOPES = [("version", v) for v in (0, -1, 2**63, 1.5, "one", None, [1])] + [
-    ("id", v) for v in ("", "a b", "x\ud800", "é", "x" * 129, 7, None)] + [
-    ("op", v) for v in ("UPSERT", "", None, 3)] + [
-    ("kind", v) for v in ("", "k" * 65, 5, None, "q\ud800")]
+BAD_ENVELOPES = (
+    [("version", v) for v in (0, -1, 2**63, 1.5, "one", None, [1])]
+    + [("id", v) for v in ("", "a b", "x\ud800", "é", "x" * 129, 7, None)]
+    + [("op", v) for v in ("UPSERT", "", None, 3)]
+    + [("kind", v) for v in ("", "k" * 65, 5, None, "q\ud800")]
+)
 UNKNOWN_KINDS = ["weather", "k" * 64, "Queue"]
 
 
@@ -424,8 +535,9 @@ def records(draw, n: int):
         for field, value in values:
             _set(data, field, value)
         # Only what is still in place counts: a later value may replace a field, or its parent.
-        return raw, "quarantined" if any(certainly_bad(value) and _holds(data, field, value)
-                                         for field, value in values) else "either"
+        return raw, "quarantined" if any(
+            certainly_bad(value) and _holds(data, field, value) for field, value in values
+        ) else "either"
     if how == "drop":
         _drop(data, draw(st.sampled_from(FIELDS[kind])))
         return raw, "either"
@@ -459,8 +571,11 @@ def test_no_record_however_malformed_stops_the_page(data):
             with engine.begin() as conn:
                 result = Applier(conn, 0, careful=careful).apply([c for c, _ in page])
             with engine.connect() as conn:
-                stored = {(kind, rid): v for kind, table in schema.RECORD_TABLES.items()
-                          for rid, v in conn.execute(select(table.id, table.version))}
+                stored = {
+                    (kind, rid): v
+                    for kind, table in schema.RECORD_TABLES.items()
+                    for rid, v in conn.execute(select(table.id, table.version))
+                }
                 held = {(k, r) for k, r in conn.execute(select(schema.Quarantine.kind, schema.Quarantine.record_id))}
                 n_held = len(conn.execute(select(schema.Quarantine.seq)).all())
                 kept = sums(conn)
@@ -485,7 +600,11 @@ def test_no_record_however_malformed_stops_the_page(data):
         else:
             assert (key in stored) != (key in held), raw
     assert result.unknown == counted["unknown"]
-    assert result.quarantined == n_held == counted["refused"] + sum(
-        1 for raw, expect in page if expect in ("quarantined", "either") and (raw["kind"], raw["id"]) in held)
+    assert (
+        result.quarantined
+        == n_held
+        == counted["refused"]
+        + sum(1 for raw, expect in page if expect in ("quarantined", "either") and (raw["kind"], raw["id"]) in held)
+    )
     assert result.applied == len(stored)
     assert result.applied + result.quarantined + result.unknown == len(page)

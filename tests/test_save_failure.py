@@ -55,20 +55,29 @@ def failing_store(tmp_path):
     disk = tmp_path / "disk"
     disk.mkdir(mode=0o700)
     size = SAMPLE.stat().st_size + (2 << 20)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(disk)],
-                             capture_output=True).returncode == 0
+    mounted = (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(disk)], capture_output=True
+        ).returncode
+        == 0
+    )
     store = disk / "store" / "floorview.db"
     store.parent.mkdir(mode=0o700)
     shutil.copyfile(SAMPLE, store)
     store.chmod(0o600)
     if mounted:
         fillers: list[Path] = []
-        fault = Fault(store, "database or disk is full", lambda: fillers.append(_fill(store.parent)),
-                      lambda: fillers.pop().unlink())
+        fault = Fault(
+            store,
+            "database or disk is full",
+            lambda: fillers.append(_fill(store.parent)),
+            lambda: fillers.pop().unlink(),
+        )
     else:
         holder = sqlite3.connect(store, isolation_level=None)
-        fault = Fault(store, "database is locked", lambda: holder.execute("BEGIN IMMEDIATE"),
-                      lambda: holder.execute("ROLLBACK"))
+        fault = Fault(
+            store, "database is locked", lambda: holder.execute("BEGIN IMMEDIATE"), lambda: holder.execute("ROLLBACK")
+        )
     try:
         yield fault
     finally:

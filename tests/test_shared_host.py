@@ -48,6 +48,7 @@ def plant(name: str, mode: int = 0o666, content: bytes = b""):
         os.fchmod(fd, mode)  # past the umask
         os.write(fd, content)
         os.close(fd)
+
     return act
 
 
@@ -219,7 +220,8 @@ def test_export_refuses_the_neighbours_file_in_a_sticky_directory(sample_store, 
     before = facts(output)
     assert export(sample_store, output) == 2
     assert one_line(capsys.readouterr().err) == (
-        f"floorview: refusing to write {output}: it belongs to another user (uid 61001)")
+        f"floorview: refusing to write {output}: it belongs to another user (uid 61001)"
+    )
     assert facts(output) == before
     assert [p.name for p in folder.iterdir()] == ["huddle.md"]
 

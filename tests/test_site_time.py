@@ -80,7 +80,9 @@ def test_an_agents_days_are_cut_at_the_sites_midnights_across_dst():
         _utc(2026, 11, 2, 4, 30),  # 23:30 EST, still 1 November (a fixed offset of -4 h put it on the 2nd)
         _utc(2026, 11, 2, 5, 30),  # 00:30 EST, 2 November
     ]
-    con.executemany("INSERT INTO interaction VALUES ('a1', ?, ?, ?, 0, NULL, 1)", [(t, t + 10, t + 70) for t in contacts])
+    con.executemany(
+        "INSERT INTO interaction VALUES ('a1', ?, ?, ?, 0, NULL, 1)", [(t, t + 10, t + 70) for t in contacts]
+    )
     site = SiteTime(NY, "setting")
     days = [(d, site.date_start(datetime.fromisoformat(d).date())) for d in ("2026-10-31", "2026-11-01", "2026-11-02")]
     got = {d.day: d.handled for d in agent_days_figures(con, "a1", days)}
@@ -133,10 +135,14 @@ async def test_screens_show_site_time_in_a_far_host_zone(sample_store, monkeypat
             await pilot.press("h")
             await wait_for(pilot, lambda: getattr(app.screen, "_huddle", None) is not None)
             huddle = app.screen._huddle
-            answered = sqlite3.connect(sample_store).execute(
-                "SELECT count(*) FROM interaction WHERE answered_at IS NOT NULL AND enqueued_at >= ?",
-                (_utc(2026, 11, 20, 5, 0),),
-            ).fetchone()[0]
+            answered = (
+                sqlite3.connect(sample_store)
+                .execute(
+                    "SELECT count(*) FROM interaction WHERE answered_at IS NOT NULL AND enqueued_at >= ?",
+                    (_utc(2026, 11, 20, 5, 0),),
+                )
+                .fetchone()[0]
+            )
             assert huddle.day_start == _utc(2026, 11, 20, 5, 0)
             assert huddle.answered == answered
     finally:

@@ -64,10 +64,17 @@ def test_catching_up_brings_only_what_changed(hub, local):
     s = syncer(hub, local)
     s.pull_until_caught_up()
     before = count(local, schema.Interaction)
-    hub.store.write([{
-        "kind": "interaction", "id": "i-late", "version": 1, "op": "upsert",
-        "data": {"queue_id": "q-billing", "channel": "voice", "enqueued_at": "2026-11-20T15:00:00Z"},
-    }])
+    hub.store.write(
+        [
+            {
+                "kind": "interaction",
+                "id": "i-late",
+                "version": 1,
+                "op": "upsert",
+                "data": {"queue_id": "q-billing", "channel": "voice", "enqueued_at": "2026-11-20T15:00:00Z"},
+            }
+        ]
+    )
     result = s.pull_until_caught_up()
     assert result.changes == 1
     assert count(local, schema.Interaction) == before + 1
@@ -87,8 +94,9 @@ def test_long_poll_returns_as_soon_as_a_change_lands(hub, local):
     t = threading.Thread(target=poll)
     t.start()
     time.sleep(0.5)
-    hub.store.write([{"kind": "queue", "id": "q-new", "version": 1, "op": "upsert",
-                      "data": {"name": "New", "channel": "chat"}}])
+    hub.store.write(
+        [{"kind": "queue", "id": "q-new", "version": 1, "op": "upsert", "data": {"name": "New", "channel": "chat"}}]
+    )
     t.join(15)
     assert got["n"] == 1
     assert got["seconds"] < 9  # woken by the write, not by the end of the wait
@@ -112,8 +120,9 @@ def test_scope_filters_teams_and_private_notes(hub, local):
     assert teams == {team}
     everything, _, _ = hub.store.page(hub.store.scope_for(hub.token), 0, 10**6)
     private_elsewhere = [
-        c for c in everything if c["kind"] == "note" and c["data"]["visibility"] == "private"
-        and c["data"]["agent_id"] not in agent_teams
+        c
+        for c in everything
+        if c["kind"] == "note" and c["data"]["visibility"] == "private" and c["data"]["agent_id"] not in agent_teams
     ]
     assert private_elsewhere, "the floor should have private notes of other teams"
     assert all(agent_teams.get(a) == team for a, v in notes if v == "private")
@@ -138,8 +147,14 @@ def test_410_drops_synced_data_and_keeps_local_writes(hub, local):
 def _note(agent_id: str, body: str = "Good call handling today.") -> dict:
     at = (SAMPLE_AT - timedelta(minutes=5)).isoformat()
     return {
-        "agent_id": agent_id, "author": "me", "created_at": at, "updated_at": at, "type": "coaching",
-        "topic": "quality", "visibility": "team", "body": body,
+        "agent_id": agent_id,
+        "author": "me",
+        "created_at": at,
+        "updated_at": at,
+        "type": "coaching",
+        "topic": "quality",
+        "visibility": "team",
+        "body": body,
     }
 
 
@@ -186,8 +201,11 @@ def test_conflict_and_rejection_are_parked_and_visible(hub, local):
     )
     with local.begin() as conn:
         save_note(conn, note_id, _note("a-0004", "My edit."))  # based on version 1: now stale
-        conn.execute(schema.Outbox.__table__.insert().values(
-            note_id="bad-note", op="put", body='{"type": "weather"}', base_version=0, created_at=0))
+        conn.execute(
+            schema.Outbox.__table__.insert().values(
+                note_id="bad-note", op="put", body='{"type": "weather"}', base_version=0, created_at=0
+            )
+        )
     s.push_outbox()
     with local.connect() as conn:
         states = dict(conn.execute(select(schema.Outbox.note_id, schema.Outbox.state)).all())
@@ -242,8 +260,11 @@ def test_large_pages_come_gzipped(hub):
     import httpx
 
     feed_hub(hub)
-    answer = httpx.get(f"{hub.url}/v1/changes", params={"limit": 1000},
-                       headers={"Authorization": f"Bearer {hub.token}", "Accept-Encoding": "gzip"})
+    answer = httpx.get(
+        f"{hub.url}/v1/changes",
+        params={"limit": 1000},
+        headers={"Authorization": f"Bearer {hub.token}", "Accept-Encoding": "gzip"},
+    )
     assert answer.headers["content-encoding"] == "gzip"
     assert len(answer.json()["changes"]) == 1000
 

@@ -16,7 +16,10 @@ from .test_sync import feed_hub
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("FLOORVIEW_")}
     return subprocess.run(
-        [sys.executable, "-m", "floorview", *args], capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "floorview", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**clean, **(env or {})},
     )
 

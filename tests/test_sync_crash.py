@@ -51,9 +51,7 @@ def _check(db: Path, hub) -> None:
     finally:
         con.close()
     with hub.store.engine.connect() as conn:
-        served = conn.exec_driver_sql(
-            "SELECT kind, id, version FROM hub_record WHERE seq <= ?", (at,)
-        ).all()
+        served = conn.exec_driver_sql("SELECT kind, id, version FROM hub_record WHERE seq <= ?", (at,)).all()
     behind = [(k, i, v) for k, i, v in served if local.get((k, i), 0) < v]
     assert not behind, f"cursor {at} is ahead of the data: {behind[:5]}"
 

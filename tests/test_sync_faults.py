@@ -28,7 +28,9 @@ def local(tmp_path):
 
 
 def page(changes, cursor="c.1", more=False) -> bytes:
-    return json.dumps({"cursor": cursor, "more": more, "server_time": "2026-11-20T15:00:00Z", "changes": changes}).encode()
+    return json.dumps(
+        {"cursor": cursor, "more": more, "server_time": "2026-11-20T15:00:00Z", "changes": changes}
+    ).encode()
 
 
 def json_reply(body: bytes, status: int = 200, headers: dict | None = None):
@@ -36,8 +38,13 @@ def json_reply(body: bytes, status: int = 200, headers: dict | None = None):
 
 
 def agent(aid: str, version: int = 1, **data) -> dict:
-    return {"kind": "agent", "id": aid, "version": version, "op": "upsert", "data": {
-        "name": "Ada", "team": "T", "state": "available", "state_since": "2026-11-20T14:00:00Z", **data}}
+    return {
+        "kind": "agent",
+        "id": aid,
+        "version": version,
+        "op": "upsert",
+        "data": {"name": "Ada", "team": "T", "state": "available", "state_since": "2026-11-20T14:00:00Z", **data},
+    }
 
 
 def pull(server, local, **client_kw):
@@ -134,19 +141,47 @@ def test_hostile_strings_in_every_text_field_are_stored_inert(scripted, local):
     changes = []
     for k, text in enumerate(CORPUS):
         changes.append(agent(f"a{k}", name=f"N{text}", team=f"T{text}", reason=text, state="not_ready"))
-        changes.append({"kind": "customer", "id": f"c{k}", "version": 1, "op": "upsert",
-                        "data": {"name": f"C{text}", "segment": text}})
-        changes.append({"kind": "survey", "id": f"s{k}", "version": 1, "op": "upsert",
-                        "data": {"customer_id": f"c{k}", "answered_at": "2026-11-20T14:00:00Z", "verbatim": text}})
-        changes.append({"kind": "queue", "id": f"q{k}", "version": 1, "op": "upsert",
-                        "data": {"name": f"Q{text}", "channel": "voice"}})
+        changes.append(
+            {
+                "kind": "customer",
+                "id": f"c{k}",
+                "version": 1,
+                "op": "upsert",
+                "data": {"name": f"C{text}", "segment": text},
+            }
+        )
+        changes.append(
+            {
+                "kind": "survey",
+                "id": f"s{k}",
+                "version": 1,
+                "op": "upsert",
+                "data": {"customer_id": f"c{k}", "answered_at": "2026-11-20T14:00:00Z", "verbatim": text},
+            }
+        )
+        changes.append(
+            {
+                "kind": "queue",
+                "id": f"q{k}",
+                "version": 1,
+                "op": "upsert",
+                "data": {"name": f"Q{text}", "channel": "voice"},
+            }
+        )
     scripted.answer = json_reply(page(changes))
     pull(scripted, local)
     with local.connect() as conn:
-        texts = [v for t, cols in (
-            (schema.Agent, ("name", "team", "reason")), (schema.Customer, ("name", "segment")),
-            (schema.Survey, ("verbatim",)), (schema.Queue, ("name",)),
-        ) for row in conn.execute(select(*(getattr(t, c) for c in cols))) for v in row]
+        texts = [
+            v
+            for t, cols in (
+                (schema.Agent, ("name", "team", "reason")),
+                (schema.Customer, ("name", "segment")),
+                (schema.Survey, ("verbatim",)),
+                (schema.Queue, ("name",)),
+            )
+            for row in conn.execute(select(*(getattr(t, c) for c in cols)))
+            for v in row
+        ]
     assert len(texts) == len(CORPUS) * 7
     for text in texts:
         assert not any(ch in text for ch in "\x1b\x07\x9b\u202e"), repr(text)
@@ -160,7 +195,9 @@ def test_bad_records_are_quarantined_and_the_rest_applied(scripted, local):
         agent("a-naive-time", state_since="2026-11-20T14:00:00"),
         {"kind": "agent", "version": "x", "op": "upsert"},  # no id, bad version
         {"kind": "weather", "id": "w1", "version": 1, "op": "upsert", "data": {}},
-        agent("a-dup", 1, name="Old"), agent("a-dup", 3, name="Newest"), agent("a-dup", 2, name="Middle"),
+        agent("a-dup", 1, name="Old"),
+        agent("a-dup", 3, name="Newest"),
+        agent("a-dup", 2, name="Middle"),
     ]
     scripted.answer = json_reply(page(changes, cursor="c.9"))
     pull(scripted, local)

@@ -25,8 +25,11 @@ _BATCHES = list(simulated_changes(9, SAMPLE_AT.timestamp() - 3600))[:-1]
 CHANGES = [c for batch in _BATCHES for c in batch][-600:]
 CHANGES += [
     {"kind": "agent", "id": "a-0001", "version": 10**6, "op": "delete"},
-    next({"kind": "interaction", "id": c["id"], "version": c["version"] + 50, "op": "delete"}
-         for c in CHANGES if c["kind"] == "interaction"),
+    next(
+        {"kind": "interaction", "id": c["id"], "version": c["version"] + 50, "op": "delete"}
+        for c in CHANGES
+        if c["kind"] == "interaction"
+    ),
 ]
 PAGES = [CHANGES[i : i + 60] for i in range(0, len(CHANGES), 60)]
 TABLES = [t for t in schema.Base.metadata.sorted_tables if t.name not in ("quarantine", "sync_state", "outbox")]
@@ -74,9 +77,15 @@ envelopes = st.fixed_dictionaries(
     optional={
         "kind": st.one_of(st.text(max_size=70), st.integers(), st.none()),
         "id": st.one_of(st.text(max_size=130), st.from_regex(r"[\x21-\x7e]{1,130}", fullmatch=True), st.integers()),
-        "version": st.one_of(st.integers(min_value=-5, max_value=2**64), st.booleans(), st.floats(), st.text(max_size=3)),
+        "version": st.one_of(
+            st.integers(min_value=-5, max_value=2**64), st.booleans(), st.floats(), st.text(max_size=3)
+        ),
         "op": st.sampled_from(["upsert", "delete", "UPSERT", "", None]),
-        "data": st.one_of(st.none(), st.dictionaries(st.text(max_size=5), st.integers(), max_size=3), st.lists(st.integers(), max_size=2)),
+        "data": st.one_of(
+            st.none(),
+            st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+            st.lists(st.integers(), max_size=2),
+        ),
     },
 )
 

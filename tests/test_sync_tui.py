@@ -71,9 +71,22 @@ async def test_live_from_a_hub_with_quarantine_listed(tmp_path):
     hub = start_hub(tmp_path / "hub.db")
     try:
         feed_hub(hub)
-        hub.store.write([{"kind": "agent", "id": "a-broken", "version": 1, "op": "upsert",
-                          "data": {"name": "[b]Bad[/b]", "team": "T", "state": "dancing",
-                                   "state_since": "2026-11-20T10:00:00Z"}}])
+        hub.store.write(
+            [
+                {
+                    "kind": "agent",
+                    "id": "a-broken",
+                    "version": 1,
+                    "op": "upsert",
+                    "data": {
+                        "name": "[b]Bad[/b]",
+                        "team": "T",
+                        "state": "dancing",
+                        "state_since": "2026-11-20T10:00:00Z",
+                    },
+                }
+            ]
+        )
         store = tmp_path / "s.db"
         open_engine(store).dispose()
         app = FloorviewApp(Settings(), store, source=HubSource(store, hub.url, hub.token))

@@ -49,7 +49,8 @@ def visible(records: dict[Key, tuple[str, dict]], teams: set[str], queues: set[s
         return d.get("agent_id") in team_agents or d["queue_id"] in seen_queues
 
     customers = {
-        d["customer_id"] for (k, _), (op, d) in records.items()
+        d["customer_id"]
+        for (k, _), (op, d) in records.items()
         if k == "interaction" and op == "upsert" and d.get("customer_id") and sees_contact(d)
     }
     out = set()
@@ -122,8 +123,15 @@ class Floor:
     def agent(self, aid: str, team: str, queues: list[str], state: str = "available") -> None:
         self.put("agent", aid, name=f"Agent {aid}", team=team, state=state, state_since=AT, queues=queues)
 
-    def contact(self, iid: str, queue: str, agent: str | None = None, customer: str | None = None,
-                abandoned: bool = False, ended: bool = False) -> None:
+    def contact(
+        self,
+        iid: str,
+        queue: str,
+        agent: str | None = None,
+        customer: str | None = None,
+        abandoned: bool = False,
+        ended: bool = False,
+    ) -> None:
         data = {"queue_id": queue, "channel": "voice", "enqueued_at": AT, "transfers": 0}
         if agent:
             data |= {"agent_id": agent, "answered_at": AT}
@@ -139,13 +147,28 @@ class Floor:
         self.put("customer", cid, name=f"Customer {cid}")
 
     def survey(self, sid: str, customer: str, interaction: str | None = None) -> None:
-        self.put("survey", sid, customer_id=customer, answered_at=AT, nps=3,
-                 **({"interaction_id": interaction} if interaction else {}))
+        self.put(
+            "survey",
+            sid,
+            customer_id=customer,
+            answered_at=AT,
+            nps=3,
+            **({"interaction_id": interaction} if interaction else {}),
+        )
 
     def note(self, nid: str, agent: str | None = None, customer: str | None = None, private: bool = False) -> None:
-        self.put("note", nid, author="Someone", created_at=AT, updated_at=AT, type="coaching",
-                 visibility="private" if private else "team", body=f"Note {nid}",
-                 **({"agent_id": agent} if agent else {}), **({"customer_id": customer} if customer else {}))
+        self.put(
+            "note",
+            nid,
+            author="Someone",
+            created_at=AT,
+            updated_at=AT,
+            type="coaching",
+            visibility="private" if private else "team",
+            body=f"Note {nid}",
+            **({"agent_id": agent} if agent else {}),
+            **({"customer_id": customer} if customer else {}),
+        )
 
 
 class Follower:
@@ -349,8 +372,15 @@ def test_notes_a_team_may_write(hub):
     f = Floor(hub.store)
     phase_one(f)
     client = HubClient(hub.url, hub.store.create_token("Bo", teams=["Canyon"]))
-    body = {"author": "x", "created_at": AT, "updated_at": AT, "type": "recovery", "visibility": "team",
-            "body": "Called back.", "base_version": 0}
+    body = {
+        "author": "x",
+        "created_at": AT,
+        "updated_at": AT,
+        "type": "recovery",
+        "visibility": "team",
+        "body": "Called back.",
+        "base_version": 0,
+    }
     from floorview.sync.transport import NoScope
 
     assert client.request("PUT", "/v1/notes/r-1", json_body={**body, "customer_id": "k2"}).status == 201

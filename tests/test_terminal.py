@@ -97,8 +97,9 @@ def test_a_paused_app_writes_nothing(tmp_path):
     for batch in simulated_changes(5, time.time()):
         hub.store.write(batch)
     env = {**_own_dirs(tmp_path), "FLOORVIEW_TOKEN": hub.token}
-    proc, master = spawn([sys.executable, "-m", "floorview", "--db", str(tmp_path / "store.db"), "--hub", hub.url],
-                         100, 30, env=env)
+    proc, master = spawn(
+        [sys.executable, "-m", "floorview", "--db", str(tmp_path / "store.db"), "--hub", hub.url], 100, 30, env=env
+    )
     try:
         seconds, out = read_until(master, b"live", timeout=90)
         assert seconds is not None, out[-2000:]
@@ -119,8 +120,17 @@ def test_a_paused_app_writes_nothing(tmp_path):
 def _wait_on(hub, rid: str) -> None:
     """A contact starts waiting on Billing: its wait ticks every second while live."""
     at = datetime.now(timezone.utc).isoformat()
-    hub.store.write([{"kind": "interaction", "id": rid, "version": 1, "op": "upsert",
-                      "data": {"queue_id": "q-billing", "channel": "voice", "enqueued_at": at}}])
+    hub.store.write(
+        [
+            {
+                "kind": "interaction",
+                "id": rid,
+                "version": 1,
+                "op": "upsert",
+                "data": {"queue_id": "q-billing", "channel": "voice", "enqueued_at": at},
+            }
+        ]
+    )
 
 
 def _output_within(master: int, seconds: float) -> bool:

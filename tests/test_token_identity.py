@@ -14,7 +14,6 @@ from floorview.sync.syncer import Syncer
 from floorview.sync.transport import HubClient, TokenRejected
 
 
-
 @pytest.fixture
 def store(tmp_path):
     path = tmp_path / "client.db"
@@ -34,8 +33,15 @@ def read_scope(path):
 def test_the_hub_says_who_a_token_is(hub):
     team = hub.store.create_token("Bo Lead", teams=["Canyon", "Team A"], queues=["q-b"])
     assert HubClient(hub.url, team).request("GET", "/v1/me").body == {
-        "name": "Bo Lead", "teams": ["Canyon", "Team A"], "queues": ["q-b"]}
-    assert HubClient(hub.url, hub.token).request("GET", "/v1/me").body == {"name": "Lead One", "teams": [], "queues": []}
+        "name": "Bo Lead",
+        "teams": ["Canyon", "Team A"],
+        "queues": ["q-b"],
+    }
+    assert HubClient(hub.url, hub.token).request("GET", "/v1/me").body == {
+        "name": "Lead One",
+        "teams": [],
+        "queues": [],
+    }
     with pytest.raises(TokenRejected):
         HubClient(hub.url, "fv_unknown").request("GET", "/v1/me")
 
@@ -55,8 +61,16 @@ def test_the_client_keeps_it_for_the_screens(hub, store):
 
 
 def page(cursor: str = "c.1") -> bytes:
-    return json.dumps({"cursor": cursor, "more": False, "server_time": "2026-11-20T15:00:00Z", "changes": [
-        {"kind": "queue", "id": "q1", "version": 1, "op": "upsert", "data": {"name": "Q", "channel": "voice"}}]}).encode()
+    return json.dumps(
+        {
+            "cursor": cursor,
+            "more": False,
+            "server_time": "2026-11-20T15:00:00Z",
+            "changes": [
+                {"kind": "queue", "id": "q1", "version": 1, "op": "upsert", "data": {"name": "Q", "channel": "voice"}}
+            ],
+        }
+    ).encode()
 
 
 def answering(me: tuple[int, bytes], changes=lambda: (200, page())):
@@ -69,16 +83,19 @@ def answering(me: tuple[int, bytes], changes=lambda: (200, page())):
     return answer
 
 
-@pytest.mark.parametrize("status, body", [
-    (404, b'{"detail": "Not Found"}'),  # an adapter that does not implement it
-    (404, b"<html>not here</html>"),
-    (405, b""),
-    (200, b'["not", "an", "object"]'),
-    (200, b'{"name": "X", "teams": "Canyon"}'),
-    (200, b'{"name": "", "teams": [], "queues": []}'),
-    (200, json.dumps({"name": "X" * 201, "teams": [], "queues": []}).encode()),
-    (200, b"not json"),
-])
+@pytest.mark.parametrize(
+    "status, body",
+    [
+        (404, b'{"detail": "Not Found"}'),  # an adapter that does not implement it
+        (404, b"<html>not here</html>"),
+        (405, b""),
+        (200, b'["not", "an", "object"]'),
+        (200, b'{"name": "X", "teams": "Canyon"}'),
+        (200, b'{"name": "", "teams": [], "queues": []}'),
+        (200, json.dumps({"name": "X" * 201, "teams": [], "queues": []}).encode()),
+        (200, b"not json"),
+    ],
+)
 def test_a_hub_that_does_not_say_leaves_it_unknown_and_the_sync_goes_on(scripted, store, status, body):
     engine, path = store
     with engine.begin() as conn:  # known from before: a hub that no longer says makes it unknown

@@ -22,15 +22,23 @@ from floorview.domain.trust import (
 
 
 def test_net_trust_scores_yes_up_and_no_and_sometimes_down():
-    answers = [Answer(0, trust="yes"), Answer(1, trust="yes"), Answer(2, trust="no"), Answer(3, trust="sometimes"),
-               Answer(4, trust="yes"), Answer(5)]  # the last did not answer the question
+    answers = [
+        Answer(0, trust="yes"),
+        Answer(1, trust="yes"),
+        Answer(2, trust="no"),
+        Answer(3, trust="sometimes"),
+        Answer(4, trust="yes"),
+        Answer(5),
+    ]  # the last did not answer the question
     assert net_trust(answers) == (pytest.approx(100 * (3 - 2) / 5), 5)
     assert net_trust([]) == (None, 0)
     assert net_trust([Answer(0, trust="sometimes")]) == (-100, 1)
 
 
 def test_the_weakest_leg_is_the_lowest_mean_and_ties_go_in_order():
-    s = stool([Answer(0, sincerity=4, competence=2, reliability=5), Answer(1, sincerity=4, competence=4, reliability=3)])
+    s = stool(
+        [Answer(0, sincerity=4, competence=2, reliability=5), Answer(1, sincerity=4, competence=4, reliability=3)]
+    )
     assert s.legs == {"sincerity": 4.0, "competence": 3.0, "reliability": 4.0}
     assert s.weakest == "competence" and s.counts["competence"] == 2
     tie = stool([Answer(0, sincerity=3, competence=4, reliability=3)])
@@ -72,12 +80,21 @@ def test_one_glowing_survey_does_not_make_a_detractor_an_advocate():
     later = answers + [Answer(now + k * day, nps=10, csat=5, trust="yes") for k in range(1, 6)]
     assert emotion(later, now + 5 * day).score > 60
     assert [nps_category(n) for n in (0, 6, 7, 8, 9, 10, None)] == [
-        "detractor", "detractor", "passive", "passive", "promoter", "promoter", None]
+        "detractor",
+        "detractor",
+        "passive",
+        "passive",
+        "promoter",
+        "promoter",
+        None,
+    ]
 
 
 def test_engagement_weighs_capped_figures_and_shows_its_inputs():
-    w = EngagementWeights(weights={"logins_30d": 1.0, "products": 3.0, "usage_trend": 1.0, "support_contacts_30d": 0.0},
-                          caps={"logins_30d": 30, "products": 5, "support_contacts_30d": 6})
+    w = EngagementWeights(
+        weights={"logins_30d": 1.0, "products": 3.0, "usage_trend": 1.0, "support_contacts_30d": 0.0},
+        caps={"logins_30d": 30, "products": 5, "support_contacts_30d": 6},
+    )
     g = engagement({"logins_30d": 60, "products": 1, "usage_trend": 0.0, "support_contacts_30d": 6}, w)
     # logins capped to 1.0; products 1/5; usage trend 0 -> 0.5; support weighs nothing.
     assert g.score == pytest.approx(100 * (1.0 * 1 + 0.2 * 3 + 0.5 * 1 + 0) / 5)
@@ -88,8 +105,15 @@ def test_engagement_weighs_capped_figures_and_shows_its_inputs():
 
 @pytest.mark.parametrize(
     "behavior, feeling, expected",
-    [(50, 60, "Advocate"), (49.9, 60, "Dormant fan"), (50, 59.9, "Captive"), (0, 0, "At risk"),
-     (100, 100, "Advocate"), (None, 60, None), (50, None, None)],
+    [
+        (50, 60, "Advocate"),
+        (49.9, 60, "Dormant fan"),
+        (50, 59.9, "Captive"),
+        (0, 0, "At risk"),
+        (100, 100, "Advocate"),
+        (None, 60, None),
+        (50, None, None),
+    ],
 )
 def test_quadrant_boundaries_count_the_threshold_as_high(behavior, feeling, expected):
     assert quadrant(behavior, feeling, 50, 60) == expected
@@ -103,7 +127,8 @@ def test_actions_follow_the_quadrant_the_weakest_leg_and_tenure():
     assert at_risk[0].startswith("Rebuild trust on sincerity: a personal call from a team lead")
     assert at_risk[1].startswith("Awareness and education")
     assert actions(10, 90, None, None, today, 50, 60) == [
-        "Awareness and education: useful content, onboarding help, a courtesy call."]
+        "Awareness and education: useful content, onboarding help, a courtesy call."
+    ]
     new = actions(80, 90, None, date(2026, 8, 23), today, 50, 60)  # 89 days: still new
     assert new == ["New customer (first 90 days): check the hand-off went well and that value shows quickly."]
     assert actions(80, 90, None, date(2026, 8, 22), today, 50, 60)[0].startswith("Keep it up")  # 90 days
@@ -113,8 +138,12 @@ def test_actions_follow_the_quadrant_the_weakest_leg_and_tenure():
 def test_trust_trend_compares_the_last_90_days_with_the_90_before():
     day = 86400
     now = 200 * day
-    answers = [Answer(now - 150 * day, trust="no"), Answer(now - 100 * day, trust="no"),
-               Answer(now - 10 * day, trust="yes"), Answer(now - 1 * day, trust="sometimes")]
+    answers = [
+        Answer(now - 150 * day, trust="no"),
+        Answer(now - 100 * day, trust="no"),
+        Answer(now - 10 * day, trust="yes"),
+        Answer(now - 1 * day, trust="sometimes"),
+    ]
     assert trust_trend(answers, now) == (0.0, -100.0)
 
 

@@ -42,8 +42,14 @@ async def test_queues_screen_lists_every_queue_with_verdicts(sample_store):
         table = await settle(pilot)
         assert isinstance(app.screen, QueuesScreen)
         assert names(table) == [
-            "Billing", "Billing chat", "Claims email", "Orders email",
-            "Retention", "Sales", "Tech chat", "Tech support",
+            "Billing",
+            "Billing chat",
+            "Claims email",
+            "Orders email",
+            "Retention",
+            "Sales",
+            "Tech chat",
+            "Tech support",
         ]
         sl = cell(table, "q-billing", "sl")
         assert sl[0] in "✓!✗" and sl.endswith("%")
@@ -289,7 +295,10 @@ def _add_waiting(store, queue_id: str, n: int) -> None:
     at = (SAMPLE_AT - timedelta(seconds=30)).isoformat()
     changes = [
         {
-            "kind": "interaction", "id": f"i-new-{queue_id}-{k}", "version": 1, "op": "upsert",
+            "kind": "interaction",
+            "id": f"i-new-{queue_id}-{k}",
+            "version": 1,
+            "op": "upsert",
             "data": {"queue_id": queue_id, "channel": "voice", "enqueued_at": at},
         }
         for k in range(n)

@@ -70,10 +70,12 @@ def test_a_tied_ranking_in_the_config_is_refused_with_the_reason(tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text(
         "[balance.priorities]\n"
-        'quality = { rank = 1, weight = 4 }\ncost = { rank = 2, weight = 4 }\n'
-        'time = { rank = 3, weight = 2 }\nrisk = { rank = 4, weight = 1 }\n'
+        "quality = { rank = 1, weight = 4 }\ncost = { rank = 2, weight = 4 }\n"
+        "time = { rank = 3, weight = 2 }\nrisk = { rank = 4, weight = 1 }\n"
     )
-    with pytest.raises(ConfigError, match="balance.priorities: Quality and Cost both weigh 4: everything cannot be equal"):
+    with pytest.raises(
+        ConfigError, match="balance.priorities: Quality and Cost both weigh 4: everything cannot be equal"
+    ):
         load_settings(cfg)
     cfg.write_text("[balance.targets]\nqa_score = 120\n")
     with pytest.raises(ConfigError, match="qa_score: must be between 0 and 100"):
@@ -99,9 +101,20 @@ def _summary(results) -> dict:
     def rounded(v):
         return v if v is None else round(v, 6)
 
-    return {k: (rounded(a.value), a.sample, a.checked, a.met, a.missed, a.breaches, a.longest, a.longest_queue,
-                {c: (rounded(v), n) for c, (v, n) in a.by_channel.items()})
-            for k, a in results.items()}
+    return {
+        k: (
+            rounded(a.value),
+            a.sample,
+            a.checked,
+            a.met,
+            a.missed,
+            a.breaches,
+            a.longest,
+            a.longest_queue,
+            {c: (rounded(v), n) for c, (v, n) in a.by_channel.items()},
+        )
+        for k, a in results.items()
+    }
 
 
 def test_kept_block_tallies_give_the_walk_read_whole(sample_store):
@@ -127,7 +140,8 @@ def test_a_late_change_to_a_kept_block_shows_once_the_block_is_re_read(sample_st
     old = NOW - 4 * 86400
     (contact,) = con.execute(
         "SELECT id FROM interaction WHERE qa_score IS NULL AND answered_at IS NOT NULL"
-        " AND enqueued_at BETWEEN ? AND ? LIMIT 1", (old, old + 3600),
+        " AND enqueued_at BETWEEN ? AND ? LIMIT 1",
+        (old, old + 3600),
     ).fetchone()
     con.execute("UPDATE interaction SET qa_score = 0 WHERE id = ?", (contact,))
     con.commit()

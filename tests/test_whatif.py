@@ -15,8 +15,9 @@ from floorview.domain.whatif import Scenario, evaluate
 
 def test_erlang_c_reference_case_through_the_what_if():
     # The textbook case: 100 calls per 30 min, AHT 180 s, 14 agents, 20 s threshold.
-    s = Scenario(agents=14, aht_s=180, volume=50, patience_s=None, threshold_s=20, target=0.8,
-                 cost_per_agent_hour=None)  # 100 per 30 minutes is 50 per 15
+    s = Scenario(
+        agents=14, aht_s=180, volume=50, patience_s=None, threshold_s=20, target=0.8, cost_per_agent_hour=None
+    )  # 100 per 30 minutes is 50 per 15
     o = evaluate(s)
     assert o.a is None
     assert o.c.p_wait == pytest.approx(0.17413, abs=5e-5)
@@ -27,8 +28,7 @@ def test_erlang_c_reference_case_through_the_what_if():
 
 def test_erlang_a_reference_case_through_the_what_if():
     # Same traffic with a 5-minute mean patience (the foundation's published Erlang A case).
-    s = Scenario(agents=14, aht_s=180, volume=50, patience_s=300, threshold_s=20, target=0.8,
-                 cost_per_agent_hour=None)
+    s = Scenario(agents=14, aht_s=180, volume=50, patience_s=300, threshold_s=20, target=0.8, cost_per_agent_hour=None)
     o = evaluate(s)
     assert o.a is not None
     assert o.a.p_wait == pytest.approx(0.14526, abs=5e-5)
@@ -38,8 +38,7 @@ def test_erlang_a_reference_case_through_the_what_if():
 
 
 def test_cost_per_hour_and_per_contact():
-    s = Scenario(agents=10, aht_s=240, volume=30, patience_s=120, threshold_s=20, target=0.8,
-                 cost_per_agent_hour=32.0)
+    s = Scenario(agents=10, aht_s=240, volume=30, patience_s=120, threshold_s=20, target=0.8, cost_per_agent_hour=32.0)
     o = evaluate(s)
     assert o.cost_per_hour == pytest.approx(320.0)
     answered_per_hour = 30 * 4 * (1 - o.a.p_abandon)
@@ -52,8 +51,9 @@ def test_cost_per_hour_and_per_contact():
 
 
 def test_thirty_seconds_more_for_quality_costs_agents_and_money():
-    base = Scenario(agents=20, aht_s=300, volume=50, patience_s=180, threshold_s=20, target=0.8,
-                    cost_per_agent_hour=30.0)
+    base = Scenario(
+        agents=20, aht_s=300, volume=50, patience_s=180, threshold_s=20, target=0.8, cost_per_agent_hour=30.0
+    )
     now, longer = evaluate(base), evaluate(base.with_(aht_s=330))
     assert longer.required > now.required
     assert longer.a.service_level < now.a.service_level
@@ -62,8 +62,7 @@ def test_thirty_seconds_more_for_quality_costs_agents_and_money():
 
 
 def test_bad_inputs_are_refused():
-    s = Scenario(agents=-1, aht_s=300, volume=50, patience_s=None, threshold_s=20, target=0.8,
-                 cost_per_agent_hour=None)
+    s = Scenario(agents=-1, aht_s=300, volume=50, patience_s=None, threshold_s=20, target=0.8, cost_per_agent_hour=None)
     with pytest.raises(ValueError):
         evaluate(s)
 
@@ -109,8 +108,16 @@ def test_inputs_fall_back_from_the_period_to_today_to_the_target():
     period = Counts(offered=30, answered=10, answered_in_sl=10, answer_wait_s=50)
     # Today: 200 handled in 60,000 s (AHT 300 s); 10 abandons after 400 s of waiting,
     # answered contacts waited 3,600 s in all: patience (3,600 + 400) / 10 = 400 s.
-    today = Counts(offered=300, answered=200, answered_in_sl=150, answer_wait_s=3600, abandoned=10,
-                   abandon_wait_s=400, handled=200, handle_s=60_000)
+    today = Counts(
+        offered=300,
+        answered=200,
+        answered_in_sl=150,
+        answer_wait_s=3600,
+        abandoned=10,
+        abandon_wait_s=400,
+        handled=200,
+        handle_s=60_000,
+    )
     m = model_inputs(period, 1800, S, today)
     assert m.arrival_rate == pytest.approx(30 / 1800)
     assert (m.aht_s, m.patience_s, m.model) == (pytest.approx(300), pytest.approx(400), "Erlang A")
@@ -129,26 +136,68 @@ def test_the_what_if_and_the_queues_screen_need_the_same_agents():
     from floorview.domain.erlang import erlang_a_service_level, erlang_c
 
     cases = [
-        (Counts(offered=100, answered=90, answered_in_sl=70, answer_wait_s=900, abandoned=8,
-                abandon_wait_s=480, handled=90, handle_s=90 * 240), None),  # Erlang A, the window's patience
-        (Counts(offered=40, answered=40, answered_in_sl=40, handled=40, handle_s=40 * 180),
-         Counts(offered=400, answered=380, answer_wait_s=7600, abandoned=20, abandon_wait_s=2400,
-                handled=380, handle_s=380 * 200)),  # no abandons in the window: today's patience
-        (Counts(offered=12, answered=12, answered_in_sl=6, answer_wait_s=4000, abandoned=0, short_abandoned=1,
-                abandon_wait_s=2, handled=12, handle_s=12 * 60), None),  # patience 4,002 s, past 50 AHTs: C
+        (
+            Counts(
+                offered=100,
+                answered=90,
+                answered_in_sl=70,
+                answer_wait_s=900,
+                abandoned=8,
+                abandon_wait_s=480,
+                handled=90,
+                handle_s=90 * 240,
+            ),
+            None,
+        ),  # Erlang A, the window's patience
+        (
+            Counts(offered=40, answered=40, answered_in_sl=40, handled=40, handle_s=40 * 180),
+            Counts(
+                offered=400,
+                answered=380,
+                answer_wait_s=7600,
+                abandoned=20,
+                abandon_wait_s=2400,
+                handled=380,
+                handle_s=380 * 200,
+            ),
+        ),  # no abandons in the window: today's patience
+        (
+            Counts(
+                offered=12,
+                answered=12,
+                answered_in_sl=6,
+                answer_wait_s=4000,
+                abandoned=0,
+                short_abandoned=1,
+                abandon_wait_s=2,
+                handled=12,
+                handle_s=12 * 60,
+            ),
+            None,
+        ),  # patience 4,002 s, past 50 AHTs: C
     ]
     for window, today in cases:
         need = agents_needed(window, 1800, S, today)
         m = model_inputs(window, 1800, S, today)
-        s = Scenario(agents=5, aht_s=m.aht_s, volume=window.offered * 900 / 1800, patience_s=m.patience_seen_s,
-                     threshold_s=20, target=0.8, cost_per_agent_hour=None)
+        s = Scenario(
+            agents=5,
+            aht_s=m.aht_s,
+            volume=window.offered * 900 / 1800,
+            patience_s=m.patience_seen_s,
+            threshold_s=20,
+            target=0.8,
+            cost_per_agent_hour=None,
+        )
         assert evaluate(s).required == need.needed
         assert (evaluate(s).a is not None) == (need.model == "Erlang A")
         n = 1
         while True:
             p = m.patience_s
-            sl = erlang_a_service_level(n, s.arrival_rate, m.aht_s, p, 20) if p else erlang_c(
-                n, s.arrival_rate, m.aht_s, 20).service_level
+            sl = (
+                erlang_a_service_level(n, s.arrival_rate, m.aht_s, p, 20)
+                if p
+                else erlang_c(n, s.arrival_rate, m.aht_s, 20).service_level
+            )
             if sl >= 0.8:
                 break
             n += 1
@@ -183,4 +232,10 @@ def test_thresholds_read_in_words():
     from floorview.tui.explain_queue import span_words
 
     assert [span_words(s) for s in (20, 90, 120, 3600, 5400, 28800)] == [
-        "20 s", "90 s", "2 min", "1 h", "1 h 30 min", "8 h"]
+        "20 s",
+        "90 s",
+        "2 min",
+        "1 h",
+        "1 h 30 min",
+        "8 h",
+    ]

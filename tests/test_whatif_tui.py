@@ -25,18 +25,36 @@ from .conftest import SAMPLE_AT, make_app, settle, wait_for
 
 SIZE = (80, 24)
 NOW = SAMPLE_AT.timestamp()
-QUEUES = ["q-billing", "q-billing-chat", "q-claims-email", "q-orders-email",
-          "q-retention", "q-sales", "q-tech-chat", "q-tech-support"]
+QUEUES = [
+    "q-billing",
+    "q-billing-chat",
+    "q-claims-email",
+    "q-orders-email",
+    "q-retention",
+    "q-sales",
+    "q-tech-chat",
+    "q-tech-support",
+]
 
 
 # -- the reference: counted from the contacts, by hand -------------------------------
 def by_hand(con: sqlite3.Connection, qid: str, start: float) -> dict:
     thr, short = con.execute("SELECT sl_threshold_s, short_abandon_s FROM queue WHERE id = ?", (qid,)).fetchone()
-    c = dict(offered=0, answered=0, in_sl=0, abandoned=0, short=0, handled=0,
-             wait_answered=0.0, wait_abandoned=0.0, handle=0.0)
+    c = dict(
+        offered=0,
+        answered=0,
+        in_sl=0,
+        abandoned=0,
+        short=0,
+        handled=0,
+        wait_answered=0.0,
+        wait_abandoned=0.0,
+        handle=0.0,
+    )
     for enq, ans, ab, end, wrap in con.execute(
         "SELECT enqueued_at, answered_at, abandoned_at, ended_at, wrap_s FROM interaction"
-        " WHERE queue_id = ? AND enqueued_at >= ?", (qid, start)
+        " WHERE queue_id = ? AND enqueued_at >= ?",
+        (qid, start),
     ):
         c["offered"] += 1
         if ans is not None:
@@ -80,7 +98,8 @@ def need_by_hand(con: sqlite3.Connection, qid: str) -> int:
     today; Erlang A unless there is none or it exceeds 50 AHTs; then the first
     agent count, counting up from one, whose service level meets the target."""
     thr, target, aht_target = con.execute(
-        "SELECT sl_threshold_s, sl_target, aht_target_s FROM queue WHERE id = ?", (qid,)).fetchone()
+        "SELECT sl_threshold_s, sl_target, aht_target_s FROM queue WHERE id = ?", (qid,)
+    ).fetchone()
     w, t = by_hand(con, qid, window_start()), by_hand(con, qid, midnight(con, qid))
     rate = w["offered"] / (NOW - window_start())
     aht = w["aht"] or t["aht"] or aht_target
@@ -89,8 +108,11 @@ def need_by_hand(con: sqlite3.Connection, qid: str) -> int:
         patience = None
     n = 1
     while True:
-        sl = (erlang_a_service_level(n, rate, aht, patience, thr) if patience
-              else erlang_c(n, rate, aht, thr).service_level)
+        sl = (
+            erlang_a_service_level(n, rate, aht, patience, thr)
+            if patience
+            else erlang_c(n, rate, aht, thr).service_level
+        )
         if sl >= target:
             return n
         n += 1
@@ -101,7 +123,8 @@ def have_by_hand(con: sqlite3.Connection, qid: str) -> int:
     have = 0
     for state, contact_queue in con.execute(
         "SELECT a.state, i.queue_id FROM agent a JOIN agent_queue aq ON aq.agent_id = a.id"
-        " LEFT JOIN interaction i ON i.id = a.interaction_id WHERE aq.queue_id = ?", (qid,)
+        " LEFT JOIN interaction i ON i.id = a.interaction_id WHERE aq.queue_id = ?",
+        (qid,),
     ):
         if state == "available" or (state in ("on_contact", "after_contact_work") and contact_queue == qid):
             have += 1
@@ -135,9 +158,16 @@ async def ready(pilot, table: LiveTable, qid: str) -> LiveTable:
     while screen.queue_id != qid:
         await pilot.press("full_stop")
         await pilot.pause(0.05)
-    await wait_for(pilot, lambda: screen.baseline is not None and screen.baseline.snap.id == qid
-                   and screen.now_outcome is not None and table.row_count == 12
-                   and plain(table, "sl", "now") != "")
+    await wait_for(
+        pilot,
+        lambda: (
+            screen.baseline is not None
+            and screen.baseline.snap.id == qid
+            and screen.now_outcome is not None
+            and table.row_count == 12
+            and plain(table, "sl", "now") != ""
+        ),
+    )
     return table
 
 
@@ -229,8 +259,12 @@ async def test_changes_match_the_figures_shown(sample_store):
         table.focus()
         table.move_cursor(row=0)
         await pilot.press("right", "right", "right")  # three agents more
-        await wait_for(pilot, lambda: plain(table, "agents", "change") == "+3"
-                       and plain(table, "sl", "whatif") != plain(table, "sl", "now"))
+        await wait_for(
+            pilot,
+            lambda: (
+                plain(table, "agents", "change") == "+3" and plain(table, "sl", "whatif") != plain(table, "sl", "now")
+            ),
+        )
         for key in ("sl", "sl_c", "abandon", "occupancy"):
             a, b, change = (plain(table, key, c) for c in ("now", "whatif", "change"))
             if a == b or "–" in (a, b):
@@ -251,8 +285,22 @@ async def test_no_figure_is_cut(sample_store, size):
         await settle(pilot)
         table = await open_whatif(pilot, app, "q-billing")
         for column in table.columns_now[1:]:
-            widest = max(len(plain(table, row, column.key)) for row in
-                         ("agents", "aht", "volume", "patience", "sl", "sl_c", "asa", "abandon",
-                          "occupancy", "required", "cost_hour", "cost_contact"))
+            widest = max(
+                len(plain(table, row, column.key))
+                for row in (
+                    "agents",
+                    "aht",
+                    "volume",
+                    "patience",
+                    "sl",
+                    "sl_c",
+                    "asa",
+                    "abandon",
+                    "occupancy",
+                    "required",
+                    "cost_hour",
+                    "cost_contact",
+                )
+            )
             assert widest <= column.width and len(column.label) <= column.width
         assert sum(c.width + 2 for c in table.columns_now) <= 78  # room for a scrollbar at 80

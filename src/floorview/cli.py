@@ -27,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--once", action="store_true", help="pull until caught up, push the outbox, exit")
     _client_options(sync)
     hub = sub.add_parser("hub", help="serve the feed (the reference hub)")
-    hub.add_argument("--db", default=None, help="SQLAlchemy URL of the hub database (default: hub.db in the data directory)")
+    hub.add_argument(
+        "--db", default=None, help="SQLAlchemy URL of the hub database (default: hub.db in the data directory)"
+    )
     hub.add_argument("--host", default="127.0.0.1")
     hub.add_argument("--port", type=int, default=8765)
     hub.add_argument("--simulate", action="store_true", help="run a simulated floor into the hub, live")
@@ -38,35 +40,53 @@ def _parser() -> argparse.ArgumentParser:
     hub_sub = hub.add_subparsers(dest="hub_command", metavar="SUBCOMMAND")
     token = hub_sub.add_parser("token", help="manage tokens").add_subparsers(dest="token_command", required=True)
     create = token.add_parser("create", help="create a token and print it once")
-    create.add_argument("--name", required=True, type=_person_name,
-                        help="the person it is for: the author of their notes")
-    create.add_argument("--team", action="append", default=[], type=_team_name,
-                        help="a team it may see, spaces allowed (repeatable)")
-    create.add_argument("--queue", action="append", default=[], type=_queue_id,
-                        help="a queue id it may see (repeatable)")
-    create.add_argument("--expires", default=None, metavar="WHEN",
-                        help="when it stops working: a duration (90m, 12h, 30d, 8w) or a date "
-                        "(2027-01-31: the start of that day, UTC) or an RFC 3339 time (default: never)")
+    create.add_argument(
+        "--name", required=True, type=_person_name, help="the person it is for: the author of their notes"
+    )
+    create.add_argument(
+        "--team", action="append", default=[], type=_team_name, help="a team it may see, spaces allowed (repeatable)"
+    )
+    create.add_argument(
+        "--queue", action="append", default=[], type=_queue_id, help="a queue id it may see (repeatable)"
+    )
+    create.add_argument(
+        "--expires",
+        default=None,
+        metavar="WHEN",
+        help="when it stops working: a duration (90m, 12h, 30d, 8w) or a date "
+        "(2027-01-31: the start of that day, UTC) or an RFC 3339 time (default: never)",
+    )
     listing = token.add_parser("list", help="list tokens: who, scope, created, expiry, revoked (never the token)")
     revoke = token.add_parser("revoke", help="revoke a token by its id, or every token of a name, at once")
     revoke.add_argument("who", metavar="NAME|ID", help="a token's id (from list), or a name: all of its tokens")
     for command in (create, listing, revoke):
         command.add_argument("--db", dest="token_db", default=None, help="SQLAlchemy URL of the hub database")
     export = sub.add_parser("export", help="write a summary for the minutes").add_subparsers(
-        dest="export_command", metavar="WHAT", required=True)
+        dest="export_command", metavar="WHAT", required=True
+    )
     huddle = export.add_parser("huddle", help="the huddle summary: team figures, coaching themes, kudos, verbatims")
     huddle.add_argument("--team", help="the team (default: the whole floor)")
     huddle.add_argument("--format", choices=("md", "html"), default="md", help="Markdown (default) or HTML")
-    huddle.add_argument("--output", type=Path, help="the file to write, readable by you alone (default: standard output)")
+    huddle.add_argument(
+        "--output", type=Path, help="the file to write, readable by you alone (default: standard output)"
+    )
     _client_options(huddle)
     seed = sub.add_parser("seed", help="write a new store holding a simulated floor")
     seed.add_argument("path", type=Path)
     seed.add_argument("--seed", type=int, default=7, help="names the floor (default 7)")
-    seed.add_argument("--scale", choices=("small", "large"), default="small",
-                      help="small: 8 queues, 64 agents, one day; large: 200 queues, "
-                      "2,000 agents, sixteen days (about 2 million contacts)")
-    seed.add_argument("--days", type=_positive_days, default=None,
-                      help="days of history up to --at, today included (default: the scale's)")
+    seed.add_argument(
+        "--scale",
+        choices=("small", "large"),
+        default="small",
+        help="small: 8 queues, 64 agents, one day; large: 200 queues, "
+        "2,000 agents, sixteen days (about 2 million contacts)",
+    )
+    seed.add_argument(
+        "--days",
+        type=_positive_days,
+        default=None,
+        help="days of history up to --at, today included (default: the scale's)",
+    )
     seed.add_argument("--at", help="when the simulated day ends, RFC 3339 (default: now)")
     return p
 
@@ -116,7 +136,9 @@ def _expiry(text: str, now: float) -> float:
     except ValueError:
         at = None
     if at is None or at.tzinfo is None:
-        raise _UserError(f"--expires: a duration like 30d, a date like 2027-01-31, or a time with its offset, got {text!r}")
+        raise _UserError(
+            f"--expires: a duration like 30d, a date like 2027-01-31, or a time with its offset, got {text!r}"
+        )
     if at.timestamp() <= now:
         raise _UserError(f"--expires {text} is in the past")
     return at.timestamp()
@@ -124,7 +146,9 @@ def _expiry(text: str, now: float) -> float:
 
 def _queue_id(text: str) -> str:
     if not 1 <= len(text) <= 128 or any(not 0x21 <= ord(c) <= 0x7E for c in text):
-        raise argparse.ArgumentTypeError(f"a queue id is 1 to 128 printable ASCII characters without spaces, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"a queue id is 1 to 128 printable ASCII characters without spaces, got {text!r}"
+        )
     return text
 
 
@@ -135,8 +159,9 @@ def _client_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="config file (env FLOORVIEW_CONFIG)")
     p.add_argument("--offline", action="store_true", default=None, help="open the store read-only, no sync, no demo")
     p.add_argument("--insecure-http", action="store_true", default=None, help="allow plain http to a non-loopback hub")
-    p.add_argument("--low-bandwidth", action="store_true", default=None,
-                   help="for slow links: slower ticking, no sparklines")
+    p.add_argument(
+        "--low-bandwidth", action="store_true", default=None, help="for slow links: slower ticking, no sparklines"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -275,7 +300,9 @@ def _export_huddle(args) -> int:
         raise _UserError(str(exc)) from None
     status = store_status(con)
     # A snapshot is summarised at the moment it was taken.
-    now = status.last_success_at if status.source == "snapshot" and status.last_success_at else datetime.now().timestamp()
+    now = (
+        status.last_success_at if status.source == "snapshot" and status.last_success_at else datetime.now().timestamp()
+    )
     scope = token_scope(con)
     partial = scope is not None and not scope.whole_floor
     team = None
@@ -471,8 +498,14 @@ def _hub(args) -> int:
                 print(f"floorview hub on http://{args.host}:{port}", file=sys.stderr, flush=True)
 
         serve(
-            args.db or default_url(), args.host, args.port, simulate=args.simulate, seed=args.seed,
-            speed=args.speed, on_ready=ready, parent_pid=args.parent_pid,
+            args.db or default_url(),
+            args.host,
+            args.port,
+            simulate=args.simulate,
+            seed=args.seed,
+            speed=args.speed,
+            on_ready=ready,
+            parent_pid=args.parent_pid,
             bootstrap_token=os.environ.pop("FLOORVIEW_HUB_BOOTSTRAP_TOKEN", None),
         )
     except HubDatabaseError as exc:
@@ -509,11 +542,17 @@ def _print_tokens(tokens, now: float) -> None:
 
     rows = [("ID", "NAME", "SCOPE", "CREATED (UTC)", "EXPIRES (UTC)", "REVOKED (UTC)")]
     for t in tokens:
-        scope = "; ".join(
-            part for part in (t.teams and "teams: " + ", ".join(t.teams), t.queues and "queues: " + ", ".join(t.queues))
-            if part
-        ) or "whole floor"
-        expires = when(t.expires_at, "never") + (" (expired)" if t.expires_at is not None and t.expires_at <= now else "")
+        scope = (
+            "; ".join(
+                part
+                for part in (t.teams and "teams: " + ", ".join(t.teams), t.queues and "queues: " + ", ".join(t.queues))
+                if part
+            )
+            or "whole floor"
+        )
+        expires = when(t.expires_at, "never") + (
+            " (expired)" if t.expires_at is not None and t.expires_at <= now else ""
+        )
         rows.append((str(t.id), clean(t.name), clean(scope), when(t.created_at, "-"), expires, when(t.revoked_at, "-")))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:

@@ -15,6 +15,7 @@ from floorview.domain.sitetime import SiteTime
 from floorview.domain.units import EMPTY, duration
 from floorview.store.huddle import Huddle, TeamWork
 
+
 def _pct(v: float | None) -> str:
     return EMPTY if v is None else f"{v * 100:.0f}%"
 
@@ -37,12 +38,22 @@ def channel_table(h: Huddle) -> tuple[list[str], list[list[str]]]:
     for channel in h.channels:
         work = h.own.get(channel, TeamWork())
         f = h.served_figures(channel)
-        rows.append([channel, str(work.answered), duration(work.aht_s), str(f.offered),
-                     _pct(f.service_level), duration(f.asa_s), _pct(f.abandon_rate)])
+        rows.append(
+            [
+                channel,
+                str(work.answered),
+                duration(work.aht_s),
+                str(f.offered),
+                _pct(f.service_level),
+                duration(f.asa_s),
+                _pct(f.abandon_rate),
+            ]
+        )
     if len(rows) > 1:
         f = figures(h.served_total())
-        rows.append(["all channels", str(h.answered), EMPTY, str(f.offered),
-                     _pct(f.service_level), EMPTY, _pct(f.abandon_rate)])
+        rows.append(
+            ["all channels", str(h.answered), EMPTY, str(f.offered), _pct(f.service_level), EMPTY, _pct(f.abandon_rate)]
+        )
     return head, rows
 
 
@@ -53,8 +64,10 @@ def table_note(h: Huddle) -> str:
         queues = f"the {h.served_queues} queue{'s' if h.served_queues != 1 else ''} {h.team} serves"
     else:
         queues = "the contacts your token sees on every queue" if h.partial else "every queue"
-    return (f"Answered and AHT: {mine}. Offered, service level, wait and abandoned: {queues},"
-            " all teams' work included. All channels adds counts only; waits and AHT stay per channel.")
+    return (
+        f"Answered and AHT: {mine}. Offered, service level, wait and abandoned: {queues},"
+        " all teams' work included. All channels adds counts only; waits and AHT stay per channel."
+    )
 
 
 def other_figures(h: Huddle) -> list[tuple[str, str]]:
@@ -89,7 +102,9 @@ def to_markdown(h: Huddle, site: SiteTime) -> str:
     head, rows = channel_table(h)
     lines = [f"# {_md(title(h, site))}", "", _md(day_line(h, site)), ""]
     lines += ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
-    lines += ["| " + " | ".join(_md(v) for v in row) + " |" for row in rows] or ["| none yet |" + " |" * (len(head) - 1)]
+    lines += ["| " + " | ".join(_md(v) for v in row) + " |" for row in rows] or [
+        "| none yet |" + " |" * (len(head) - 1)
+    ]
     lines += ["", _md(table_note(h)), "", "| Figure | Value |", "| --- | --- |"]
     lines += [f"| {name} | {_md(value)} |" for name, value in other_figures(h)]
     lines += ["", f"## Coaching themes this week ({h.coaching_notes} notes, no names)", ""]
@@ -106,8 +121,12 @@ def to_markdown(h: Huddle, site: SiteTime) -> str:
 def to_html(h: Huddle, site: SiteTime) -> str:
     e = html.escape
     head, table = channel_table(h)
-    by_channel = "<tr>" + "".join(f"<th>{e(c)}</th>" for c in head) + "</tr>\n" + "\n".join(
-        "<tr>" + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>" for row in table)
+    by_channel = (
+        "<tr>"
+        + "".join(f"<th>{e(c)}</th>" for c in head)
+        + "</tr>\n"
+        + "\n".join("<tr>" + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>" for row in table)
+    )
     rows = "\n".join(f"<tr><th>{e(n)}</th><td>{e(v)}</td></tr>" for n, v in other_figures(h))
     themes = "\n".join(f"<li>{e(t)}, {e(s)}: {n}</li>" for t, s, n in h.themes) or "<li>none</li>"
     kudos = "\n".join(f"<li><strong>{e(n)}</strong>: {e(w)}</li>" for n, w in h.kudos) or "<li>none</li>"

@@ -151,10 +151,7 @@ def sentence(p: Priorities, mix: CoachingMix, period: str) -> str:
     share = f"{round(coached[top] * 100)}%"
     if top == first:
         return f"You rank {LABELS[first]} first, and coaching agrees: {share} of it {period} was about {about}."
-    return (
-        f"You rank {LABELS[first]} first; {share} of coaching {period} was about {about}"
-        f" (ranked {p.rank(top)})."
-    )
+    return f"You rank {LABELS[first]} first; {share} of coaching {period} was about {about} (ranked {p.rank(top)})."
 
 
 def gap_trend(weeks: Sequence[tuple[str, Priorities, CoachingMix]]) -> list[tuple[str, float | None]]:

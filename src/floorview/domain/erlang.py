@@ -258,8 +258,19 @@ class _PalmModel:
     share that factor, never see its size: psi(v*) runs to millions)."""
 
     __slots__ = (
-        "n", "a", "patience", "log_s", "log_r", "log_ans", "log_ab", "log_z",
-        "_q", "_c", "_vstar", "_x", "_full",
+        "n",
+        "a",
+        "patience",
+        "log_s",
+        "log_r",
+        "log_ans",
+        "log_ab",
+        "log_z",
+        "_q",
+        "_c",
+        "_vstar",
+        "_x",
+        "_full",
     )
 
     def __init__(self, n: int, lam: float, aht_s: float, patience_s: float) -> None:
@@ -316,18 +327,14 @@ class _PalmModel:
         return self.patience * math.exp(self.log_s + math.log(iv) - self.log_answered())
 
 
-def erlang_a(
-    agents: int, arrival_rate: float, aht_s: float, patience_s: float, threshold_s: float
-) -> ErlangResult:
+def erlang_a(agents: int, arrival_rate: float, aht_s: float, patience_s: float, threshold_s: float) -> ErlangResult:
     n = agents
     if arrival_rate <= 0:
         return ErlangResult(n, 0.0, 1.0, 0.0, 0.0)
     m = _PalmModel(n, arrival_rate, aht_s, patience_s)
     # Busy agents = answered load (every answered contact holds an agent for an AHT).
     occupancy = min(1.0, m.a * math.exp(m.log_answered() - m.log_z) / n) if n else 0.0
-    return ErlangResult(
-        n, m.p_wait(), m.service_level(threshold_s), m.asa(), occupancy, m.p_abandon()
-    )
+    return ErlangResult(n, m.p_wait(), m.service_level(threshold_s), m.asa(), occupancy, m.p_abandon())
 
 
 def erlang_a_service_level(

@@ -218,9 +218,13 @@ def parse_change(raw: Any) -> Change:
         kind, rid, version, op = raw.get("kind"), raw.get("id"), raw.get("version"), raw.get("op")
         data = raw.get("data")
         if (
-            type(kind) is str and 0 < len(kind) <= 64 and kind.isascii()  # other text: as the model says
-            and type(rid) is str and _ID.fullmatch(rid)
-            and type(version) is int and 1 <= version <= MAX_INT
+            type(kind) is str
+            and 0 < len(kind) <= 64
+            and kind.isascii()  # other text: as the model says
+            and type(rid) is str
+            and _ID.fullmatch(rid)
+            and type(version) is int
+            and 1 <= version <= MAX_INT
             and op in ("upsert", "delete")
             and (data is None or type(data) is dict)
             and (kind != "note" or note_id_problem(rid) is None)

@@ -232,9 +232,7 @@ class ModelInputs:
         return f"patience over {PATIENT} x AHT: abandons too rare to matter"
 
 
-def model_inputs(
-    period: Counts, period_s: float, settings: QueueSettings, today: Counts | None = None
-) -> ModelInputs:
+def model_inputs(period: Counts, period_s: float, settings: QueueSettings, today: Counts | None = None) -> ModelInputs:
     """The one rule choosing the staffing model's inputs, used by the Queues
     screen's agents needed and the what-if alike.
 
@@ -276,9 +274,7 @@ class Need:
     inputs: ModelInputs | None = None
 
 
-def agents_needed(
-    window: Counts, window_s: float, settings: QueueSettings, today: Counts | None = None
-) -> Need:
+def agents_needed(window: Counts, window_s: float, settings: QueueSettings, today: Counts | None = None) -> Need:
     """Agents needed for the queue's target at the window's arrival rate,
     with the inputs and model `model_inputs` chooses (today's figures as its
     fallbacks)."""

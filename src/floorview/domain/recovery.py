@@ -22,12 +22,23 @@ class RecoveryRules:
     abandon_days: float = 7.0  # ... within these days
     repeat_hours: float = 72.0  # came back to the same queue within these hours
     transfers: int = 2  # transferred this many times or more in one contact
-    severity: dict[str, int] = field(default_factory=lambda: {
-        "long_wait": 2, "abandons": 3, "repeat": 2, "transfers": 2, "detractor": 3, "trust_no": 3,
-    })
-    segment_value: dict[str, int] = field(default_factory=lambda: {
-        "enterprise": 3, "small business": 2, "consumer": 1,
-    })
+    severity: dict[str, int] = field(
+        default_factory=lambda: {
+            "long_wait": 2,
+            "abandons": 3,
+            "repeat": 2,
+            "transfers": 2,
+            "detractor": 3,
+            "trust_no": 3,
+        }
+    )
+    segment_value: dict[str, int] = field(
+        default_factory=lambda: {
+            "enterprise": 3,
+            "small business": 2,
+            "consumer": 1,
+        }
+    )
 
 
 @dataclass(frozen=True, slots=True)

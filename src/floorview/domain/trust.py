@@ -170,7 +170,9 @@ LEG_ACTIONS = {
 }
 
 
-def quadrant(behavior: float | None, emotion_score: float | None, behavior_high: float, emotion_high: float) -> str | None:
+def quadrant(
+    behavior: float | None, emotion_score: float | None, behavior_high: float, emotion_high: float
+) -> str | None:
     """The quadrant, or None while either side is unknown. On a threshold counts as high."""
     if behavior is None or emotion_score is None:
         return None
@@ -178,8 +180,13 @@ def quadrant(behavior: float | None, emotion_score: float | None, behavior_high:
 
 
 def actions(
-    behavior: float | None, emotion_score: float | None, weakest: str | None, since: date | None, today: date,
-    behavior_high: float, emotion_high: float,
+    behavior: float | None,
+    emotion_score: float | None,
+    weakest: str | None,
+    since: date | None,
+    today: date,
+    behavior_high: float,
+    emotion_high: float,
 ) -> list[str]:
     """What to do, most pressing first."""
     out = []

@@ -41,9 +41,16 @@ MAX_RECORD_BYTES = 1 << 20  # a record's data as stored (UTF-8 JSON)
 _KIND = re.compile(r"[\x21-\x7e]{1,64}")
 _ID = re.compile(r"[\x21-\x7e]{1,128}")
 # pydantic's errors for a number outside its field's range.
-_RANGE_ERRORS = frozenset({
-    "greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number", "multiple_of",
-})
+_RANGE_ERRORS = frozenset(
+    {
+        "greater_than",
+        "greater_than_equal",
+        "less_than",
+        "less_than_equal",
+        "finite_number",
+        "multiple_of",
+    }
+)
 
 
 def value_problem(value: Any, where: str = "data", depth: int = 1) -> str | None:

@@ -13,16 +13,51 @@ SITE_TZ = "America/New_York"
 NEIGHBOUR_TZ = {"America/New_York": "America/Chicago"}
 # Zones the demo can place its floor in so that it is working hours there now.
 DEMO_ZONES = (
-    "Pacific/Auckland", "Asia/Tokyo", "Asia/Shanghai", "Asia/Bangkok", "Asia/Kolkata",
-    "Asia/Dubai", "Europe/Istanbul", "Europe/Berlin", "Europe/London", "Atlantic/Azores",
-    "America/Sao_Paulo", "America/New_York", "America/Chicago", "America/Denver",
-    "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu",
+    "Pacific/Auckland",
+    "Asia/Tokyo",
+    "Asia/Shanghai",
+    "Asia/Bangkok",
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Europe/Istanbul",
+    "Europe/Berlin",
+    "Europe/London",
+    "Atlantic/Azores",
+    "America/Sao_Paulo",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
 )
 
 # Arrivals by local hour, relative to the peak (a typical weekday).
 PROFILE = (
-    0.04, 0.03, 0.02, 0.02, 0.03, 0.06, 0.15, 0.40, 0.75, 0.95, 1.00, 0.98,
-    0.85, 0.90, 0.95, 0.88, 0.75, 0.55, 0.40, 0.30, 0.22, 0.15, 0.09, 0.06,
+    0.04,
+    0.03,
+    0.02,
+    0.02,
+    0.03,
+    0.06,
+    0.15,
+    0.40,
+    0.75,
+    0.95,
+    1.00,
+    0.98,
+    0.85,
+    0.90,
+    0.95,
+    0.88,
+    0.75,
+    0.55,
+    0.40,
+    0.30,
+    0.22,
+    0.15,
+    0.09,
+    0.06,
 )
 
 FIRST = (
@@ -95,11 +130,7 @@ def make_plan(rng: random.Random, scale: str, site_tz: str = SITE_TZ) -> FloorPl
         specs = list(SMALL_QUEUES)
         n_agents, n_customers, teams = 64, 5000, TEAM_NAMES[:6]
     elif scale == "large":
-        specs = [
-            (f"{base[0]} {region}", *base[1:5], base[5] * 1.2)
-            for region in range(1, 26)
-            for base in SMALL_QUEUES
-        ]
+        specs = [(f"{base[0]} {region}", *base[1:5], base[5] * 1.2) for region in range(1, 26) for base in SMALL_QUEUES]
         n_agents, n_customers = 2000, 1_000_000
         teams = tuple(f"{t} {i}" for i in range(1, 26) for t in TEAM_NAMES)
     else:

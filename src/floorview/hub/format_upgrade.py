@@ -54,8 +54,9 @@ def drop_poison(conn) -> int:
                 data = json.loads(r.data)
             except (TypeError, ValueError, RecursionError):
                 data = None
-            problem, _ = change_problem({"kind": r.kind, "id": r.id, "version": r.version, "op": "upsert", "data": data},
-                                        ranges=False)
+            problem, _ = change_problem(
+                {"kind": r.kind, "id": r.id, "version": r.version, "op": "upsert", "data": data}, ranges=False
+            )
             if problem:
                 bad.append((r.kind, r.id, r.version, problem))
         after = (rows[-1].kind, rows[-1].id)
@@ -73,7 +74,8 @@ def drop_poison(conn) -> int:
         tombstones.append({"k": kind, "i": rid, "v": min(version + 1, MAX_VERSION), "s": seq})
     if tombstones:
         conn.execute(
-            update(hub_record).where(c.kind == bindparam("k"), c.id == bindparam("i"))
+            update(hub_record)
+            .where(c.kind == bindparam("k"), c.id == bindparam("i"))
             .values(op="delete", data=None, version=bindparam("v"), seq=bindparam("s")),
             tombstones,
         )

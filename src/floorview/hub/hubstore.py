@@ -213,8 +213,10 @@ class View:
     def reaches(self, agents: str | None, queues: str | None) -> bool:
         """A customer's reach: one of its contacts was handled by a team agent or is on a queue seen."""
         return bool(
-            agents and not self.team_agents.isdisjoint(agents.split(TEAM_SEP))
-            or queues and not self.queues.isdisjoint(queues.split(TEAM_SEP))
+            agents
+            and not self.team_agents.isdisjoint(agents.split(TEAM_SEP))
+            or queues
+            and not self.queues.isdisjoint(queues.split(TEAM_SEP))
         )
 
     def sees(self, row) -> bool:
@@ -246,7 +248,7 @@ def split_teams(text: str | None) -> frozenset[str]:
 def change_json(row) -> str:
     """A stored row as the JSON of a feed change; the data is stored as JSON already."""
     head = f'{{"kind":{json.dumps(row.kind)},"id":{json.dumps(row.id)},"version":{row.version},"op":"{row.op}"'
-    return f"{head},\"data\":{row.data}}}" if row.op == "upsert" else head + "}"
+    return f'{head},"data":{row.data}}}' if row.op == "upsert" else head + "}"
 
 
 def hash_token(token: str) -> str:
@@ -258,13 +260,17 @@ def facts_of(kind: str, rid: str, data: Mapping[str, Any] | None) -> dict:
     data = data or {}
     facts = {"agent": None, "queue": None, "customer": None, "is_private": False}
     if kind == "interaction":
-        facts.update(agent=_id(data.get("agent_id")), queue=_id(data.get("queue_id")),
-                     customer=_id(data.get("customer_id")))
+        facts.update(
+            agent=_id(data.get("agent_id")), queue=_id(data.get("queue_id")), customer=_id(data.get("customer_id"))
+        )
     elif kind == "survey":
         facts["customer"] = _id(data.get("customer_id"))
     elif kind == "note":
-        facts.update(agent=_id(data.get("agent_id")), customer=_id(data.get("customer_id")),
-                     is_private=data.get("visibility") == "private")
+        facts.update(
+            agent=_id(data.get("agent_id")),
+            customer=_id(data.get("customer_id")),
+            is_private=data.get("visibility") == "private",
+        )
     return facts
 
 
@@ -335,15 +341,22 @@ class HubStore:
         self._epoch: str | None = None
 
     # -- tokens ----------------------------------------------------------------
-    def create_token(self, name: str, teams: Iterable[str] = (), queues: Iterable[str] = (),
-                     expires_at: float | None = None) -> str:
+    def create_token(
+        self, name: str, teams: Iterable[str] = (), queues: Iterable[str] = (), expires_at: float | None = None
+    ) -> str:
         """A new random token; only its hash is kept, so this is the one time it is seen."""
         token = "fv_" + secrets.token_urlsafe(32)
         self.add_token(token, name, teams, queues, expires_at)
         return token
 
-    def add_token(self, token: str, name: str, teams: Iterable[str] = (), queues: Iterable[str] = (),
-                  expires_at: float | None = None) -> None:
+    def add_token(
+        self,
+        token: str,
+        name: str,
+        teams: Iterable[str] = (),
+        queues: Iterable[str] = (),
+        expires_at: float | None = None,
+    ) -> None:
         with self.writer.begin() as conn:
             conn.execute(
                 insert(hub_token).values(
@@ -367,7 +380,9 @@ class HubStore:
         c = hub_token.c
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(c.name, c.token_hash, c.teams, c.queues, c.expires_at, c.revoked_at).where(c.token_hash == wanted)
+                select(c.name, c.token_hash, c.teams, c.queues, c.expires_at, c.revoked_at).where(
+                    c.token_hash == wanted
+                )
             ).first()
         if row is None or not hmac.compare_digest(row.token_hash, wanted):
             raise TokenRefused("the token is not known to this hub")
@@ -392,8 +407,15 @@ class HubStore:
                 select(c.id, c.name, c.teams, c.queues, c.created_at, c.expires_at, c.revoked_at).order_by(c.id)
             ).all()
         return [
-            TokenInfo(r.id, r.name, tuple(sorted(split_teams(r.teams))), tuple(sorted(set(r.queues.split()))),
-                      r.created_at, r.expires_at, r.revoked_at)
+            TokenInfo(
+                r.id,
+                r.name,
+                tuple(sorted(split_teams(r.teams))),
+                tuple(sorted(set(r.queues.split()))),
+                r.created_at,
+                r.expires_at,
+                r.revoked_at,
+            )
             for r in rows
         ]
 
@@ -473,9 +495,16 @@ class HubStore:
                 else:  # a delete keeps the facts of what it deletes: it goes where the record went
                     facts = {k: old[k] for k in ("agent", "queue", "customer", "is_private")}
                 seq += 1
-                row = {"k": kind, "i": rid, "version": version, "op": ch["op"],
-                       "data": texts[key], "seq": seq,
-                       "changed_at": now, **facts}
+                row = {
+                    "k": kind,
+                    "i": rid,
+                    "version": version,
+                    "op": ch["op"],
+                    "data": texts[key],
+                    "seq": seq,
+                    "changed_at": now,
+                    **facts,
+                }
                 (updates if old is not None else inserts).append(row)
                 stored[key] = {"version": version, **facts}
                 touched.add(key)
@@ -486,7 +515,10 @@ class HubStore:
             if inserts:
                 conn.execute(
                     insert(hub_record),
-                    [{"kind": r["k"], "id": r["i"], **{k: v for k, v in r.items() if k not in ("k", "i")}} for r in inserts],
+                    [
+                        {"kind": r["k"], "id": r["i"], **{k: v for k, v in r.items() if k not in ("k", "i")}}
+                        for r in inserts
+                    ],
                 )
             if updates:
                 cols = ("version", "op", "data", "seq", "changed_at", "agent", "queue", "customer", "is_private")
@@ -515,11 +547,17 @@ class HubStore:
         for kind, ids in by_kind.items():
             for i in range(0, len(ids), _CHUNK):
                 for r in conn.execute(
-                    select(c.id, c.version, c.agent, c.queue, c.customer, c.is_private)
-                    .where(c.kind == kind, c.id.in_(ids[i : i + _CHUNK]))
+                    select(c.id, c.version, c.agent, c.queue, c.customer, c.is_private).where(
+                        c.kind == kind, c.id.in_(ids[i : i + _CHUNK])
+                    )
                 ):
-                    out[(kind, r.id)] = {"version": r.version, "agent": r.agent, "queue": r.queue,
-                                         "customer": r.customer, "is_private": bool(r.is_private)}
+                    out[(kind, r.id)] = {
+                        "version": r.version,
+                        "agent": r.agent,
+                        "queue": r.queue,
+                        "customer": r.customer,
+                        "is_private": bool(r.is_private),
+                    }
         return out
 
     def _follow_agents(self, conn, written: dict[str, Mapping[str, Any] | None], touched: set, seq: int) -> int:
@@ -564,7 +602,8 @@ class HubStore:
         known = [r for r in rows if r["i"] in old]
         if known:
             conn.execute(
-                update(hub_agent).where(hub_agent.c.id == bindparam("i"))
+                update(hub_agent)
+                .where(hub_agent.c.id == bindparam("i"))
                 .values(team=bindparam("team"), queues=bindparam("queues"), present=bindparam("present")),
                 known,
             )
@@ -636,7 +675,8 @@ class HubStore:
         ]
         if known := [r for r in rows if r["c"] in before]:
             conn.execute(
-                update(hub_reach).where(hub_reach.c.customer == bindparam("c"))
+                update(hub_reach)
+                .where(hub_reach.c.customer == bindparam("c"))
                 .values(agents=bindparam("agents"), queues=bindparam("queues")),
                 known,
             )
@@ -649,13 +689,15 @@ class HubStore:
         """The customer records, surveys and notes of these customers."""
         c = hub_record.c
         out = {
-            (r.kind, r.id) for r in _in(conn, hub_record, c.customer, customers, c.kind, c.id, c.op)
+            (r.kind, r.id)
+            for r in _in(conn, hub_record, c.customer, customers, c.kind, c.id, c.op)
             if r.kind in ("survey", "note") and r.op == "upsert"
         }
         ids = sorted(customers)
         for i in range(0, len(ids), _CHUNK):
             out.update(
-                ("customer", rid) for rid in conn.execute(
+                ("customer", rid)
+                for rid in conn.execute(
                     select(c.id).where(c.kind == "customer", c.id.in_(ids[i : i + _CHUNK]), c.op == "upsert")
                 ).scalars()
             )
@@ -690,9 +732,7 @@ class HubStore:
                 for r in rows:
                     conn.execute(hub_record.delete().where(hub_record.c.kind == r.kind, hub_record.c.id == r.id))
                 purged = conn.execute(select(hub_meta.c.purged_seq)).scalar_one()
-                conn.execute(
-                    update(hub_meta).values(purged_seq=max(purged, top), purge_gen=hub_meta.c.purge_gen + 1)
-                )
+                conn.execute(update(hub_meta).values(purged_seq=max(purged, top), purge_gen=hub_meta.c.purge_gen + 1))
         return len(rows)
 
     # -- reading ------------------------------------------------------------------
@@ -726,8 +766,17 @@ class HubStore:
             else:
                 view = self.view(conn, scope)
                 query = select(
-                    c.kind, c.id, c.version, c.op, c.data, c.seq, c.agent, c.queue, c.is_private,
-                    hub_reach.c.agents.label("r_agents"), hub_reach.c.queues.label("r_queues"),
+                    c.kind,
+                    c.id,
+                    c.version,
+                    c.op,
+                    c.data,
+                    c.seq,
+                    c.agent,
+                    c.queue,
+                    c.is_private,
+                    hub_reach.c.agents.label("r_agents"),
+                    hub_reach.c.queues.label("r_queues"),
                 ).select_from(hub_record.outerjoin(hub_reach, hub_reach.c.customer == _customer_of))
             while len(out) < limit:
                 rows = conn.execute(query.where(c.seq > last).order_by(c.seq).limit(max(limit, 500))).all()
@@ -790,11 +839,15 @@ class HubStore:
         with self.engine.connect() as conn:
             if facts.get("agent"):
                 agent = conn.execute(
-                    select(hub_agent.c.team, hub_agent.c.queues, hub_agent.c.present).where(hub_agent.c.id == facts["agent"])
+                    select(hub_agent.c.team, hub_agent.c.queues, hub_agent.c.present).where(
+                        hub_agent.c.id == facts["agent"]
+                    )
                 ).first()
                 if agent is not None and agent.team in scope.teams:
                     return None
-                on_own_queue = agent is not None and agent.present and not scope.queues.isdisjoint(split_teams(agent.queues))
+                on_own_queue = (
+                    agent is not None and agent.present and not scope.queues.isdisjoint(split_teams(agent.queues))
+                )
                 if on_own_queue and not private:
                     return None
                 if on_own_queue:

@@ -21,7 +21,11 @@ def hub_config(app, host: str, port: int, header_timeout: float = HEADER_TIMEOUT
     import uvicorn
 
     settings = dict(
-        host=host, port=port, http=_protocol(header_timeout), log_level="warning", access_log=False,
+        host=host,
+        port=port,
+        http=_protocol(header_timeout),
+        log_level="warning",
+        access_log=False,
         timeout_keep_alive=KEEP_ALIVE_S,
         h11_max_incomplete_event_size=16 * 1024,  # a request line and headers: at most 16 KiB
         timeout_graceful_shutdown=2,  # long polls would otherwise hold a stop for up to 25 s

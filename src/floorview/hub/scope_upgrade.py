@@ -139,4 +139,3 @@ def read_old_teams(text: str, known: set[str]) -> set[str]:
         out.add(" ".join(words[i:j]))
         i = j
     return out
-

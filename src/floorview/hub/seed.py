@@ -53,9 +53,7 @@ def seed_store(path: Path, seed: int, scale: str, end: float, days: int | None =
             result = load_changes(conn, simulated_changes(seed, end, scale, days), end)
             ensure_sync_state(conn)
             conn.execute(
-                update(schema.SyncState)
-                .where(schema.SyncState.id == 1)
-                .values(source="snapshot", last_success_at=end)
+                update(schema.SyncState).where(schema.SyncState.id == 1).values(source="snapshot", last_success_at=end)
             )
     finally:
         engine.dispose()

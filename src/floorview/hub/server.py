@@ -4,7 +4,6 @@ The feed's pydantic models (domain/feed.py) are the payloads' one
 definition; the OpenAPI document FastAPI derives from them is the protocol's.
 """
 
-
 import asyncio
 import json
 import re
@@ -114,8 +113,9 @@ def create_app(store: HubStore) -> FastAPI:
     async def busy(_request: Request, exc: OperationalError) -> JSONResponse:
         if not any(word in str(exc.orig).lower() for word in ("locked", "busy")):
             raise exc
-        return JSONResponse(status_code=503, content={"detail": "the hub's database is busy: try again"},
-                            headers={"Retry-After": "2"})
+        return JSONResponse(
+            status_code=503, content={"detail": "the hub's database is busy: try again"}, headers={"Retry-After": "2"}
+        )
 
     def authorize(request: Request) -> Scope:
         values = request.headers.getlist("authorization")
@@ -165,10 +165,13 @@ def create_app(store: HubStore) -> FastAPI:
         gen, _, _ = await run_in_threadpool(store.log_bounds)
         # Written by hand from the stored JSON: the records were checked on the
         # way in, and re-validating a thousand of them per page halves the hub.
-        head = json.dumps({
-            "cursor": f"{store.epoch}.{gen}.{last}", "more": more,
-            "server_time": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
-        })
+        head = json.dumps(
+            {
+                "cursor": f"{store.epoch}.{gen}.{last}",
+                "more": more,
+                "server_time": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+            }
+        )
         body = f'{head[:-1]},"changes":[{",".join(change_json(r) for r in found)}]}}'
         return Response(body, media_type="application/json")
 
@@ -325,8 +328,9 @@ def _put_note(store: HubStore, who: Scope, note_id: str, body: dict) -> Any:
         if refusal:
             raise _problem(403, f"this note is outside the token's scope: {refusal}")
     if live and _content(current["data"]) == _content(data):  # a retried PUT: already here
-        return JSONResponse(status_code=200, content={"id": note_id, "version": current["version"],
-                                                      "data": current["data"]})
+        return JSONResponse(
+            status_code=200, content={"id": note_id, "version": current["version"], "data": current["data"]}
+        )
     current_version = current["version"] if current is not None else 0
     if base != current_version:
         return JSONResponse(status_code=409, content={"current": current})

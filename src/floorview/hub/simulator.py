@@ -352,9 +352,7 @@ class Floor:
             "sincerity": max(1, min(5, round(1 + mood * 4 + r.gauss(0, 0.6)))),
             "competence": max(1, min(5, round(1 + mood * 4 + r.gauss(0, 0.6)))),
             "reliability": max(1, min(5, round(1 + mood * 4 + r.gauss(0, 0.6)))),
-            "verbatim": r.choice(VERBATIMS_GOOD if mood > 0.5 else VERBATIMS_BAD)
-            if r.random() < 0.5
-            else None,
+            "verbatim": r.choice(VERBATIMS_GOOD if mood > 0.5 else VERBATIMS_BAD) if r.random() < 0.5 else None,
         }
         self._touch("survey", sid)
 
@@ -371,9 +369,7 @@ class Floor:
             "updated_at": at,
             "type": "kudos" if kudos else "coaching",
             "topic": topic,
-            "adkar": None if kudos else r.choice(
-                ("awareness", "desire", "knowledge", "ability", "reinforcement")
-            ),
+            "adkar": None if kudos else r.choice(("awareness", "desire", "knowledge", "ability", "reinforcement")),
             "follow_up_on": None
             if kudos
             else (datetime.fromtimestamp(at, self._site).date() + timedelta(days=r.choice((1, 3, 7)))).isoformat(),

@@ -90,9 +90,7 @@ def row_values(kind: str, model: Any) -> dict[str, Any]:
     if kind == "queue" and d.get("forecast") is not None:
         d["forecast"] = json.dumps(model.model_dump(mode="json")["forecast"])
     if kind == "customer":
-        d["behavior"] = (
-            json.dumps(model.behavior.model_dump(exclude_none=True)) if model.behavior else None
-        )
+        d["behavior"] = json.dumps(model.behavior.model_dump(exclude_none=True)) if model.behavior else None
     if kind == "agent":
         d.pop("queues")
     return d
@@ -173,7 +171,9 @@ class Applier:
                 self.quarantine(change, f"the store could not write it: {_fault(failure)}")
                 result.quarantined += 1
 
-    def _attempt(self, kind: str, changes: list[feed.Change], result: ApplyResult, rebuild: set[str]) -> Exception | None:
+    def _attempt(
+        self, kind: str, changes: list[feed.Change], result: ApplyResult, rebuild: set[str]
+    ) -> Exception | None:
         """Apply in a savepoint; the record fault that rolled it back, or None."""
         part, marks = ApplyResult(), set()
         try:
@@ -194,10 +194,14 @@ class Applier:
         table = schema.RECORD_TABLES[kind]
         ids = [c.id for c in changes]
         live = self._versions(select(table.id, table.version), table.id, ids)
-        dead = {} if not self._any_tombstones() else self._versions(
-            select(schema.Tombstone.id, schema.Tombstone.version).where(schema.Tombstone.kind == kind),
-            schema.Tombstone.id,
-            ids,
+        dead = (
+            {}
+            if not self._any_tombstones()
+            else self._versions(
+                select(schema.Tombstone.id, schema.Tombstone.version).where(schema.Tombstone.kind == kind),
+                schema.Tombstone.id,
+                ids,
+            )
         )
         upserts: list[tuple[feed.Change, Any]] = []
         deletes: list[feed.Change] = []
@@ -240,17 +244,13 @@ class Applier:
             for chunk in _chunks(gone):
                 self.conn.execute(delete(table).where(table.id.in_(chunk)))
             stmt = sqlite_insert(schema.Tombstone)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["kind", "id"], set_={"version": stmt.excluded.version}
-            )
+            stmt = stmt.on_conflict_do_update(index_elements=["kind", "id"], set_={"version": stmt.excluded.version})
             self.conn.execute(stmt, [{"kind": kind, "id": c.id, "version": c.version} for c in deletes])
         if kind == "agent" and upserts:
             agent_ids = [c.id for c, _ in upserts]
             for chunk in _chunks(agent_ids):
                 self.conn.execute(delete(schema.AgentQueue).where(schema.AgentQueue.agent_id.in_(chunk)))
-            pairs = [
-                {"agent_id": c.id, "queue_id": q} for c, m in upserts for q in dict.fromkeys(m.queues)
-            ]
+            pairs = [{"agent_id": c.id, "queue_id": q} for c, m in upserts for q in dict.fromkeys(m.queues)]
             if pairs:
                 self.conn.execute(insert(schema.AgentQueue), pairs)
         if kind == "queue":
@@ -310,8 +310,12 @@ class Applier:
         sums: dict[tuple[int, int, str], Counts] = {}
         for row in rows:
             c = contribution(
-                row["enqueued_at"], row["answered_at"], row["abandoned_at"], row["ended_at"],
-                row["wrap_s"], self.settings(row["queue_id"]),
+                row["enqueued_at"],
+                row["answered_at"],
+                row["abandoned_at"],
+                row["ended_at"],
+                row["wrap_s"],
+                self.settings(row["queue_id"]),
             )
             for which, width in ((0, MINUTE), (1, INTERVAL)):
                 key = (which, int(row["enqueued_at"] // width), row["queue_id"])
@@ -463,9 +467,7 @@ def rebuild_aggregates(conn: Connection, queue_ids: list[str] | None = None) -> 
 
 
 def ensure_sync_state(conn: Connection) -> None:
-    conn.execute(
-        sqlite_insert(schema.SyncState).values(id=1).on_conflict_do_nothing(index_elements=["id"])
-    )
+    conn.execute(sqlite_insert(schema.SyncState).values(id=1).on_conflict_do_nothing(index_elements=["id"]))
 
 
 def _reason(why: Exception | str) -> str:

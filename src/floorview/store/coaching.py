@@ -46,9 +46,16 @@ class NoteView:
     def as_data(self) -> dict:
         """The note's feed data, for an edit."""
         data = {
-            "agent_id": self.agent_id, "customer_id": self.customer_id, "author": self.author,
-            "type": self.type, "topic": self.topic, "adkar": self.adkar, "follow_up_on": self.follow_up_on,
-            "interaction_id": self.interaction_id, "visibility": self.visibility, "body": self.body,
+            "agent_id": self.agent_id,
+            "customer_id": self.customer_id,
+            "author": self.author,
+            "type": self.type,
+            "topic": self.topic,
+            "adkar": self.adkar,
+            "follow_up_on": self.follow_up_on,
+            "interaction_id": self.interaction_id,
+            "visibility": self.visibility,
+            "body": self.body,
         }
         return {k: v for k, v in data.items() if v is not None}
 
@@ -114,8 +121,18 @@ def outbox_problems(con: sqlite3.Connection) -> list[Problem]:
                 theirs = json.loads(detail)
             except ValueError:
                 theirs = None
-        out.append(Problem(seq, note_id, op, state, detail, json.loads(body) if body else None,
-                           theirs if isinstance(theirs, dict) else None, created_at))
+        out.append(
+            Problem(
+                seq,
+                note_id,
+                op,
+                state,
+                detail,
+                json.loads(body) if body else None,
+                theirs if isinstance(theirs, dict) else None,
+                created_at,
+            )
+        )
     return out
 
 
@@ -202,9 +219,7 @@ class AgentDayFigures:
         return self.handle_s / self.handled if self.handled else None
 
 
-def agent_days_figures(
-    con: sqlite3.Connection, agent_id: str, days: list[tuple[str, float]]
-) -> list[AgentDayFigures]:
+def agent_days_figures(con: sqlite3.Connection, agent_id: str, days: list[tuple[str, float]]) -> list[AgentDayFigures]:
     """An agent's handled contacts per day, oldest first, for `days`: each a
     (YYYY-MM-DD, first instant) in site time, oldest first, the last running
     to now. Days are cut at the site's own midnights, DST changes included."""

@@ -31,8 +31,7 @@ def search_customers(con: sqlite3.Connection, text: str, limit: int = 50) -> lis
     text = " ".join(text.split())
     if not text:
         return []
-    hits = [CustomerHit(*r) for r in con.execute(
-        "SELECT id, name, segment, since FROM customer WHERE id = ?", (text,))]
+    hits = [CustomerHit(*r) for r in con.execute("SELECT id, name, segment, since FROM customer WHERE id = ?", (text,))]
     if len(text) >= MIN_FRAGMENT:
         phrase = '"' + text.replace('"', '""') + '"'  # one literal phrase: no FTS syntax from the user
         # The first `limit` matches in index order, then sorted: a common name matches tens of
@@ -82,12 +81,22 @@ def customer_card(con: sqlite3.Connection, customer_id: str, visits: int = 30) -
     row = con.execute("SELECT id, name, segment, since, behavior FROM customer WHERE id = ?", (customer_id,)).fetchone()
     if row is None:
         return None
-    answers = [Answer(*r) for r in con.execute(
-        "SELECT answered_at, nps, csat, ces, trust, sincerity, competence, reliability, verbatim FROM survey"
-        " WHERE customer_id = ? ORDER BY answered_at", (customer_id,))]
-    by_contact = {r[0]: Answer(*r[1:]) for r in con.execute(
-        "SELECT interaction_id, answered_at, nps, csat, ces, trust, sincerity, competence, reliability, verbatim"
-        " FROM survey WHERE customer_id = ? AND interaction_id IS NOT NULL", (customer_id,))}
+    answers = [
+        Answer(*r)
+        for r in con.execute(
+            "SELECT answered_at, nps, csat, ces, trust, sincerity, competence, reliability, verbatim FROM survey"
+            " WHERE customer_id = ? ORDER BY answered_at",
+            (customer_id,),
+        )
+    ]
+    by_contact = {
+        r[0]: Answer(*r[1:])
+        for r in con.execute(
+            "SELECT interaction_id, answered_at, nps, csat, ces, trust, sincerity, competence, reliability, verbatim"
+            " FROM survey WHERE customer_id = ? AND interaction_id IS NOT NULL",
+            (customer_id,),
+        )
+    }
     timeline = []
     for r in con.execute(
         "SELECT i.id, q.name, i.channel, i.enqueued_at, coalesce(i.answered_at, i.abandoned_at) - i.enqueued_at,"
@@ -98,11 +107,29 @@ def customer_card(con: sqlite3.Connection, customer_id: str, visits: int = 30) -
         (customer_id, visits),
     ):
         resolved = None if r[10] is None else bool(r[10])
-        timeline.append(Visit(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7]), bool(r[8]), r[9],
-                              resolved, r[11], r[12], by_contact.get(r[0])))
+        timeline.append(
+            Visit(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                bool(r[6]),
+                bool(r[7]),
+                bool(r[8]),
+                r[9],
+                resolved,
+                r[11],
+                r[12],
+                by_contact.get(r[0]),
+            )
+        )
     recoveries = con.execute(
         "SELECT created_at, author, body FROM note WHERE customer_id = ? AND type = 'recovery'"
-        " ORDER BY created_at DESC", (customer_id,)).fetchall()
+        " ORDER BY created_at DESC",
+        (customer_id,),
+    ).fetchall()
     behavior = json.loads(row[4]) if row[4] else None
     return CustomerCard(row[0], row[1], row[2], row[3], behavior, answers, timeline, recoveries)
 

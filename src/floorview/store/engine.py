@@ -46,9 +46,7 @@ def schema_revision(path: Path) -> str | None:
     """The store's Alembic revision, or None for an empty file."""
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        row = con.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-        ).fetchone()
+        row = con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'").fetchone()
         if row is None:
             tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if tables:

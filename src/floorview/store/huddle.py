@@ -93,7 +93,9 @@ class Huddle:
     def busiest(self) -> str | None:
         """The channel with the most contacts offered on the served queues today."""
         offered = {c: n.offered for c, n in self.served.items() if n.offered}
-        return min(offered, key=lambda c: (-offered[c], c)) if offered else (self.channels[0] if self.channels else None)
+        return (
+            min(offered, key=lambda c: (-offered[c], c)) if offered else (self.channels[0] if self.channels else None)
+        )
 
 
 def teams(con: sqlite3.Connection) -> list[str]:
@@ -114,10 +116,13 @@ def load_huddle(con: sqlite3.Connection, team: str | None, now: float, site: Sit
     day_start = site.day_start(now)
     agent_filter, params = ("WHERE a.team = ?", (team,)) if team else ("", ())
     if team:
-        queue_ids = [q for (q,) in con.execute(
-            "SELECT DISTINCT aq.queue_id FROM agent_queue aq JOIN agent a ON a.id = aq.agent_id WHERE a.team = ?",
-            (team,),
-        )]
+        queue_ids = [
+            q
+            for (q,) in con.execute(
+                "SELECT DISTINCT aq.queue_id FROM agent_queue aq JOIN agent a ON a.id = aq.agent_id WHERE a.team = ?",
+                (team,),
+            )
+        ]
     else:
         queue_ids = [q for (q,) in con.execute("SELECT id FROM queue")]
     served: dict[str, Counts] = {}
@@ -144,9 +149,12 @@ def load_huddle(con: sqlite3.Connection, team: str | None, now: float, site: Sit
     }
     working, total = con.execute(
         "SELECT total(a.state IN ('available', 'on_contact', 'after_contact_work')), count(*)"
-        f" FROM agent a {agent_filter}", params,
+        f" FROM agent a {agent_filter}",
+        params,
     ).fetchone()
-    team_notes = "n.visibility = 'team' AND n.created_at >= ? AND n.created_at < ?" + (" AND a.team = ?" if team else "")
+    team_notes = "n.visibility = 'team' AND n.created_at >= ? AND n.created_at < ?" + (
+        " AND a.team = ?" if team else ""
+    )
     note_params = (now - WEEK, now, *params)
     themes = con.execute(
         "SELECT coalesce(n.topic, 'general'), coalesce(n.adkar, '–'), count(*) FROM note n"
@@ -164,13 +172,16 @@ def load_huddle(con: sqlite3.Connection, team: str | None, now: float, site: Sit
         f" WHERE i.enqueued_at >= ? AND i.qa_score IS NOT NULL {'AND a.team = ?' if team else ''}",
         (day_start, *params),
     ).fetchone()
-    verbatims = [v for (v,) in con.execute(  # the same words twice read as one
-        "SELECT s.verbatim FROM survey s JOIN interaction i ON i.id = s.interaction_id"
-        " LEFT JOIN agent a ON a.id = i.agent_id"
-        f" WHERE s.answered_at >= ? AND s.verbatim IS NOT NULL AND s.verbatim != '' {'AND a.team = ?' if team else ''}"
-        " GROUP BY s.verbatim ORDER BY max(s.answered_at) DESC LIMIT ?",
-        (day_start, *params, VERBATIMS),
-    )]
+    verbatims = [
+        v
+        for (v,) in con.execute(  # the same words twice read as one
+            "SELECT s.verbatim FROM survey s JOIN interaction i ON i.id = s.interaction_id"
+            " LEFT JOIN agent a ON a.id = i.agent_id"
+            f" WHERE s.answered_at >= ? AND s.verbatim IS NOT NULL AND s.verbatim != '' {'AND a.team = ?' if team else ''}"
+            " GROUP BY s.verbatim ORDER BY max(s.answered_at) DESC LIMIT ?",
+            (day_start, *params, VERBATIMS),
+        )
+    ]
     return Huddle(
         team=team,
         at=now,

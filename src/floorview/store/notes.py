@@ -55,7 +55,11 @@ def _prior(conn: Connection, note_id: str) -> str | None:
 
 
 def save_note(
-    conn: Connection, note_id: str, data: dict[str, Any], now: float | None = None, replaces: int | None = None,
+    conn: Connection,
+    note_id: str,
+    data: dict[str, Any],
+    now: float | None = None,
+    replaces: int | None = None,
     started_from: int | None = None,
 ) -> None:
     """Create or edit a note locally (validated as the feed would) and queue its push.
@@ -78,8 +82,12 @@ def save_note(
     _upsert(conn, note_id, base, row_values("note", note))
     conn.execute(
         insert(schema.Outbox).values(
-            note_id=note_id, op="put", body=json.dumps(note.model_dump(mode="json", exclude_none=True)),
-            base_version=base, created_at=time.time() if now is None else now, prior=prior,
+            note_id=note_id,
+            op="put",
+            body=json.dumps(note.model_dump(mode="json", exclude_none=True)),
+            base_version=base,
+            created_at=time.time() if now is None else now,
+            prior=prior,
         )
     )
 
@@ -96,15 +104,17 @@ def delete_note(conn: Connection, note_id: str, now: float | None = None, starte
     conn.execute(delete(schema.Note).where(schema.Note.id == note_id))
     conn.execute(
         insert(schema.Outbox).values(
-            note_id=note_id, op="delete", body=None, base_version=stored,
-            created_at=time.time() if now is None else now, prior=prior,
+            note_id=note_id,
+            op="delete",
+            body=None,
+            base_version=stored,
+            created_at=time.time() if now is None else now,
+            prior=prior,
         )
     )
 
 
-def restore_pushed(
-    conn: Connection, note_id: str, version: int, body: dict[str, Any], stored: Any = None
-) -> None:
+def restore_pushed(conn: Connection, note_id: str, version: int, body: dict[str, Any], stored: Any = None) -> None:
     """The note as the hub took it at `version` (see syncstate.pushed): as the
     hub's answer says it stored it (the original author kept on an edit, the
     hub's timestamps), checked and cleaned like any feed record; else as we sent it."""
@@ -165,7 +175,8 @@ def resolve_conflict(conn: Connection, seq: int, choice: str, now: float | None 
             note = feed.Note.model_validate(json.loads(entry.body))
             _upsert(conn, entry.note_id, base, row_values("note", note))
         conn.execute(
-            update(schema.Outbox).where(schema.Outbox.seq == seq)
+            update(schema.Outbox)
+            .where(schema.Outbox.seq == seq)
             .values(state="pending", detail=None, base_version=base)
         )
         return None

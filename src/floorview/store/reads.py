@@ -182,7 +182,10 @@ AgentDay = tuple[int, float, "float | None", int]  # handled, handle seconds, QA
 
 
 def agent_snapshots(
-    con: sqlite3.Connection, now: float, site_tz: str | None, queue_id: str | None = None,
+    con: sqlite3.Connection,
+    now: float,
+    site_tz: str | None,
+    queue_id: str | None = None,
     today: dict[str, AgentDay] | None = None,
 ) -> list[AgentSnapshot]:
     """Every agent (or those serving one queue) with today's figures (read
@@ -200,10 +203,7 @@ def agent_snapshots(
         f" LEFT JOIN queue q ON q.id = i.queue_id {where} ORDER BY a.name, a.id",
         params,
     ).fetchall()
-    agents = {
-        r[0]: AgentSnapshot(*r[:8], queues=tuple((r[8] or "").split()), queue_names=r[9] or "")
-        for r in rows
-    }
+    agents = {r[0]: AgentSnapshot(*r[:8], queues=tuple((r[8] or "").split()), queue_names=r[9] or "") for r in rows}
     for aid, (handled, handle_s, qa, qa_n) in (agent_days(con, now, site_tz) if today is None else today).items():
         a = agents.get(aid)
         if a is not None:
@@ -265,8 +265,7 @@ class StoreStatus:
 
 def store_status(con: sqlite3.Connection) -> StoreStatus:
     row = con.execute(
-        "SELECT source, last_success_at, last_error, last_error_at, unknown_kinds"
-        " FROM sync_state WHERE id = 1"
+        "SELECT source, last_success_at, last_error, last_error_at, unknown_kinds FROM sync_state WHERE id = 1"
     ).fetchone()
     status = StoreStatus(*(row or (None, None, None, None, 0)))
     status.quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()[0]

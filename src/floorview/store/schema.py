@@ -61,9 +61,7 @@ class AgentQueue(Base):
     """The queues an agent serves (the feed's `agent.queues` list)."""
 
     __tablename__ = "agent_queue"
-    agent_id: Mapped[str] = mapped_column(
-        ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True
-    )
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True)
     queue_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     __table_args__ = (Index(None, "queue_id", "agent_id"),)
 
@@ -102,10 +100,18 @@ class Interaction(Record, Base):
         # Service recovery: a customer's previous contact on the same queue (one
         # covering seek), and abandons by time and by customer (small: abandons only).
         Index(None, "customer_id", "queue_id", "enqueued_at"),
-        Index("ix_interaction_abandoned_by_time", "enqueued_at", "customer_id",
-              sqlite_where=text("abandoned_at IS NOT NULL")),
-        Index("ix_interaction_abandoned_by_customer", "customer_id", "enqueued_at",
-              sqlite_where=text("abandoned_at IS NOT NULL")),
+        Index(
+            "ix_interaction_abandoned_by_time",
+            "enqueued_at",
+            "customer_id",
+            sqlite_where=text("abandoned_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_interaction_abandoned_by_customer",
+            "customer_id",
+            "enqueued_at",
+            sqlite_where=text("abandoned_at IS NOT NULL"),
+        ),
     )
 
 
@@ -218,9 +224,7 @@ def _counts_columns() -> dict:
     cols = {}
     for name in COUNT_COLUMNS:
         is_sum = name.endswith("_s")
-        cols[name] = mapped_column(
-            default=0.0 if is_sum else 0, server_default=text("0")
-        )
+        cols[name] = mapped_column(default=0.0 if is_sum else 0, server_default=text("0"))
         cols["__annotations__"] = cols.get("__annotations__", {})
         cols["__annotations__"][name] = Mapped[float] if is_sum else Mapped[int]
     return cols

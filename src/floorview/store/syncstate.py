@@ -53,9 +53,7 @@ def record_error(conn: Connection, message: str, now: float) -> None:
     from floorview.store.apply import ensure_sync_state
 
     ensure_sync_state(conn)
-    conn.execute(
-        update(schema.SyncState).where(schema.SyncState.id == 1).values(last_error=message, last_error_at=now)
-    )
+    conn.execute(update(schema.SyncState).where(schema.SyncState.id == 1).values(last_error=message, last_error_at=now))
 
 
 def forget_synced(conn: Connection) -> None:
@@ -173,7 +171,9 @@ def next_pending(conn: Connection, after: int = 0) -> OutboxEntry | None:
     o, n = schema.Outbox, schema.Note
     row = conn.execute(
         select(o.seq, o.note_id, o.op, o.body, o.base_version)
-        .where(o.state == "pending", o.seq > after).order_by(o.seq).limit(1)
+        .where(o.state == "pending", o.seq > after)
+        .order_by(o.seq)
+        .limit(1)
     ).first()
     if row is None:
         return None

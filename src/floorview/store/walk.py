@@ -41,7 +41,9 @@ def _ranking(saved: SavedPriorities) -> Priorities | None:
         return None  # a row this version cannot read: fall back, never crash
 
 
-def priorities_at(history: list[SavedPriorities], at: float, default: Priorities) -> tuple[Priorities, SavedPriorities | None]:
+def priorities_at(
+    history: list[SavedPriorities], at: float, default: Priorities
+) -> tuple[Priorities, SavedPriorities | None]:
     """The ranking in force at `at`: the latest saved before it, else the config's."""
     for saved in reversed(history):
         if saved.set_at <= at:
@@ -107,9 +109,7 @@ _INTERVAL_COLUMNS = ", ".join(COUNT_COLUMNS)
 SURVEY_GRACE_S = 86400
 
 
-def interval_sums(
-    con: sqlite3.Connection, since: float, until: float, targets: Targets
-) -> dict[tuple[str, int], Sums]:
+def interval_sums(con: sqlite3.Connection, since: float, until: float, targets: Targets) -> dict[tuple[str, int], Sums]:
     """Sums per (queue, 15-minute interval) for the intervals starting in [since, until)."""
     first, last = int(since // INTERVAL), int(until // INTERVAL)
     out: dict[tuple[str, int], Sums] = {}
@@ -183,10 +183,13 @@ def week_sentence(con: sqlite3.Connection, now: float, default: Priorities, team
     from collections import Counter
 
     p, _ = priorities_at(priority_history(con), now, default)
-    topics = [t for (t,) in con.execute(
-        "SELECT n.topic FROM note n LEFT JOIN agent a ON a.id = n.agent_id WHERE n.type = 'coaching'"
-        " AND n.visibility = 'team' AND n.topic IS NOT NULL AND n.created_at >= ? AND n.created_at < ?"
-        + (" AND a.team = ?" if team is not None else ""),
-        (now - 7 * 86400, now, *((team,) if team is not None else ())),
-    )]
+    topics = [
+        t
+        for (t,) in con.execute(
+            "SELECT n.topic FROM note n LEFT JOIN agent a ON a.id = n.agent_id WHERE n.type = 'coaching'"
+            " AND n.visibility = 'team' AND n.topic IS NOT NULL AND n.created_at >= ? AND n.created_at < ?"
+            + (" AND a.team = ?" if team is not None else ""),
+            (now - 7 * 86400, now, *((team,) if team is not None else ())),
+        )
+    ]
     return sentence(p, CoachingMix(dict(Counter(topics))), "this week")

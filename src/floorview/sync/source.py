@@ -33,7 +33,12 @@ class HubSource:
     """
 
     def __init__(
-        self, store_path: Path, hub_url: str, token: str, long_poll: bool = True, poll_s: float = 1.0,
+        self,
+        store_path: Path,
+        hub_url: str,
+        token: str,
+        long_poll: bool = True,
+        poll_s: float = 1.0,
         proxy: str | None = None,
     ) -> None:
         self.store_path, self.hub_url, self.token = Path(store_path), hub_url, token
@@ -84,7 +89,9 @@ class HubSource:
             # client aborts the request in flight.
             threading.Thread(target=lambda: (stop.wait(), client.abort()), daemon=True).start()
             try:
-                Syncer(engine, client, long_poll=self.long_poll, poll_s=self.poll_s, source=self.source).run(report, stop)
+                Syncer(engine, client, long_poll=self.long_poll, poll_s=self.poll_s, source=self.source).run(
+                    report, stop
+                )
             except HubError:
                 if not stop.is_set():
                     raise
@@ -160,14 +167,32 @@ class DemoHubSource(HubSource):
 
     def _spawn_child(self) -> None:
         argv = [
-            sys.executable, "-m", "floorview", "hub", "--simulate", "--seed", str(self.seed),
-            "--host", "127.0.0.1", "--port", "0", "--db", f"sqlite:///{self.hub_db}",
-            "--parent-pid", str(os.getpid()), "--print-port",
+            sys.executable,
+            "-m",
+            "floorview",
+            "hub",
+            "--simulate",
+            "--seed",
+            str(self.seed),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--db",
+            f"sqlite:///{self.hub_db}",
+            "--parent-pid",
+            str(os.getpid()),
+            "--print-port",
         ]
         env = {**os.environ, "FLOORVIEW_HUB_BOOTSTRAP_TOKEN": self.token}
         self.child = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None, text=True,
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            text=True,
         )
 
     def _child_port(self) -> int:

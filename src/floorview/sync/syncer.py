@@ -83,8 +83,15 @@ Report = Callable[[str, "str | None"], None]
 
 class Syncer:
     def __init__(
-        self, engine, client: HubClient, *, clock: Callable[[], float] = time.time,
-        long_poll: bool = True, poll_s: float = 1.0, source: str = "hub", page_limit: int = PAGE_LIMIT,
+        self,
+        engine,
+        client: HubClient,
+        *,
+        clock: Callable[[], float] = time.time,
+        long_poll: bool = True,
+        poll_s: float = 1.0,
+        source: str = "hub",
+        page_limit: int = PAGE_LIMIT,
     ) -> None:
         self.engine, self.client, self.clock = engine, client, clock
         self.page_limit = page_limit
@@ -286,7 +293,9 @@ class Syncer:
             path = f"/v1/notes/{quote(entry.note_id, safe='')}"
             try:
                 if entry.op == "put":
-                    answer = self.client.request("PUT", path, json_body={**(entry.body or {}), "base_version": entry.base_version})
+                    answer = self.client.request(
+                        "PUT", path, json_body={**(entry.body or {}), "base_version": entry.base_version}
+                    )
                 else:
                     answer = self.client.request("DELETE", path, params={"base_version": entry.base_version})
             except Refused as refused:

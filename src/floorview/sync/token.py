@@ -21,8 +21,11 @@ class TokenError(Exception):
 
 def read_token(path: Path | None, environ=os.environ) -> str:
     if path is None:
-        return _usable(environ.get("FLOORVIEW_TOKEN", "").strip(), "FLOORVIEW_TOKEN",
-                       "no token: give --token-file PATH or set FLOORVIEW_TOKEN")
+        return _usable(
+            environ.get("FLOORVIEW_TOKEN", "").strip(),
+            "FLOORVIEW_TOKEN",
+            "no token: give --token-file PATH or set FLOORVIEW_TOKEN",
+        )
     path = Path(path).expanduser()
     try:
         st = path.lstat()

@@ -79,14 +79,14 @@ def check_url(url: str, insecure_http: bool) -> str:
     would send it as Basic auth in place of the token)."""
     parts = urlsplit(url)
     if "@" in parts.netloc:  # said without echoing the URL: it holds a password
-        raise URLRefused("refusing a hub URL with a user name or password in it: "
-                         "give the hub as scheme://host:port, the token with --token-file")
+        raise URLRefused(
+            "refusing a hub URL with a user name or password in it: "
+            "give the hub as scheme://host:port, the token with --token-file"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise URLRefused(f"{clean(url)!r} is not an http(s) URL")
     if parts.scheme == "http" and not insecure_http and not _loopback(parts.hostname):
-        raise URLRefused(
-            f"refusing plain http to {parts.hostname}: use https, or --insecure-http if you must"
-        )
+        raise URLRefused(f"refusing plain http to {parts.hostname}: use https, or --insecure-http if you must")
     return url.rstrip("/")
 
 
@@ -121,7 +121,11 @@ class Answer:
 
 class HubClient:
     def __init__(
-        self, base_url: str, token: str, proxy: str | None = None, verify: bool | str = True,
+        self,
+        base_url: str,
+        token: str,
+        proxy: str | None = None,
+        verify: bool | str = True,
         page_deadline_s: float = PAGE_DEADLINE_S,
     ) -> None:
         self.base_url = base_url
@@ -226,8 +230,14 @@ def _detail(body: Any) -> str | None:
 
 def _reason(exc: Exception) -> str:
     text = str(exc).lower()
-    for known in ("connection refused", "name or service not known", "no route to host", "network is unreachable",
-                  "certificate verify failed", "timed out"):
+    for known in (
+        "connection refused",
+        "name or service not known",
+        "no route to host",
+        "network is unreachable",
+        "certificate verify failed",
+        "timed out",
+    ):
         if known in text:
             return known
     return type(exc).__name__

@@ -366,9 +366,7 @@ class FloorviewApp(App[None]):
                     write(conn)
         except Exception as exc:
             log.exception("a local write failed")
-            self.call_from_thread(
-                self.notify, f"Not saved: {exc}", markup=False, severity="error", timeout=8
-            )
+            self.call_from_thread(self.notify, f"Not saved: {exc}", markup=False, severity="error", timeout=8)
             if then is not None:
                 self.call_from_thread(then, str(getattr(exc, "orig", None) or exc))
             self.call_from_thread(self.request_load, True)

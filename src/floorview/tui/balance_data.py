@@ -101,8 +101,9 @@ class TallyCache:
         self._blocks: dict[int, tuple[float, Tally]] = {}  # block -> (read at, tally)
         self._key: str | None = None
 
-    def tallies(self, con: sqlite3.Connection, first: int, last: int, now: float,
-                queues: dict, targets: Targets) -> list[Tally]:
+    def tallies(
+        self, con: sqlite3.Connection, first: int, last: int, now: float, queues: dict, targets: Targets
+    ) -> list[Tally]:
         """Tallies of the intervals [first, last), oldest first."""
         key = repr((sorted(queues.items()), targets))
         if key != self._key:  # a target changed: every kept tally is wrong
@@ -120,8 +121,9 @@ class TallyCache:
             rows: list[list] = [[] for _ in range(lo, hi, step)]
             for (q, i), s in sums.items():
                 rows[(i - lo) // step].append((q, i, s))
-            return [tally(r, settings, targets, a, min(a + step, hi), channels)
-                    for r, a in zip(rows, range(lo, hi, step))]
+            return [
+                tally(r, settings, targets, a, min(a + step, hi), channels) for r, a in zip(rows, range(lo, hi, step))
+            ]
 
         whole = range(-(-first // BLOCK), last // BLOCK)  # the blocks wholly inside the window
         if not whole:
@@ -167,8 +169,9 @@ def _runs(blocks: list[int], most: int) -> list[list[int]]:
     return runs
 
 
-def load_walk(con: sqlite3.Connection, now: float, days: int, settings: Settings,
-              cache: TallyCache | None = None) -> Walk:
+def load_walk(
+    con: sqlite3.Connection, now: float, days: int, settings: Settings, cache: TallyCache | None = None
+) -> Walk:
     since = now - days * DAY
     targets = settings.balance.targets
     queues = queue_settings(con)

@@ -25,8 +25,10 @@ def _day(data: BalanceData, ts: float) -> str:
 
 def _span(data: BalanceData) -> str:
     w = data.walk
-    return (f"{_day(data, w.since)} to {_day(data, w.until)} {w.site.abbrev(w.until)}"
-            f" (the last {w.days} days; w switches 7/30)")
+    return (
+        f"{_day(data, w.since)} to {_day(data, w.until)} {w.site.abbrev(w.until)}"
+        f" (the last {w.days} days; w switches 7/30)"
+    )
 
 
 def explain_constraint(data: BalanceData, constraint: str) -> tuple[str, Text]:
@@ -38,8 +40,11 @@ def explain_constraint(data: BalanceData, constraint: str) -> tuple[str, Text]:
         ("gap", "1/2 x sum over the four constraints of |stated share - coached share|, in points"),
         ("", "0: coaching is spread exactly as the weights say; the higher, the more coaching would"),
         ("", "have to move to another topic to match them"),
-        ("stated", "each weight / the sum of the weights: " + ", ".join(
-            f"{LABELS[c]} {talk.weight(c)}/{sum(talk.weights)} = {pct(stated[c])}" for c in talk.order)),
+        (
+            "stated",
+            "each weight / the sum of the weights: "
+            + ", ".join(f"{LABELS[c]} {talk.weight(c)}/{sum(talk.weights)} = {pct(stated[c])}" for c in talk.order),
+        ),
         ("coached", "coaching notes (kudos and recovery notes left out) naming the topic / those naming any:"),
         ("", ", ".join(f"{LABELS[c]} {counts.get(c, 0)}" for c in CONSTRAINTS) + f" of {walk.mix.total}"),
         ("result", f"{data.gap:.1f} points" if data.gap is not None else "no coaching notes in the window: –"),
@@ -53,11 +58,17 @@ def explain_constraint(data: BalanceData, constraint: str) -> tuple[str, Text]:
         rows.append((w.label, f"from {walk.site.fmt(w.start, '%d %b')}: gap {gap}  ({mix})"))
     rows += [
         ("", ""),
-        (LABELS[constraint], f"rank {talk.rank(constraint)}, weight {talk.weight(constraint)} of 1 to 5; "
-                             f"coached {pct(coached[constraint]) if coached else EMPTY}"),
+        (
+            LABELS[constraint],
+            f"rank {talk.rank(constraint)}, weight {talk.weight(constraint)} of 1 to 5; "
+            f"coached {pct(coached[constraint]) if coached else EMPTY}",
+        ),
         ("on target", "the mean, over the constraint's metrics, of the share of queue-intervals on target"),
-        ("ranking", "four constraints ranked 1 to 4, each weighed 1 to 5, a lower rank weighing less: "
-                    "ties are refused (u/d rank, +/- weight; balance.priorities in the config)"),
+        (
+            "ranking",
+            "four constraints ranked 1 to 4, each weighed 1 to 5, a lower rank weighing less: "
+            "ties are refused (u/d rank, +/- weight; balance.priorities in the config)",
+        ),
     ]
     return f"Talk/walk gap — {LABELS[constraint]}", labelled(*rows)
 
@@ -70,17 +81,21 @@ def explain_metric(data: BalanceData, key: str, settings: Settings) -> tuple[str
         ("metric", f"{m.label} ({LABELS[m.constraint]})"),
         ("formula", m.definition),
         *_floor_rows(a),
-        ("target", format_target(a) + (
-            "" if a.target is None else f" (balance.targets.{_setting_name(key)} in the config)")),
-        ("checked", f"{a.checked} queue-intervals with something to count; {a.met} on target "
-                    f"({pct(a.on_target)})"),
+        (
+            "target",
+            format_target(a) + ("" if a.target is None else f" (balance.targets.{_setting_name(key)} in the config)"),
+        ),
+        ("checked", f"{a.checked} queue-intervals with something to count; {a.met} on target ({pct(a.on_target)})"),
         ("missed", f"{a.missed} queue-intervals x 15 min = {hours(a.breached_s)}, summed over queues"),
         ("longest", f"{age(a.longest * INTERVAL)} in a row on {where}" if a.longest else EMPTY),
         ("window", _span(data)),
-        ("fresh", f"the latest 6 hours are read each minute; earlier 6-hour blocks are kept and re-read in turn,"
-                  f" those of the last day every {RECENT_TTL_S // 60} min, older ones every {OLD_TTL_S // 60} min"
-                  " or, with more blocks than minutes in that, one a minute: a QA score or survey that arrives"
-                  " late counts once its block is re-read"),
+        (
+            "fresh",
+            f"the latest 6 hours are read each minute; earlier 6-hour blocks are kept and re-read in turn,"
+            f" those of the last day every {RECENT_TTL_S // 60} min, older ones every {OLD_TTL_S // 60} min"
+            " or, with more blocks than minutes in that, one a minute: a QA score or survey that arrives"
+            " late counts once its block is re-read",
+        ),
         ("units", {"%": "share, %", "s": "seconds (m:ss, h:mm past an hour)", "pts": "QA points, 0 to 100"}[m.unit]),
     ]
     if key == "compliance":
@@ -93,12 +108,20 @@ def explain_metric(data: BalanceData, key: str, settings: Settings) -> tuple[str
 def _floor_rows(a: Attainment) -> list[tuple[str, str]]:
     m = a.metric
     if m.pools_channels or len(a.channels) <= 1:
-        how = "added up as counts over every queue, channel and interval" if m.pools_channels else (
-            "pooled over every queue and interval")
+        how = (
+            "added up as counts over every queue, channel and interval"
+            if m.pools_channels
+            else ("pooled over every queue and interval")
+        )
         rows = [("floor", f"{format_value(a.value, m.unit)}, {how} ({a.sample} counted)")]
     else:
-        rows = [("floor", "per channel only: a mean of time over voice, chat and email together means nothing"
-                          " (c picks the channel shown in the table)")]
+        rows = [
+            (
+                "floor",
+                "per channel only: a mean of time over voice, chat and email together means nothing"
+                " (c picks the channel shown in the table)",
+            )
+        ]
     if len(a.channels) > 1:
         rows += [("", f"{c}: {format_value(v, m.unit)} ({n} counted)") for c, (v, n) in a.by_channel.items() if n]
     return rows
@@ -128,7 +151,9 @@ def notes_panel(con: sqlite3.Connection, data: BalanceData, constraint: str) -> 
         text.append(f"\n… and {total - len(notes)} more.\n", style="dim")
     if not notes:
         text.append("None.\n")
-    return ExplainScreen(f"Notes behind {LABELS[constraint]} — coached {pct((walk.mix.shares() or {}).get(constraint))}", text)
+    return ExplainScreen(
+        f"Notes behind {LABELS[constraint]} — coached {pct((walk.mix.shares() or {}).get(constraint))}", text
+    )
 
 
 def breaches_panel(data: BalanceData, key: str) -> ExplainScreen:

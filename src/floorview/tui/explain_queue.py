@@ -66,7 +66,12 @@ def window_span(snap: QueueSnapshot, now: float, site: SiteTime) -> str:
 
 
 def explain_queue_cell(
-    row: QueueRow, column: str, today: bool, now: float, settings: Settings, site: SiteTime,
+    row: QueueRow,
+    column: str,
+    today: bool,
+    now: float,
+    settings: Settings,
+    site: SiteTime,
     scoped: bool = False,
 ) -> tuple[str, Text]:
     snap, s = row.snap, row.snap.settings
@@ -85,11 +90,22 @@ def explain_queue_cell(
         return f"Service level — {name}", wrapped(
             ("formula", "answered within threshold / (answered + abandoned)"),
             ("", f"abandons under {span_words(s.short_abandon_s)} are short abandons and count in neither"),
-            ("inputs", f"answered within {threshold}: {c.answered_in_sl}; answered: {c.answered}; "
-                       f"abandoned: {c.abandoned}; short abandons left out: {c.short_abandoned}"),
-            ("result", f"{c.answered_in_sl} / {den} = {pct(f.service_level, 1)}" if den else "no answered or abandoned contacts yet: –"),
-            ("target", f"{pct(s.sl_target)} within {threshold}; ✓ met, ! within "
-                       f"{margins.sl_warn_margin * 100:g} points (queues.sl_warn_margin), ✗ beyond"),
+            (
+                "inputs",
+                f"answered within {threshold}: {c.answered_in_sl}; answered: {c.answered}; "
+                f"abandoned: {c.abandoned}; short abandons left out: {c.short_abandoned}",
+            ),
+            (
+                "result",
+                f"{c.answered_in_sl} / {den} = {pct(f.service_level, 1)}"
+                if den
+                else "no answered or abandoned contacts yet: –",
+            ),
+            (
+                "target",
+                f"{pct(s.sl_target)} within {threshold}; ✓ met, ! within "
+                f"{margins.sl_warn_margin * 100:g} points (queues.sl_warn_margin), ✗ beyond",
+            ),
             ("window", span),
             ("units", "share of contacts, %"),
         )
@@ -107,7 +123,10 @@ def explain_queue_cell(
             ("", f"abandons under {span_words(s.short_abandon_s)} (short abandons) are left out"),
             ("inputs", f"abandoned {c.abandoned}; answered {c.answered}; short abandons {c.short_abandoned}"),
             ("result", pct(f.abandon_rate, 1)),
-            ("target", f"at most {pct(s.abandon_target)}" if s.abandon_target is not None else "none set for this queue"),
+            (
+                "target",
+                f"at most {pct(s.abandon_target)}" if s.abandon_target is not None else "none set for this queue",
+            ),
             ("window", span),
             ("units", "share of contacts, %"),
         )
@@ -116,8 +135,13 @@ def explain_queue_cell(
             ("formula", "(talk time + after-contact work) / handled contacts"),
             ("inputs", f"{c.handle_s:.0f} s of handling over {c.handled} handled contacts"),
             ("result", duration(f.aht_s)),
-            ("target", f"at most {duration(s.aht_target_s)}; ! within {margins.aht_warn_margin_s:g} s "
-                       "(queues.aht_warn_margin_s)" if s.aht_target_s else "none set for this queue"),
+            (
+                "target",
+                f"at most {duration(s.aht_target_s)}; ! within {margins.aht_warn_margin_s:g} s "
+                "(queues.aht_warn_margin_s)"
+                if s.aht_target_s
+                else "none set for this queue",
+            ),
             ("window", span),
             ("units", "seconds (m:ss)"),
         )
@@ -125,8 +149,12 @@ def explain_queue_cell(
         oldest = snap.oldest_enqueued_at
         return f"Waiting now — {name}", wrapped(
             ("waiting", f"{snap.waiting} contacts queued, not yet answered or abandoned"),
-            ("oldest", f"enqueued {_hm(oldest, site)} {site.abbrev(oldest)}, waiting {duration(now - oldest)}"
-                       if oldest else "nobody waiting"),
+            (
+                "oldest",
+                f"enqueued {_hm(oldest, site)} {site.abbrev(oldest)}, waiting {duration(now - oldest)}"
+                if oldest
+                else "nobody waiting",
+            ),
             ("signs", f"✓ up to the {threshold} threshold, ! up to twice it, ✗ beyond"),
             ("units", "contacts; 45s, 3:07, 12m past ten minutes, 1h05 past an hour"),
         )
@@ -141,15 +169,21 @@ def explain_queue_cell(
         )
     if column == "offered":
         return f"Offered — {name}", wrapped(
-            ("counts", f"{c.offered} contacts enqueued ({c.answered} answered, {c.abandoned} abandoned, "
-                       f"{c.short_abandoned} short abandons, the rest waiting)"),
+            (
+                "counts",
+                f"{c.offered} contacts enqueued ({c.answered} answered, {c.abandoned} abandoned, "
+                f"{c.short_abandoned} short abandons, the rest waiting)",
+            ),
             ("window", span),
         )
     return f"{snap.name}", wrapped(
         ("queue", name),
         ("channel", snap.channel),
-        ("settings", f"threshold {threshold}, target {pct(s.sl_target)}, "
-                     f"short abandon {span_words(s.short_abandon_s)}, time zone {snap.timezone}"),
+        (
+            "settings",
+            f"threshold {threshold}, target {pct(s.sl_target)}, "
+            f"short abandon {span_words(s.short_abandon_s)}, time zone {snap.timezone}",
+        ),
         ("window", f"{window_span(snap, now, site)} ({int(snap.window_s // MINUTE)} min)"),
         ("today", today_span(snap, now, site)),
         ("times", f"shown in site time, {site.describe()}"),
@@ -178,37 +212,76 @@ def explain_agents(row: QueueRow, now: float, site: SiteTime, scoped: bool = Fal
     here_contact = by.get("on_contact", 0) - away.get("on_contact", 0)
     here_wrap = by.get("after_contact_work", 0) - away.get("after_contact_work", 0)
     rows: list[tuple[str, str]] = [
-        ("needed", f"{needed}: the fewest agents for {pct(s.sl_target)} within "
-                   f"{span_words(s.sl_threshold_s)}, by {n.model}"),
-        ("have", f"{have} could take this queue's next contact now: available {by.get('available', 0)} "
-                 f"+ on its contacts {here_contact} + in its wrap-up {here_wrap}"),
-        ("not", f"{away_n} busy with another queue's contact (on contact {away.get('on_contact', 0)}, "
-                f"wrap-up {away.get('after_contact_work', 0)}); not ready {by.get('not_ready', 0)}; "
-                f"offline {by.get('offline', 0)}"),
+        (
+            "needed",
+            f"{needed}: the fewest agents for {pct(s.sl_target)} within {span_words(s.sl_threshold_s)}, by {n.model}",
+        ),
+        (
+            "have",
+            f"{have} could take this queue's next contact now: available {by.get('available', 0)} "
+            f"+ on its contacts {here_contact} + in its wrap-up {here_wrap}",
+        ),
+        (
+            "not",
+            f"{away_n} busy with another queue's contact (on contact {away.get('on_contact', 0)}, "
+            f"wrap-up {away.get('after_contact_work', 0)}); not ready {by.get('not_ready', 0)}; "
+            f"offline {by.get('offline', 0)}",
+        ),
     ]
     if st.unknown:
-        rows.append(("", f"of the busy, {st.unknown} on a contact the store does not hold: "
-                         "its queue is unknown, so not counted"))
+        rows.append(
+            (
+                "",
+                f"of the busy, {st.unknown} on a contact the store does not hold: its queue is unknown, so not counted",
+            )
+        )
     if scoped:
-        rows.append(("scope", "your token sees its own teams' agents only (and those of its queues): "
-                              "have counts them, not other teams' agents on this queue"))
+        rows.append(
+            (
+                "scope",
+                "your token sees its own teams' agents only (and those of its queues): "
+                "have counts them, not other teams' agents on this queue",
+            )
+        )
     rows += [
         ("verdict", f"{verdict}. ✓ have at least the need, ! one short, ✗ more"),
-        ("why", "An agent on another queue's contact cannot take this queue's next one until done, "
-                "and may then take that queue's; the Erlang models assume agents who serve this "
-                "queue alone. An available agent serving several queues counts in each."),
-        ("staffed", f"{st.staffed} serving this queue and working (available, on contact or wrap-up, "
-                    f"whichever queue's): {st.staffed - have} of them busy elsewhere"),
-        ("model", (f"Erlang A with patience {duration(n.patience_s)}, {m.patience_from}"
-                   if m and n.model == "Erlang A" else f"{n.model}: {m.model_why}" if m else n.model)),
-        ("rule", "Erlang A with the patience seen in the window (total wait / abandons), else "
-                 f"today's; Erlang C with none, or with one over {PATIENT} x AHT"),
-        ("arrivals", f"{n.arrival_rate * 3600:.1f} an hour: {snap.window.offered} offered in "
-                     f"{snap.window_s / 60:.0f} min ({window_span(snap, now, site)})"),
-        ("AHT", f"{duration(n.aht_s)}: {m.aht_from if m else 'observed'}; else today's, else the "
-                "queue's AHT target"),
-        ("occupancy", f"{pct(st.occupancy)} of the staffed busy now, on any queue's contact: "
-                      "(on contact + wrap-up) / (those + available)"),
+        (
+            "why",
+            "An agent on another queue's contact cannot take this queue's next one until done, "
+            "and may then take that queue's; the Erlang models assume agents who serve this "
+            "queue alone. An available agent serving several queues counts in each.",
+        ),
+        (
+            "staffed",
+            f"{st.staffed} serving this queue and working (available, on contact or wrap-up, "
+            f"whichever queue's): {st.staffed - have} of them busy elsewhere",
+        ),
+        (
+            "model",
+            (
+                f"Erlang A with patience {duration(n.patience_s)}, {m.patience_from}"
+                if m and n.model == "Erlang A"
+                else f"{n.model}: {m.model_why}"
+                if m
+                else n.model
+            ),
+        ),
+        (
+            "rule",
+            "Erlang A with the patience seen in the window (total wait / abandons), else "
+            f"today's; Erlang C with none, or with one over {PATIENT} x AHT",
+        ),
+        (
+            "arrivals",
+            f"{n.arrival_rate * 3600:.1f} an hour: {snap.window.offered} offered in "
+            f"{snap.window_s / 60:.0f} min ({window_span(snap, now, site)})",
+        ),
+        ("AHT", f"{duration(n.aht_s)}: {m.aht_from if m else 'observed'}; else today's, else the queue's AHT target"),
+        (
+            "occupancy",
+            f"{pct(st.occupancy)} of the staffed busy now, on any queue's contact: "
+            "(on contact + wrap-up) / (those + available)",
+        ),
         ("same", "the what-if (x) starts from this rule, these inputs and these agents"),
     ]
     return wrapped(*rows)

@@ -48,8 +48,15 @@ def new_note(screen, agent_id: str, agent_name: str, interaction_id: str | None 
 
     app = screen.app
     now = app.clock.now()
-    data = {"agent_id": agent_id, "author": who(), "created_at": iso(now), "updated_at": iso(now),
-            "type": "coaching", "visibility": "team", "body": ""}
+    data = {
+        "agent_id": agent_id,
+        "author": who(),
+        "created_at": iso(now),
+        "updated_at": iso(now),
+        "type": "coaching",
+        "visibility": "team",
+        "body": "",
+    }
     if interaction_id:
         data["interaction_id"] = interaction_id
     note_id = new_note_id()
@@ -78,7 +85,9 @@ def edit_note(screen, note: NoteView, replaces: int | None = None) -> None:
         app.write_store(lambda conn: save_note(conn, note.id, result, now, replaces, note.version), "note saved", then)
 
     contacts = recent_contacts(app.reader, note.agent_id) if app.reader and note.agent_id else []
-    app.push_screen(NoteEditor(f"Edit note about {note.agent_name or note.agent_id or note.customer_id}", data, contacts, save))
+    app.push_screen(
+        NoteEditor(f"Edit note about {note.agent_name or note.agent_id or note.customer_id}", data, contacts, save)
+    )
 
 
 class NoteScreen(ModalScreen[None]):
@@ -186,8 +195,11 @@ class NoteScreen(ModalScreen[None]):
             self.notify("This note is not in conflict.", markup=False)
             return
         seq, now = self.note.outbox_seq, self.app.clock.now()
-        words = {"mine": "yours will be pushed over theirs", "theirs": "took the hub's note",
-                 "both": "kept theirs, and yours as a new note"}[choice]
+        words = {
+            "mine": "yours will be pushed over theirs",
+            "theirs": "took the hub's note",
+            "both": "kept theirs, and yours as a new note",
+        }[choice]
         self._write(lambda conn: resolve_conflict(conn, seq, choice, now), words)
 
     def action_discard(self) -> None:

@@ -87,12 +87,14 @@ class AgentPageScreen(DataScreen):
         yield LiveTable(id="notes")
 
     def on_mount(self) -> None:
-        self.query_one("#figures", LiveTable).set_columns([
-            Column("figure", "", 12),
-            Column("today", "Today", 9, "right"),
-            Column("week", f"{DAYS - 1} days before", 14, "right"),
-            Column("trend", "Trend", 10),
-        ])
+        self.query_one("#figures", LiveTable).set_columns(
+            [
+                Column("figure", "", 12),
+                Column("today", "Today", 9, "right"),
+                Column("week", f"{DAYS - 1} days before", 14, "right"),
+                Column("trend", "Trend", 10),
+            ]
+        )
         self._note_columns()
         self._update_title()
         figures = self.query_one("#figures", LiveTable)
@@ -130,7 +132,9 @@ class AgentPageScreen(DataScreen):
         this_day = site.today(now)
         week = [this_day - timedelta(days=back) for back in range(DAYS - 1, -1, -1)]
         days = agent_days_figures(con, self.agent_id, [(d.isoformat(), site.date_start(d)) for d in week])
-        return AgentPage(*row, days, this_day.isoformat(), agent_qa_scores(con, self.agent_id), agent_notes(con, self.agent_id))
+        return AgentPage(
+            *row, days, this_day.isoformat(), agent_qa_scores(con, self.agent_id), agent_notes(con, self.agent_id)
+        )
 
     def show(self, data: AgentPage | None, now: float) -> None:
         self._now = now
@@ -160,16 +164,36 @@ class AgentPageScreen(DataScreen):
 
         today, week = _week(p.days, p.today)
         rows = [
-            ("handled", "Handled", str(today.handled) if today else "0",
-             f"{week['handled_per_day']:.0f}/day" if week["handled_per_day"] is not None else EMPTY, ""),
-            ("aht", "AHT", duration(today.aht_s) if today else EMPTY, duration(week["aht"]),
-             _trend(today.aht_s if today else None, week["aht"], False, 15)),
-            ("qa", "QA", f"{today.qa_mean:.1f}" if today and today.qa_mean is not None else EMPTY,
-             f"{week['qa']:.1f}" if week["qa"] is not None else EMPTY,
-             _trend(today.qa_mean if today else None, week["qa"], True, 2)),
-            ("resolved", "Resolved", pct(today.resolved / today.outcomes) if today and today.outcomes else EMPTY,
-             pct(week["resolved"]),
-             _trend(today.resolved / today.outcomes if today and today.outcomes else None, week["resolved"], True, 0.03)),
+            (
+                "handled",
+                "Handled",
+                str(today.handled) if today else "0",
+                f"{week['handled_per_day']:.0f}/day" if week["handled_per_day"] is not None else EMPTY,
+                "",
+            ),
+            (
+                "aht",
+                "AHT",
+                duration(today.aht_s) if today else EMPTY,
+                duration(week["aht"]),
+                _trend(today.aht_s if today else None, week["aht"], False, 15),
+            ),
+            (
+                "qa",
+                "QA",
+                f"{today.qa_mean:.1f}" if today and today.qa_mean is not None else EMPTY,
+                f"{week['qa']:.1f}" if week["qa"] is not None else EMPTY,
+                _trend(today.qa_mean if today else None, week["qa"], True, 2),
+            ),
+            (
+                "resolved",
+                "Resolved",
+                pct(today.resolved / today.outcomes) if today and today.outcomes else EMPTY,
+                pct(week["resolved"]),
+                _trend(
+                    today.resolved / today.outcomes if today and today.outcomes else None, week["resolved"], True, 0.03
+                ),
+            ),
         ]
         self.query_one("#figures", LiveTable).sync(
             [(k, {"figure": cell(f), "today": num(a), "week": num(b), "trend": cell(t)}) for k, f, a, b, t in rows],
@@ -185,16 +209,21 @@ class AgentPageScreen(DataScreen):
             if wanted and not all(w in f"{n.body} {n.topic} {n.type} {n.author}".lower() for w in wanted):
                 continue
             sign = {None: "", "pending": "↑", "conflict": "⚠", "rejected": "✗"}.get(n.sync_state, "?")
-            notes.append((n.id, {
-                "when": cell(self.app.site.fmt(n.created_at, "%d %b %H:%M")),
-                "type": cell(n.type),
-                "topic": cell(n.topic or EMPTY),
-                "adkar": cell(n.adkar or EMPTY),
-                "follow": cell(n.follow_up_on or ""),
-                "vis": cell(n.visibility),
-                "sync": cell(sign, "bold yellow" if sign in ("⚠", "✗") else ""),
-                "body": cell(" ".join(n.body.split())),
-            }))
+            notes.append(
+                (
+                    n.id,
+                    {
+                        "when": cell(self.app.site.fmt(n.created_at, "%d %b %H:%M")),
+                        "type": cell(n.type),
+                        "topic": cell(n.topic or EMPTY),
+                        "adkar": cell(n.adkar or EMPTY),
+                        "follow": cell(n.follow_up_on or ""),
+                        "vis": cell(n.visibility),
+                        "sync": cell(sign, "bold yellow" if sign in ("⚠", "✗") else ""),
+                        "body": cell(" ".join(n.body.split())),
+                    },
+                )
+            )
         self.query_one("#notes", LiveTable).sync(notes, reorder=True)
         self._update_title()
 
@@ -228,8 +257,10 @@ class AgentPageScreen(DataScreen):
         if self.focused is table and table.current_key and self._page:
             note = next((n for n in self._page.notes if n.id == table.current_key), None)
             if note:
-                return "Note status", labelled(("status", SYNC_WORDS.get(note.sync_state, "?")),
-                                              ("", "↑ waiting to push · ⚠ conflict · ✗ rejected; enter opens it"))
+                return "Note status", labelled(
+                    ("status", SYNC_WORDS.get(note.sync_state, "?")),
+                    ("", "↑ waiting to push · ⚠ conflict · ✗ rejected; enter opens it"),
+                )
         return "This week", labelled(
             ("today", "contacts answered and ended since midnight (site time), by time enqueued"),
             ("before", f"the {DAYS - 1} days before today pooled: handled per day, AHT, QA mean, resolved"),

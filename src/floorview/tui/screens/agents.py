@@ -181,14 +181,24 @@ def explain_agent(a: AgentSnapshot, column: str, now: float, settings) -> tuple[
 
     thresholds = settings.agents.time_in_state.get(a.state, [])
     line("agent", f"{a.name} ({a.id}), team {a.team}")
-    line("state", f"{a.state.replace('_', ' ')}{f' ({a.reason})' if a.reason else ''} for {duration(now - a.state_since)}")
+    line(
+        "state",
+        f"{a.state.replace('_', ' ')}{f' ({a.reason})' if a.reason else ''} for {duration(now - a.state_since)}",
+    )
     if thresholds:
         marks = ", ".join(f"{duration(t)}" for t in thresholds)
         line("escalates", f"at {marks} in this state (agents.time_in_state.{a.state}): · then ! then !!")
     line("queues", ", ".join(a.queues) or "none")
     line("handled", f"{a.handled_today} contacts answered and finished today (site time)")
-    line("AHT", f"(talk + after-contact work) / handled = {a.handle_s_today:.0f} s / {a.handled_today} = {duration(a.aht_today)}")
-    line("QA", f"mean of {a.qa_count} quality scores today (0–100)" + (f" = {a.qa_today:.1f}" if a.qa_today is not None else ""))
+    line(
+        "AHT",
+        f"(talk + after-contact work) / handled = {a.handle_s_today:.0f} s / {a.handled_today} = {duration(a.aht_today)}",
+    )
+    line(
+        "QA",
+        f"mean of {a.qa_count} quality scores today (0–100)"
+        + (f" = {a.qa_today:.1f}" if a.qa_today is not None else ""),
+    )
     return f"{a.name}: {column.replace('_', ' ')}", text
 
 

@@ -89,15 +89,17 @@ class BalanceScreen(DataScreen):
     # -- painting --------------------------------------------------------------
     def _columns(self) -> None:
         wide = self.size.width >= 100
-        self.query_one("#constraints", LiveTable).set_columns([
-            Column("rank", "#", 2, "right"),
-            Column("name", "Constraint", 10),
-            Column("weight", "Weight", 7),
-            Column("stated", "Stated", 6, "right"),
-            Column("coached", "Coached", 8, "right"),
-            Column("on_target", "On target", 9, "right"),
-            Column("worst", "Most breached", 22 if wide else 16),
-        ])
+        self.query_one("#constraints", LiveTable).set_columns(
+            [
+                Column("rank", "#", 2, "right"),
+                Column("name", "Constraint", 10),
+                Column("weight", "Weight", 7),
+                Column("stated", "Stated", 6, "right"),
+                Column("coached", "Coached", 8, "right"),
+                Column("on_target", "On target", 9, "right"),
+                Column("worst", "Most breached", 22 if wide else 16),
+            ]
+        )
         metric_cols = [
             Column("constraint", "", 8),
             Column("metric", "Metric", 16),
@@ -125,15 +127,22 @@ class BalanceScreen(DataScreen):
                 key=lambda a: (a.missed, a.longest),
             )
             share = coached[c] if coached else None
-            rows.append((c, {
-                "rank": num(str(talk.rank(c))),
-                "name": cell(LABELS[c], "bold" if talk.rank(c) == 1 else ""),
-                "weight": cell(f"{talk.weight(c)} " + "●" * talk.weight(c) + "○" * (WEIGHT_MAX - talk.weight(c))),
-                "stated": num(pct(stated[c])),
-                "coached": _coached_cell(share, stated[c]),
-                "on_target": num(pct(constraint_attainment(walk.results, c))),
-                "worst": cell(worst.metric.label if worst.missed else EMPTY),
-            }))
+            rows.append(
+                (
+                    c,
+                    {
+                        "rank": num(str(talk.rank(c))),
+                        "name": cell(LABELS[c], "bold" if talk.rank(c) == 1 else ""),
+                        "weight": cell(
+                            f"{talk.weight(c)} " + "●" * talk.weight(c) + "○" * (WEIGHT_MAX - talk.weight(c))
+                        ),
+                        "stated": num(pct(stated[c])),
+                        "coached": _coached_cell(share, stated[c]),
+                        "on_target": num(pct(constraint_attainment(walk.results, c))),
+                        "worst": cell(worst.metric.label if worst.missed else EMPTY),
+                    },
+                )
+            )
         self.query_one("#constraints", LiveTable).sync(rows, reorder=True)
         self.query_one("#summary", Static).update(self._summary())
 
@@ -148,7 +157,9 @@ class BalanceScreen(DataScreen):
                 if wanted and wanted not in f"{m.label} {LABELS[c]} {m.key}".lower():
                     continue
                 a = walk.results[m.key]
-                metric_rows.append((m.key, _metric_cells(a, LABELS[c] if c != previous else "", walk.queue_names, channel)))
+                metric_rows.append(
+                    (m.key, _metric_cells(a, LABELS[c] if c != previous else "", walk.queue_names, channel))
+                )
                 previous = c
         self.query_one("#metrics", LiveTable).sync(metric_rows, reorder=True)
 
@@ -274,7 +285,12 @@ class BalanceScreen(DataScreen):
 
         queue_id = None
         focused = self.focused
-        if self._data is not None and isinstance(focused, LiveTable) and focused.id == "metrics" and focused.current_key:
+        if (
+            self._data is not None
+            and isinstance(focused, LiveTable)
+            and focused.id == "metrics"
+            and focused.current_key
+        ):
             queue_id = self._data.walk.results[focused.current_key].longest_queue
         self.app.push_screen(WhatIfScreen(queue_id))
 
@@ -353,4 +369,3 @@ def _metric_cells(a: Attainment, constraint: str, names: dict[str, str], channel
         "longest": num(age(a.longest * INTERVAL) if a.longest else EMPTY),
         "where": cell(names.get(a.longest_queue, a.longest_queue or "")),
     }
-

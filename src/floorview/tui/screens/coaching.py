@@ -137,22 +137,43 @@ class CoachingScreen(DataScreen):
         elif data.view == "themes":
             table.set_columns(_theme_columns())
             rows = _theme_rows(data.themes)
-            caption.append(f"Coaching notes of the last {THEME_DAYS} days by team: topic, and the ADKAR stage most noted.")
+            caption.append(
+                f"Coaching notes of the last {THEME_DAYS} days by team: topic, and the ADKAR stage most noted."
+            )
         elif data.view == "uncoached":
-            table.set_columns([Column("name", "Agent", 22), Column("team", "Team", 12), Column("last", "Last coached", 16)])
-            rows = [(u.agent_id, {
-                "name": cell(u.name), "team": cell(u.team),
-                "last": cell(site.fmt(u.last_coached, "%a %d %b") if u.last_coached else "never"),
-            }) for u in data.uncoached]
+            table.set_columns(
+                [Column("name", "Agent", 22), Column("team", "Team", 12), Column("last", "Last coached", 16)]
+            )
+            rows = [
+                (
+                    u.agent_id,
+                    {
+                        "name": cell(u.name),
+                        "team": cell(u.team),
+                        "last": cell(site.fmt(u.last_coached, "%a %d %b") if u.last_coached else "never"),
+                    },
+                )
+                for u in data.uncoached
+            ]
             days = self.app.settings.coaching.not_coached_days
-            caption.append(f"{len(data.uncoached)} agents without a coaching note in {days} days "
-                           "(coaching.not_coached_days). enter opens the agent.")
+            caption.append(
+                f"{len(data.uncoached)} agents without a coaching note in {days} days "
+                "(coaching.not_coached_days). enter opens the agent."
+            )
         else:
-            table.set_columns([Column("when", "Written", 12), Column("state", "Hub said", 10), Column("op", "Change", 7),
-                               Column("what", "Note", max(20, width - 42))])
+            table.set_columns(
+                [
+                    Column("when", "Written", 12),
+                    Column("state", "Hub said", 10),
+                    Column("op", "Change", 7),
+                    Column("what", "Note", max(20, width - 42)),
+                ]
+            )
             rows = [(str(p.seq), _problem_cells(p, site)) for p in data.problems]
-            caption.append(f"{len(data.problems)} local changes the hub would not take. "
-                           "enter opens one to keep yours, take theirs, keep both or discard.")
+            caption.append(
+                f"{len(data.problems)} local changes the hub would not take. "
+                "enter opens one to keep yours, take theirs, keep both or discard."
+            )
         self.query_one("#caption", Static).update(caption)
         table.sync(rows, reorder=True)
         self._update_title()
@@ -240,11 +261,22 @@ def problem_note(con: sqlite3.Connection, p: Problem) -> NoteView:
         return None if value is None else clean(str(value))
 
     base = found or NoteView(
-        id=p.note_id, version=0, agent_id=text("agent_id"), agent_name=None, team=None,
-        customer_id=text("customer_id"), author=text("author", "?") or "?", created_at=p.created_at,
-        updated_at=p.created_at, type=text("type", "coaching") or "coaching", topic=text("topic"),
-        adkar=text("adkar"), follow_up_on=text("follow_up_on"), interaction_id=text("interaction_id"),
-        visibility=text("visibility", "team") or "team", body="(deleted here)" if p.op == "delete" else "",
+        id=p.note_id,
+        version=0,
+        agent_id=text("agent_id"),
+        agent_name=None,
+        team=None,
+        customer_id=text("customer_id"),
+        author=text("author", "?") or "?",
+        created_at=p.created_at,
+        updated_at=p.created_at,
+        type=text("type", "coaching") or "coaching",
+        topic=text("topic"),
+        adkar=text("adkar"),
+        follow_up_on=text("follow_up_on"),
+        interaction_id=text("interaction_id"),
+        visibility=text("visibility", "team") or "team",
+        body="(deleted here)" if p.op == "delete" else "",
     )
     from dataclasses import replace
 
@@ -285,8 +317,12 @@ def _note_cells(n: NoteView, today: str, site: SiteTime) -> dict[str, Text]:
 
 
 def _theme_columns() -> list[Column]:
-    return [Column("team", "Team", 12), *(Column(t, t.title(), 9, "right") for t in TOPICS),
-            Column("total", "Notes", 6, "right"), Column("stage", "Most noted stage", 16)]
+    return [
+        Column("team", "Team", 12),
+        *(Column(t, t.title(), 9, "right") for t in TOPICS),
+        Column("total", "Notes", 6, "right"),
+        Column("stage", "Most noted stage", 16),
+    ]
 
 
 def _theme_rows(counts: list[TopicCount]) -> list[tuple[str, dict[str, Text]]]:

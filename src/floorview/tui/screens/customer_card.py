@@ -59,7 +59,13 @@ def card_view(card: CustomerCard, now: float, settings, site: SiteTime) -> CardV
     since = date.fromisoformat(card.since) if card.since else None
     today = site.today(now)
     return CardView(
-        card, trust, n, trust_trend(answers, now), legs, feel, engaged,
+        card,
+        trust,
+        n,
+        trust_trend(answers, now),
+        legs,
+        feel,
+        engaged,
         quadrant(engaged.score, feel.score, c.behavior_high, c.emotion_high),
         actions(engaged.score, feel.score, legs.weakest, since, today, c.behavior_high, c.emotion_high),
     )
@@ -163,7 +169,7 @@ class CustomerCardScreen(DataScreen):
         category = nps_category(e.latest_nps)
         t.append(f"{e.score:.0f}/100 · " if e.score is not None else f"{EMPTY} · ")
         t.append(f"NPS {e.latest_nps} {category}" if category else f"NPS {EMPTY}")
-        history = [a.nps for a in c.answers if a.nps is not None][-(6 if self.size.width >= 100 else 4):]
+        history = [a.nps for a in c.answers if a.nps is not None][-(6 if self.size.width >= 100 else 4) :]
         if len(history) > 1:
             t.append(f" (history {' '.join(map(str, history))})")
         t.append(f" · CSAT {e.csat:.1f}" if e.csat is not None else f" · CSAT {EMPTY}")
@@ -178,9 +184,15 @@ class CustomerCardScreen(DataScreen):
         t.append("Behavior ", style="bold")
         t.append(f"{g.score:.0f}/100 engagement" if g.score is not None else f"{EMPTY} (no behavior figures)")
         if c.behavior:
-            short = {"logins_30d": "logins", "active_days_30d": "active days", "products": "products",
-                     "upgrades_90d": "upgrades", "support_contacts_30d": "support", "community_posts_30d": "posts",
-                     "usage_trend": "usage trend"}
+            short = {
+                "logins_30d": "logins",
+                "active_days_30d": "active days",
+                "products": "products",
+                "upgrades_90d": "upgrades",
+                "support_contacts_30d": "support",
+                "community_posts_30d": "posts",
+                "usage_trend": "usage trend",
+            }
             shown = ", ".join(f"{short.get(k, k)} {c.behavior[k]}" for k in c.behavior)
             t.append(f" · {shown}")
         t.append("\n")
@@ -228,17 +240,23 @@ class CustomerCardScreen(DataScreen):
         c = self.app.settings.customers
         inputs = ", ".join(f"{k} {val:g} → {unit:.2f} × {w:g}" for k, (val, unit, w) in v.engagement.inputs.items())
         return f"Trust and behavior — {v.card.name}", labelled(
-            ("net trust", "\"Do you trust us?\": yes +1, no and sometimes -1, averaged, x 100 (-100..+100)"),
+            ("net trust", '"Do you trust us?": yes +1, no and sometimes -1, averaged, x 100 (-100..+100)'),
             ("", f"{v.trust_n} answers; the arrow compares the last 90 days with the 90 before"),
             ("stool", "mean answer 1..5 for sincerity, competence, reliability; the lowest is the weakest leg"),
             ("emotion", "mean of net trust ((t+100)/2), NPS (x10), CSAT ((x-1)/4), effort ((7-x)/6), on 0..100"),
-            ("", f"each a mean of the last {EMOTION_DAYS} days' answers, a survey weighing half as much every"
-                 f" {EMOTION_HALF_LIFE_DAYS} days of its age: no one survey flips the quadrant"),
+            (
+                "",
+                f"each a mean of the last {EMOTION_DAYS} days' answers, a survey weighing half as much every"
+                f" {EMOTION_HALF_LIFE_DAYS} days of its age: no one survey flips the quadrant",
+            ),
             ("", " · ".join(f"{k} {p:.0f}" for k, p in v.emotion.parts.items()) or EMPTY),
             ("behavior", "weighted mean of the behavior figures, each capped and put on 0..1 (customers.engagement)"),
             ("", inputs or EMPTY),
-            ("quadrant", f"behavior ≥ {c.behavior_high:g} and emotion ≥ {c.emotion_high:g} count as high "
-                         "(customers.behavior_high, customers.emotion_high)"),
+            (
+                "quadrant",
+                f"behavior ≥ {c.behavior_high:g} and emotion ≥ {c.emotion_high:g} count as high "
+                "(customers.behavior_high, customers.emotion_high)",
+            ),
             ("", "Advocate high/high · Captive behavior high, emotion low · Dormant fan the reverse · At risk low/low"),
         )
 

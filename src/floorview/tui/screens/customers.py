@@ -38,10 +38,14 @@ class CustomersScreen(DataScreen):
         yield LiveTable(id="customers")
 
     def on_mount(self) -> None:
-        self.query_one(LiveTable).set_columns([
-            Column("name", "Customer", 22), Column("id", "Id", 14), Column("segment", "Segment", 15),
-            Column("since", "Since", 10),
-        ])
+        self.query_one(LiveTable).set_columns(
+            [
+                Column("name", "Customer", 22),
+                Column("id", "Id", 14),
+                Column("segment", "Segment", 15),
+                Column("since", "Since", 10),
+            ]
+        )
         self._update_title()
 
     def load(self, con: sqlite3.Connection, now: float) -> tuple[str, list[CustomerHit]]:
@@ -61,8 +65,18 @@ class CustomersScreen(DataScreen):
         if query != self.filter_text:
             return  # typed on since: that search is on its way
         self._query, self._hits = query, hits
-        rows = [(h.id, {"name": cell(h.name), "id": cell(h.id), "segment": cell(h.segment or ""),
-                        "since": cell(h.since or "")}) for h in hits]
+        rows = [
+            (
+                h.id,
+                {
+                    "name": cell(h.name),
+                    "id": cell(h.id),
+                    "segment": cell(h.segment or ""),
+                    "since": cell(h.since or ""),
+                },
+            )
+            for h in hits
+        ]
         self.query_one(LiveTable).sync(rows, reorder=True)
         caption = Text()
         if not query:

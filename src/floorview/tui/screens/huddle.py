@@ -70,8 +70,9 @@ class HuddleScreen(DataScreen):
     def load(self, con: sqlite3.Connection, now: float) -> Huddle:
         settings = self.app.settings
         h = load_huddle(con, self.team, now, self.app.site)
-        return replace(h, sentence=week_sentence(con, now, settings.balance.priorities, self.team),
-                       partial=self.app.scoped)
+        return replace(
+            h, sentence=week_sentence(con, now, settings.balance.priorities, self.team), partial=self.app.scoped
+        )
 
     def _shown_channel(self, data: Huddle) -> str | None:
         return self.channel if self.channel in data.channels else data.busiest()
@@ -103,7 +104,9 @@ class HuddleScreen(DataScreen):
         rest = Text()
         head, rows = channel_table(data)
         widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-        rest.append("  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(head, widths))), style="bold")
+        rest.append(
+            "  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(head, widths))), style="bold"
+        )
         rest.append("\n")
         for row in rows:
             rest.append("  ".join(v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths))))
@@ -148,24 +151,44 @@ class HuddleScreen(DataScreen):
         whose = f"{h.team}'s agents" if h.team else "the agents your token sees" if h.partial else "every agent"
         rows = [
             ("today", day_line(h, self.app.site)),
-            ("answered", f"contacts {whose} answered, counted by the day they were enqueued; "
-                         "AHT = (talk + after-contact work) / those finished"),
+            (
+                "answered",
+                f"contacts {whose} answered, counted by the day they were enqueued; "
+                "AHT = (talk + after-contact work) / those finished",
+            ),
             ("served", table_note(h)),
-            ("SL", "answered within the queue's threshold / (answered + abandoned); abandons shorter than "
-                   "the queue's short-abandon limit count in neither"),
+            (
+                "SL",
+                "answered within the queue's threshold / (answered + abandoned); abandons shorter than "
+                "the queue's short-abandon limit count in neither",
+            ),
         ]
         if c is not None and f is not None:
-            rows.append(("", f"{channel}: {c.answered_in_sl} / {c.answered + c.abandoned}"
-                             f" = {EMPTY if f.service_level is None else f'{f.service_level * 100:.1f}%'}"))
+            rows.append(
+                (
+                    "",
+                    f"{channel}: {c.answered_in_sl} / {c.answered + c.abandoned}"
+                    f" = {EMPTY if f.service_level is None else f'{f.service_level * 100:.1f}%'}",
+                )
+            )
         all_sl = figures(total).service_level
         rows += [
-            ("all", f"every channel as counts: {total.answered_in_sl} / {total.answered + total.abandoned}"
-                    f" = {EMPTY if all_sl is None else f'{all_sl * 100:.1f}%'}; counts add up across queues"
-                    " and channels, each judged by its own queue's threshold"),
-            ("wait", "total wait of answered contacts / answered, per channel only: a mean over voice, chat and"
-                     " email together would mix seconds with hours"),
-            ("large", f"the {channel or 'busiest'} channel's figures (c picks another); the busiest is the one"
-                      " with most contacts offered today"),
+            (
+                "all",
+                f"every channel as counts: {total.answered_in_sl} / {total.answered + total.abandoned}"
+                f" = {EMPTY if all_sl is None else f'{all_sl * 100:.1f}%'}; counts add up across queues"
+                " and channels, each judged by its own queue's threshold",
+            ),
+            (
+                "wait",
+                "total wait of answered contacts / answered, per channel only: a mean over voice, chat and"
+                " email together would mix seconds with hours",
+            ),
+            (
+                "large",
+                f"the {channel or 'busiest'} channel's figures (c picks another); the busiest is the one"
+                " with most contacts offered today",
+            ),
             ("QA", f"mean of today's QA scores of {whose}, every channel (a score, not a time)"),
             ("agents", "working now: available, on a contact or in wrap-up, of those in the store"),
         ]

@@ -68,8 +68,14 @@ class QueueDetailScreen(DataScreen):
         )
         waiting.sync(
             [
-                (w.id, {"id": cell(w.id), "customer": cell(w.customer_name or w.customer_id or "–"),
-                        "wait": num(duration(now - w.enqueued_at))})
+                (
+                    w.id,
+                    {
+                        "id": cell(w.id),
+                        "customer": cell(w.customer_name or w.customer_id or "–"),
+                        "wait": num(duration(now - w.enqueued_at)),
+                    },
+                )
                 for w in self._data.waiting
             ],
             reorder=False,

@@ -112,7 +112,9 @@ class QueuesScreen(DataScreen):
             Column("waiting", "Wait", 4, "right"),
             Column("longest", "Oldest", 6, "right"),
             # Words in the cell where there is room; at 80 and 120 columns the header says it.
-            Column("agents", "Agents", AGENTS_WORDS_W, "right") if width >= 160 else Column("agents", "Need/have", 9, "right"),
+            Column("agents", "Agents", AGENTS_WORDS_W, "right")
+            if width >= 160
+            else Column("agents", "Need/have", 9, "right"),
         ]
         if width >= 160:
             cols += [
@@ -166,20 +168,28 @@ class QueuesScreen(DataScreen):
         return {
             "name": cell(r.snap.name),
             "channel": cell(r.snap.channel),
-            "sl": judged(pct(r.window.service_level), rate_level(r.window.service_level, s.sl_target, True, conf.sl_warn_margin)),
-            "sl_today": judged(pct(r.today.service_level), rate_level(r.today.service_level, s.sl_target, True, conf.sl_warn_margin)),
+            "sl": judged(
+                pct(r.window.service_level), rate_level(r.window.service_level, s.sl_target, True, conf.sl_warn_margin)
+            ),
+            "sl_today": judged(
+                pct(r.today.service_level), rate_level(r.today.service_level, s.sl_target, True, conf.sl_warn_margin)
+            ),
             "offered": num(str(f.offered)),
             "answered": num(str(f.answered)),
             "abandoned": num(str(f.abandoned)),
             "available": num(str(r.snap.staffing.by_state.get("available", 0))),
             "asa": num(short_duration(f.asa_s)),
-            "abandon": judged(pct(f.abandon_rate), rate_level(f.abandon_rate, s.abandon_target, False, conf.abandon_warn_margin)),
+            "abandon": judged(
+                pct(f.abandon_rate), rate_level(f.abandon_rate, s.abandon_target, False, conf.abandon_warn_margin)
+            ),
             "aht": judged(duration(f.aht_s), rate_level(f.aht_s, s.aht_target_s, False, conf.aht_warn_margin_s)),
             "waiting": num(str(r.snap.waiting) if r.snap.waiting else "0"),
             "longest": _oldest_cell(r, now),
             # A scoped token sees its own agents only: "have" is theirs, no verdict on the queue's.
-            "agents": judged(_need_have(r.need.needed, have, words),
-                             Level.NONE if self.app.scoped else staff_level(r.need.needed, have)),
+            "agents": judged(
+                _need_have(r.need.needed, have, words),
+                Level.NONE if self.app.scoped else staff_level(r.need.needed, have),
+            ),
             "occupancy": num(pct(r.snap.staffing.occupancy)),
             "trend": sparkline(r.trend, spark_width),
         }
@@ -225,7 +235,12 @@ class QueuesScreen(DataScreen):
         from floorview.tui.explain_queue import explain_queue_cell
 
         return explain_queue_cell(
-            self._rows[key], col or "sl", self._today, self._now, self.app.settings, self.app.site,
+            self._rows[key],
+            col or "sl",
+            self._today,
+            self._now,
+            self.app.settings,
+            self.app.site,
             scoped=self.app.scoped,
         )
 

@@ -56,12 +56,14 @@ class RecoveryScreen(DataScreen):
 
     def _columns(self) -> None:
         width = self.size.width or 80
-        self.query_one(LiveTable).set_columns([
-            Column("sev", "Sev", 3, "right"),
-            Column("name", "Customer", 18),
-            Column("segment", "Segment", 14 if width >= 100 else 10),
-            Column("why", "Why", max(20, width - 18 - (14 if width >= 100 else 10) - 3 - 12)),
-        ])
+        self.query_one(LiveTable).set_columns(
+            [
+                Column("sev", "Sev", 3, "right"),
+                Column("name", "Customer", 18),
+                Column("segment", "Segment", 14 if width >= 100 else 10),
+                Column("why", "Why", max(20, width - 18 - (14 if width >= 100 else 10) - 3 - 12)),
+            ]
+        )
 
     def load(self, con: sqlite3.Connection, now: float) -> RecoveryList:
         # A recorded recovery shows at once; new hurts within REFRESH_S.
@@ -89,12 +91,17 @@ class RecoveryScreen(DataScreen):
             reasons = "; ".join(dict.fromkeys(h.why for h in sorted(c.hurts, key=lambda h: -h.at)))
             if wanted and wanted not in f"{c.name} {c.segment} {reasons} {c.customer_id}".lower():
                 continue
-            rows.append((c.customer_id, {
-                "sev": num(str(c.severity(rules))),
-                "name": cell(c.name),
-                "segment": cell(c.segment or ""),
-                "why": cell(reasons),
-            }))
+            rows.append(
+                (
+                    c.customer_id,
+                    {
+                        "sev": num(str(c.severity(rules))),
+                        "name": cell(c.name),
+                        "segment": cell(c.segment or ""),
+                        "why": cell(reasons),
+                    },
+                )
+            )
         self.query_one(LiveTable).sync(rows, reorder=True)
         caption = Text(f"{self._total} customers hurt today and not yet recovered")
         caption.append(f"; the {len(self._cases)} most hurt shown. " if self._total > len(self._cases) else ". ")
@@ -129,12 +136,15 @@ class RecoveryScreen(DataScreen):
         r = self.app.settings.customers.recovery
         s = r.severity
         return "Service recovery rules", labelled(
-            ("long wait", f"waited more than {r.long_wait_factor:g} x the queue's SL threshold today (+{s['long_wait']})"),
+            (
+                "long wait",
+                f"waited more than {r.long_wait_factor:g} x the queue's SL threshold today (+{s['long_wait']})",
+            ),
             ("abandons", f"hung up {r.abandons}+ times within {r.abandon_days:g} days, once today (+{s['abandons']})"),
             ("repeat", f"came back today to a queue contacted within {r.repeat_hours:g} hours (+{s['repeat']})"),
             ("transfers", f"transferred {r.transfers}+ times in one contact today (+{s['transfers']})"),
             ("detractor", f"scored us 0 to 6 today (+{s['detractor']})"),
-            ("trust no", f"said no to \"Do you trust us?\" today (+{s['trust_no']})"),
+            ("trust no", f'said no to "Do you trust us?" today (+{s["trust_no"]})'),
             ("order", "severity (the sum of the rules that fired), then value: segment, then products held"),
             ("leaves", "when a recovery note is written for them today (r)"),
             ("config", "customers.recovery and customers.recovery.severity"),
@@ -197,9 +207,12 @@ class RecoveredForm(ModalScreen[str | None]):
         if problem is None:
             self.dismiss(what)
             return
-        self.query_one("#problem", Static).update(Text(
-            f"Not saved: {problem}. What you wrote is still here: enter tries again, escape discards it.",
-            style="bold red"))
+        self.query_one("#problem", Static).update(
+            Text(
+                f"Not saved: {problem}. What you wrote is still here: enter tries again, escape discards it.",
+                style="bold red",
+            )
+        )
         self.app.bell()
 
     def action_cancel(self) -> None:
@@ -219,8 +232,15 @@ def mark_recovered(screen, customer_id: str, name: str) -> None:
     def save(what: str, then) -> None:
         now = app.clock.now()
         at = iso(now)
-        data = {"customer_id": customer_id, "author": who(), "created_at": at, "updated_at": at,
-                "type": "recovery", "visibility": "team", "body": what}
+        data = {
+            "customer_id": customer_id,
+            "author": who(),
+            "created_at": at,
+            "updated_at": at,
+            "type": "recovery",
+            "visibility": "team",
+            "body": what,
+        }
         app.write_store(lambda conn: save_note(conn, note_id, data, now), f"{name}: recovery recorded", then)
 
     app.push_screen(RecoveredForm(name, save))

@@ -89,7 +89,9 @@ def baseline(snap: QueueSnapshot, period: Period, counts: Counts, span_s: float,
     (`Staffing.can_take`); a default AHT only when nothing says what it is."""
     inputs = model_inputs(counts, span_s, snap.settings, snap.today)
     aht = inputs.aht_s or DEFAULT_AHT_S
-    cost, cost_from = (config_cost, "config") if snap.cost_per_agent_hour is None else (snap.cost_per_agent_hour, "feed")
+    cost, cost_from = (
+        (config_cost, "config") if snap.cost_per_agent_hour is None else (snap.cost_per_agent_hour, "feed")
+    )
     scenario = Scenario(
         agents=snap.staffing.can_take,
         aht_s=aht,
@@ -138,13 +140,15 @@ class WhatIfScreen(DataScreen):
         yield Static(id="note")
 
     def on_mount(self) -> None:
-        self.query_one(LiveTable).set_columns([
-            Column("figure", "", 20),
-            Column("observed", "Observed", 8, "right"),
-            Column("now", "Model now", 9, "right"),
-            Column("whatif", "Model what-if", 13, "right"),
-            Column("change", "Change", 9, "right"),
-        ])
+        self.query_one(LiveTable).set_columns(
+            [
+                Column("figure", "", 20),
+                Column("observed", "Observed", 8, "right"),
+                Column("now", "Model now", 9, "right"),
+                Column("whatif", "Model what-if", 13, "right"),
+                Column("change", "Change", 9, "right"),
+            ]
+        )
         self._update_title()
 
     # -- data ----------------------------------------------------------------
@@ -237,34 +241,69 @@ class WhatIfScreen(DataScreen):
         site = self.app.site
         heading = Text()
         heading.append(b.snap.name, style="bold")
-        heading.append(f"  {b.snap.channel} · {b.period.label(site)} · target {pct(b.scenario.target)} "
-                       f"in {span_words(b.scenario.threshold_s)} · model: {_model_name(b, now)}\n")
+        heading.append(
+            f"  {b.snap.channel} · {b.period.label(site)} · target {pct(b.scenario.target)} "
+            f"in {span_words(b.scenario.threshold_s)} · model: {_model_name(b, now)}\n"
+        )
         verdict, words = floor_versus_model(b, now)
         heading.append(words + "\n", style="bold yellow" if verdict in (MODEL_HIGHER, MODEL_LOWER) else "dim")
-        heading.append("↑↓ pick · ←→ or -/+ change · r reset · [ ] interval · , . queue · e explains",
-                       style="dim")
+        heading.append("↑↓ pick · ←→ or -/+ change · r reset · [ ] interval · , . queue · e explains", style="dim")
         self.query_one("#heading", Static).update(heading)
         base, o, st = b.scenario, b.observed, b.snap.staffing
         rolling = b.period.interval is None
         rows = [
-            ("agents", "Agents", f"{st.can_take} of {st.staffed}" if rolling else EMPTY,
-             str(base.agents), str(s.agents), _delta(s.agents - base.agents, "")),
-            ("aht", "AHT", duration(o.aht_s), duration(base.aht_s), duration(s.aht_s),
-             _delta(int(s.aht_s) - int(base.aht_s), " s")),
-            ("volume", "Volume per 15 min", f"{base.volume:.1f}", f"{base.volume:.1f}", f"{s.volume:.1f}",
-             _delta(self.deltas["volume"], " %")),
-            ("patience", "Patience", duration(o.patience_s),
-             duration(base.patience_s) if base.patience_s else EMPTY,
-             duration(s.patience_s) if s.patience_s else EMPTY,
-             _delta(int(s.patience_s or 0) - int(base.patience_s or 0), " s")),
-            ("sl", "Service level", pct_points(o.service_level),
-             *_pair(now.best.service_level, what.best.service_level, pct_points)),
+            (
+                "agents",
+                "Agents",
+                f"{st.can_take} of {st.staffed}" if rolling else EMPTY,
+                str(base.agents),
+                str(s.agents),
+                _delta(s.agents - base.agents, ""),
+            ),
+            (
+                "aht",
+                "AHT",
+                duration(o.aht_s),
+                duration(base.aht_s),
+                duration(s.aht_s),
+                _delta(int(s.aht_s) - int(base.aht_s), " s"),
+            ),
+            (
+                "volume",
+                "Volume per 15 min",
+                f"{base.volume:.1f}",
+                f"{base.volume:.1f}",
+                f"{s.volume:.1f}",
+                _delta(self.deltas["volume"], " %"),
+            ),
+            (
+                "patience",
+                "Patience",
+                duration(o.patience_s),
+                duration(base.patience_s) if base.patience_s else EMPTY,
+                duration(s.patience_s) if s.patience_s else EMPTY,
+                _delta(int(s.patience_s or 0) - int(base.patience_s or 0), " s"),
+            ),
+            (
+                "sl",
+                "Service level",
+                pct_points(o.service_level),
+                *_pair(now.best.service_level, what.best.service_level, pct_points),
+            ),
             ("sl_c", "SL if no hang-ups", "", *_pair(now.c.service_level, what.c.service_level, pct_points)),
             ("asa", "ASA", duration(o.asa_s), *_pair(now.best.asa_s, what.best.asa_s, seconds)),
-            ("abandon", "Abandon rate", pct_points(o.abandon_rate),
-             *_pair(now.a and now.a.p_abandon, what.a and what.a.p_abandon, pct_points)),
-            ("occupancy", "Occupancy", pct_points(st.occupancy_here) if rolling else EMPTY,
-             *_pair(now.best.occupancy, what.best.occupancy, pct_points)),
+            (
+                "abandon",
+                "Abandon rate",
+                pct_points(o.abandon_rate),
+                *_pair(now.a and now.a.p_abandon, what.a and what.a.p_abandon, pct_points),
+            ),
+            (
+                "occupancy",
+                "Occupancy",
+                pct_points(st.occupancy_here) if rolling else EMPTY,
+                *_pair(now.best.occupancy, what.best.occupancy, pct_points),
+            ),
             ("required", "Agents for target", "", *_pair(now.required, what.required, whole)),
             ("cost_hour", "Cost per hour", "", *_pair(now.cost_per_hour, what.cost_per_hour, money)),
             ("cost_contact", "Cost per contact", "", *_pair(_per_contact(now), _per_contact(what), money)),
@@ -272,13 +311,18 @@ class WhatIfScreen(DataScreen):
         table_rows = []
         for key, label, seen, a, b_, change in rows:
             marker = "◂▸ " if key in INPUTS else "   "
-            table_rows.append((key, {
-                "figure": cell(marker + label, "bold" if key in INPUTS else ""),
-                "observed": num(seen),
-                "now": num(a),
-                "whatif": num(b_, "bold" if a != b_ else ""),
-                "change": num(change),
-            }))
+            table_rows.append(
+                (
+                    key,
+                    {
+                        "figure": cell(marker + label, "bold" if key in INPUTS else ""),
+                        "observed": num(seen),
+                        "now": num(a),
+                        "whatif": num(b_, "bold" if a != b_ else ""),
+                        "change": num(change),
+                    },
+                )
+            )
         self.query_one(LiveTable).sync(table_rows, reorder=False)
         self.query_one("#note", Static).update(Text(_cost_words(b), style="dim"))
 
@@ -353,52 +397,90 @@ class WhatIfScreen(DataScreen):
         _, words = floor_versus_model(b, now)
         today_aht = figures(b.snap.today).aht_s
         rows: list[tuple[str, str]] = [
-            ("period", f"{b.period.label(site)}: {_span_text(b, site, self._read_at)}; threshold "
-                       f"{span_words(b.scenario.threshold_s)}, target {pct(b.scenario.target)}"),
+            (
+                "period",
+                f"{b.period.label(site)}: {_span_text(b, site, self._read_at)}; threshold "
+                f"{span_words(b.scenario.threshold_s)}, target {pct(b.scenario.target)}",
+            ),
             ("", ""),
-            ("observed", f"what the floor did in the period, from the store's counts as on Queues: "
-                         f"{b.counts.offered} offered, {b.counts.answered} answered, {b.counts.abandoned} "
-                         f"abandoned; service level {pct(o.service_level, 1)}, ASA {duration(o.asa_s)}, "
-                         f"abandon rate {pct(o.abandon_rate, 1)}"),
-            ("model now", f"{_model_name(b, now)}: service level {pct(now.best.service_level, 1)}, ASA "
-                          f"{duration(now.best.asa_s)}. It assumes steady arrivals at the period's rate, "
-                          "agents who serve this queue alone and no backlog carried in: a model, not the floor"),
-            ("verdict", words.removesuffix(" e explains.").removesuffix(";") + "."
-             if words.endswith("e explains.") else words),
-            ("rule", f"they disagree when more than {WIDE_GAP * 100:g} points apart, or on opposite sides "
-                     f"of the target and more than {SIDES_GAP * 100:g} points apart; compared only with "
-                     f"{COMPARE_MIN} or more contacts answered or abandoned in the period"),
-            ("causes", f"arrivals in bursts; a backlog from before the period ({b.snap.waiting} waiting "
-                       f"now); agents busy on other queues ({away} of {st.staffed} staffed now); handle "
-                       f"time unlike the model's (the period's {duration(o.aht_s)}, today's "
-                       f"{duration(today_aht)})"
-                       + ("" if b.period.interval is None else
-                          "; and the agents are now's: staffing is not kept by interval")),
+            (
+                "observed",
+                f"what the floor did in the period, from the store's counts as on Queues: "
+                f"{b.counts.offered} offered, {b.counts.answered} answered, {b.counts.abandoned} "
+                f"abandoned; service level {pct(o.service_level, 1)}, ASA {duration(o.asa_s)}, "
+                f"abandon rate {pct(o.abandon_rate, 1)}",
+            ),
+            (
+                "model now",
+                f"{_model_name(b, now)}: service level {pct(now.best.service_level, 1)}, ASA "
+                f"{duration(now.best.asa_s)}. It assumes steady arrivals at the period's rate, "
+                "agents who serve this queue alone and no backlog carried in: a model, not the floor",
+            ),
+            (
+                "verdict",
+                words.removesuffix(" e explains.").removesuffix(";") + "." if words.endswith("e explains.") else words,
+            ),
+            (
+                "rule",
+                f"they disagree when more than {WIDE_GAP * 100:g} points apart, or on opposite sides "
+                f"of the target and more than {SIDES_GAP * 100:g} points apart; compared only with "
+                f"{COMPARE_MIN} or more contacts answered or abandoned in the period",
+            ),
+            (
+                "causes",
+                f"arrivals in bursts; a backlog from before the period ({b.snap.waiting} waiting "
+                f"now); agents busy on other queues ({away} of {st.staffed} staffed now); handle "
+                f"time unlike the model's (the period's {duration(o.aht_s)}, today's "
+                f"{duration(today_aht)})"
+                + ("" if b.period.interval is None else "; and the agents are now's: staffing is not kept by interval"),
+            ),
             ("", ""),
-            ("agents", f"{b.scenario.agents}: those who could take its next contact now, as on Queues: "
-                       f"available {by.get('available', 0)}, on its contacts or wrap-up {st.busy_here}; "
-                       f"not counted: {away} on other queues' contacts, not ready {by.get('not_ready', 0)}, "
-                       f"offline {by.get('offline', 0)}"),
-            ("AHT", f"{duration(b.scenario.aht_s)}: " + (src.aht_from if src.aht_s else
-                                                          "a default to start from: nothing handled, no AHT target")),
+            (
+                "agents",
+                f"{b.scenario.agents}: those who could take its next contact now, as on Queues: "
+                f"available {by.get('available', 0)}, on its contacts or wrap-up {st.busy_here}; "
+                f"not counted: {away} on other queues' contacts, not ready {by.get('not_ready', 0)}, "
+                f"offline {by.get('offline', 0)}",
+            ),
+            (
+                "AHT",
+                f"{duration(b.scenario.aht_s)}: "
+                + (src.aht_from if src.aht_s else "a default to start from: nothing handled, no AHT target"),
+            ),
             ("volume", f"{b.scenario.volume:.1f} per 15 min: {b.counts.offered} offered in {duration(b.span_s)}"),
-            ("patience", f"{duration(src.patience_seen_s) if src.patience_seen_s else EMPTY}: "
-                         f"{src.patience_from}"),
-            ("model", f"{_model_name(b, now)}: {src.model_why}. The rule behind Queues' agents needed too: "
-                      f"Erlang A with a patience, Erlang C with none or with one over {PATIENT} x AHT"),
+            ("patience", f"{duration(src.patience_seen_s) if src.patience_seen_s else EMPTY}: {src.patience_from}"),
+            (
+                "model",
+                f"{_model_name(b, now)}: {src.model_why}. The rule behind Queues' agents needed too: "
+                f"Erlang A with a patience, Erlang C with none or with one over {PATIENT} x AHT",
+            ),
             ("cost", _cost_words(b)),
             ("", ""),
-            ("Erlang A", "Palm's M/M/n+M: callers hang up after an exponential patience; service level "
-                         "is answered within the threshold over all arrivals, abandons counting against it"),
+            (
+                "Erlang A",
+                "Palm's M/M/n+M: callers hang up after an exponential patience; service level "
+                "is answered within the threshold over all arrivals, abandons counting against it",
+            ),
             ("Erlang C", "M/M/n: nobody hangs up; with agents at or below the load the queue never drains"),
-            ("required", "the fewest agents whose service level meets the target: the Queues screen's "
-                         "agents needed, by the same search"),
-            ("per hour", "agents x cost per agent hour; per contact, that / contacts answered an hour "
-                         "(arrivals x (1 - abandon rate) under Erlang A)"),
+            (
+                "required",
+                "the fewest agents whose service level meets the target: the Queues screen's "
+                "agents needed, by the same search",
+            ),
+            (
+                "per hour",
+                "agents x cost per agent hour; per contact, that / contacts answered an hour "
+                "(arrivals x (1 - abandon rate) under Erlang A)",
+            ),
             ("change", "worked out from the figures as shown, so it matches them"),
-            ("what-if", f"agents {s.agents}, AHT {duration(s.aht_s)}, volume {s.volume:.1f}, patience "
-                        f"{duration(s.patience_s) if s.patience_s else EMPTY}; kept when you pick another "
-                        "queue (, .) or interval ([ ])" if s else ""),
+            (
+                "what-if",
+                f"agents {s.agents}, AHT {duration(s.aht_s)}, volume {s.volume:.1f}, patience "
+                f"{duration(s.patience_s) if s.patience_s else EMPTY}; kept when you pick another "
+                "queue (, .) or interval ([ ])"
+                if s
+                else "",
+            ),
         ]
         return f"What-if — {b.snap.name}", wrapped(*rows)
 
@@ -425,14 +507,21 @@ def floor_versus_model(b: Baseline, now: Outcome) -> tuple[str, str]:
     st = b.snap.staffing
     away = st.staffed - st.can_take
     if verdict == MODEL_HIGHER:
-        where = (f"agents went to other queues ({away} of {st.staffed} staffed are on them now)"
-                 if away else "agents were away between contacts")
-        return verdict, (f"⚠ The model says {m} but the floor did {f}: arrivals came in bursts, a backlog "
-                         f"carried over, or {where}. Read the model as a best case; e explains.")
+        where = (
+            f"agents went to other queues ({away} of {st.staffed} staffed are on them now)"
+            if away
+            else "agents were away between contacts"
+        )
+        return verdict, (
+            f"⚠ The model says {m} but the floor did {f}: arrivals came in bursts, a backlog "
+            f"carried over, or {where}. Read the model as a best case; e explains."
+        )
     if verdict == MODEL_LOWER:
-        return verdict, (f"⚠ The model says {m} but the floor did {f}: agents not counted here took its "
-                         "contacts, or arrivals came steadier than the model assumes. Read the model as a "
-                         "worst case; e explains.")
+        return verdict, (
+            f"⚠ The model says {m} but the floor did {f}: agents not counted here took its "
+            "contacts, or arrivals came steadier than the model assumes. Read the model as a "
+            "worst case; e explains."
+        )
     if verdict == TOO_FEW:
         if not contacts:
             return verdict, "No contact answered or abandoned in this period: nothing to check the model against."

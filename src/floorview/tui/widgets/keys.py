@@ -27,7 +27,7 @@ def keys_text(screen) -> Text:
         text.append("\nIn tables and fields\n", style="bold")
         for key, description, _ in widget:
             text.append(f"{key:>8}  {description}\n")
-    text.append("\nRemap a key in the config file: [keys] then  id = \"key\"", style="dim")
+    text.append('\nRemap a key in the config file: [keys] then  id = "key"', style="dim")
     return text
 
 

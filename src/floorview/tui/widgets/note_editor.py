@@ -55,8 +55,13 @@ class NoteEditor(ModalScreen[dict | None]):
     NoteEditor #hint { color: $text-muted; }
     """
 
-    def __init__(self, title: str, data: dict, contacts: list[Contact],
-                 save: Callable[[dict, Callable[[str | None], None]], None] | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        data: dict,
+        contacts: list[Contact],
+        save: Callable[[dict, Callable[[str | None], None]], None] | None = None,
+    ) -> None:
         """`save(data, then)` writes the note and calls `then(problem)`: None once
         it is committed (the editor then closes, returning the data), else why
         not (the editor stays open). Without it the editor returns the data at once."""
@@ -73,13 +78,17 @@ class NoteEditor(ModalScreen[dict | None]):
                 yield Select(_options(KINDS), value=d.get("type", "coaching"), allow_blank=False, id="type")
                 yield Select(_options(TOPICS), value=d.get("topic") or Select.NULL, prompt="topic", id="topic")
                 yield Select(_options(STAGES), value=d.get("adkar") or Select.NULL, prompt="ADKAR stage", id="adkar")
-                yield Select(_options(VISIBILITY), value=d.get("visibility", "team"), allow_blank=False, id="visibility")
+                yield Select(
+                    _options(VISIBILITY), value=d.get("visibility", "team"), allow_blank=False, id="visibility"
+                )
             with Horizontal():
                 contacts = [(self._contact_label(c, self.app.site), c.id) for c in self._contacts]
                 linked = d.get("interaction_id")
                 if linked and all(c.id != linked for c in self._contacts):
                     contacts.insert(0, (Text(f"contact {linked}"), linked))
-                yield Select(contacts, value=linked or Select.NULL, prompt="linked contact (optional)", id="interaction")
+                yield Select(
+                    contacts, value=linked or Select.NULL, prompt="linked contact (optional)", id="interaction"
+                )
                 yield Label("follow up on")
                 yield Input(d.get("follow_up_on") or "", placeholder="YYYY-MM-DD", id="follow_up")
             yield TextArea(d.get("body", ""), soft_wrap=True, id="body")
@@ -106,8 +115,13 @@ class NoteEditor(ModalScreen[dict | None]):
     def collect(self) -> dict:
         """The form as note data, as far as it goes; validation happens on save."""
         data = dict(self._data)
-        for field, widget in (("type", "type"), ("topic", "topic"), ("adkar", "adkar"),
-                              ("visibility", "visibility"), ("interaction_id", "interaction")):
+        for field, widget in (
+            ("type", "type"),
+            ("topic", "topic"),
+            ("adkar", "adkar"),
+            ("visibility", "visibility"),
+            ("interaction_id", "interaction"),
+        ):
             value = self._value(widget)
             if value is None:
                 data.pop(field, None)
@@ -142,8 +156,9 @@ class NoteEditor(ModalScreen[dict | None]):
         if problem is None:
             self.dismiss(data)
             return
-        self.query_one("#problem", Static).update(Text(
-            f"Not saved: {problem}. Your note is still here: ctrl+s tries again, escape discards it."))
+        self.query_one("#problem", Static).update(
+            Text(f"Not saved: {problem}. Your note is still here: ctrl+s tries again, escape discards it.")
+        )
         self.app.bell()
 
     def action_cancel(self) -> None:

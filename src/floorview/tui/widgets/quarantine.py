@@ -23,12 +23,16 @@ def quarantine_text(con: sqlite3.Connection, site: SiteTime) -> Text:
     if not rows:
         text.append("Nothing is quarantined: every record the hub sent was valid.")
         return text
-    text.append(f"{total} record{'s' if total != 1 else ''} set aside, newest first"
-                f"{f' (the latest {LIMIT} shown)' if total > LIMIT else ''}. The rest of each page was applied.\n\n")
+    text.append(
+        f"{total} record{'s' if total != 1 else ''} set aside, newest first"
+        f"{f' (the latest {LIMIT} shown)' if total > LIMIT else ''}. The rest of each page was applied.\n\n"
+    )
     for kind, rid, version, reason, at in rows:
         # Kind, id and reason come from the hub: plain text, never markup, and
         # cleaned of control characters (again: a store may predate the sync's cleaning).
-        text.append(f"{site.fmt(at, '%d %b %H:%M:%S')}  {clean(str(kind))} {clean(str(rid))} v{version}\n", style="bold")
+        text.append(
+            f"{site.fmt(at, '%d %b %H:%M:%S')}  {clean(str(kind))} {clean(str(rid))} v{version}\n", style="bold"
+        )
         text.append(f"    {clean(str(reason))}\n")
     return text
 
