@@ -26,7 +26,7 @@ from large_store import large_store  # noqa: E402
 from floorview.config import load_settings  # noqa: E402
 from floorview.store.engine import open_reader  # noqa: E402
 from floorview.store.reads import store_status  # noqa: E402
-from floorview.tui.balance_data import TallyCache, load_walk  # noqa: E402
+from floorview.tui.balance.data import TallyCache, load_walk  # noqa: E402
 
 TARGET_RATIO = 0.25  # a steady-state load costs at most a quarter of a whole read
 

@@ -32,7 +32,7 @@ from floorview.domain.recovery import RecoveryRules  # noqa: E402
 from floorview.store.customers import customer_card, recovery_list, search_customers  # noqa: E402
 from floorview.store.engine import open_engine, open_reader  # noqa: E402
 from floorview.store.reads import store_status  # noqa: E402
-from floorview.tui.screens.customer_card import card_view  # noqa: E402
+from floorview.tui.customers.card import card_view  # noqa: E402
 
 SEARCH_MS, RECOVERY_MS = 20, 200
 

@@ -2,7 +2,7 @@
 
 Measures what the screen's worker does on each refresh: the reads
 (`store.reads.queue_snapshots`) and the figures, Erlang staffing included
-(`tui.screens.queues.load_queue_rows`). The Erlang results are cached by
+(`tui.queues.data.load`). The Erlang results are cached by
 their inputs, as in the running app, where only queues whose traffic changed
 recompute; the cold figure (cache emptied before every run) is printed too.
 
@@ -27,7 +27,7 @@ from floorview.domain.erlang import agents_for_target  # noqa: E402
 from floorview.domain.metrics import day_start  # noqa: E402
 from floorview.store.engine import open_reader  # noqa: E402
 from floorview.store.reads import queue_snapshots, store_status  # noqa: E402
-from floorview.tui.screens.queues import load_queue_rows  # noqa: E402
+from floorview.tui.queues.data import load as load_queue_rows  # noqa: E402
 
 TARGET_MS = 50
 

@@ -15,8 +15,8 @@ from floorview.domain.metrics import Level, Staffing
 from floorview.store.apply import Applier
 from floorview.store.engine import open_engine, open_reader
 from floorview.store.reads import queue_snapshots
-from floorview.tui.screens.queues import QueuesScreen, staff_level
-from floorview.tui.widgets.explain import ExplainScreen
+from floorview.tui.queues.screen import QueuesScreen, staff_level
+from floorview.tui.modals.explain import ExplainScreen
 
 from .conftest import make_app, settle
 

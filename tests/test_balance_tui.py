@@ -8,9 +8,9 @@ import sqlite3
 from collections import Counter
 
 from floorview.domain.balance import CoachingMix, check_priorities, talk_walk_gap
-from floorview.tui.screens.balance import BalanceScreen
-from floorview.tui.screens.whatif import WhatIfScreen
-from floorview.tui.widgets.explain import ExplainScreen
+from floorview.tui.balance.screen import BalanceScreen
+from floorview.tui.queues.whatif import WhatIfScreen
+from floorview.tui.modals.explain import ExplainScreen
 from floorview.tui.widgets.live_table import LiveTable
 
 from .conftest import SAMPLE_AT, make_app, settle, wait_for
@@ -218,7 +218,7 @@ async def test_the_what_if_agrees_with_the_queues_screen_and_follows_every_key(s
 
 
 def test_missed_time_reads_in_minutes_under_an_hour_and_whole_hours_above():
-    from floorview.tui.screens.balance import hours
+    from floorview.tui.balance.screen import hours
 
     assert [hours(s) for s in (0, 900, 2700, 3600, 5 * 3600 + 900, 1000 * 3600)] == [
         "0 h",

@@ -13,8 +13,8 @@ import pytest
 from floorview.cli import main
 from floorview.store.engine import open_engine
 from floorview.store.notes import save_note
-from floorview.tui.screens.coaching import CoachingScreen
-from floorview.tui.screens.huddle import HuddleScreen
+from floorview.tui.coaching.screen import CoachingScreen
+from floorview.tui.huddle.screen import HuddleScreen
 
 from .conftest import SAMPLE_AT, make_app, settle, wait_for
 
@@ -228,7 +228,7 @@ def test_a_failed_write_shows_no_note_text(sample_store):
 
 def test_theme_shares_are_rounded_not_cut():
     from floorview.store.coaching import TopicCount
-    from floorview.tui.screens.coaching import _theme_rows
+    from floorview.tui.coaching.screen import _theme_rows
 
     counts = [TopicCount("Delta", "quality", "awareness", 2), TopicCount("Delta", "time", "ability", 1)]
     [(team, cells)] = _theme_rows(counts)

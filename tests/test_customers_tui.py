@@ -8,9 +8,9 @@ import sqlite3
 
 from floorview.domain.trust import net_trust
 from floorview.store.customers import customer_card, search_customers
-from floorview.tui.screens.customer_card import CustomerCardScreen
-from floorview.tui.screens.recovery import RecoveredForm, RecoveryScreen
-from floorview.tui.widgets.explain import ExplainScreen
+from floorview.tui.customers.card import CustomerCardScreen
+from floorview.tui.customers.recovery import RecoveredForm, RecoveryScreen
+from floorview.tui.modals.explain import ExplainScreen
 from floorview.tui.widgets.live_table import LiveTable
 
 from .conftest import make_app, settle, wait_for

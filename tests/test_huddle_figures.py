@@ -12,7 +12,7 @@ import sqlite3
 from datetime import datetime, timezone
 
 from floorview.cli import main
-from floorview.tui.screens.huddle import HuddleScreen
+from floorview.tui.huddle.screen import HuddleScreen
 
 from .conftest import make_app, settle, wait_for
 
@@ -157,7 +157,7 @@ async def test_the_huddle_screen_shows_the_teams_own_answers_for_the_busiest_cha
 
 
 async def test_e_explains_the_huddle_figures_and_how_channels_add_up(sample_store):
-    from floorview.tui.widgets.explain import ExplainScreen
+    from floorview.tui.modals.explain import ExplainScreen
 
     app = make_app(sample_store)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -13,10 +13,10 @@ from floorview.hub.seed import simulated_changes
 from floorview.store.engine import open_engine
 from floorview.sync.syncer import Syncer
 from floorview.sync.transport import HubClient
-from floorview.tui.note_actions import NoteScreen
-from floorview.tui.screens.agent_page import AgentPageScreen
+from floorview.tui.coaching.notes import NoteScreen
+from floorview.tui.agents.page import AgentPageScreen
 from floorview.tui.widgets.live_table import LiveTable
-from floorview.tui.widgets.note_editor import NoteEditor
+from floorview.tui.coaching.editor import NoteEditor
 
 from .conftest import SAMPLE_AT, SAMPLE_SEED, make_app, settle, wait_for
 from .hubs import start_hub

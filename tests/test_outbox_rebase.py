@@ -21,8 +21,8 @@ from floorview.store.notes import delete_note, resolve_conflict, save_note
 from floorview.store.syncstate import forget_synced
 from floorview.sync.syncer import Syncer
 from floorview.sync.transport import HubClient
-from floorview.tui.note_actions import NoteScreen
-from floorview.tui.widgets.note_editor import NoteEditor
+from floorview.tui.coaching.notes import NoteScreen
+from floorview.tui.coaching.editor import NoteEditor
 
 from .conftest import SAMPLE_AT, make_app, wait_for
 from .hubs import start_hub

@@ -5,7 +5,7 @@ from __future__ import annotations
 from floorview.store.engine import open_reader
 from floorview.domain.attainment import Targets
 from floorview.store.reads import agent_snapshots, queue_snapshots, waiting_contacts
-from floorview.store.walk import interval_sums, queue_intervals
+from floorview.store.balance import interval_sums, queue_intervals
 
 from .conftest import SAMPLE_AT
 

@@ -20,9 +20,9 @@ from typing import Callable
 import pytest
 from textual.widgets import Input, Select, TextArea
 
-from floorview.tui.screens.recovery import RecoveredForm, RecoveryScreen
+from floorview.tui.customers.recovery import RecoveredForm, RecoveryScreen
 from floorview.tui.widgets.live_table import LiveTable
-from floorview.tui.widgets.note_editor import NoteEditor
+from floorview.tui.coaching.editor import NoteEditor
 
 from .conftest import SAMPLE, make_app, settle, wait_for
 from .test_notes_tui import open_agent_page

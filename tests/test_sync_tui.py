@@ -8,8 +8,8 @@ from floorview.config import Settings
 from floorview.store.engine import open_engine
 from floorview.sync.source import HubSource
 from floorview.tui.app import FloorviewApp
-from floorview.tui.screens.agents import AgentsScreen
-from floorview.tui.widgets.quarantine import QuarantineScreen
+from floorview.tui.agents.screen import AgentsScreen
+from floorview.tui.modals.quarantine import QuarantineScreen
 
 from .hubs import Scripted, start_hub
 from .test_sync import feed_hub

@@ -16,8 +16,8 @@ from floorview.hub.seed import simulated_changes
 from floorview.store.engine import open_engine
 from floorview.sync.syncer import Syncer
 from floorview.sync.transport import HubClient
-from floorview.tui.screens.huddle import HuddleScreen
-from floorview.tui.screens.whatif import WhatIfScreen
+from floorview.tui.huddle.screen import HuddleScreen
+from floorview.tui.queues.whatif import WhatIfScreen
 
 from .conftest import SAMPLE_AT, make_app, settle, wait_for
 from .hubs import start_hub

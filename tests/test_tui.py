@@ -8,11 +8,11 @@ from textual.command import CommandPalette
 
 from floorview.store.apply import Applier
 from floorview.store.engine import open_engine
-from floorview.tui.screens.agents import AgentsScreen
-from floorview.tui.screens.queue_detail import QueueDetailScreen
-from floorview.tui.screens.queues import QueuesScreen
-from floorview.tui.widgets.explain import ExplainScreen
-from floorview.tui.widgets.keys import KeysScreen
+from floorview.tui.agents.screen import AgentsScreen
+from floorview.tui.queues.drill import QueueDetailScreen
+from floorview.tui.queues.screen import QueuesScreen
+from floorview.tui.modals.explain import ExplainScreen
+from floorview.tui.modals.keys import KeysScreen
 from floorview.tui.widgets.live_table import LiveTable
 
 from .conftest import SAMPLE_AT, make_app, settle
@@ -200,9 +200,10 @@ async def test_a_refresh_under_way_when_paused_is_not_shown(sample_store):
         before = cell(table, "q-sales", "waiting")
         _add_waiting(sample_store, "q-sales", 3)
         screen, now = app.screen, app.clock.now()
-        data = screen.load(app.reader, now)  # the read that was under way
+        request = screen.request()
+        data = screen.loader(app.reader, now, request)  # the read that was under way
         await pilot.press("p")
-        app.post_message(Loaded(id(screen), data, store_status(app.reader), now))
+        app.post_message(Loaded(id(screen), request, data, store_status(app.reader), now))
         await pilot.pause(0.2)
         assert cell(table, "q-sales", "waiting") == before
         await pilot.press("p")

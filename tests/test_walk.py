@@ -9,8 +9,8 @@ import pytest
 
 from floorview.config import ConfigError, load_settings
 from floorview.domain.attainment import Targets, attainment
-from floorview.store.walk import interval_sums, queue_settings
-from floorview.tui.balance_data import BLOCK, OLD_TTL_S, TallyCache, load_walk
+from floorview.store.balance import interval_sums, queue_settings
+from floorview.tui.balance.data import BLOCK, OLD_TTL_S, TallyCache, load_walk
 
 from .conftest import SAMPLE_AT
 

@@ -218,7 +218,7 @@ def test_the_model_and_the_floor_disagree_by_a_written_rule():
 
 def test_changes_are_worked_out_from_the_figures_shown():
     """m9: "0.0% 0.1% +0.0 pts" and "99.9% 99.7% -0.1 pts" no more."""
-    from floorview.tui.screens.whatif import _pair, money, pct_points, seconds
+    from floorview.tui.queues.whatif import _pair, money, pct_points, seconds
 
     assert _pair(0.00044, 0.00061, pct_points) == ("0.0%", "0.1%", "+0.1 pts")
     assert _pair(0.99949, 0.99651, pct_points) == ("99.9%", "99.7%", "-0.2 pts")
@@ -229,7 +229,7 @@ def test_changes_are_worked_out_from_the_figures_shown():
 
 
 def test_thresholds_read_in_words():
-    from floorview.tui.explain_queue import span_words
+    from floorview.tui.queues.explain import span_words
 
     assert [span_words(s) for s in (20, 90, 120, 3600, 5400, 28800)] == [
         "20 s",

@@ -16,9 +16,9 @@ import pytest
 
 from floorview.domain.erlang import erlang_a_service_level, erlang_c
 from floorview.store.engine import open_reader
-from floorview.tui.screens.queues import load_queue_rows
-from floorview.tui.screens.whatif import Period, WhatIfScreen, baseline
-from floorview.tui.widgets.explain import ExplainScreen
+from floorview.tui.queues.data import load as load_queue_rows
+from floorview.tui.queues.whatif import Period, WhatIfScreen, baseline
+from floorview.tui.modals.explain import ExplainScreen
 from floorview.tui.widgets.live_table import LiveTable
 
 from .conftest import SAMPLE_AT, make_app, settle, wait_for

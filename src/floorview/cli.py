@@ -289,7 +289,7 @@ def _export_huddle(args) -> int:
     from floorview.store.location import StoreError, default_store_path
     from floorview.store.reads import site_time, store_status
     from floorview.store.syncstate import token_scope
-    from floorview.store.walk import week_sentence
+    from floorview.store.balance import week_sentence
 
     path = settings.db or default_store_path()
     if not path.exists():

@@ -89,6 +89,11 @@ def _zone(value: Any) -> str:
 def _keys(value: Any) -> dict[str, str]:
     if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise ValueError('expected a table of binding id = "key"')
+    from floorview.intents import INTENTS
+
+    for name in value:
+        if name not in INTENTS:
+            raise ValueError(f"{name}: unknown binding id (`?` in the app lists them)")
     return dict(value)
 
 
@@ -223,13 +228,19 @@ def _rules(value: Any) -> RecoveryRules:
     if not isinstance(value, Mapping):
         raise ValueError("expected a table of recovery rules")
     out: dict[str, Any] = {}
-    checks = {"long_wait_factor": _number(1, 100), "abandons": lambda v: _in_range(_integer(v), 2, 100),
-              "abandon_days": _number(1, 90), "repeat_hours": _number(1, 24 * 30),
-              "transfers": lambda v: _in_range(_integer(v), 1, 100)}
+    checks = {
+        "long_wait_factor": _number(1, 100),
+        "abandons": lambda v: _in_range(_integer(v), 2, 100),
+        "abandon_days": _number(1, 90),
+        "repeat_hours": _number(1, 24 * 30),
+        "transfers": lambda v: _in_range(_integer(v), 1, 100),
+    }
     for name, raw in value.items():
         if name == "severity":
             if not isinstance(raw, Mapping) or set(raw) - set(default.severity):
-                raise ValueError(f"severity: expected a table of rule = weight; rules are {', '.join(default.severity)}")
+                raise ValueError(
+                    f"severity: expected a table of rule = weight; rules are {', '.join(default.severity)}"
+                )
             out["severity"] = {**default.severity, **{k: _in_range(_integer(v), 0, 100) for k, v in raw.items()}}
         elif name in checks:
             try:
@@ -334,7 +345,7 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     for name, raw in environ.items():
         if not name.startswith(ENV_PREFIX) or name in NOT_SETTINGS:
             continue
-        path = name[len(ENV_PREFIX):].lower().split("__")
+        path = name[len(ENV_PREFIX) :].lower().split("__")
         value: Any = raw
         if raw[:1] in "[{":
             try:

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import logging
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from rich.text import Text
 from textual import work
 from textual.app import App, ScreenStackError
-from textual.binding import Binding
 
 from floorview.config import Settings
 from floorview.domain.clock import Clock, SystemClock
@@ -20,23 +22,27 @@ from floorview.domain.sitetime import SiteTime
 from floorview.domain.text import clean
 from floorview.store.reads import StoreStatus, data_version, site_time, store_status
 from floorview.store.syncstate import TokenScope, token_scope
+from floorview.tui import nav
+from floorview.tui.bindings import bind
 from floorview.tui.commands import BindingCommands
+from floorview.tui.host import Host
 from floorview.tui.live import LiveSource
 from floorview.tui.messages import Loaded, SourceChanged
-from floorview.tui.screens.agents import AgentsScreen
-from floorview.tui.screens.base import DataScreen
-from floorview.tui.screens.queues import QueuesScreen
+from floorview.tui.agents.screen import AgentsScreen
+from floorview.tui.base import DataScreen
+from floorview.tui.queues.screen import QueuesScreen
 from floorview.tui.widgets.status import as_of
 
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 TICK_LOW_BANDWIDTH_S = 5.0  # --low-bandwidth: durations tick every 5 s, not every second
 
 
 def _screen(module: str, name: str) -> DataScreen:
     from importlib import import_module
 
-    return getattr(import_module(f"floorview.tui.screens.{module}"), name)()
+    return getattr(import_module(f"floorview.tui.{module}"), name)()
 
 
 class FloorviewApp(App[None]):
@@ -47,23 +53,18 @@ class FloorviewApp(App[None]):
     MODES = {
         "queues": QueuesScreen,
         "agents": AgentsScreen,
-        "balance": lambda: _screen("balance", "BalanceScreen"),
-        "coaching": lambda: _screen("coaching", "CoachingScreen"),
-        "customers": lambda: _screen("customers", "CustomersScreen"),
-        "recovery": lambda: _screen("recovery", "RecoveryScreen"),
+        "balance": lambda: _screen("balance.screen", "BalanceScreen"),
+        "coaching": lambda: _screen("coaching.screen", "CoachingScreen"),
+        "customers": lambda: _screen("customers.screen", "CustomersScreen"),
+        "recovery": lambda: _screen("customers.recovery", "RecoveryScreen"),
     }
     BINDINGS = [
-        Binding("1", "show('queues')", "Queues", id="screen.queues", show=False),
-        Binding("2", "show('agents')", "Agents", id="screen.agents", show=False),
-        Binding("3", "show('balance')", "Balance", id="screen.balance", show=False),
-        Binding("4", "show('coaching')", "Coaching", id="screen.coaching", show=False),
-        Binding("5", "show('customers')", "Customers", id="screen.customers", show=False),
-        Binding("6", "show('recovery')", "Recovery", id="screen.recovery", show=False),
-        Binding("h", "huddle", "Huddle", id="app.huddle"),
-        Binding("p", "pause", "Pause", id="app.pause"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("Q", "quarantine", "Quarantined records", id="app.quarantine", show=False),
-        Binding("q", "quit", "Quit", id="app.quit"),
+        *(bind(f"screen.{mode}", f"show('{mode}')") for mode in MODES),
+        bind("app.huddle", "huddle"),
+        bind("app.pause", "pause"),
+        bind("app.help", "help"),
+        bind("app.quarantine", "quarantine"),
+        bind("app.quit", "quit"),
     ]
 
     def __init__(
@@ -92,6 +93,7 @@ class FloorviewApp(App[None]):
         self.paused = False
         self.paused_at: float | None = None
         self._stop = threading.Event()
+        self._read_lock = threading.Lock()  # the reader: one load or one read at a time
         self._loading = False
         self._pending: bool | None = None  # a refresh asked for while one ran (True: forced)
         self._seen: tuple | None = None  # (screen, data_version, minute) of the last load
@@ -177,33 +179,70 @@ class FloorviewApp(App[None]):
         if self.reader is None or not isinstance(screen, DataScreen):
             return
         self._loading = True
-        self._load(screen, force)
+        if screen.loader is not None:
+            self._load(screen, screen.loader, screen.request(), force)
+        else:
+            self._load(screen, None, None, force)
 
     @work(thread=True, group="load", exit_on_error=False)
-    def _load(self, screen: DataScreen, force: bool) -> None:
+    def _load(self, screen: DataScreen, loader: Callable[..., Any] | None, request: Any, force: bool) -> None:
+        """The worker's side of the load contract (tui/base.py): runs the
+        loader on a request built on the event loop; touches no widget."""
         con = self.reader
         now = self.clock.now()
+        name = type(screen).__name__
         try:
-            seen = (id(screen), data_version(con), int(now // 60))
-            if not force and seen == self._seen:
-                self.call_from_thread(self._load_done)
-                return
-            con.execute("BEGIN")  # one consistent snapshot for every query of the screen
-            try:
-                site, scope = site_time(con, self.settings.site_timezone), token_scope(con)
-                if (site, scope) != (self.site, self.scope):  # came with the feed: every screen follows
-                    self.call_from_thread(self._set_context, site, scope)
-                data = screen.load(con, now)
-                status = store_status(con)
-            finally:
-                con.execute("COMMIT")
+            with self._read_lock:
+                seen = (id(screen), request, data_version(con), int(now // 60))
+                if not force and seen == self._seen:
+                    self.call_from_thread(self._load_done)
+                    return
+                con.execute("BEGIN")  # one consistent snapshot for every query of the screen
+                try:
+                    site, scope = site_time(con, self.settings.site_timezone), token_scope(con)
+                    if (site, scope) != (self.site, self.scope):  # came with the feed: every screen follows
+                        self.call_from_thread(self._set_context, site, scope)
+                    data = loader(con, now, request) if loader is not None else screen.load(con, now)
+                    status = store_status(con)
+                finally:
+                    con.execute("COMMIT")
             self._seen = seen
-            self.post_message(Loaded(id(screen), data, status, now, force))
+            self.post_message(Loaded(id(screen), request, data, status, now, force))
         except sqlite3.Error as exc:
             self.call_from_thread(self._load_failed, str(exc))
         except Exception as exc:  # a bug must not stop the refreshes for good
-            log.exception("loading %s failed", type(screen).__name__)
+            log.exception("loading %s failed", name)
             self.call_from_thread(self._load_failed, f"{type(exc).__name__}: {exc} (see the log)")
+
+    def read_store(self, read: Callable[[sqlite3.Connection], T], then: Callable[[T], None]) -> None:
+        """Run `read(con)` on the reader off the event loop, then `then(result)`
+        on it (a form's choices, a note opened from a list). Nothing happens
+        while the store is not open yet."""
+        if self.reader is None:
+            self.notify("The store is not open yet.", markup=False)
+            return
+        self._read(read, then)
+
+    @work(thread=True, group="read", exit_on_error=False)
+    def _read(self, read: Callable[[sqlite3.Connection], Any], then: Callable[[Any], None]) -> None:
+        try:
+            with self._read_lock:
+                result = read(self.reader)
+        except Exception as exc:
+            log.exception("a store read failed")
+            self.call_from_thread(self.notify, f"Cannot read the store: {exc}", markup=False, severity="error")
+            return
+        self.call_from_thread(then, result)
+
+    def author(self) -> str:
+        """Who is writing, for a note's author or a ranking's "set by" (the hub
+        puts the token's name on the notes it stores)."""
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):  # no name for this uid (a container, a bare jump host)
+            return "unknown user"
 
     def _set_context(self, site: SiteTime, scope: TokenScope | None) -> None:
         self.site, self.scope = site, scope
@@ -212,6 +251,11 @@ class FloorviewApp(App[None]):
     def scoped(self) -> bool:
         """Whether the token sees part of the floor only (some teams or queues)."""
         return self.scope is not None and not self.scope.whole_floor
+
+    @property
+    def partial(self) -> bool:
+        """Whether the store is still catching up (or starting): no verdicts on part of a day."""
+        return self._source_state[0] in ("starting", "catching up")
 
     def on_loaded(self, message: Loaded) -> None:
         if self.paused and not message.forced:
@@ -222,7 +266,10 @@ class FloorviewApp(App[None]):
         self._status = message.status
         screen = self._data_screen()
         if isinstance(screen, DataScreen) and id(screen) == message.screen_id:
-            screen.show(message.data, message.now)
+            if screen.loader is not None:
+                screen.show(message.data, message.request, message.now)
+            else:
+                screen.show(message.data, message.now)
         self.refresh_status()
         self._load_done()
 
@@ -320,19 +367,19 @@ class FloorviewApp(App[None]):
     def action_huddle(self) -> None:
         """Huddle mode for a shared screen; `h` again returns. The team is the
         one on show (the Agents team filter, the agent page's) if any."""
-        from floorview.tui.screens.huddle import HuddleScreen
+        from floorview.tui.huddle.screen import HuddleScreen
 
         if isinstance(self.screen, HuddleScreen):
             self.pop_screen()
             return
-        team = getattr(self.screen, "huddle_team", None)
+        team = self.screen.huddle_team if isinstance(self.screen, DataScreen) else None
         if team is None and self.scope is not None and self.scope.teams:
             team = self.scope.teams[0]  # a team lead's token: their team first
         self.push_screen(HuddleScreen(team))
         self.request_load(force=True)
 
     def action_quarantine(self) -> None:
-        from floorview.tui.widgets.quarantine import QuarantineScreen, quarantine_text
+        from floorview.tui.modals.quarantine import QuarantineScreen, quarantine_text
 
         if self.reader is None:
             self.notify("The store is not open yet.", markup=False)
@@ -377,7 +424,41 @@ class FloorviewApp(App[None]):
             self.call_from_thread(self.notify, done, markup=False, timeout=2)
         self.call_from_thread(self.request_load, True)
 
+    # -- navigation: every panel opens another by posting one of tui/nav.py ---------
+    def _open(self, screen: Any) -> None:
+        self.push_screen(screen)
+        self.request_load(force=True)
+
+    def on_open_queue(self, message: nav.OpenQueue) -> None:
+        from floorview.tui.queues.drill import QueueDetailScreen
+
+        self._open(QueueDetailScreen(message.queue_id, message.name))
+
+    def on_open_what_if(self, message: nav.OpenWhatIf) -> None:
+        from floorview.tui.queues.whatif import WhatIfScreen
+
+        self._open(WhatIfScreen(message.queue_id))
+
+    def on_open_agent(self, message: nav.OpenAgent) -> None:
+        from floorview.tui.agents.page import AgentPageScreen
+
+        self._open(AgentPageScreen(message.agent_id, message.name))
+
+    def on_open_customer(self, message: nav.OpenCustomer) -> None:
+        from floorview.tui.customers.card import CustomerCardScreen
+
+        self._open(CustomerCardScreen(message.customer_id))
+
+    def on_new_note(self, message: nav.NewNote) -> None:
+        from floorview.tui.coaching.notes import new_note
+
+        new_note(self.screen, message.agent_id, message.agent_name, message.interaction_id)
+
     def action_help(self) -> None:
-        from floorview.tui.widgets.keys import KeysScreen, keys_text
+        from floorview.tui.modals.keys import KeysScreen, keys_text
 
         self.push_screen(KeysScreen(keys_text(self.screen)))
+
+
+def _host(app: FloorviewApp) -> Host:
+    return app  # mypy holds the app to the handle panels use (tui/host.py)

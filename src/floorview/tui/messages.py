@@ -7,14 +7,17 @@ from typing import Any
 
 from textual.message import Message
 
+from floorview.store.reads import StoreStatus
+
 
 @dataclass
 class Loaded(Message):
-    """A screen's data, read off the event loop."""
+    """A screen's data, read off the event loop, with the request it answers."""
 
     screen_id: int
-    data: Any
-    status: Any  # reads.StoreStatus
+    request: Any  # the screen's frozen request (DataScreen.request)
+    data: Any  # what its loader returned for it
+    status: StoreStatus
     now: float
     forced: bool = False  # asked for by a key, so shown even while paused
 

@@ -19,8 +19,8 @@ from textual.widgets import Static
 
 from floorview.domain.text import clean
 from floorview.store.coaching import NoteView, recent_contacts
-from floorview.tui.render import EMPTY
-from floorview.tui.widgets.note_editor import NoteEditor
+from floorview.tui.format import EMPTY
+from floorview.tui.coaching.editor import NoteEditor
 
 SYNC_WORDS = {
     None: "✓ on the hub",

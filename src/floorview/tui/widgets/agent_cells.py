@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from floorview.store.reads import AgentSnapshot
-from floorview.tui.render import (
+from floorview.tui.format import (
     ESCALATION_MARK,
     age,
     ESCALATION_STYLE,

@@ -19,9 +19,9 @@ from floorview.domain.metrics import figures
 from floorview.domain.units import EMPTY
 from floorview.export import channel_table, day_line, other_figures, table_note, talk_heading, who
 from floorview.store.huddle import Huddle, TeamWork, load_huddle
-from floorview.store.walk import week_sentence
-from floorview.tui.render import labelled
-from floorview.tui.screens.base import DataScreen
+from floorview.store.balance import week_sentence
+from floorview.tui.format import labelled
+from floorview.tui.base import DataScreen
 
 
 class HuddleScreen(DataScreen):

@@ -9,7 +9,7 @@ from textual.binding import Binding
 
 from floorview.domain.sitetime import SiteTime
 from floorview.domain.text import clean
-from floorview.tui.widgets.panel import TextPanel
+from floorview.tui.modals.panel import TextPanel
 
 LIMIT = 500
 

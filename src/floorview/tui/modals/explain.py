@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from floorview.tui.widgets.panel import TextPanel
+from floorview.tui.modals.panel import TextPanel
 
 
 class ExplainScreen(TextPanel):

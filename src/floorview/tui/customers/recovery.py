@@ -14,8 +14,8 @@ from textual.widgets import DataTable, Input, Static
 
 from floorview.domain.recovery import Case
 from floorview.store.customers import RecoveryList, recovery_list
-from floorview.tui.render import cell, num
-from floorview.tui.screens.base import DataScreen
+from floorview.tui.format import cell, num
+from floorview.tui.base import DataScreen
 from floorview.tui.widgets.live_table import Column, LiveTable
 
 
@@ -131,7 +131,7 @@ class RecoveryScreen(DataScreen):
             mark_recovered(self, case.customer_id, case.name)
 
     def explain(self) -> tuple[str, Text] | None:
-        from floorview.tui.render import labelled
+        from floorview.tui.format import labelled
 
         r = self.app.settings.customers.recovery
         s = r.severity
@@ -152,7 +152,7 @@ class RecoveryScreen(DataScreen):
 
 
 def open_card(screen, customer_id: str) -> None:
-    from floorview.tui.screens.customer_card import CustomerCardScreen
+    from floorview.tui.customers.card import CustomerCardScreen
 
     screen.app.push_screen(CustomerCardScreen(customer_id))
     screen.app.request_load(force=True)
@@ -224,7 +224,7 @@ class RecoveredForm(ModalScreen[str | None]):
 def mark_recovered(screen, customer_id: str, name: str) -> None:
     """Ask what was done, then write a recovery note through the outbox."""
     from floorview.store.notes import new_note_id, save_note
-    from floorview.tui.note_actions import iso, who
+    from floorview.tui.coaching.notes import iso, who
 
     app = screen.app
     note_id = new_note_id()  # one note however many tries its save takes

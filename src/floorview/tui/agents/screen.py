@@ -11,9 +11,9 @@ from textual.widgets import DataTable
 
 from floorview.domain.metrics import AGENT_STATES
 from floorview.store.reads import AgentSnapshot, agent_days, agent_snapshots
-from floorview.tui.agent_rows import agent_cells, agent_columns, matches, time_cell
-from floorview.tui.render import duration
-from floorview.tui.screens.base import DataScreen
+from floorview.tui.widgets.agent_cells import agent_cells, agent_columns, matches, time_cell
+from floorview.tui.format import duration
+from floorview.tui.base import DataScreen
 from floorview.tui.widgets.live_table import LiveTable
 
 SORTS = ("name", "state", "time in state", "handled")
@@ -100,7 +100,7 @@ class AgentsScreen(DataScreen):
         open_current_customer(self, self._current())
 
     def action_new_note(self) -> None:
-        from floorview.tui.note_actions import new_note
+        from floorview.tui.coaching.notes import new_note
 
         a = self._current()
         if a is not None:
@@ -205,7 +205,7 @@ def explain_agent(a: AgentSnapshot, column: str, now: float, settings) -> tuple[
 def open_agent_page(screen, agent: AgentSnapshot | None) -> None:
     if agent is None:
         return
-    from floorview.tui.screens.agent_page import AgentPageScreen
+    from floorview.tui.agents.page import AgentPageScreen
 
     screen.app.push_screen(AgentPageScreen(agent.id, agent.name))
     screen.app.request_load(force=True)
@@ -222,6 +222,6 @@ def open_current_customer(screen, agent: AgentSnapshot | None) -> None:
         screen.app.bell()
         screen.notify(f"{agent.name} is not serving a known customer now.", markup=False)
         return
-    from floorview.tui.screens.recovery import open_card
+    from floorview.tui.customers.recovery import open_card
 
     open_card(screen, row[0])

@@ -29,9 +29,9 @@ from floorview.store.coaching import (
     outbox_problems,
     search_notes,
 )
-from floorview.tui.note_actions import open_note
-from floorview.tui.render import EMPTY, cell, num, pct
-from floorview.tui.screens.base import DataScreen
+from floorview.tui.coaching.notes import open_note
+from floorview.tui.format import EMPTY, cell, num, pct
+from floorview.tui.base import DataScreen
 from floorview.tui.widgets.live_table import Column, LiveTable
 
 VIEWS = {
@@ -198,7 +198,7 @@ class CoachingScreen(DataScreen):
         return next((n for n in self._data.notes if n.id == key), None)
 
     def action_new_note(self) -> None:
-        from floorview.tui.note_actions import new_note
+        from floorview.tui.coaching.notes import new_note
 
         data = self._data
         key = self.query_one(LiveTable).current_key
@@ -217,7 +217,7 @@ class CoachingScreen(DataScreen):
     def action_done(self) -> None:
         """Clear the follow-up date: an edit of the note, pushed like any other."""
         from floorview.store.notes import save_note
-        from floorview.tui.note_actions import edit_data
+        from floorview.tui.coaching.notes import edit_data
 
         note = self._current_note()
         if self.view != "due" or note is None:
@@ -239,7 +239,7 @@ class CoachingScreen(DataScreen):
             if note is not None:
                 open_note(self, note)
         elif self.view == "uncoached":
-            from floorview.tui.screens.agent_page import AgentPageScreen
+            from floorview.tui.agents.page import AgentPageScreen
 
             u = next((u for u in data.uncoached if u.agent_id == key), None)
             if u is not None:

@@ -10,11 +10,11 @@ from floorview.config import Settings
 from floorview.domain.attainment import BY_KEY, Attainment
 from floorview.domain.balance import CONSTRAINTS, LABELS
 from floorview.domain.metrics import INTERVAL
-from floorview.store.walk import notes_between
-from floorview.tui.balance_data import OLD_TTL_S, RECENT_TTL_S, BalanceData
-from floorview.tui.render import EMPTY, age, labelled, pct
-from floorview.tui.screens.balance import format_target, format_value, hours
-from floorview.tui.widgets.explain import ExplainScreen
+from floorview.store.balance import notes_between
+from floorview.tui.balance.data import OLD_TTL_S, RECENT_TTL_S, BalanceData
+from floorview.tui.format import EMPTY, age, labelled, pct
+from floorview.tui.balance.screen import format_target, format_value, hours
+from floorview.tui.modals.explain import ExplainScreen
 
 DRILL_LIMIT = 300  # lines in a drill; the count above says how many there are in all
 

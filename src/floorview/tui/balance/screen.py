@@ -14,9 +14,9 @@ from textual.widgets import DataTable, Static
 from floorview.domain.attainment import METRICS, Attainment, constraint_attainment, meets
 from floorview.domain.balance import LABELS, WEIGHT_MAX, PriorityError, move, reweigh
 from floorview.domain.metrics import INTERVAL, Level
-from floorview.tui.balance_data import BalanceData, TallyCache, Talk, load_talk, load_walk
-from floorview.tui.render import EMPTY, age, cell, duration, judged, num, pct
-from floorview.tui.screens.base import DataScreen
+from floorview.tui.balance.data import BalanceData, TallyCache, Talk, load_talk, load_walk
+from floorview.tui.format import EMPTY, age, cell, duration, judged, num, pct
+from floorview.tui.base import DataScreen
 from floorview.tui.widgets.live_table import Column, LiveTable
 
 WALK_REFRESH_S = 60  # the walk spans days: recomputing it more often shows nothing new
@@ -256,7 +256,7 @@ class BalanceScreen(DataScreen):
             self.notify("Read-only (--offline): the ranking cannot be saved.", markup=False, severity="warning")
             return
         from floorview.store.priorities import save_priorities
-        from floorview.tui.note_actions import who
+        from floorview.tui.coaching.notes import who
 
         author, at = who(), self.app.clock.now()
         # Shown at once; the store keeps it, with who and when, and the next load confirms it.
@@ -269,7 +269,7 @@ class BalanceScreen(DataScreen):
         self.action_drill()
 
     def action_drill(self) -> None:
-        from floorview.tui.balance_explain import breaches_panel, notes_panel
+        from floorview.tui.balance.explain import breaches_panel, notes_panel
 
         data = self._data
         if data is None or self.app.reader is None:
@@ -281,7 +281,7 @@ class BalanceScreen(DataScreen):
             self.app.push_screen(breaches_panel(data, focused.current_key))
 
     def action_whatif(self) -> None:
-        from floorview.tui.screens.whatif import WhatIfScreen
+        from floorview.tui.queues.whatif import WhatIfScreen
 
         queue_id = None
         focused = self.focused
@@ -295,7 +295,7 @@ class BalanceScreen(DataScreen):
         self.app.push_screen(WhatIfScreen(queue_id))
 
     def explain(self) -> tuple[str, Text] | None:
-        from floorview.tui.balance_explain import explain_constraint, explain_metric
+        from floorview.tui.balance.explain import explain_constraint, explain_metric
 
         data = self._data
         if data is None:

@@ -9,8 +9,6 @@ on other queues' contacts is never ✓.
 from __future__ import annotations
 
 import math
-import sqlite3
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,25 +17,12 @@ from textual.widgets import DataTable
 
 from floorview.domain.metrics import (
     Level,
-    Need,
-    QueueFigures,
-    agents_needed,
-    figures,
     rate_level,
 )
-from floorview.store.reads import QueueSnapshot, queue_snapshots
-from floorview.tui.render import EMPTY, cell, duration, judged, num, pct, sparkline
-from floorview.tui.screens.base import DataScreen
+from floorview.tui.queues.data import QueueRow, QueuesRequest, load
+from floorview.tui.format import EMPTY, cell, duration, judged, num, pct, sparkline
+from floorview.tui.base import DataScreen
 from floorview.tui.widgets.live_table import Column, LiveTable
-
-
-@dataclass(slots=True)
-class QueueRow:
-    snap: QueueSnapshot
-    window: QueueFigures
-    today: QueueFigures
-    need: Need
-    trend: list[float | None]
 
 
 SORTS = ("name", "service level", "longest wait", "waiting", "agents short")
@@ -45,7 +30,7 @@ RESORT_S = 10  # a sorted table reorders at most this often, so rows don't jump 
 AGENTS_WORDS_W = 21  # "✗ need 120 · have 100"
 
 
-class QueuesScreen(DataScreen):
+class QueuesScreen(DataScreen[QueuesRequest, list[QueueRow]]):
     BINDINGS = [
         Binding("s", "sort", "Sort", id="queues.sort"),
         Binding("w", "window", "Window", id="queues.window"),
@@ -74,10 +59,12 @@ class QueuesScreen(DataScreen):
             self._paint(self._now, reorder=True)
 
     # -- data ----------------------------------------------------------------
-    def load(self, con: sqlite3.Connection, now: float) -> list[QueueRow]:
-        return load_queue_rows(con, now)
+    loader = staticmethod(load)
 
-    def show(self, data: list[QueueRow], now: float) -> None:
+    def request(self) -> QueuesRequest:
+        return QueuesRequest()
+
+    def show(self, data: list[QueueRow], request: QueuesRequest, now: float) -> None:
         self._rows = {r.snap.id: r for r in data}
         self._paint(now, reorder=False)
 
@@ -217,13 +204,13 @@ class QueuesScreen(DataScreen):
         key = self.query_one(LiveTable).current_key
         if key is None or key not in self._rows:
             return
-        from floorview.tui.screens.queue_detail import QueueDetailScreen
+        from floorview.tui.queues.drill import QueueDetailScreen
 
         self.app.push_screen(QueueDetailScreen(key, self._rows[key].snap.name))
         self.app.request_load(force=True)
 
     def action_whatif(self) -> None:
-        from floorview.tui.screens.whatif import WhatIfScreen
+        from floorview.tui.queues.whatif import WhatIfScreen
 
         self.app.push_screen(WhatIfScreen(self.query_one(LiveTable).current_key))
 
@@ -232,7 +219,7 @@ class QueuesScreen(DataScreen):
         key, col = table.current_key, table.current_column
         if key is None or key not in self._rows:
             return None
-        from floorview.tui.explain_queue import explain_queue_cell
+        from floorview.tui.queues.explain import explain_queue_cell
 
         return explain_queue_cell(
             self._rows[key],
@@ -243,23 +230,6 @@ class QueuesScreen(DataScreen):
             self.app.site,
             scoped=self.app.scoped,
         )
-
-
-def load_queue_rows(con: sqlite3.Connection, now: float) -> list[QueueRow]:
-    """Everything the Queues screen shows, read and computed off the event loop."""
-    rows = []
-    for snap in queue_snapshots(con, now):
-        today = figures(snap.today)
-        rows.append(
-            QueueRow(
-                snap=snap,
-                window=figures(snap.window),
-                today=today,
-                need=agents_needed(snap.window, snap.window_s, snap.settings, snap.today),
-                trend=_fill_gaps(snap.trend),
-            )
-        )
-    return rows
 
 
 def _oldest_cell(r: QueueRow, now: float) -> Text:
@@ -312,11 +282,3 @@ def short_duration(seconds: float | None) -> str:
     if s < 86400:
         return f"{s // 3600}h"
     return f"{s // 86400}d"
-
-
-def _fill_gaps(trend: list[tuple[int, float | None]]) -> list[float | None]:
-    """One value per interval since the first with contacts, None where nothing was offered."""
-    if not trend:
-        return []
-    by = dict(trend)
-    return [by.get(i) for i in range(trend[0][0], trend[-1][0] + 1)]

@@ -31,8 +31,8 @@ from floorview.domain.trust import (
     trust_trend,
 )
 from floorview.store.customers import CustomerCard, Visit, customer_card
-from floorview.tui.render import EMPTY, cell, duration, labelled, num
-from floorview.tui.screens.base import DataScreen
+from floorview.tui.format import EMPTY, cell, duration, labelled, num
+from floorview.tui.base import DataScreen
 from floorview.tui.widgets.live_table import Column, LiveTable
 
 
@@ -229,7 +229,7 @@ class CustomerCardScreen(DataScreen):
     def action_recovered(self) -> None:
         if self.view is None:
             return
-        from floorview.tui.screens.recovery import mark_recovered
+        from floorview.tui.customers.recovery import mark_recovered
 
         mark_recovered(self, self.view.card.id, self.view.card.name)
 

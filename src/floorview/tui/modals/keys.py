@@ -8,7 +8,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 
-from floorview.tui.widgets.panel import TextPanel
+from floorview.tui.modals.panel import TextPanel
 
 
 def keys_text(screen) -> Text:

@@ -14,12 +14,12 @@ from rich.text import Text
 
 from floorview.domain.metrics import INTERVAL, MINUTE, PATIENT
 from floorview.domain.sitetime import SiteTime
-from floorview.tui.render import EMPTY, duration, labelled, pct
+from floorview.tui.format import EMPTY, duration, labelled, pct
 
 if TYPE_CHECKING:
     from floorview.config import Settings
     from floorview.store.reads import QueueSnapshot
-    from floorview.tui.screens.queues import QueueRow
+    from floorview.tui.queues.data import QueueRow
 
 
 EXPLAIN_WIDTH = 54  # a value's width that fits the explain panel at 80 columns, beside its label

@@ -11,10 +11,10 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from floorview.store.reads import AgentSnapshot, WaitingContact, agent_snapshots, waiting_contacts
-from floorview.tui.agent_rows import agent_cells, agent_columns
-from floorview.tui.render import cell, duration, num
-from floorview.tui.screens.agents import explain_agent
-from floorview.tui.screens.base import DataScreen
+from floorview.tui.widgets.agent_cells import agent_cells, agent_columns
+from floorview.tui.format import cell, duration, num
+from floorview.tui.agents.screen import explain_agent
+from floorview.tui.base import DataScreen
 from floorview.tui.widgets.live_table import Column, LiveTable
 
 
@@ -97,7 +97,7 @@ class QueueDetailScreen(DataScreen):
         table = self.focused if isinstance(self.focused, LiveTable) else self.query_one("#waiting", LiveTable)
         key = table.current_key
         if table.id == "agents":
-            from floorview.tui.screens.agents import open_current_customer
+            from floorview.tui.agents.screen import open_current_customer
 
             open_current_customer(self, next((a for a in self._data.agents if a.id == key), None))
             return
@@ -106,14 +106,14 @@ class QueueDetailScreen(DataScreen):
             self.app.bell()
             self.notify("No known customer on this contact.", markup=False)
             return
-        from floorview.tui.screens.recovery import open_card
+        from floorview.tui.customers.recovery import open_card
 
         open_card(self, w.customer_id)
 
     def on_data_table_row_selected(self, event) -> None:
         event.stop()
         if event.data_table.id == "agents" and self._data is not None:
-            from floorview.tui.screens.agents import open_agent_page
+            from floorview.tui.agents.screen import open_agent_page
 
             key = event.row_key.value
             open_agent_page(self, next((a for a in self._data.agents if a.id == key), None))

@@ -14,7 +14,7 @@ from floorview.domain.metrics import INTERVAL
 from floorview.domain.sitetime import SiteTime
 from floorview.domain.targets import Targets
 from floorview.store.reads import site_time
-from floorview.store.walk import (
+from floorview.store.balance import (
     SavedPriorities,
     coaching_topics,
     interval_sums,

@@ -13,9 +13,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from floorview.store.coaching import AgentDayFigures, NoteView, agent_days_figures, agent_notes, agent_qa_scores
-from floorview.tui.note_actions import SYNC_WORDS, new_note, open_note
-from floorview.tui.render import EMPTY, age, cell, duration, num, pct
-from floorview.tui.screens.base import DataScreen
+from floorview.tui.coaching.notes import SYNC_WORDS, new_note, open_note
+from floorview.tui.format import EMPTY, age, cell, duration, num, pct
+from floorview.tui.base import DataScreen
 from floorview.tui.widgets.live_table import Column, LiveTable
 
 DAYS = 7
@@ -251,7 +251,7 @@ class AgentPageScreen(DataScreen):
             open_note(self, note)
 
     def explain(self) -> tuple[str, Text] | None:
-        from floorview.tui.render import labelled
+        from floorview.tui.format import labelled
 
         table = self.query_one("#notes", LiveTable)
         if self.focused is table and table.current_key and self._page:

@@ -42,10 +42,10 @@ from floorview.domain.whatif import (
     evaluate,
 )
 from floorview.store.reads import QueueSnapshot, queue_snapshots
-from floorview.store.walk import queue_intervals
-from floorview.tui.explain_queue import span_words, window_span, wrapped
-from floorview.tui.render import EMPTY, cell, duration, num, pct
-from floorview.tui.screens.base import DataScreen
+from floorview.store.balance import queue_intervals
+from floorview.tui.queues.explain import span_words, window_span, wrapped
+from floorview.tui.format import EMPTY, cell, duration, num, pct
+from floorview.tui.base import DataScreen
 from floorview.tui.widgets.live_table import Column, LiveTable
 
 INPUTS = ("agents", "aht", "volume", "patience")

@@ -11,9 +11,9 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from floorview.store.customers import MIN_FRAGMENT, CustomerHit, search_customers
-from floorview.tui.render import cell
-from floorview.tui.screens.base import DataScreen
-from floorview.tui.screens.recovery import open_card
+from floorview.tui.format import cell
+from floorview.tui.base import DataScreen
+from floorview.tui.customers.recovery import open_card
 from floorview.tui.widgets.live_table import Column, LiveTable
 
 RECENT = 50

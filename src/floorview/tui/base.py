@@ -1,29 +1,44 @@
-"""What every data screen shares: title bar, filter, status line, footer, and the
-contract with the app's refresh worker (load off the loop, show on it, tick each second)."""
+"""What every panel's screen shares: title bar, filter, status line, footer,
+and the load contract with the app's refresh worker.
+
+The load contract, for each refresh:
+1. on the event loop, the app asks the screen for its `request()`: a frozen
+   value holding everything the read depends on (filter text, view, window,
+   team), so the worker never reads a widget;
+2. in a worker thread, the app runs the screen's `loader(con, now, request)`:
+   a pure function of the panel's data.py (or an object owning its caches,
+   touched by that one worker only; loads never overlap);
+3. back on the loop, a typed `Loaded` message carries the data and its
+   request; the app hands both to `show(data, request, now)`, which paints.
+No widget is read and no screen attribute written from the worker.
+"""
 
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from floorview.tui.bindings import bind
+from floorview.tui.host import Host
 from floorview.tui.widgets.filter import FilterBar
 from floorview.tui.widgets.status import StatusLine
+
+RequestT = TypeVar("RequestT")
+DataT = TypeVar("DataT")
+Loader = Callable[[sqlite3.Connection, float, RequestT], DataT]
 
 
 SCREENS = (("1", "Queues"), ("2", "Agents"), ("3", "Balance"), ("4", "Coaching"), ("5", "Customers"), ("6", "Recovery"))
 
 
-class DataScreen(Screen):
-    BINDINGS = [
-        Binding("slash", "filter", "Filter", id="view.filter"),
-        Binding("e", "explain", "Explain", id="view.explain"),
-    ]
+class DataScreen(Screen[None], Generic[RequestT, DataT]):
+    BINDINGS = [bind("view.filter", "filter"), bind("view.explain", "explain")]
     DEFAULT_CSS = """
     DataScreen #titlebar { height: 1; background: $primary-background; color: $text; padding: 0 1; }
     /* Textual's compact footer gives every key a right margin, the palette key
@@ -43,13 +58,31 @@ class DataScreen(Screen):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
-    # -- the refresh contract ----------------------------------------------------
-    def load(self, con: sqlite3.Connection, now: float) -> Any:
-        """Read what the screen shows. Runs in a worker thread: no widgets here."""
+    # The loader of the panel's data (see the module's docstring). Runs in a worker thread.
+    loader: Loader[RequestT, DataT] | None = None
+
+    @property
+    def host(self) -> Host:
+        """The app, through the typed handle panels may use."""
+        return cast(Host, self.app)
+
+    @property
+    def huddle_team(self) -> str | None:
+        """The team on show, which `h` opens the huddle on (None: the floor)."""
         return None
 
-    def show(self, data: Any, now: float) -> None:
-        """Put freshly loaded data on screen, touching only what changed."""
+    # -- the refresh contract ----------------------------------------------------
+    def request(self) -> RequestT:
+        """What the next load depends on, as a frozen value. Runs on the event loop."""
+        return cast(RequestT, None)
+
+    def load(self, con: sqlite3.Connection, now: float) -> Any:
+        """Before the typed contract (being retired panel by panel): read in the worker."""
+        return None
+
+    def show(self, data: Any, *args: Any) -> None:
+        """Put freshly loaded data on screen, touching only what changed:
+        `show(data, request, now)` (typed panels) or `show(data, now)`."""
 
     def tick(self, now: float) -> None:
         """Once a second: update the cells that show a running duration."""
@@ -65,8 +98,8 @@ class DataScreen(Screen):
     def on_screen_resume(self) -> None:
         # Shown again (a mode switch, or back from a drill-down): read fresh data.
         self._update_title()
-        self.app.call_later(self.app.request_load, True)
-        self.app.refresh_status()
+        self.app.call_later(self.host.request_load, True)
+        self.host.refresh_status()
 
     # -- shared actions ------------------------------------------------------------
     @property
@@ -83,7 +116,7 @@ class DataScreen(Screen):
         """Re-show the last data under the current filter."""
 
     def action_explain(self) -> None:
-        from floorview.tui.widgets.explain import ExplainScreen
+        from floorview.tui.modals.explain import ExplainScreen
 
         found = self.explain()
         if found is None:
@@ -100,7 +133,7 @@ class DataScreen(Screen):
         screens as tabs (the active one marked; the others by key alone when
         narrow), then this view's state."""
         text = Text(" floorview ", style="bold")
-        label = getattr(self.app, "source_label", None)
+        label = self.host.source_label
         if label:
             text.append(f" {label} ", style="reverse bold")
             text.append(" ")
@@ -117,10 +150,10 @@ class DataScreen(Screen):
         for part in parts:
             text.append(" │ ")
             text.append(part)
-        if self.app.settings.show_clock:
+        if self.host.settings.show_clock:
             text.append(" │ ")
-            now = self.app.clock.now()
-            text.append(f"{self.app.site.fmt(now, '%H:%M:%S')} {self.app.site.abbrev(now)}")
+            now = self.host.clock.now()
+            text.append(f"{self.host.site.fmt(now, '%H:%M:%S')} {self.host.site.abbrev(now)}")
         self.query_one("#titlebar", Static).update(text)
 
     def show_status(self, text: Text) -> None:
