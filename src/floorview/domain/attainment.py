@@ -73,19 +73,19 @@ class Metric:
         return self.unit != "s"
 
 
-def _sl(s: Sums, f: QueueFigures):
+def _sl(s: Sums, f: QueueFigures) -> tuple[float | None, int]:
     return f.service_level, s.counts.answered + s.counts.abandoned
 
 
-def _asa(s: Sums, f: QueueFigures):
+def _asa(s: Sums, f: QueueFigures) -> tuple[float | None, int]:
     return f.asa_s, s.counts.answered
 
 
-def _aht(s: Sums, f: QueueFigures):
+def _aht(s: Sums, f: QueueFigures) -> tuple[float | None, int]:
     return f.aht_s, s.counts.handled
 
 
-def _abandon(s: Sums, f: QueueFigures):
+def _abandon(s: Sums, f: QueueFigures) -> tuple[float | None, int]:
     return f.abandon_rate, s.counts.answered + s.counts.abandoned
 
 
@@ -367,7 +367,7 @@ def combine(tallies: Iterable[Tally], targets: Targets) -> dict[str, Attainment]
             newest[key] += c.newest
             if c.longest_queue is not None:
                 a._run(c.longest, c.longest_queue)
-            before = trailing[key] if t.start == end else {}
+            before: dict[str, int] = trailing[key] if t.start == end else {}
             after = {}
             for queue_id, (lead, trail) in c.edges.items():
                 joined = before.get(queue_id, 0) + lead

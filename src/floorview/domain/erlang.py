@@ -47,6 +47,7 @@ benchmarks/erlang.py.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -345,7 +346,7 @@ def erlang_a_service_level(
     return _PalmModel(agents, arrival_rate, aht_s, patience_s).service_level(threshold_s)
 
 
-def _fewest_above(meets, bad: int, step: int, limit: int) -> int:
+def _fewest_above(meets: Callable[[int], bool], bad: int, step: int, limit: int) -> int:
     """The fewest n > bad with meets(n), meets rising in n and false at bad;
     ValueError when even `limit` misses."""
     step = max(1, step)

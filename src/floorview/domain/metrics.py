@@ -65,7 +65,7 @@ class Counts:
         for f in _COUNT_FIELDS:
             setattr(self, f, getattr(self, f) + sign * getattr(other, f))
 
-    def as_tuple(self) -> tuple:
+    def as_tuple(self) -> tuple[float, ...]:
         return tuple(getattr(self, f) for f in _COUNT_FIELDS)
 
 

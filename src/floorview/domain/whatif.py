@@ -18,6 +18,7 @@ under Erlang C every arrival, or what the agents can take when overloaded.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from floorview.domain.erlang import ErlangResult, agents_for_target, erlang_a, erlang_c
 from floorview.domain.metrics import INTERVAL, erlang_patience
@@ -38,7 +39,7 @@ class Scenario:
     def arrival_rate(self) -> float:
         return self.volume / self.interval_s
 
-    def with_(self, **changes) -> Scenario:
+    def with_(self, **changes: Any) -> Scenario:  # any field of the scenario, by name, as dataclasses.replace
         return replace(self, **changes)
 
 
