@@ -454,6 +454,11 @@ class FloorviewApp(App[None]):
 
         new_note(self.screen, message.agent_id, message.agent_name, message.interaction_id)
 
+    def on_open_note(self, message: nav.OpenNote) -> None:
+        from floorview.tui.coaching.notes import open_note
+
+        open_note(self.screen, message.note_id)
+
     def action_help(self) -> None:
         from floorview.tui.modals.keys import KeysScreen, keys_text
 

@@ -2,18 +2,33 @@
 
 Over a slow SSH link every repainted cell costs bytes: a refresh that
 changes one agent's state should repaint one cell, not the table.
+
+`cells=True` gives a cell cursor for tables whose figures `e` explains one by
+one: left and right move between figures, the cursor's row stays marked, and
+enter still opens the row. Under NO_COLOR the cursor is reverse video, not
+bold alone (bold is how a breach reads).
+
+Two things DataTable does not offer publicly (repainting one cell; a row mark
+under a cell cursor) reach into its internals. They are fenced in
+`_Internals`, the only code here that names a private of DataTable;
+tests/test_live_table.py fails loudly if a Textual release changes them, and
+pyproject pins Textual to the versions tested.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
-from textual.widgets import DataTable
 from textual.coordinate import Coordinate
+from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
+
+from floorview.tui.bindings import bind
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,21 +49,66 @@ def _fit(value: Text | None, column: Column) -> Text:
     return value
 
 
-def _sig(value: Text) -> tuple:
+def _sig(value: Text) -> tuple[Any, ...]:
     return (value.plain, str(value.style), tuple(value.spans))
 
 
-class LiveTable(DataTable):
-    BINDINGS = [Binding("enter", "select_cursor", "Open", id="table.open")]
+class _Internals:
+    """Every use of DataTable's private members, in one place (see the module
+    docstring). `NAMES` is what tests/test_live_table.py checks against the
+    installed Textual."""
+
+    NAMES = ("_data", "_update_count", "_row_locations", "_column_locations", "_get_row_style")
+
+    @staticmethod
+    def set_cell(table: DataTable[Any], row: RowKey, col: ColumnKey, value: Text) -> None:
+        table._data[row][col] = value
+        table._update_count += 1  # the render caches are keyed by it
+        table.refresh_coordinate(Coordinate(table._row_locations.get(row), table._column_locations.get(col)))
+
+    @staticmethod
+    def row_style(table: DataTable[Any], row_index: int, base_style: Style) -> Style:
+        return DataTable._get_row_style(table, row_index, base_style)
+
+
+class LiveTable(DataTable[Text]):
+    BINDINGS = [bind("nav.open", "select_cursor")]
+    COMPONENT_CLASSES = {"livetable--cursor-row"}
     DEFAULT_CSS = """
     LiveTable { height: 1fr; }
+    LiveTable > .livetable--cursor-row { background: $primary 20%; }
+    LiveTable.-no-color > .datatable--cursor { text-style: bold reverse; }
+    LiveTable.-no-color > .livetable--cursor-row { text-style: underline; }
     """
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
-        self._shown: dict[str, dict[str, tuple]] = {}
+    def __init__(self, *, cells: bool = False, **kwargs: Any) -> None:
+        super().__init__(cursor_type="cell" if cells else "row", zebra_stripes=False, **kwargs)
+        self._cells = cells
+        self._shown: dict[str, dict[str, tuple[Any, ...]]] = {}
         self._order: list[str] = []
         self._columns_now: tuple[Column, ...] = ()
+        self._restore: str | None = None
+        if os.environ.get("NO_COLOR"):
+            self.add_class("-no-color")
+
+    # -- the cell cursor -------------------------------------------------------
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        style = _Internals.row_style(self, row_index, base_style)
+        if self._cells and row_index == self.cursor_coordinate.row and row_index >= 0:
+            style += self.get_component_rich_style("livetable--cursor-row")
+        return style
+
+    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
+        super().watch_cursor_coordinate(old, new)
+        if self._cells and old.row != new.row:  # the row mark moves with the cell
+            self.refresh_row(old.row)
+            self.refresh_row(new.row)
+
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+        """Enter (or a second click) on a cell opens its row, as in a row table."""
+        if self._cells:
+            event.stop()
+            self.post_message(DataTable.RowSelected(self, event.coordinate.row, event.cell_key.row_key))
 
     def set_columns(self, columns: Sequence[Column]) -> None:
         """Define the columns; a change of columns rebuilds the table."""
@@ -137,13 +197,10 @@ class LiveTable(DataTable):
         update_cell refreshes the widget entirely, so one ticking duration sent
         every visible line to the terminal once a second.
         """
-        row, col = RowKey(row_key), ColumnKey(column_key)
-        self._data[row][col] = value
-        self._update_count += 1  # the render caches are keyed by it
-        self.refresh_coordinate(Coordinate(self._row_locations.get(row), self._column_locations.get(col)))
+        _Internals.set_cell(self, RowKey(row_key), ColumnKey(column_key), value)
 
-    def _rebuild(self, rows, cols) -> int:
-        keep = getattr(self, "_restore", None) or self._current_key()
+    def _rebuild(self, rows: Sequence[tuple[str, dict[str, Text]]], cols: tuple[Column, ...]) -> int:
+        keep = self._restore or self._current_key()
         self._restore = None
         scroll_y = self.scroll_y
         with self.app.batch_update():
