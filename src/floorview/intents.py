@@ -45,6 +45,7 @@ _INTENTS = (
     Intent("view.sort", "s", "Sort"),
     Intent("view.window", "w", "Window"),
     Intent("view.team", "t", "Team"),
+    Intent("view.mine", "m", "Mine"),  # all, my team's, my queues'
     Intent("view.state", "f", "State"),
     Intent("view.channel", "c", "Channel"),
     Intent("filter.clear", "escape", "Clear filter"),
