@@ -11,10 +11,14 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from floorview.sync.backoff import Backoff
 from floorview.sync.syncer import Syncer
 from floorview.sync.transport import HubClient, HubError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 Report = Callable[[str, "str | None"], None]
@@ -53,7 +57,7 @@ class HubSource:
         report("starting", f"connecting to {self.label or 'the hub'}")
         self.sync_store(report, stop)
 
-    def sync_store(self, report: Report, stop: threading.Event, engine=None) -> None:
+    def sync_store(self, report: Report, stop: threading.Event, engine: Engine | None = None) -> None:
         """Open the store (unless `engine` is it, opened already) and sync into
         it until stopped; local faults retried."""
         from floorview.store.engine import open_engine
@@ -83,11 +87,15 @@ class HubSource:
                 report("stale", f"cannot write the store: {reason} (trying again)")
                 stop.wait(backoff.failed())
 
-    def sync(self, engine, report: Report, stop: threading.Event) -> None:
+    def sync(self, engine: Engine, report: Report, stop: threading.Event) -> None:
         with HubClient(self.hub_url, self.token, proxy=self.proxy) as client:
             # Quitting must not wait for a long poll or a slow hub: closing the
             # client aborts the request in flight.
-            threading.Thread(target=lambda: (stop.wait(), client.abort()), daemon=True).start()
+            def abort_on_stop() -> None:
+                stop.wait()
+                client.abort()
+
+            threading.Thread(target=abort_on_stop, daemon=True).start()
             try:
                 Syncer(engine, client, long_poll=self.long_poll, poll_s=self.poll_s, source=self.source).run(
                     report, stop
@@ -141,7 +149,7 @@ class DemoHubSource(HubSource):
     def __init__(self, store_path: Path, hub_db: Path, seed: int, poll_s: float = 1.0) -> None:
         super().__init__(store_path, "", secrets.token_urlsafe(32), True, poll_s)
         self.hub_db, self.seed = Path(hub_db), seed
-        self.child: subprocess.Popen | None = None
+        self.child: subprocess.Popen[str] | None = None
 
     def run(self, report: Report, stop: threading.Event) -> None:
         for path in (self.store_path, self.hub_db):
@@ -196,9 +204,11 @@ class DemoHubSource(HubSource):
         )
 
     def _child_port(self) -> int:
-        line = self.child.stdout.readline()  # "PORT 41234" once the hub listens
+        child = self.child
+        assert child is not None and child.stdout is not None, "the child is spawned first, its stdout a pipe"
+        line = child.stdout.readline()  # "PORT 41234" once the hub listens
         if not line.startswith("PORT "):
-            code = self.child.poll()
+            code = child.poll()
             raise RuntimeError(f"the demo hub did not start (exit {code})")
         return int(line.split()[1])
 

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from pydantic import ValidationError
 
@@ -32,6 +32,8 @@ from floorview.sync.transport import (
 
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from floorview.store.syncstate import TokenScope
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,15 @@ class PageSize:
             self.now = min(self.ceiling, self.now * 2)
 
 
+class Page(TypedDict):
+    """One page of `GET /v1/changes`, its envelope checked (`_page`)."""
+
+    cursor: str
+    more: bool
+    changes: list[feed.Change]
+    bad: list[tuple[Any, Exception]]  # (the raw change, why its envelope is unusable)
+
+
 @dataclass
 class PullResult:
     pages: int = 0
@@ -84,7 +95,7 @@ Report = Callable[[str, "str | None"], None]
 class Syncer:
     def __init__(
         self,
-        engine,
+        engine: Engine,
         client: HubClient,
         *,
         clock: Callable[[], float] = time.time,
@@ -132,7 +143,7 @@ class Syncer:
             conn.rollback()
         return at
 
-    def _fetch(self, at: str | None, wait_s: float = 0) -> dict:
+    def _fetch(self, at: str | None, wait_s: float = 0) -> Page:
         """One page from `at`; an answer over the size limit is asked for again
         with a smaller `limit`, down to a single change (PageSize)."""
         while True:
@@ -155,7 +166,7 @@ class Syncer:
             self.page_size.worked()
             return _page(answer.body)
 
-    def _apply(self, page: dict) -> int:
+    def _apply(self, page: Page) -> int:
         """One page and its cursor, in one transaction (rule 1). Should the store
         refuse a record the feed's models passed, that transaction is rolled
         back and the page applied again record by record, so the record is
@@ -168,7 +179,7 @@ class Syncer:
             log.warning("%s: applying the page again record by record", exc)
             return self._apply_page(page, careful=True)
 
-    def _apply_page(self, page: dict, careful: bool) -> int:
+    def _apply_page(self, page: Page, careful: bool) -> int:
         from floorview.store.apply import Applier
         from floorview.store.syncstate import save_page_position
 
@@ -219,7 +230,7 @@ class Syncer:
         if self.identity_due:
             self.refresh_identity()
         result = PullResult()
-        pages: queue.Queue = queue.Queue(maxsize=2)
+        pages: queue.Queue[Page | BaseException] = queue.Queue(maxsize=2)
         stop = threading.Event()
 
         def fetch_all(at: str | None) -> None:
@@ -417,7 +428,7 @@ def _token_scope(body: Any) -> TokenScope | None:
     return TokenScope(name, tuple(teams), tuple(queues))
 
 
-def _stalled(page: dict, seen: set[str | None]) -> bool:
+def _stalled(page: Page, seen: set[str | None]) -> bool:
     """A page that says `more` with a cursor already seen in this catch-up has
     moved nothing (L3: a hub saying `more: true` forever with empty pages):
     take it as caught up. Returns whether it was."""
@@ -428,7 +439,7 @@ def _stalled(page: dict, seen: set[str | None]) -> bool:
     return False
 
 
-def _page(body: Any) -> dict:
+def _page(body: Any) -> Page:
     """The page's envelope, checked; changes whose envelope is unusable are set aside."""
     if not isinstance(body, dict):
         raise HubError("hub sent a page that is not an object")
@@ -438,7 +449,8 @@ def _page(body: Any) -> dict:
     raw_changes = body.get("changes")
     if not isinstance(raw_changes, list):
         raise HubError("hub sent a page without a list of changes")
-    good, bad = [], []
+    good: list[feed.Change] = []
+    bad: list[tuple[Any, Exception]] = []
     for raw in raw_changes:
         try:
             good.append(feed.parse_change(raw))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 
 MAX_TOKEN_FILE = 64 * 1024
@@ -19,7 +20,7 @@ class TokenError(Exception):
     pass
 
 
-def read_token(path: Path | None, environ=os.environ) -> str:
+def read_token(path: Path | None, environ: Mapping[str, str] = os.environ) -> str:
     if path is None:
         return _usable(
             environ.get("FLOORVIEW_TOKEN", "").strip(),

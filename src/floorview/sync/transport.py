@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -153,7 +154,15 @@ class HubClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def request(self, method: str, path: str, *, params=None, json_body=None, wait_s: float = 0) -> Answer:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        wait_s: float = 0,
+    ) -> Answer:
         """One call; raises HubError for anything but a usable answer."""
         deadline = time.monotonic() + self.page_deadline_s + wait_s
         timeout = httpx.Timeout(READ_S + wait_s, connect=CONNECT_S)
