@@ -33,7 +33,7 @@ _INTENTS = (
     Intent("app.quarantine", "Q", "Quarantined records", False),
     Intent("app.quit", "q", "Quit"),
     # Moving about
-    Intent("nav.open", "enter", "Open"),
+    Intent("nav.open", "enter", "Open", False),
     Intent("nav.back", "escape", "Back"),
     Intent("nav.customer", "c", "Customer"),
     Intent("nav.whatif", "x", "What-if"),
@@ -60,6 +60,8 @@ _INTENTS = (
     Intent("note.discard", "x", "Discard mine"),
     Intent("form.save", "ctrl+s", "Save"),
     Intent("form.cancel", "escape", "Cancel"),
+    Intent("form.yes", "y", "Yes"),
+    Intent("form.no", "n", "No"),
     # Coaching
     Intent("coaching.due", "f", "Follow-ups"),
     Intent("coaching.themes", "t", "Themes"),

@@ -22,11 +22,12 @@ from typing import Any, Generic, TypeVar, cast
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from floorview.tui.bindings import bind
 from floorview.tui.host import Host
 from floorview.tui.widgets.filter import FilterBar
+from floorview.tui.widgets.footer import KeyFooter
 from floorview.tui.widgets.status import StatusLine
 
 RequestT = TypeVar("RequestT")
@@ -43,7 +44,7 @@ class DataScreen(Screen[None], Generic[RequestT, DataT]):
     DataScreen #titlebar { height: 1; background: $primary-background; color: $text; padding: 0 1; }
     /* Textual's compact footer gives every key a right margin, the palette key
        too: flush right, it would leave a column through which the key beneath shows. */
-    DataScreen Footer.-compact FooterKey.-command-palette { margin-right: 0; }
+    DataScreen KeyFooter.-compact FooterKey.-command-palette { margin-right: 0; }
     """
     title_text = ""
     filter_hint = "filter"
@@ -53,7 +54,7 @@ class DataScreen(Screen[None], Generic[RequestT, DataT]):
         yield from self.compose_body()
         yield FilterBar(placeholder=self.filter_hint, id="filter")
         yield StatusLine(id="status")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -130,31 +131,55 @@ class DataScreen(Screen[None], Generic[RequestT, DataT]):
 
     def set_title(self, *parts: str) -> None:
         """The title bar: DEMO or SNAPSHOT first (it must never be cut off), the
-        screens as tabs (the active one marked; the others by key alone when
-        narrow), then this view's state."""
-        text = Text(" floorview ", style="bold")
+        screens as tabs (the active one marked), then this view's state (sort,
+        window, the active filter) whole. What gives way when the bar is too
+        narrow, in this order: the other tabs' names shorten to three letters,
+        then the product name goes, then the tabs shorten to their keys, then
+        the clock goes."""
+        host = self.host
+        clock = ""
+        if host.settings.show_clock:
+            now = host.clock.now()
+            clock = f"{host.site.fmt(now, '%H:%M:%S')} {host.site.abbrev(now)}"
+        width = self.app.size.width - 2  # the bar's padding
+        for tabs, brand, with_clock in (
+            ("full", True, True),
+            ("short", True, True),
+            ("short", False, True),
+            ("keys", False, True),
+            ("keys", False, False),
+        ):
+            text = self._title(tabs, brand, parts, clock if with_clock else "")
+            if text.cell_len <= width:
+                break
+        self.query_one("#titlebar", Static).update(text)
+
+    def _title(self, tabs: str, brand: bool, parts: tuple[str, ...], clock: str) -> Text:
+        text = Text(" floorview " if brand else "", style="bold")
         label = self.host.source_label
         if label:
             text.append(f" {label} ", style="reverse bold")
             text.append(" ")
-        narrow = self.app.size.width < 100
         for key, name in SCREENS:
             text.append(" ")
             if name == self.title_text:
                 text.append(f"{key} {name}", style="reverse bold")
+            elif tabs == "full":
+                text.append(f"{key} {name}", style="dim")
+            elif tabs == "short":
+                text.append(f"{key} {name[:3]}", style="dim")
             else:
-                text.append(key if narrow else f"{key} {name}", style="dim")
+                text.append(key, style="dim")
         if self.title_text and all(name != self.title_text for _, name in SCREENS):
             text.append(" › ")
             text.append(self.title_text, style="bold")
         for part in parts:
             text.append(" │ ")
             text.append(part)
-        if self.host.settings.show_clock:
+        if clock:
             text.append(" │ ")
-            now = self.host.clock.now()
-            text.append(f"{self.host.site.fmt(now, '%H:%M:%S')} {self.host.site.abbrev(now)}")
-        self.query_one("#titlebar", Static).update(text)
+            text.append(clock)
+        return text
 
     def show_status(self, text: Text) -> None:
         self.query_one(StatusLine).show(text)

@@ -6,6 +6,8 @@ from the feed cannot style, link or act.
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.text import Text
 
 from floorview.domain.metrics import Level
@@ -79,10 +81,18 @@ ESCALATION_STYLE = ("", "bold", "yellow bold", "reverse red bold")
 ESCALATION_MARK = ("  ", " ·", " !", "!!")
 
 
-def labelled(*rows: tuple[str, str]) -> Text:
-    """Lines of "label  value", the layout of every explain view."""
+LABEL_W = 10
+EXPLAIN_WIDTH = 54  # a value's width that fits the explain panel at 80 columns, beside its label
+
+
+def labelled(*rows: tuple[str, str], width: int = EXPLAIN_WIDTH) -> Text:
+    """Lines of "label  value", the layout of every explain view; a long value
+    wraps onto lines indented under itself, never back to the left edge (m21)."""
     text = Text()
     for label, value in rows:
-        text.append(f"{label:<10}", style="bold")
-        text.append(f"{value}\n")
+        lines = [part for para in value.split("\n") for part in (textwrap.wrap(para, width) or [""])]
+        text.append(f"{label:<{LABEL_W}}", style="bold")
+        text.append(f"{lines[0]}\n")
+        for line in lines[1:]:
+            text.append(" " * LABEL_W + f"{line}\n")
     return text

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from textual.binding import Binding
-
+from floorview.tui.bindings import bind
 from floorview.tui.modals.panel import TextPanel
 
 
 class ExplainScreen(TextPanel):
-    BINDINGS = [Binding("escape,e,q", "dismiss", "Close", id="explain.close")]
+    # `e` again closes it: remapping explain remaps its close.
+    BINDINGS = [bind("panel.close", "dismiss"), bind("view.explain", "dismiss", show=False)]

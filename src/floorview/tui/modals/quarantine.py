@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from rich.text import Text
-from textual.binding import Binding
+from floorview.tui.bindings import bind
 
 from floorview.domain.sitetime import SiteTime
 from floorview.domain.text import clean
@@ -41,7 +41,7 @@ class QuarantineScreen(TextPanel):
     DEFAULT_CSS = """
     QuarantineScreen > VerticalScroll { width: 90%; max-width: 100%; height: 80%; border: round $warning; }
     """
-    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="quarantine.close")]
+    BINDINGS = [bind("panel.close", "dismiss")]
     body_id = "quarantine"
 
     def __init__(self, body: Text) -> None:

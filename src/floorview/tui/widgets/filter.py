@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from floorview.tui.bindings import bind
 from textual.widgets import Input
 
 
@@ -12,8 +12,8 @@ class FilterBar(Input):
     FilterBar.-open { display: block; }
     """
     BINDINGS = [
-        Binding("escape", "close", "Clear filter", id="filter.close"),
-        Binding("enter", "keep", "Keep filter", id="filter.keep"),
+        bind("filter.clear", "close"),
+        bind("filter.keep", "keep"),
     ]
 
     def open(self) -> None:

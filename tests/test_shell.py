@@ -1,0 +1,106 @@
+"""The app's shell on every screen: the footer always offers `?`, the title
+names the screens and keeps the view's state whole, help and the palette list
+each intent once (screens and actions first), and `[keys]` is checked."""
+
+from __future__ import annotations
+
+import pytest
+from textual.command import CommandPalette
+
+from textual.widgets._footer import FooterKey
+
+from floorview.config import ConfigError, load_settings
+from floorview.intents import INTENTS
+from floorview.tui.modals.keys import KeysScreen
+from tests.conftest import make_app, settle
+
+SCREENS = {"1": "Queues", "2": "Agents", "3": "Balance", "4": "Coaching", "5": "Customers", "6": "Recovery"}
+
+
+def _line(app, selector: str) -> str:
+    """What the terminal shows of one widget's first line."""
+    widget = app.screen.query_one(selector)
+    return "".join(seg.text for seg in widget.render_line(0))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_every_screen_offers_help_in_the_footer_and_names_itself(sample_store, size) -> None:
+    app = make_app(sample_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for key, name in SCREENS.items():
+            await pilot.press(key)
+            await pilot.pause(0.3)
+            keys = list(app.screen.query(FooterKey))
+            first = keys[0]
+            assert first.key == "question_mark", (name, [k.key for k in keys])
+            assert first.region.width > 0 and first.region.right <= size[0], (name, first.region)
+            title = _line(app, "#titlebar")
+            assert f"{key} {name}" in title, (name, title)
+            # The other screens are named, not only numbered, wherever they fit.
+            if size[0] >= 120:
+                others = [f"{k} {n[:3]}" for k, n in SCREENS.items() if k != key]
+                assert all(o in title for o in others), title
+
+
+async def test_help_lists_each_intent_once_with_all_its_keys(sample_store) -> None:
+    app = make_app(sample_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await pilot.pause(0.5)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, KeysScreen)
+        keys = str(app.screen.query_one("#keys").render())
+        lines = [line for line in keys.splitlines() if line.strip()]
+        heavier = [line for line in lines if "balance.heavier" in line]
+        assert len(heavier) == 1 and "+" in heavier[0] and "=" in heavier[0], heavier
+        ids = [line.split()[-1] for line in lines if line.split() and line.split()[-1] in INTENTS]
+        assert len(ids) == len(set(ids)), ids
+        # This screen's keys come before the screens and the app's; Textual's own
+        # bindings (copy, focus previous) are not listed one by one.
+        assert keys.index("This screen") < keys.index("Screens") < keys.index("Anywhere")
+        assert "Copy selected text" not in keys and "Focus Previous" not in keys
+        assert "move the cursor" in keys
+
+
+async def test_the_palette_offers_screens_and_actions_before_anything_else(sample_store) -> None:
+    app = make_app(sample_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.pause(0.5)
+        from textual.widgets import OptionList
+
+        options = app.screen.query_one(OptionList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(min(6, options.option_count))]
+        assert shown[0].startswith("Queues"), shown
+        assert not any("Cursor" in s for s in shown), shown
+
+
+def test_an_unknown_binding_id_is_refused_like_an_unknown_setting(tmp_path) -> None:
+    """m16: a typo in [keys] is named, not silently ignored."""
+    config = tmp_path / "floorview.toml"
+    config.write_text('[keys]\n"app.pauze" = "space"\n')
+    with pytest.raises(ConfigError, match=r"app\.pauze: unknown binding id"):
+        load_settings(config)
+    config.write_text('[keys]\n"app.pause" = "space"\n')
+    assert load_settings(config).keys == {"app.pause": "space"}
+
+
+async def test_one_line_remaps_an_intent_on_every_screen(sample_store) -> None:
+    """view.sort is Sort on Queues and on Agents: one line moves both."""
+    app = make_app(sample_store, keys={"view.sort": "o"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        title = _line(app, "#titlebar")
+        await pilot.press("o")
+        await pilot.pause(0.3)
+        assert _line(app, "#titlebar") != title  # Queues' sort moved on
+        await pilot.press("2")
+        await settle(pilot, "#agents")
+        title = _line(app, "#titlebar")
+        await pilot.press("o")
+        await pilot.pause(0.3)
+        assert _line(app, "#titlebar") != title
