@@ -173,7 +173,7 @@ async def test_every_figure_drills_to_what_is_behind_it(sample_store):
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
         body = str(app.screen.query_one("#body").render())
-        assert "mean QA score of scored contacts" in body and "re-read in turn" in body
+        assert "mean QA score of scored contacts" in body and "counted afresh each minute" in body
 
 
 async def whatif_row(pilot, key: str, column: str) -> str:
@@ -218,7 +218,7 @@ async def test_the_what_if_agrees_with_the_queues_screen_and_follows_every_key(s
 
 
 def test_missed_time_reads_in_minutes_under_an_hour_and_whole_hours_above():
-    from floorview.tui.balance.screen import hours
+    from floorview.tui.balance.cells import hours
 
     assert [hours(s) for s in (0, 900, 2700, 3600, 5 * 3600 + 900, 1000 * 3600)] == [
         "0 h",

@@ -125,7 +125,7 @@ def test_kept_block_tallies_give_the_walk_read_whole(sample_store):
     assert edge % (BLOCK * 900) == 0
     for minutes in (-20, -1, 0, 1, 16, 45):  # the window slides across intervals and the edge
         now = edge + minutes * 60
-        kept = load_walk(con, now, 7, settings, cache).results
+        kept = load_walk(con, now, 7, settings.balance.targets, cache=cache).results
         whole = _read_whole(con, now, settings)
         assert _summary(kept) == _summary(whole), minutes
     assert any(a.breaches for a in kept.values()) and any(a.longest > 1 for a in kept.values())
@@ -135,7 +135,7 @@ def test_a_late_change_to_a_kept_block_shows_once_the_block_is_re_read(sample_st
     settings = load_settings(None)
     con = sqlite3.connect(sample_store)
     cache = TallyCache()
-    before = load_walk(con, NOW, 7, settings, cache).results["qa"].sample
+    before = load_walk(con, NOW, 7, settings.balance.targets, cache=cache).results["qa"].sample
     # A QA score lands on a contact of four days ago, inside a kept block.
     old = NOW - 4 * 86400
     (contact,) = con.execute(
@@ -145,10 +145,10 @@ def test_a_late_change_to_a_kept_block_shows_once_the_block_is_re_read(sample_st
     ).fetchone()
     con.execute("UPDATE interaction SET qa_score = 0 WHERE id = ?", (contact,))
     con.commit()
-    assert load_walk(con, NOW + 60, 7, settings, cache).results["qa"].sample == before  # kept, not re-read
+    assert load_walk(con, NOW + 60, 7, settings.balance.targets, cache=cache).results["qa"].sample == before  # kept, not re-read
     assert _read_whole(con, NOW + 60, settings)["qa"].sample == before + 1
     # Past their time to live, kept blocks are re-read one a load, the stalest first.
     for k in range(60):
         now = NOW + OLD_TTL_S + k * 60
-        kept = load_walk(con, now, 7, settings, cache).results
+        kept = load_walk(con, now, 7, settings.balance.targets, cache=cache).results
     assert _summary(kept) == _summary(_read_whole(con, now, settings))

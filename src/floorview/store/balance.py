@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
-from floorview.domain.attainment import Sums, Targets
+from floorview.domain.attainment import Sums
+from floorview.domain.targets import Targets
 from floorview.domain.balance import CoachingMix, Priorities, PriorityError, check_priorities, sentence
 from floorview.domain.metrics import COUNT_COLUMNS, INTERVAL, Counts, QueueSettings
 from floorview.store.reads import _counts
@@ -21,7 +24,7 @@ from floorview.store.reads import _counts
 
 @dataclass(frozen=True, slots=True)
 class SavedPriorities:
-    ranking: dict  # constraint -> {"rank": r, "weight": w}
+    ranking: dict[str, Any]  # constraint -> {"rank": r, "weight": w}, as stored
     set_at: float
     set_by: str
 
@@ -55,11 +58,12 @@ def priorities_at(
 
 def coaching_topics(con: sqlite3.Connection, since: float, until: float) -> list[tuple[float, str]]:
     """(created_at, topic) of the coaching notes that name a topic, in [since, until)."""
-    return con.execute(
+    rows: list[tuple[float, str]] = con.execute(
         "SELECT created_at, topic FROM note WHERE type = 'coaching' AND topic IS NOT NULL"
         " AND created_at >= ? AND created_at < ? ORDER BY created_at",
         (since, until),
     ).fetchall()
+    return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +89,7 @@ def notes_between(
         " FROM note n LEFT JOIN agent a ON a.id = n.agent_id"
         " WHERE n.type = 'coaching' AND n.created_at >= ? AND n.created_at < ?"
     )
-    args: list = [since, until]
+    args: list[object] = [since, until]
     if topic is not None:
         sql += " AND n.topic = ?"
         args.append(topic)
@@ -94,9 +98,12 @@ def notes_between(
     return [NoteLine(*row) for row in con.execute(sql, args)]
 
 
-def queue_settings(con: sqlite3.Connection) -> dict[str, tuple[str, QueueSettings, float | None, str]]:
+QueueInfo = tuple[str, QueueSettings, float | None, str]  # name, settings, cost per agent hour, channel
+
+
+def queue_settings(con: sqlite3.Connection) -> dict[str, QueueInfo]:
     """Each queue's name, settings, cost per agent hour and channel."""
-    out = {}
+    out: dict[str, QueueInfo] = {}
     for qid, name, thr, target, short, aht, abandon, cost, channel in con.execute(
         "SELECT id, name, sl_threshold_s, sl_target, short_abandon_s, aht_target_s, abandon_target,"
         " cost_per_agent_hour, channel FROM queue"
@@ -176,15 +183,20 @@ def queue_intervals(con: sqlite3.Connection, queue_id: str, since: float, until:
     ]
 
 
-def week_sentence(con: sqlite3.Connection, now: float, default: Priorities, team: str | None = None) -> str:
-    """The talk/walk sentence of the last seven days for huddle mode and its
-    export: of the team-visible coaching notes (the ones the huddle counts),
-    about the team's agents when a team is given."""
-    from collections import Counter
+MIN_TEAM_NOTES = 5  # fewer coaching notes in the week than this say nothing of a team's coaching
 
+
+def week_sentence(
+    con: sqlite3.Connection, now: float, default: Priorities, team: str | None = None, least: int = MIN_TEAM_NOTES
+) -> str | None:
+    """The talk/walk sentence of the last seven days for huddle mode and its
+    export: the team-visible coaching notes (the ones the huddle counts),
+    about the team's agents when a team is given, against the ranking in
+    force. None when they are fewer than `least`: a share of three notes is
+    no trend to put in front of a team."""
     p, _ = priorities_at(priority_history(con), now, default)
     topics = [
-        t
+        str(t)
         for (t,) in con.execute(
             "SELECT n.topic FROM note n LEFT JOIN agent a ON a.id = n.agent_id WHERE n.type = 'coaching'"
             " AND n.visibility = 'team' AND n.topic IS NOT NULL AND n.created_at >= ? AND n.created_at < ?"
@@ -192,4 +204,12 @@ def week_sentence(con: sqlite3.Connection, now: float, default: Priorities, team
             (now - 7 * 86400, now, *((team,) if team is not None else ())),
         )
     ]
+    if len(topics) < max(1, least):
+        return None
     return sentence(p, CoachingMix(dict(Counter(topics))), "this week")
+
+
+def first_interval(con: sqlite3.Connection) -> int | None:
+    """The first 15-minute interval the store holds sums of; None: none yet."""
+    row = con.execute("SELECT min(interval) FROM queue_interval").fetchone()
+    return None if row is None or row[0] is None else int(row[0])

@@ -15,6 +15,8 @@ no name, id or contact detail is selected.
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from floorview.domain.metrics import COUNT_COLUMNS, INTERVAL, Counts, QueueFigures, figures
@@ -24,6 +26,7 @@ from floorview.store.reads import _counts
 THEMES = 5
 KUDOS = 5
 VERBATIMS = 4
+VERBATIM_ROWS = 200  # the newest different texts read: enough for four once spacing and case are set aside
 WEEK = 7 * 86400
 CHANNELS = ("voice", "chat", "email", "social", "task")  # the feed's order: a huddle reads them so
 
@@ -96,6 +99,20 @@ class Huddle:
         return (
             min(offered, key=lambda c: (-offered[c], c)) if offered else (self.channels[0] if self.channels else None)
         )
+
+
+def distinct_words(texts: Iterable[str]) -> list[str]:
+    """Each text once, in the order given, spaces tidied: the same words
+    twice (in another case, or spaced or composed otherwise) read as one."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for text in texts:
+        words = " ".join(unicodedata.normalize("NFKC", text).split())
+        key = words.casefold()
+        if words and key not in seen:
+            seen.add(key)
+            out.append(words)
+    return out
 
 
 def teams(con: sqlite3.Connection) -> list[str]:
@@ -172,16 +189,16 @@ def load_huddle(con: sqlite3.Connection, team: str | None, now: float, site: Sit
         f" WHERE i.enqueued_at >= ? AND i.qa_score IS NOT NULL {'AND a.team = ?' if team else ''}",
         (day_start, *params),
     ).fetchone()
-    verbatims = [
+    verbatims = distinct_words(
         v
-        for (v,) in con.execute(  # the same words twice read as one
+        for (v,) in con.execute(  # newest first; the same words twice read as one
             "SELECT s.verbatim FROM survey s JOIN interaction i ON i.id = s.interaction_id"
             " LEFT JOIN agent a ON a.id = i.agent_id"
             f" WHERE s.answered_at >= ? AND s.verbatim IS NOT NULL AND s.verbatim != '' {'AND a.team = ?' if team else ''}"
             " GROUP BY s.verbatim ORDER BY max(s.answered_at) DESC LIMIT ?",
-            (day_start, *params, VERBATIMS),
+            (day_start, *params, VERBATIM_ROWS),
         )
-    ]
+    )[:VERBATIMS]
     return Huddle(
         team=team,
         at=now,

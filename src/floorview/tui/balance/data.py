@@ -1,33 +1,42 @@
-"""Everything the Balance screen shows, read and computed off the event loop."""
+"""The Balance panel's data: the request built on the event loop, and the
+loader that reads talk (the ranking in force, and its history) and walk (what
+the floor coached and which targets it met) in the worker.
+
+The walk spans days: `BalanceLoader` keeps it for a minute, and keeps the
+tallies of whole 6-hour blocks from one load to the next (`TallyCache`). Only
+the load worker touches it.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
 
-from floorview.config import Settings
-from floorview.domain.attainment import Attainment, Tally, combine, tally
+from floorview.domain.attainment import Attainment, Sums, Tally, combine, tally
 from floorview.domain.balance import CoachingMix, Priorities, sentence, talk_walk_gap
 from floorview.domain.metrics import INTERVAL
 from floorview.domain.sitetime import SiteTime
 from floorview.domain.targets import Targets
-from floorview.store.reads import site_time
 from floorview.store.balance import (
+    QueueInfo,
     SavedPriorities,
     coaching_topics,
+    first_interval,
     interval_sums,
     priorities_at,
     priority_history,
     queue_settings,
 )
+from floorview.store.reads import site_time
 
 DAY = 86400
-WEEKS = 6  # the gap's trend: this week and the five before
+WEEK = 7 * DAY
+WEEKS = 6  # the gap's trend: the last seven days and the five weeks before
 BLOCK = 24  # intervals (6 hours): the walk's tallies are kept by block
 RECENT_TTL_S = 5 * 60  # a block of the last day is re-read this often: QA scores and surveys still arrive
 OLD_TTL_S = 30 * 60
+WALK_REFRESH_S = 60  # the walk spans days: recomputing it more often shows nothing new
 # Blocks read at once when none are kept: 4 days' sums in memory at a time.
 # A 30-day first read on the 200-queue store peaks at 54 MB this way, 132 MB
 # read whole, and takes 10% longer than whole (per day: 31 MB, 35% longer).
@@ -35,17 +44,43 @@ READ_BLOCKS = 16
 
 
 @dataclass(frozen=True, slots=True)
+class BalanceRequest:
+    """What a Balance load depends on: the window, the channel of ASA and AHT
+    (None: the busiest), and the settings the walk is measured with."""
+
+    days: int  # 7 or 30
+    channel: str | None
+    default: Priorities  # the config's ranking, in force until one is set on screen
+    targets: Targets
+    site_timezone: str
+
+
+@dataclass(frozen=True, slots=True)
 class Talk:
-    priorities: Priorities
+    priorities: Priorities  # in force now
     saved: SavedPriorities | None  # None: from config
+    history: tuple[SavedPriorities, ...] = ()  # every ranking set on screen, oldest first
+    default: Priorities | None = None  # the config's
+
+    def at(self, ts: float) -> Priorities:
+        """The ranking in force at `ts`."""
+        return priorities_at(list(self.history), ts, self.default or self.priorities)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class WeekMix:
+    """Seven days of coaching: the trend is made of these, the newest ending now."""
+
+    start: float
+    end: float
+    mix: CoachingMix
 
 
 @dataclass(frozen=True, slots=True)
 class WeekGap:
-    label: str  # "W46"
     start: float
     end: float
-    priorities: Priorities
+    priorities: Priorities  # in force at the week's end (the latest: now)
     mix: CoachingMix
     gap: float | None
 
@@ -57,16 +92,17 @@ class Walk:
     until: float
     mix: CoachingMix
     results: dict[str, Attainment]
-    weeks: list[WeekGap]
+    weeks: list[WeekMix]  # oldest first; the last is the seven days to `until`
     queue_names: dict[str, str]
     data_since: float | None  # the first interval the store holds
-    site: SiteTime  # the zone its days and weeks are cut in
+    site: SiteTime  # the zone its days are cut in
 
 
 @dataclass(frozen=True, slots=True)
 class BalanceData:
     talk: Talk
     walk: Walk
+    channel: str | None = None  # the channel whose ASA and AHT are shown
 
     @property
     def gap(self) -> float | None:
@@ -77,17 +113,36 @@ class BalanceData:
         period = "this week" if self.walk.days == 7 else f"in the last {self.walk.days} days"
         return sentence(self.talk.priorities, self.walk.mix, period)
 
+    @property
+    def weeks(self) -> list[WeekGap]:
+        """The gap week by week, oldest first: each week's coaching against the
+        ranking in force at its end. The last week ends now, so it is judged
+        by the ranking on screen, as the headline is (a re-rank moves both)."""
+        out = []
+        for w in self.walk.weeks:
+            p = self.talk.priorities if w.end >= self.walk.until else self.talk.at(w.end)
+            out.append(WeekGap(w.start, w.end, p, w.mix, talk_walk_gap(p, w.mix)))
+        return out
 
-def load_talk(con: sqlite3.Connection, now: float, settings: Settings) -> Talk:
-    p, saved = priorities_at(priority_history(con), now, settings.balance.priorities)
-    return Talk(p, saved)
+
+def load_talk(con: sqlite3.Connection, now: float, default: Priorities) -> Talk:
+    history = priority_history(con)
+    p, saved = priorities_at(history, now, default)
+    return Talk(p, saved, tuple(history), default)
 
 
-def week_starts(now: float, site: SiteTime, weeks: int = WEEKS) -> list[float]:
-    """Monday midnights (site time) of this week and the `weeks - 1` before, oldest first."""
-    today = site.today(now)
-    monday = today - timedelta(days=today.weekday())
-    return [site.date_start(monday - timedelta(weeks=w)) for w in range(weeks - 1, -1, -1)]
+def week_ends(now: float, weeks: int = WEEKS) -> list[float]:
+    """The ends of the trend's weeks, oldest first: now, and seven days apart before it."""
+    return [now - w * WEEK for w in range(weeks - 1, -1, -1)]
+
+
+def shown_channel(results: dict[str, Attainment], wanted: str | None) -> str | None:
+    """The channel whose ASA and AHT are shown: the one asked for (c) if it had
+    answers in the window, else the one with the most."""
+    counted = results["asa"].channels
+    if wanted in counted:
+        return wanted
+    return min(counted, key=lambda c: (-counted[c], c)) if counted else None
 
 
 class TallyCache:
@@ -102,7 +157,13 @@ class TallyCache:
         self._key: str | None = None
 
     def tallies(
-        self, con: sqlite3.Connection, first: int, last: int, now: float, queues: dict, targets: Targets
+        self,
+        con: sqlite3.Connection,
+        first: int,
+        last: int,
+        now: float,
+        queues: dict[str, QueueInfo],
+        targets: Targets,
     ) -> list[Tally]:
         """Tallies of the intervals [first, last), oldest first."""
         key = repr((sorted(queues.items()), targets))
@@ -118,7 +179,7 @@ class TallyCache:
                 return []
             sums = interval_sums(con, lo * INTERVAL, hi * INTERVAL, targets)
             step = BLOCK if by_block else hi - lo
-            rows: list[list] = [[] for _ in range(lo, hi, step)]
+            rows: list[list[tuple[str, int, Sums]]] = [[] for _ in range(lo, hi, step)]
             for (q, i), s in sums.items():
                 rows[(i - lo) // step].append((q, i, s))
             return [
@@ -149,7 +210,7 @@ class TallyCache:
             lo, hi = run[0] * BLOCK, (run[-1] + 1) * BLOCK
             for b, t in zip(run, read(lo, hi, by_block=True)):
                 self._blocks[b] = (now, t)
-        out = []
+        out: list[Tally] = []
         if first < whole.start * BLOCK:
             out += read(first, whole.start * BLOCK)
         out += [self._blocks[b][1] for b in whole]
@@ -170,25 +231,25 @@ def _runs(blocks: list[int], most: int) -> list[list[int]]:
 
 
 def load_walk(
-    con: sqlite3.Connection, now: float, days: int, settings: Settings, cache: TallyCache | None = None
+    con: sqlite3.Connection,
+    now: float,
+    days: int,
+    targets: Targets,
+    site_timezone: str = "",
+    cache: TallyCache | None = None,
 ) -> Walk:
     since = now - days * DAY
-    targets = settings.balance.targets
     queues = queue_settings(con)
     first, last = int(since // INTERVAL), int(now // INTERVAL)  # whole intervals only
     results = combine((cache or TallyCache()).tallies(con, first, last, now, queues, targets), targets)
     mix = CoachingMix(dict(Counter(topic for _, topic in coaching_topics(con, since, now))))
-    history = priority_history(con)
-    site = site_time(con, settings.site_timezone)
-    starts = week_starts(now, site)
-    notes = coaching_topics(con, starts[0], now)
-    weeks = []
-    for start, end in zip(starts, starts[1:] + [now]):
-        week_mix = CoachingMix(dict(Counter(t for at, t in notes if start <= at < end)))
-        p, _ = priorities_at(history, end, settings.balance.priorities)
-        label = site.fmt(start, "W%V")
-        weeks.append(WeekGap(label, start, end, p, week_mix, talk_walk_gap(p, week_mix)))
-    first = con.execute("SELECT min(interval) FROM queue_interval").fetchone()[0]
+    ends = week_ends(now)
+    notes = coaching_topics(con, ends[0] - WEEK, now)
+    weeks = [
+        WeekMix(end - WEEK, end, CoachingMix(dict(Counter(t for at, t in notes if end - WEEK <= at < end))))
+        for end in ends
+    ]
+    held = first_interval(con)
     return Walk(
         days=days,
         since=since,
@@ -197,6 +258,26 @@ def load_walk(
         results=results,
         weeks=weeks,
         queue_names={q: v[0] for q, v in queues.items()},
-        data_since=first * INTERVAL if first is not None else None,
-        site=site,
+        data_since=held * INTERVAL if held is not None else None,
+        site=site_time(con, site_timezone),
     )
+
+
+@dataclass
+class BalanceLoader:
+    """The Balance panel's loader, owning the walk's caches: the walk of each
+    window for a minute, and the tallies of its kept blocks (switching
+    7/30 back and forth re-reads nothing). Run by the load worker only."""
+
+    _tallies: dict[int, TallyCache] = field(default_factory=dict)
+    _walk: Walk | None = None
+    _walk_key: tuple[object, ...] | None = None
+
+    def __call__(self, con: sqlite3.Connection, now: float, request: BalanceRequest) -> BalanceData:
+        key = (request.days, request.targets, request.site_timezone, int(now // WALK_REFRESH_S))
+        if self._walk is None or self._walk_key != key:
+            cache = self._tallies.setdefault(request.days, TallyCache())
+            self._walk = load_walk(con, now, request.days, request.targets, request.site_timezone, cache)
+            self._walk_key = key
+        walk = self._walk
+        return BalanceData(load_talk(con, now, request.default), walk, shown_channel(walk.results, request.channel))

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from rich.text import Text
 
 from floorview.config import Settings
 from floorview.domain.attainment import BY_KEY, Attainment
 from floorview.domain.balance import CONSTRAINTS, LABELS
 from floorview.domain.metrics import INTERVAL
-from floorview.store.balance import notes_between
-from floorview.tui.balance.data import OLD_TTL_S, RECENT_TTL_S, BalanceData
+from floorview.store.balance import NoteLine
+from floorview.tui.balance.cells import SHIFT_POINTS, format_target, format_value, hours, plural
+from floorview.tui.balance.data import BLOCK, DAY, OLD_TTL_S, RECENT_TTL_S, BalanceData
 from floorview.tui.format import EMPTY, age, labelled, pct
-from floorview.tui.balance.screen import format_target, format_value, hours
 from floorview.tui.modals.explain import ExplainScreen
 
 DRILL_LIMIT = 300  # lines in a drill; the count above says how many there are in all
@@ -36,6 +34,7 @@ def explain_constraint(data: BalanceData, constraint: str) -> tuple[str, Text]:
     stated = talk.shares()
     coached = walk.mix.shares()
     counts = walk.mix.counts
+    shift = f"{SHIFT_POINTS * 100:.0f}"
     rows = [
         ("gap", "1/2 x sum over the four constraints of |stated share - coached share|, in points"),
         ("", "0: coaching is spread exactly as the weights say; the higher, the more coaching would"),
@@ -47,15 +46,18 @@ def explain_constraint(data: BalanceData, constraint: str) -> tuple[str, Text]:
         ),
         ("coached", "coaching notes (kudos and recovery notes left out) naming the topic / those naming any:"),
         ("", ", ".join(f"{LABELS[c]} {counts.get(c, 0)}" for c in CONSTRAINTS) + f" of {walk.mix.total}"),
+        ("", f"▲ coached more than {shift} points above the stated share, ▼ more than {shift} points"),
+        ("", f"below it, = within {shift} points of it"),
         ("result", f"{data.gap:.1f} points" if data.gap is not None else "no coaching notes in the window: –"),
         ("window", _span(data)),
         ("", ""),
-        ("by week", "the gap of each week's coaching against the ranking in force at the week's end"),
+        ("by week", "seven days at a time, the last ending now: each week's coaching against the ranking"),
+        ("", "in force at its end (the last week: the ranking on screen, as the gap above)"),
     ]
-    for w in walk.weeks:
+    for w in data.weeks:
         mix = ", ".join(f"{LABELS[c]} {w.mix.counts.get(c, 0)}" for c in CONSTRAINTS)
         gap = f"{w.gap:.0f}" if w.gap is not None else EMPTY
-        rows.append((w.label, f"from {walk.site.fmt(w.start, '%d %b')}: gap {gap}  ({mix})"))
+        rows.append(("", f"{_day(data, w.start)} to {_day(data, w.end)}: gap {gap}  ({mix})"))
     rows += [
         ("", ""),
         (
@@ -64,13 +66,25 @@ def explain_constraint(data: BalanceData, constraint: str) -> tuple[str, Text]:
             f"coached {pct(coached[constraint]) if coached else EMPTY}",
         ),
         ("on target", "the mean, over the constraint's metrics, of the share of queue-intervals on target"),
+        ("most", "hours missed: the metric whose queue-intervals off target add up to the most time"),
         (
             "ranking",
             "four constraints ranked 1 to 4, each weighed 1 to 5, a lower rank weighing less: "
             "ties are refused (u/d rank, +/- weight; balance.priorities in the config)",
         ),
     ]
+    if constraint in ("cost", "time"):
+        rows.append(("metrics", _WHY_SL))
     return f"Talk/walk gap — {LABELS[constraint]}", labelled(*rows)
+
+
+# Service level is counted under Cost, as documented (README, the config):
+# its target is the one agents are scheduled and paid to meet.
+_WHY_SL = (
+    "service level sits under Cost, not Time: its target is what the floor staffs to (agents are"
+    " scheduled and paid to meet it), so missing it or beating it by far is a question of cost; Time"
+    " holds what callers live through whatever the staffing: the average wait, long waits, abandons"
+)
 
 
 def explain_metric(data: BalanceData, key: str, settings: Settings) -> tuple[str, Text]:
@@ -85,24 +99,36 @@ def explain_metric(data: BalanceData, key: str, settings: Settings) -> tuple[str
             "target",
             format_target(a) + ("" if a.target is None else f" (balance.targets.{_setting_name(key)} in the config)"),
         ),
-        ("checked", f"{a.checked} queue-intervals with something to count; {a.met} on target ({pct(a.on_target)})"),
-        ("missed", f"{a.missed} queue-intervals x 15 min = {hours(a.breached_s)}, summed over queues"),
+        (
+            "checked",
+            f"{plural(a.checked, 'queue-interval')} with something to count; {a.met:,} on target ({pct(a.on_target)})",
+        ),
+        ("missed", f"{plural(a.missed, 'queue-interval')} x 15 min = {hours(a.breached_s)}, summed over queues"),
         ("longest", f"{age(a.longest * INTERVAL)} in a row on {where}" if a.longest else EMPTY),
         ("window", _span(data)),
-        (
-            "fresh",
-            f"the latest 6 hours are read each minute; earlier 6-hour blocks are kept and re-read in turn,"
-            f" those of the last day every {RECENT_TTL_S // 60} min, older ones every {OLD_TTL_S // 60} min"
-            " or, with more blocks than minutes in that, one a minute: a QA score or survey that arrives"
-            " late counts once its block is re-read",
-        ),
+        ("fresh", _fresh(data.walk.days)),
         ("units", {"%": "share, %", "s": "seconds (m:ss, h:mm past an hour)", "pts": "QA points, 0 to 100"}[m.unit]),
     ]
     if key == "compliance":
         rows.insert(2, ("", f"a QA score under {settings.balance.targets.compliance_score:g} fails compliance"))
+    if key == "sl":
+        rows.append(("why Cost", _WHY_SL))
     if key == "repeats":
         rows.insert(2, ("", f"the repeat window is {settings.balance.targets.repeat_window_h:g} hours"))
     return f"{m.label} — what the floor met", labelled(*rows)
+
+
+def _fresh(days: int) -> str:
+    """How soon a late QA score or survey counts, in a supervisor's words (see TallyCache)."""
+    blocks_a_day = int(DAY // (BLOCK * INTERVAL))
+    recent = max(RECENT_TTL_S // 60, blocks_a_day)  # one block re-read a minute at most
+    older = max(OLD_TTL_S // 60, (days - 1) * blocks_a_day)
+    later = f"about {older} min" if older < 90 else f"about {round(older / 60)} hours"
+    return (
+        "the last six hours are counted afresh each minute; what comes in later about an earlier contact"
+        f" (a QA score, a survey, an outcome) counts within about {recent} min for the last day, within"
+        f" {later} for older days"
+    )
 
 
 def _floor_rows(a: Attainment) -> list[tuple[str, str]]:
@@ -131,12 +157,12 @@ def _setting_name(key: str) -> str:
     return {"qa": "qa_score", "csat": "csat_good", "compliance": "compliance_fails"}.get(key, key)
 
 
-def notes_panel(con: sqlite3.Connection, data: BalanceData, constraint: str) -> ExplainScreen:
+def notes_panel(data: BalanceData, constraint: str, notes: list[NoteLine]) -> ExplainScreen:
+    """The coaching notes behind a constraint's coached share (read by the screen off the loop)."""
     walk = data.walk
-    notes = notes_between(con, walk.since, walk.until, constraint, limit=DRILL_LIMIT)
     total = walk.mix.counts.get(constraint, 0)
     text = Text()
-    text.append(f"{total} coaching notes about {LABELS[constraint]}, {_span(data)}; newest first.\n\n")
+    text.append(f"{plural(total, 'coaching note')} about {LABELS[constraint]}, {_span(data)}; newest first.\n\n")
     for n in notes:
         text.append(_day(data, n.created_at), style="bold")
         text.append("  ")
@@ -148,7 +174,7 @@ def notes_panel(con: sqlite3.Connection, data: BalanceData, constraint: str) -> 
         text.append(body.replace("\n", " "))
         text.append("\n")
     if total > len(notes):
-        text.append(f"\n… and {total - len(notes)} more.\n", style="dim")
+        text.append(f"\n… and {total - len(notes):,} more.\n", style="dim")
     if not notes:
         text.append("None.\n")
     return ExplainScreen(
@@ -162,7 +188,7 @@ def breaches_panel(data: BalanceData, key: str) -> ExplainScreen:
     names = data.walk.queue_names
     text = Text()
     text.append(
-        f"{a.missed} of {a.checked} queue-intervals missed target ({hours(a.breached_s)} in all), "
+        f"{a.missed:,} of {plural(a.checked, 'queue-interval')} missed target ({hours(a.breached_s)} in all), "
         f"{_span(data)}; newest first.\n\n"
     )
     for b in a.breaches:  # the newest, as many as the walk keeps
@@ -172,7 +198,7 @@ def breaches_panel(data: BalanceData, key: str) -> ExplainScreen:
         sign = "≥" if m.higher_is_better else "≤"
         text.append(f"  {format_value(b.value, m.unit)} (target {sign} {format_value(b.target, m.unit)})\n")
     if a.missed > len(a.breaches):
-        text.append(f"\n… and {a.missed - len(a.breaches)} more.\n", style="dim")
+        text.append(f"\n… and {a.missed - len(a.breaches):,} more.\n", style="dim")
     if not a.breaches:
         text.append("None.\n")
     return ExplainScreen(f"Intervals behind {m.label}", text)
