@@ -290,9 +290,9 @@ def agents_needed(window: Counts, window_s: float, settings: QueueSettings, toda
     return Need(n, m.arrival_rate, m.aht_s, m.patience_s, m.model, m)
 
 
-def day_start(now: float, tz: str) -> float:
+def day_start(now: float, tz: str | None) -> float:
     """The daily reset: the start of today in the time zone `tz` (an IANA
-    name; a queue's own, or the site's), as epoch seconds."""
+    name; a queue's own, or the site's; none or empty: FALLBACK), as epoch seconds."""
     return day_start_in(now, zone(tz or FALLBACK))
 
 

@@ -8,7 +8,9 @@ thousand agents. Results are plain dataclasses; the screens do no SQL.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from floorview.domain.metrics import (
     COUNT_COLUMNS,
@@ -25,7 +27,7 @@ from floorview.domain.sitetime import SiteTime, resolve
 _SUMS = ", ".join(f"total({c})" for c in COUNT_COLUMNS)
 
 
-def _counts(values) -> Counts:
+def _counts(values: Iterable[Any]) -> Counts:  # a row of total()s, in COUNT_COLUMNS order
     c = Counts(*values)
     for name in COUNT_COLUMNS:  # total() gives floats; the counts are whole numbers
         if not name.endswith("_s"):
@@ -35,7 +37,8 @@ def _counts(values) -> Counts:
 
 def data_version(con: sqlite3.Connection) -> int:
     """Changes when another connection commits: a few microseconds to ask."""
-    return con.execute("PRAGMA data_version").fetchone()[0]
+    version: int = con.execute("PRAGMA data_version").fetchone()[0]
+    return version
 
 
 def site_time(con: sqlite3.Connection, setting: str) -> SiteTime:
@@ -190,7 +193,8 @@ def agent_snapshots(
 ) -> list[AgentSnapshot]:
     """Every agent (or those serving one queue) with today's figures (read
     now, or `today` as read a little earlier by `agent_days`)."""
-    where, params = "", ()
+    where = ""
+    params: tuple[str, ...] = ()
     if queue_id is not None:
         where = "WHERE a.id IN (SELECT agent_id FROM agent_queue WHERE queue_id = ?)"
         params = (queue_id,)
@@ -203,7 +207,12 @@ def agent_snapshots(
         f" LEFT JOIN queue q ON q.id = i.queue_id {where} ORDER BY a.name, a.id",
         params,
     ).fetchall()
-    agents = {r[0]: AgentSnapshot(*r[:8], queues=tuple((r[8] or "").split()), queue_names=r[9] or "") for r in rows}
+    agents = {
+        r[0]: AgentSnapshot(
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], queues=tuple((r[8] or "").split()), queue_names=r[9] or ""
+        )
+        for r in rows
+    }
     for aid, (handled, handle_s, qa, qa_n) in (agent_days(con, now, site_tz) if today is None else today).items():
         a = agents.get(aid)
         if a is not None:

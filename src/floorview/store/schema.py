@@ -10,10 +10,15 @@ does not order kinds: an interaction may arrive before its queue.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from sqlalchemy import ForeignKey, Index, Integer, MetaData, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from floorview.domain.metrics import COUNT_COLUMNS
+
+if TYPE_CHECKING:
+    from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 
 
 class Base(DeclarativeBase):
@@ -220,19 +225,21 @@ class PrioritySetting(Base):
     ranking: Mapped[str] = mapped_column(Text, doc="JSON: constraint -> {rank, weight}")
 
 
-def _counts_columns() -> dict:
-    cols = {}
+def _counts_columns() -> tuple[dict[str, Any], dict[str, Any]]:
+    """A class body with a column per count, and its annotations (held in the body too)."""
+    cols: dict[str, Any] = {}
+    annotations: dict[str, Any] = {}
     for name in COUNT_COLUMNS:
         is_sum = name.endswith("_s")
         cols[name] = mapped_column(default=0.0 if is_sum else 0, server_default=text("0"))
-        cols["__annotations__"] = cols.get("__annotations__", {})
-        cols["__annotations__"][name] = Mapped[float] if is_sum else Mapped[int]
-    return cols
+        cols["__annotations__"] = annotations
+        annotations[name] = Mapped[float] if is_sum else Mapped[int]
+    return cols, annotations
 
 
-def _aggregate(name: str, bucket: str, doc: str) -> type:
-    body = _counts_columns()
-    body["__annotations__"].update({"queue_id": Mapped[str], bucket: Mapped[int]})
+def _aggregate(name: str, bucket: str, doc: str) -> type[Base]:
+    body, annotations = _counts_columns()
+    annotations.update({"queue_id": Mapped[str], bucket: Mapped[int]})
     # The bucket leads the key: the screens ask for a time range across all queues.
     body.update(
         __tablename__=name,
@@ -250,7 +257,8 @@ QueueInterval = _aggregate(
     "queue_interval", "interval", "Per-queue sums by 15-minute interval (epoch // 900): today and sparklines."
 )
 
-RECORD_TABLES = {
+RecordTable = type[Queue] | type[Agent] | type[Interaction] | type[Customer] | type[Survey] | type[Note]
+RECORD_TABLES: dict[str, RecordTable] = {
     "queue": Queue,
     "agent": Agent,
     "interaction": Interaction,
@@ -265,6 +273,6 @@ RECORD_TABLES = {
 SEARCH_INDEX = "customer_fts"
 
 
-def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+def include_name(name: str | None, type_: NameFilterType, parent_names: NameFilterParentNames) -> bool:
     """Alembic's filter: everything but the search index."""
     return not (type_ == "table" and name and name.startswith(SEARCH_INDEX))
