@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from floorview.domain.recovery import RULES, Case, Hurt, RecoveryRules, rank, severity
 from floorview.domain.trust import Answer
@@ -45,6 +47,17 @@ def search_customers(con: sqlite3.Connection, text: str, limit: int = 50) -> lis
     return hits[:limit]
 
 
+def recent_customers(con: sqlite3.Connection, since: float, limit: int = 50) -> list[CustomerHit]:
+    """Customers in contact since `since`, the latest first."""
+    rows = con.execute(
+        "SELECT c.id, c.name, c.segment, c.since FROM interaction i INDEXED BY ix_interaction_enqueued_at_agent_id"
+        " JOIN customer c ON c.id = i.customer_id WHERE i.enqueued_at >= ? GROUP BY c.id"
+        " ORDER BY max(i.enqueued_at) DESC LIMIT ?",
+        (since, limit),
+    ).fetchall()
+    return [CustomerHit(*r) for r in rows]
+
+
 @dataclass(frozen=True, slots=True)
 class Visit:
     """One contact on the customer's timeline."""
@@ -71,7 +84,7 @@ class CustomerCard:
     name: str
     segment: str | None
     since: str | None
-    behavior: dict | None
+    behavior: dict[str, Any] | None
     answers: list[Answer]  # oldest first
     visits: list[Visit]  # newest first
     recoveries: list[tuple[float, str, str]]  # (when, author, what was done), newest first
@@ -134,6 +147,9 @@ def customer_card(con: sqlite3.Connection, customer_id: str, visits: int = 30) -
     return CustomerCard(row[0], row[1], row[2], row[3], behavior, answers, timeline, recoveries)
 
 
+Said = dict[str, list[tuple[str, float, tuple[Any, ...]]]]  # customer: (rule, when, detail) of what they told us
+
+
 @dataclass(frozen=True, slots=True)
 class RecoveryList:
     cases: list[Case]  # the most hurt first, at most `limit`
@@ -141,10 +157,20 @@ class RecoveryList:
 
 
 def recovery_list(
-    con: sqlite3.Connection, now: float, day_start: float, rules: RecoveryRules, limit: int = 300
+    con: sqlite3.Connection,
+    now: float,
+    day_start: float,
+    rules: RecoveryRules,
+    limit: int = 300,
+    teams: Sequence[str] | None = None,
+    queues: Sequence[str] | None = None,
 ) -> RecoveryList:
     """Customers hurt since `day_start` by the rules, less those recovered since then:
     the `limit` most hurt, ranked (domain.recovery.rank), and how many there are in all.
+
+    `teams`: only customers with a contact since `day_start` answered by an agent of
+    one of these teams; `queues`: only those with a contact since then on one of
+    these queues (None: no such limit; empty: nobody).
 
     A big floor has tens of thousands of hurt customers. So the first pass only
     says which rules each customer broke (severity needs no more); names, value
@@ -153,8 +179,8 @@ def recovery_list(
     bit = {rule: 1 << i for i, rule in enumerate(RULES)}
     rules_hit: dict[str, int] = {}
     repeat_s = rules.repeat_hours * 3600
-    queues = {qid: (name, thr) for qid, name, thr in con.execute("SELECT id, name, sl_threshold_s FROM queue")}
-    limit_sql, limit_args = _wait_limits(queues, rules.long_wait_factor)
+    queue_info = {qid: (name, thr) for qid, name, thr in con.execute("SELECT id, name, sl_threshold_s FROM queue")}
+    limit_sql, limit_args = _wait_limits(queue_info, rules.long_wait_factor)
 
     # Today's contacts that waited too long, were passed around, or came back to a queue soon
     # after the last time (the gap is kept by the store as contacts arrive): one flag per rule.
@@ -183,7 +209,7 @@ def recovery_list(
         rules_hit[cid] = rules_hit.get(cid, 0) | bit["abandons"]
 
     # Told us today: a detractor's score, or "no" to trust.
-    said: dict[str, list[tuple]] = {}
+    said: Said = {}
     for cid, nps, trust, at in con.execute(
         "SELECT customer_id, nps, trust, answered_at FROM survey INDEXED BY ix_survey_answered_at"
         " WHERE answered_at >= ? AND (nps <= 6 OR trust = 'no')",
@@ -196,6 +222,9 @@ def recovery_list(
             said.setdefault(cid, []).append(("trust_no", at, ()))
             rules_hit[cid] = rules_hit.get(cid, 0) | bit["trust_no"]
 
+    if teams is not None or queues is not None:
+        mine = _customers_of(con, day_start, teams, queues)
+        rules_hit = {cid: hit for cid, hit in rules_hit.items() if cid in mine}
     if rules_hit:
         for (cid,) in con.execute(
             "SELECT DISTINCT customer_id FROM note WHERE type = 'recovery' AND created_at >= ?"
@@ -220,11 +249,57 @@ def recovery_list(
         case = cases[cid]
         case.name, case.segment = name, segment
         case.products = products if isinstance(products, int) else None
-    _explain_hurts(con, list(cases.values()), abandons, said, queues, now, day_start, rules)
+    _explain_hurts(con, list(cases.values()), abandons, said, queue_info, now, day_start, rules)
     return RecoveryList(rank(list(cases.values()), rules)[:limit], len(rules_hit))
 
 
-def _wait_limits(queues: dict[str, tuple[str, float]], factor: float) -> tuple[str, list]:
+def _customers_of(
+    con: sqlite3.Connection, day_start: float, teams: Sequence[str] | None, queues: Sequence[str] | None
+) -> set[str]:
+    """Customers with a contact since `day_start` answered by one of `teams` and on one of `queues`."""
+    sql = (
+        "SELECT DISTINCT i.customer_id FROM interaction i INDEXED BY ix_interaction_enqueued_at_agent_id"
+        " WHERE i.enqueued_at >= ? AND i.customer_id IS NOT NULL"
+    )
+    args: list[Any] = [day_start]
+    if teams is not None:
+        sql += " AND i.agent_id IN (SELECT a.id FROM agent a JOIN json_each(?) t ON a.team = t.value)"
+        args.append(json.dumps(list(teams)))
+    if queues is not None:
+        sql += " AND i.queue_id IN (SELECT value FROM json_each(?))"
+        args.append(json.dumps(list(queues)))
+    return {cid for (cid,) in con.execute(sql, args)}
+
+
+def team_names(con: sqlite3.Connection) -> list[str]:
+    """Every team of the floor, by name."""
+    return [t for (t,) in con.execute("SELECT DISTINCT team FROM agent ORDER BY team")]
+
+
+def team_queues(con: sqlite3.Connection, teams: Sequence[str]) -> list[str]:
+    """The queues the teams' agents are assigned to (their skills), by id."""
+    return [
+        q
+        for (q,) in con.execute(
+            "SELECT DISTINCT aq.queue_id FROM agent_queue aq JOIN agent a ON a.id = aq.agent_id"
+            " JOIN json_each(?) t ON a.team = t.value ORDER BY aq.queue_id",
+            (json.dumps(list(teams)),),
+        )
+    ]
+
+
+def queue_names(con: sqlite3.Connection) -> dict[str, str]:
+    """Every queue's name, by id."""
+    return {qid: name for qid, name in con.execute("SELECT id, name FROM queue")}
+
+
+def local_writes(con: sqlite3.Connection) -> tuple[int, int]:
+    """A mark that moves with every local write queued for the hub (a recovery recorded here)."""
+    count, last = con.execute("SELECT count(*), coalesce(max(seq), 0) FROM outbox").fetchone()
+    return int(count), int(last)
+
+
+def _wait_limits(queues: dict[str, tuple[str, float]], factor: float) -> tuple[str, list[Any]]:
     """The long-wait limit of each contact's queue as SQL: one branch per distinct
     threshold (a floor has a few), so the scan reads no queue row."""
     by_limit: dict[float, list[str]] = {}
@@ -232,19 +307,28 @@ def _wait_limits(queues: dict[str, tuple[str, float]], factor: float) -> tuple[s
         by_limit.setdefault(factor * thr, []).append(qid)
     if not by_limit:
         return "?", [factor * 20.0]
-    sql, args = "CASE", []
+    sql, args = "CASE", list[Any]()
     for limit_s, ids in by_limit.items():
         sql += f" WHEN queue_id IN ({','.join('?' * len(ids))}) THEN ?"
         args += [*ids, limit_s]
     return sql + " ELSE ? END", [*args, factor * 20.0]  # a queue not in the store: the feed's default
 
 
-def _explain_hurts(con, cases: list[Case], abandons, said, queues, now, day_start, rules) -> None:
+def _explain_hurts(
+    con: sqlite3.Connection,
+    cases: list[Case],
+    abandons: dict[str, int],
+    said: Said,
+    queues: dict[str, tuple[str, float]],
+    now: float,
+    day_start: float,
+    rules: RecoveryRules,
+) -> None:
     """Each candidate's hurts in words, from their own contacts today (rank weighs them)."""
     if not cases:
         return
     repeat_s = rules.repeat_hours * 3600
-    mine: dict[str, list[tuple]] = {c.customer_id: [] for c in cases}
+    mine: Said = {c.customer_id: [] for c in cases}
     for cid, qid, enq, wait, transfers, gap in con.execute(
         "SELECT i.customer_id, i.queue_id, i.enqueued_at, coalesce(i.answered_at, i.abandoned_at, ?) - i.enqueued_at,"
         " i.transfers, i.repeat_gap_s FROM json_each(?) j"
@@ -267,7 +351,7 @@ def _explain_hurts(con, cases: list[Case], abandons, said, queues, now, day_star
         case.hurts = [Hurt(rule, _why(rule, detail, rules), at) for rule, at, detail in found]
 
 
-def _why(rule: str, detail: tuple, rules: RecoveryRules) -> str:
+def _why(rule: str, detail: tuple[Any, ...], rules: RecoveryRules) -> str:
     if rule == "long_wait":
         wait, queue, threshold = detail
         return f"waited {_dur(wait)} on {queue} (over {rules.long_wait_factor:g}x its {threshold:g} s)"

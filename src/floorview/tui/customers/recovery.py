@@ -1,121 +1,212 @@
 """Screen 6: customers hurt today, the most hurt and most valuable first, each
-with why; `r` records what was done (a recovery note) and they leave the list."""
+with why; `r` records what was done (a recovery note) and they leave the list.
+
+`m` cycles whose customers are listed: all; my team's (a contact today
+answered by an agent of the token's teams, or of the team `t` picks); my
+queues' (a contact today on the token's queues, else on those the team's
+agents take). The title names the filter, whole, at 80 columns."""
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.screen import ModalScreen
 from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
 from floorview.domain.recovery import Case
-from floorview.store.customers import RecoveryList, recovery_list
-from floorview.tui.format import cell, num
+from floorview.store.notes import new_note_id, save_note
+from floorview.tui import nav
 from floorview.tui.base import DataScreen
-from floorview.tui.widgets.live_table import Column, LiveTable
+from floorview.tui.bindings import bind
+from floorview.tui.customers.cells import case_cells, case_detail, counted, recovery_columns
+from floorview.tui.customers.data import KINDS, Kind, Mine, RecoveryData, RecoveryLoader, RecoveryRequest
+from floorview.tui.customers.explain import explain_recovery
+from floorview.tui.widgets.live_table import LiveTable
 
 
-REFRESH_S = 30  # on a big floor the rules read a day of contacts: at most this often, not on every change
-SHOWN = 300  # the most hurt; the rest are counted (a supervisor works from the top)
+@dataclass(frozen=True, slots=True)
+class View:
+    kind: Kind = "all"
+    team: str | None = None  # picked with `t`; None: the token's teams
 
 
-class RecoveryScreen(DataScreen):
+class RecoveryScreen(DataScreen[RecoveryRequest, RecoveryData]):
     BINDINGS = [
-        Binding("r", "recovered", "Recovered", id="recovery.recovered"),
-        Binding("c", "card", "Card", id="recovery.card", show=False),
+        bind("customer.recovered", "recovered"),
+        bind("view.mine", "mine"),
+        bind("view.team", "team", show=False),
+        bind("nav.customer", "card", show=False),
     ]
     DEFAULT_CSS = """
     RecoveryScreen #caption { height: auto; padding: 0 1; }
     RecoveryScreen #recovery { height: 1fr; }
+    RecoveryScreen #detail { height: auto; padding: 0 1; }
     """
     title_text = "Recovery"
     filter_hint = "filter by name, segment or reason"
 
+    view: reactive[View] = reactive(View, init=False)
+
     def __init__(self) -> None:
         super().__init__()
-        self._cases: list[Case] = []
-        self._total = 0
-        self._computed: tuple[int, int] | None = None  # (refresh slot, recovery notes seen) of the last list
+        self.loader = RecoveryLoader()
+        self._data: RecoveryData | None = None
+        self._shown: RecoveryRequest | None = None  # the request of the data shown
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="caption")
         yield LiveTable(id="recovery")
+        yield Static(id="detail")
 
     def on_mount(self) -> None:
-        self._columns()
         self._update_title()
 
     def on_resize(self) -> None:
-        self._columns()
-        if self._cases:
+        if self._data is not None:
             self._paint()
 
-    def _columns(self) -> None:
-        width = self.size.width or 80
-        self.query_one(LiveTable).set_columns(
-            [
-                Column("sev", "Sev", 3, "right"),
-                Column("name", "Customer", 18),
-                Column("segment", "Segment", 14 if width >= 100 else 10),
-                Column("why", "Why", max(20, width - 18 - (14 if width >= 100 else 10) - 3 - 12)),
-            ]
-        )
+    # -- the view ----------------------------------------------------------------
+    def _token_teams(self) -> tuple[str, ...]:
+        scope = self.host.scope
+        return tuple(scope.teams) if scope is not None else ()
 
-    def load(self, con: sqlite3.Connection, now: float) -> RecoveryList:
-        # A recorded recovery shows at once; new hurts within REFRESH_S.
-        recoveries = con.execute("SELECT count(*) FROM outbox").fetchone()[0]
-        key = (int(now // REFRESH_S), recoveries)
-        if key == self._computed:
-            return RecoveryList(self._cases, self._total)
-        rules = self.app.settings.customers.recovery
-        found = recovery_list(con, now, self.app.site.day_start(now), rules, SHOWN)
-        self._computed = key
-        return found
+    def _token_queues(self) -> tuple[str, ...]:
+        scope = self.host.scope
+        return tuple(scope.queues) if scope is not None else ()
 
-    def show(self, data: RecoveryList, now: float) -> None:
-        self._cases, self._total = data.cases, data.total
+    def _mine(self) -> Mine:
+        v = self.view
+        if v.kind == "all":
+            return Mine()
+        teams = (v.team,) if v.team else self._token_teams()
+        queues = self._token_queues() if v.kind == "queues" and v.team is None else ()
+        return Mine(v.kind, teams, queues)
+
+    def _label(self) -> str:
+        """The filter in a few words (the title's)."""
+        mine = self._mine()
+        if mine.kind == "all":
+            return "all customers"
+        if mine.kind == "queues" and mine.queues:
+            return "my queues"
+        whose = f"team {mine.teams[0]}" if len(mine.teams) == 1 else "my teams"
+        return whose if mine.kind == "team" else f"{whose}' queues" if whose.endswith("s") else f"{whose}'s queues"
+
+    def watch_view(self) -> None:
+        self._update_title()
+        self.query_one("#caption", Static).update(Text(f"Reading {self._label()}…", style="dim"))
+        self.host.request_load(force=True)
+
+    def action_mine(self) -> None:
+        """Cycle all → my team's → my queues'."""
+        kind = KINDS[(KINDS.index(self.view.kind) + 1) % len(KINDS)]
+        team = self.view.team
+        needs_team = kind != "all" and team is None and not self._token_teams()
+        if needs_team and not (kind == "queues" and self._token_queues()):
+            known = self._data.teams if self._data is not None else ()
+            if not known:
+                self.app.bell()
+                self.notify("No team in the store yet.", markup=False, timeout=3)
+                return
+            team = known[0]
+        self.view = View(kind, team)
+
+    def action_team(self) -> None:
+        """Pick the team of the team and queues filters: the token's teams, then each team."""
+        known = self._data.teams if self._data is not None else ()
+        options: list[str | None] = [*([None] if self._token_teams() else []), *known]
+        if not options:
+            self.app.bell()
+            return
+        at = options.index(self.view.team) if self.view.team in options else -1
+        kind = self.view.kind if self.view.kind != "all" else "team"
+        self.view = View(kind, options[(at + 1) % len(options)])
+
+    # -- data ----------------------------------------------------------------
+    def request(self) -> RecoveryRequest:
+        return RecoveryRequest(self.host.site, self._mine(), self.host.settings.customers.recovery)
+
+    def show(self, data: RecoveryData, request: RecoveryRequest, now: float) -> None:
+        if request != self.request():
+            return  # the filter changed since: its list is on its way
+        self._data, self._shown = data, request
         self._paint()
 
     def refilter(self) -> None:
-        self._paint()
+        if self._data is not None:
+            self._paint()
 
+    # -- rendering -------------------------------------------------------------
     def _paint(self) -> None:
-        rules = self.app.settings.customers.recovery
+        data = self._data
+        assert data is not None
+        rules = self.host.settings.customers.recovery
+        table = self.query_one(LiveTable)
+        columns = recovery_columns(data.cases, self.size.width or 80)
+        table.set_columns(columns)
+        name_w, why_w = columns[1].width or 20, columns[3].width or 20
         wanted = self.filter_text.lower()
         rows = []
-        for c in self._cases:
-            reasons = "; ".join(dict.fromkeys(h.why for h in sorted(c.hurts, key=lambda h: -h.at)))
-            if wanted and wanted not in f"{c.name} {c.segment} {reasons} {c.customer_id}".lower():
+        for c in data.cases:
+            cells = case_cells(c, rules, name_w, why_w)
+            if wanted and wanted not in f"{c.name} {c.segment} {case_detail(c).plain}".lower():
                 continue
-            rows.append(
-                (
-                    c.customer_id,
-                    {
-                        "sev": num(str(c.severity(rules))),
-                        "name": cell(c.name),
-                        "segment": cell(c.segment or ""),
-                        "why": cell(reasons),
-                    },
-                )
-            )
-        self.query_one(LiveTable).sync(rows, reorder=True)
-        caption = Text(f"{self._total} customers hurt today and not yet recovered")
-        caption.append(f"; the {len(self._cases)} most hurt shown. " if self._total > len(self._cases) else ". ")
-        caption.append("enter opens the card · r records what was done", style="dim")
-        self.query_one("#caption", Static).update(caption)
+            rows.append((c.customer_id, cells))
+        table.sync(rows, reorder=True)
+        self.query_one("#caption", Static).update(self._caption(data))
+        self._show_detail()
         self._update_title()
 
+    def _caption(self, data: RecoveryData) -> Text:
+        t = Text()
+        if self.host.partial:
+            t.append("Catching up: the hurts found so far. ", style="bold")
+        mine = self._mine()
+        whose = ""
+        if mine.kind == "team":
+            whose = f" of {'team ' if len(mine.teams) == 1 else 'teams '}{', '.join(mine.teams)}"
+        elif mine.kind == "queues":
+            whose = f" on {', '.join(data.queues) or 'no queue'}"
+        if data.total:
+            t.append(f"{counted(data.total, 'customer')}{whose} hurt today and not yet recovered")
+            t.append(f"; the {len(data.cases)} most hurt shown. " if data.total > len(data.cases) else ". ")
+        else:
+            t.append(f"No customer{whose} hurt today and not yet recovered. ")
+        t.append("enter opens the card · r records what was done · m: all, team, queues", style="dim")
+        return t
+
+    def _show_detail(self) -> None:
+        case = self._current()
+        self.query_one("#detail", Static).update(case_detail(case) if case is not None else Text())
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
     def _update_title(self) -> None:
-        self.set_title(f"{self._total} to recover")
+        label = self._label()
+        if self._data is None or self._shown != self.request():
+            self.set_title(label)  # the count of another filter is not this one's
+            return
+        self.set_title(label, f"{self._data.total} to recover")
+        bar = self.query_one("#titlebar", Static)
+        shown = bar.content
+        if isinstance(shown, Text) and shown.cell_len > (self.size.width or 80) - 2:
+            self.set_title(label)  # the filter whole rather than the count cut: the caption has it
 
     def _current(self) -> Case | None:
+        if self._data is None:
+            return None
         key = self.query_one(LiveTable).current_key
-        return next((c for c in self._cases if c.customer_id == key), None)
+        return next((c for c in self._data.cases if c.customer_id == key), None)
 
+    # -- actions ---------------------------------------------------------------
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.action_card()
@@ -123,7 +214,7 @@ class RecoveryScreen(DataScreen):
     def action_card(self) -> None:
         case = self._current()
         if case is not None:
-            open_card(self, case.customer_id)
+            self.post_message(nav.OpenCustomer(case.customer_id))
 
     def action_recovered(self) -> None:
         case = self._current()
@@ -131,31 +222,15 @@ class RecoveryScreen(DataScreen):
             mark_recovered(self, case.customer_id, case.name)
 
     def explain(self) -> tuple[str, Text] | None:
-        from floorview.tui.format import labelled
-
-        r = self.app.settings.customers.recovery
-        s = r.severity
-        return "Service recovery rules", labelled(
-            (
-                "long wait",
-                f"waited more than {r.long_wait_factor:g} x the queue's SL threshold today (+{s['long_wait']})",
-            ),
-            ("abandons", f"hung up {r.abandons}+ times within {r.abandon_days:g} days, once today (+{s['abandons']})"),
-            ("repeat", f"came back today to a queue contacted within {r.repeat_hours:g} hours (+{s['repeat']})"),
-            ("transfers", f"transferred {r.transfers}+ times in one contact today (+{s['transfers']})"),
-            ("detractor", f"scored us 0 to 6 today (+{s['detractor']})"),
-            ("trust no", f'said no to "Do you trust us?" today (+{s["trust_no"]})'),
-            ("order", "severity (the sum of the rules that fired), then value: segment, then products held"),
-            ("leaves", "when a recovery note is written for them today (r)"),
-            ("config", "customers.recovery and customers.recovery.severity"),
-        )
+        return explain_recovery(self.host.settings.customers.recovery)
 
 
-def open_card(screen, customer_id: str) -> None:
-    from floorview.tui.customers.card import CustomerCardScreen
+def open_card(screen: Any, customer_id: str) -> None:
+    """Transitional, for panels not yet posting nav.OpenCustomer themselves."""
+    screen.post_message(nav.OpenCustomer(customer_id))
 
-    screen.app.push_screen(CustomerCardScreen(customer_id))
-    screen.app.request_load(force=True)
+
+Save = Callable[[str, Callable[[str | None], None]], None]
 
 
 class RecoveredForm(ModalScreen[str | None]):
@@ -165,14 +240,14 @@ class RecoveredForm(ModalScreen[str | None]):
     store; a save that fails is said here, with the text kept to save again
     (enter) or to cancel (escape): audit L5."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="recovered.cancel")]
+    BINDINGS = [bind("form.cancel", "cancel")]
     DEFAULT_CSS = """
     RecoveredForm { align: center middle; }
     RecoveredForm > Vertical { width: 90%; max-width: 90; height: auto; border: round $accent;
         background: $surface; padding: 0 1; }
     """
 
-    def __init__(self, name: str, save=None) -> None:
+    def __init__(self, name: str, save: Save | None = None) -> None:
         super().__init__()
         self._name = name
         self._save = save
@@ -221,26 +296,28 @@ class RecoveredForm(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def mark_recovered(screen, customer_id: str, name: str) -> None:
-    """Ask what was done, then write a recovery note through the outbox."""
-    from floorview.store.notes import new_note_id, save_note
-    from floorview.tui.coaching.notes import iso, who
+def _iso(ts: float) -> str:
+    """A note's time as the feed has it (UTC, ISO 8601)."""
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
 
-    app = screen.app
+
+def mark_recovered(screen: DataScreen[Any, Any], customer_id: str, name: str) -> None:
+    """Ask what was done, then write a recovery note through the outbox."""
+    host = screen.host
     note_id = new_note_id()  # one note however many tries its save takes
 
-    def save(what: str, then) -> None:
-        now = app.clock.now()
-        at = iso(now)
+    def save(what: str, then: Callable[[str | None], None]) -> None:
+        now = host.clock.now()
+        at = _iso(now)
         data = {
             "customer_id": customer_id,
-            "author": who(),
+            "author": host.author(),
             "created_at": at,
             "updated_at": at,
             "type": "recovery",
             "visibility": "team",
             "body": what,
         }
-        app.write_store(lambda conn: save_note(conn, note_id, data, now), f"{name}: recovery recorded", then)
+        host.write_store(lambda conn: save_note(conn, note_id, data, now), f"{name}: recovery recorded", then)
 
-    app.push_screen(RecoveredForm(name, save))
+    screen.app.push_screen(RecoveredForm(name, save))
