@@ -379,12 +379,13 @@ class FloorviewApp(App[None]):
         self.request_load(force=True)
 
     def action_quarantine(self) -> None:
-        from floorview.tui.modals.quarantine import QuarantineScreen, quarantine_text
+        from floorview.store.quarantine import quarantined
+        from floorview.tui.modals.quarantine import LIMIT, QuarantineScreen, quarantine_text
 
-        if self.reader is None:
-            self.notify("The store is not open yet.", markup=False)
-            return
-        self.push_screen(QuarantineScreen(quarantine_text(self.reader, self.site)))
+        def show(found: tuple[int, list]) -> None:
+            self.push_screen(QuarantineScreen(quarantine_text(*found, self.site)))
+
+        self.read_store(lambda con: quarantined(con, LIMIT), show)
 
     # -- local writes ---------------------------------------------------------------
     def write_store(self, write, done: str | None = None, then=None) -> None:

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from rich.text import Text
-from floorview.tui.bindings import bind
 
 from floorview.domain.sitetime import SiteTime
-from floorview.domain.text import clean
+from floorview.store.quarantine import Quarantined
+from floorview.tui.bindings import bind
 from floorview.tui.modals.panel import TextPanel
 
-LIMIT = 500
+LIMIT = 500  # records listed; the count says how many there are
 
 
-def quarantine_text(con: sqlite3.Connection, site: SiteTime) -> Text:
-    rows = con.execute(
-        "SELECT kind, record_id, version, reason, received_at FROM quarantine ORDER BY seq DESC LIMIT ?", (LIMIT,)
-    ).fetchall()
-    total = con.execute("SELECT count(*) FROM quarantine").fetchone()[0]
+def quarantine_text(total: int, rows: list[Quarantined], site: SiteTime) -> Text:
     text = Text()
     if not rows:
         text.append("Nothing is quarantined: every record the hub sent was valid.")
@@ -27,13 +21,9 @@ def quarantine_text(con: sqlite3.Connection, site: SiteTime) -> Text:
         f"{total} record{'s' if total != 1 else ''} set aside, newest first"
         f"{f' (the latest {LIMIT} shown)' if total > LIMIT else ''}. The rest of each page was applied.\n\n"
     )
-    for kind, rid, version, reason, at in rows:
-        # Kind, id and reason come from the hub: plain text, never markup, and
-        # cleaned of control characters (again: a store may predate the sync's cleaning).
-        text.append(
-            f"{site.fmt(at, '%d %b %H:%M:%S')}  {clean(str(kind))} {clean(str(rid))} v{version}\n", style="bold"
-        )
-        text.append(f"    {clean(str(reason))}\n")
+    for q in rows:  # text from the hub: plain Text, never markup
+        text.append(f"{site.fmt(q.received_at, '%d %b %H:%M:%S')}  {q.kind} {q.record_id} v{q.version}\n", style="bold")
+        text.append(f"    {q.reason}\n")
     return text
 
 
