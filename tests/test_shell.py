@@ -104,3 +104,39 @@ async def test_one_line_remaps_an_intent_on_every_screen(sample_store) -> None:
         await pilot.press("o")
         await pilot.pause(0.3)
         assert _line(app, "#titlebar") != title
+
+
+def test_paused_or_stale_data_is_never_just_now() -> None:
+    """m7: "as of just now" only for a live feed; otherwise when, and how long ago in words."""
+    from floorview.domain.sitetime import SiteTime
+    from floorview.tui.widgets.status import as_of
+
+    site = SiteTime("America/New_York", "setting")
+    taken = 1_763_652_600.0  # 2025-11-20 10:30 EST
+    assert as_of(taken, taken + 5, site) == "as of just now"
+    assert as_of(taken, taken + 5, site, live=False) == "as of 10:30:00 EST, seconds ago"
+    assert as_of(taken, taken + 25, site, live=False) == "as of 10:30:00 EST, 20 s ago"
+    assert as_of(taken, taken + 100, site, live=False).endswith(", 1 min ago")
+
+
+async def test_a_paused_screen_says_how_old_its_data_grows(sample_store) -> None:
+    import sqlite3
+
+    from floorview.store.reads import store_status
+
+    with sqlite3.connect(sample_store) as con:  # a store a hub keeps, not a snapshot
+        con.execute("UPDATE sync_state SET source = 'hub' WHERE id = 1")
+    app = make_app(sample_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app._source_state = ("live", None)  # as a live sync would report
+        synced = store_status(app.reader).last_success_at or 0.0
+        app.clock.set(synced + 5)
+        app.refresh_status()
+        assert "as of just now" in _line(app, "StatusLine")
+        await pilot.press("p")
+        app.clock.set(synced + 125)
+        app.refresh_status()
+        await pilot.pause()
+        line = _line(app, "StatusLine")
+        assert "PAUSED" in line and "just now" not in line and "2 min ago" in line, line

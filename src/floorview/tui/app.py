@@ -91,7 +91,6 @@ class FloorviewApp(App[None]):
         # Who the hub says our token is; None: unknown (no hub, or one that does not say).
         self.scope: TokenScope | None = None
         self.paused = False
-        self.paused_at: float | None = None
         self._stop = threading.Event()
         self._read_lock = threading.Lock()  # the reader: one load or one read at a time
         self._loading = False
@@ -332,7 +331,8 @@ class FloorviewApp(App[None]):
         else:
             text.append("◆ offline: store only")
         if status is not None and status.source != "snapshot":
-            text.append(f" │ {as_of(status.last_success_at, now, self.site)}")
+            live = state == "live" and not self.paused
+            text.append(f" │ {as_of(status.last_success_at, now, self.site, live)}")
         if status is not None:
             if status.quarantined:
                 text.append(f" │ ⚠ {status.quarantined} quarantined (Q lists)", style="yellow")
@@ -349,7 +349,7 @@ class FloorviewApp(App[None]):
     def refresh_status(self) -> None:
         screen = self._data_screen()
         if isinstance(screen, DataScreen):
-            now = self.paused_at if self.paused and self.paused_at else self.clock.now()
+            now = self.clock.now()  # paused, the data on screen grows older all the same
             screen.show_status(self.status_text(now))
 
     # -- actions -----------------------------------------------------------------
@@ -359,7 +359,6 @@ class FloorviewApp(App[None]):
 
     def action_pause(self) -> None:
         self.paused = not self.paused
-        self.paused_at = self.clock.now() if self.paused else None
         if not self.paused:
             self.request_load(force=True)
         self.refresh_status()
