@@ -151,7 +151,7 @@ async def test_the_huddle_screen_shows_the_teams_own_answers_for_the_busiest_cha
         assert "answered by Canyon · voice" in str(app.screen.query_one("#answered-label").render())
         assert "Team Canyon" in str(app.screen.query_one("#marker").render())
         await pilot.press("c")  # the next channel in large type
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: "chat" in str(app.screen.query_one("#answered-label").render()))
         assert int(app.screen.query_one("#answered").value) == ref["chat"]["answered"]
         assert "chat" in str(app.screen.query_one("#asa-label").render())
 
@@ -167,7 +167,7 @@ async def test_e_explains_the_huddle_figures_and_how_channels_add_up(sample_stor
         await pilot.press("e")
         await pilot.pause(0.1)
         assert isinstance(app.screen, ExplainScreen)
-        text = "".join(w.render().plain for w in app.screen.query("Static"))
+        text = " ".join(" ".join(w.render().plain for w in app.screen.query("Static")).split())
         ref = _reference(sample_store, None)["voice"]
         assert f"voice: {ref['in_sl']} / {ref['den']} = " in text
         assert "per channel only" in text and "counts add up across queues" in text

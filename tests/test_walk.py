@@ -145,7 +145,9 @@ def test_a_late_change_to_a_kept_block_shows_once_the_block_is_re_read(sample_st
     ).fetchone()
     con.execute("UPDATE interaction SET qa_score = 0 WHERE id = ?", (contact,))
     con.commit()
-    assert load_walk(con, NOW + 60, 7, settings.balance.targets, cache=cache).results["qa"].sample == before  # kept, not re-read
+    assert (
+        load_walk(con, NOW + 60, 7, settings.balance.targets, cache=cache).results["qa"].sample == before
+    )  # kept, not re-read
     assert _read_whole(con, NOW + 60, settings)["qa"].sample == before + 1
     # Past their time to live, kept blocks are re-read one a load, the stalest first.
     for k in range(60):
