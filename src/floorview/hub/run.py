@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from types import FrameType
 import time
 from collections.abc import Callable
 
@@ -145,7 +146,14 @@ def serve(
         # Written while uvicorn starts; the port is announced once the day so far
         # is in, so the demo never shows a half-written morning as "live".
         threading.Thread(target=feeder.run, name="floor", daemon=True).start()
-    server = uvicorn.Server(hub_config(create_app(store), host, port))
+    stopping = threading.Event()
+
+    class HubServer(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:  # Ctrl-C, SIGTERM: long polls answer now
+            stopping.set()
+            super().handle_exit(sig, frame)
+
+    server = HubServer(hub_config(create_app(store, stopping), host, port))
 
     def watch() -> None:  # started before serving: report the port, then mind the parent
         while not server.started:

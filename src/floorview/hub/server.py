@@ -7,6 +7,7 @@ definition; the OpenAPI document FastAPI derives from them is the protocol's.
 import asyncio
 import json
 import re
+import threading
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Annotated, Any
@@ -81,8 +82,11 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
 
-def create_app(store: HubStore) -> FastAPI:
+def create_app(store: HubStore, stopping: threading.Event | None = None) -> FastAPI:
+    """The hub's HTTP app. `stopping`, once set (the server is shutting down),
+    ends long polls at once with what they have, so a stop is clean (m20)."""
     changed = asyncio.Event()
+    stopping = stopping or threading.Event()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -153,7 +157,7 @@ def create_app(store: HubStore) -> FastAPI:
             changed.clear()
             found, last, more = await run_in_threadpool(store.page_rows, who, after, limit)
             remaining = deadline - asyncio.get_running_loop().time()
-            if found or more or remaining <= 0:
+            if found or more or remaining <= 0 or stopping.is_set():
                 break
             try:  # long poll: sleep until a write lands, or check again each second
                 await asyncio.wait_for(changed.wait(), timeout=min(remaining, 1.0))
