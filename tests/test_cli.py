@@ -44,10 +44,25 @@ def test_seed_rejects_a_time_without_offset(tmp_path):
     assert out.returncode == 2 and "offset" in out.stderr
 
 
-def test_missing_store_is_one_clear_line(tmp_path):
-    out = run("--db", str(tmp_path / "nope.db"))
-    assert out.returncode == 2
-    assert out.stderr.strip() == f"floorview: no store at {tmp_path / 'nope.db'}"
+def test_missing_store_is_one_clear_line_with_the_next_step(tmp_path):
+    """m28: the error says what to do: name, seed or sync a store."""
+    for args in (("--db",), ("export", "huddle", "--db")):
+        out = run(*args, str(tmp_path / "nope.db"))
+        assert out.returncode == 2
+        line = out.stderr.strip()
+        assert line.startswith(f"floorview: no store at {tmp_path / 'nope.db'}: ") and "\n" not in line, line
+        assert "floorview seed" in line and "--hub" in line, line
+
+
+def test_help_matches_what_each_command_does():
+    """m28: every hub option says what it is and its default; export reads a
+    store only, so it offers neither the demo nor the screen's options."""
+    hub = run("hub", "--help").stdout
+    for option, words in (("--host", "default 127.0.0.1"), ("--port", "default 8765"), ("--seed", "default 7")):
+        assert words in " ".join(hub.split()), (option, hub)
+    export = " ".join(run("export", "huddle", "--help").stdout.split())
+    assert "demo" not in export and "--low-bandwidth" not in export and "--hub" not in export, export
+    assert "--db" in export and "the store to read" in export
 
 
 def test_symlinked_store_is_refused_before_the_screen_opens(tmp_path):

@@ -30,10 +30,12 @@ def _parser() -> argparse.ArgumentParser:
     hub.add_argument(
         "--db", default=None, help="SQLAlchemy URL of the hub database (default: hub.db in the data directory)"
     )
-    hub.add_argument("--host", default="127.0.0.1")
-    hub.add_argument("--port", type=int, default=8765)
+    hub.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this machine only)"
+    )
+    hub.add_argument("--port", type=int, default=8765, help="the port to listen on (default 8765; 0: any free one)")
     hub.add_argument("--simulate", action="store_true", help="run a simulated floor into the hub, live")
-    hub.add_argument("--seed", type=int, default=7)
+    hub.add_argument("--seed", type=int, default=7, help="names the simulated floor (default 7)")
     hub.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
     hub.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     hub.add_argument("--print-port", action="store_true", help=argparse.SUPPRESS)
@@ -70,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     huddle.add_argument(
         "--output", type=Path, help="the file to write, readable by you alone (default: standard output)"
     )
-    _client_options(huddle)
+    _store_options(huddle)
     seed = sub.add_parser("seed", help="write a new store holding a simulated floor")
     seed.add_argument("path", type=Path)
     seed.add_argument("--seed", type=int, default=7, help="names the floor (default 7)")
@@ -152,6 +154,21 @@ def _queue_id(text: str) -> str:
     return text
 
 
+def _store_options(p: argparse.ArgumentParser) -> None:
+    """A command that reads a store and nothing else (no hub, no demo)."""
+    p.add_argument(
+        "--db", type=Path, help="the store to read (default: yours, in the data directory; env FLOORVIEW_DB)"
+    )
+    p.add_argument("--config", type=Path, help="config file (env FLOORVIEW_CONFIG)")
+
+
+def _no_store(path: Path) -> _UserError:
+    return _UserError(
+        f"no store at {path}: name one with --db, make one with `floorview seed PATH`,"
+        " or keep one from a hub with `floorview sync --hub URL`"
+    )
+
+
 def _client_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", type=Path, help="the store to open (default: yours, or a live demo; env FLOORVIEW_DB)")
     p.add_argument("--hub", help="the hub's URL (env FLOORVIEW_HUB)")
@@ -199,10 +216,10 @@ def _settings(args):
         return load_settings(
             args.config,
             db=args.db,
-            offline=args.offline,
-            hub=args.hub or os.environ.get("FLOORVIEW_HUB"),
-            token_file=args.token_file,
-            insecure_http=args.insecure_http,
+            offline=getattr(args, "offline", None),
+            hub=getattr(args, "hub", None) or os.environ.get("FLOORVIEW_HUB"),
+            token_file=getattr(args, "token_file", None),
+            insecure_http=getattr(args, "insecure_http", None),
             low_bandwidth=getattr(args, "low_bandwidth", None),
         )
     except ConfigError as exc:
@@ -253,8 +270,9 @@ def _tui(args) -> int:
             from floorview.store.reads import store_status
 
             if not path.exists():
-                hint = "" if settings.db else " (run floorview without --offline for the live demo)"
-                raise _UserError(f"no store at {path}{hint}")
+                if settings.db is None:
+                    raise _UserError(f"no store at {path} (run floorview without --offline for the live demo)")
+                raise _no_store(path)
             reader = open_reader(path)
             status = store_status(reader)
             label = None
@@ -293,7 +311,7 @@ def _export_huddle(args) -> int:
 
     path = settings.db or default_store_path()
     if not path.exists():
-        raise _UserError(f"no store at {path} (name one with --db)")
+        raise _no_store(path)
     try:
         con = open_reader(path)
     except StoreError as exc:
