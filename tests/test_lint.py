@@ -19,7 +19,17 @@ def _tool(name: str) -> str:
 
 
 def test_ruff_finds_nothing():
-    out = subprocess.run([_tool("ruff"), "check", "src", "tests"], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        [_tool("ruff"), "check", "src", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_the_tree_is_formatted():
+    """One format, one line length (pyproject [tool.ruff]): `uv run ruff format` fixes it."""
+    out = subprocess.run(
+        [_tool("ruff"), "format", "--check", "src", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stdout + out.stderr
 
 
