@@ -70,14 +70,14 @@ from sqlalchemy import (
     case,
     create_engine,
     delete,
-    event,
     insert,
     select,
     update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from floorview.hub.checks import change_problem
+from floorview.store.engine import WRITE_OPTION, sqlite_engine
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ TEAM_SEP = "\x1f"
 HUB_FORMAT = 4
 SCOPE_FORMAT = HUB_FORMAT
 PAGE_BYTES = 8 << 20  # a page's changes, serialized: well under the client's 20 MiB
-_WRITE = {"floorview_write": True}  # execution option: BEGIN IMMEDIATE
+_WRITE = {WRITE_OPTION: True}  # execution option: BEGIN IMMEDIATE (on SQLite)
 # Within a batch, records others refer to are written first.
 _KIND_ORDER = {"queue": 0, "agent": 1, "customer": 2, "interaction": 3, "survey": 4, "note": 5}
 _CHUNK = 500
@@ -288,21 +288,17 @@ def _queues(data: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(q for q in queues if isinstance(q, str) and q) if isinstance(queues, list) else frozenset()
 
 
+def hub_engine(url: str) -> Engine:
+    """On SQLite, the store's engine factory and settings; readers take a
+    snapshot and never wait (WAL), writers queue for the lock up front. Any
+    other database as it comes (no SQLite pragmas on PostgreSQL)."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return sqlite_engine(url, begin="marked")
+    return create_engine(url, hide_parameters=True)  # errors never log note text or token hashes
+
+
 def open_hub_engine(url: str) -> Engine:
-    engine = create_engine(url, hide_parameters=True)  # errors never log note text or token hashes
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _connect(dbapi_con, _record):
-            dbapi_con.isolation_level = None
-            for pragma in ("journal_mode=WAL", "busy_timeout=10000", "synchronous=FULL"):
-                dbapi_con.execute(f"PRAGMA {pragma}")
-
-        @event.listens_for(engine, "begin")
-        def _begin(conn):
-            # Readers take a snapshot and never wait (WAL); writers queue for the lock up front.
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("floorview_write") else "BEGIN")
-
+    engine = hub_engine(url)
     metadata.create_all(engine)
     with engine.execution_options(**_WRITE).begin() as conn:
         fresh = conn.execute(select(hub_meta.c.id)).first() is None

@@ -25,15 +25,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from functools import lru_cache
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, Select, Table, delete, insert, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import InstrumentedAttribute
 
 from floorview.domain import feed
 from floorview.domain.metrics import (
@@ -175,7 +176,7 @@ class Applier:
         self, kind: str, changes: list[feed.Change], result: ApplyResult, rebuild: set[str]
     ) -> Exception | None:
         """Apply in a savepoint; the record fault that rolled it back, or None."""
-        part, marks = ApplyResult(), set()
+        part, marks = ApplyResult(), set[str]()
         try:
             with self.conn.begin_nested():
                 self._apply_kind(kind, changes, part, marks)
@@ -250,9 +251,9 @@ class Applier:
             agent_ids = [c.id for c, _ in upserts]
             for chunk in _chunks(agent_ids):
                 self.conn.execute(delete(schema.AgentQueue).where(schema.AgentQueue.agent_id.in_(chunk)))
-            pairs = [{"agent_id": c.id, "queue_id": q} for c, m in upserts for q in dict.fromkeys(m.queues)]
-            if pairs:
-                self.conn.execute(insert(schema.AgentQueue), pairs)
+            links = [{"agent_id": c.id, "queue_id": q} for c, m in upserts for q in dict.fromkeys(m.queues)]
+            if links:
+                self.conn.execute(insert(schema.AgentQueue), links)
         if kind == "queue":
             for c, m in upserts:
                 new = QueueSettings(m.sl_threshold_s, m.sl_target, m.short_abandon_s)
@@ -279,17 +280,19 @@ class Applier:
             self._tombstones = self.conn.execute(select(schema.Tombstone.id).limit(1)).first() is not None
         return self._tombstones
 
-    def _versions(self, query, id_column, ids: list[str]) -> dict[str, int]:
+    def _versions(
+        self, query: Select[str, int], id_column: InstrumentedAttribute[str], ids: list[str]
+    ) -> dict[str, int]:
         out: dict[str, int] = {}
         for chunk in _chunks(ids):
             out.update((rid, v) for rid, v in self.conn.execute(query.where(id_column.in_(chunk))))
         return out
 
     # -- aggregates -------------------------------------------------------------
-    def _interaction_rows(self, ids: list[str]) -> list[Mapping[str, Any]]:
+    def _interaction_rows(self, ids: list[str]) -> list[RowMapping]:
         t = schema.Interaction
         query = select(t.queue_id, t.enqueued_at, t.answered_at, t.abandoned_at, t.ended_at, t.wrap_s)
-        rows: list[Mapping[str, Any]] = []
+        rows: list[RowMapping] = []
         for chunk in _chunks(ids):
             rows.extend(self.conn.execute(query.where(t.id.in_(chunk))).mappings())
         return rows
@@ -299,13 +302,13 @@ class Applier:
         query = select(t.customer_id, t.queue_id).where(t.customer_id.is_not(None))
         out: set[tuple[str, str]] = set()
         for chunk in _chunks(ids):
-            out.update((c, q) for c, q in self.conn.execute(query.where(t.id.in_(chunk))))
+            out.update((c, q) for c, q in self.conn.execute(query.where(t.id.in_(chunk))) if c is not None)
         return out
 
     def _subtract_old(self, ids: list[str]) -> None:
         self._flush(self._interaction_rows(ids), -1)
 
-    def _flush(self, rows: Iterable[Mapping[str, Any]], sign: int) -> None:
+    def _flush(self, rows: Iterable[Mapping[str, Any] | RowMapping], sign: int) -> None:
         """Add (or take away) the rows' contributions, summed per bucket, in two executemanys."""
         sums: dict[tuple[int, int, str], Counts] = {}
         for row in rows:
@@ -401,6 +404,7 @@ _KEPT_BY_THE_STORE = {"repeat_gap_s"}  # derived columns: not in the feed, not o
 def _upsert_sql(kind: str) -> tuple[str, tuple[str, ...]]:
     """INSERT ... ON CONFLICT for a kind's table, keeping the higher version."""
     table = schema.RECORD_TABLES[kind].__table__
+    assert isinstance(table, Table)  # a model's table; declared as any FROM clause
     columns = tuple(c.name for c in table.columns if c.name not in _KEPT_BY_THE_STORE)
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
     sql = (
@@ -410,7 +414,7 @@ def _upsert_sql(kind: str) -> tuple[str, tuple[str, ...]]:
     return sql, columns
 
 
-def _chunks(items: list, size: int = 500):
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
@@ -424,7 +428,7 @@ _REPEAT_GAP_SQL = (
 )
 
 
-def rebuild_repeat_gaps(conn) -> None:
+def rebuild_repeat_gaps(conn: Connection) -> None:
     """Every contact's repeat gap, from scratch (bulk loads, the migration that adds it)."""
     conn.exec_driver_sql(_REPEAT_GAP_SQL + " WHERE customer_id IS NOT NULL")
 
@@ -434,7 +438,8 @@ def rebuild_aggregates(conn: Connection, queue_ids: list[str] | None = None) -> 
 
     The same definitions as `metrics.contribution`, in SQL; a test holds the two equal.
     """
-    where, params = "", ()
+    where = ""
+    params: tuple[str, ...] = ()
     if queue_ids is not None:
         where = f"WHERE queue_id IN ({', '.join('?' * len(queue_ids))})"
         params = tuple(queue_ids)

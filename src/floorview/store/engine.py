@@ -9,6 +9,11 @@ Two ways in:
 
 Both check the schema version without importing Alembic; only a store that
 needs an upgrade pays for it.
+
+`sqlite_engine` is the one way floorview opens an SQLite database with
+SQLAlchemy, with the one set of settings (`PRAGMAS`): the store's writer,
+the migration runner (store/migrations/env.py) and the hub on SQLite
+(hub/hubstore.py). The readers take the same set, less the journal mode.
 """
 
 from __future__ import annotations
@@ -16,23 +21,34 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from floorview.store.location import StoreError, check_store_file, secure_directory
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
 
 # The newest migration this floorview knows. Keep in step with migrations/versions.
 SCHEMA_HEAD = "0005"
 KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 
+BUSY_TIMEOUT_MS = 5000
+# Every connection to a database floorview works in: the store (writer and
+# readers), its migrations, the hub on SQLite.
 PRAGMAS = (
-    "PRAGMA busy_timeout=5000",  # first: switching to WAL takes a lock, and must wait for one too
-    "PRAGMA journal_mode=WAL",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",  # first: switching to WAL takes a lock, and must wait for one too
+    "PRAGMA journal_mode=WAL",  # readers never wait for the writer
     "PRAGMA foreign_keys=ON",
-    "PRAGMA synchronous=FULL",
+    "PRAGMA synchronous=FULL",  # a commit survives a power cut
 )
+# While a migration runs, foreign keys are off: rebuilding a table (Alembic's
+# batch mode on SQLite) drops the old one, and with them on that drop would
+# delete or refuse the rows that refer to it (agent_queue's ON DELETE CASCADE).
+# SQLite's own procedure for schema changes: https://sqlite.org/lang_altertable.html
+MIGRATION_PRAGMAS = tuple("PRAGMA foreign_keys=OFF" if "foreign_keys" in p else p for p in PRAGMAS)
+# An execution option: with begin="marked", the transactions of a connection
+# carrying it take the write lock at once (BEGIN IMMEDIATE), the others not.
+WRITE_OPTION = "floorview_write"
 
 
 def prepare_path(path: Path, *, create: bool, default: bool = False) -> Path:
@@ -92,20 +108,36 @@ def open_engine(path: Path, *, create: bool = True, default: bool = False) -> En
 
 
 def _engine(path: Path) -> Engine:
-    from sqlalchemy import create_engine, event
+    return sqlite_engine(f"sqlite:///{path}")
 
+
+def sqlite_engine(url: str, *, begin: Literal["immediate", "marked"] = "immediate", migrating: bool = False) -> Engine:
+    """An SQLAlchemy engine on an SQLite database, every connection set with
+    `PRAGMAS` (`MIGRATION_PRAGMAS` when `migrating`), the driver's own
+    transaction handling off and every transaction begun by us:
+    `begin="immediate"`, each takes the write lock at once, so writers never
+    deadlock on upgrade; `begin="marked"`, only those of a connection with
+    the `WRITE_OPTION` execution option do, and the others (reads, in WAL)
+    never wait for a writer."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.engine import make_url
+
+    if make_url(url).get_backend_name() != "sqlite":
+        raise ValueError(f"not an SQLite database: {make_url(url).render_as_string(hide_password=True)}")
+    pragmas = MIGRATION_PRAGMAS if migrating else PRAGMAS
     # hide_parameters: an error must never carry a note's text (or a token) into a log or onto the screen.
-    engine = create_engine(f"sqlite:///{path}", hide_parameters=True)
+    engine = create_engine(url, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
-    def _connect(dbapi_con, _record):
+    def _connect(dbapi_con: sqlite3.Connection, _record: object) -> None:
         dbapi_con.isolation_level = None  # we issue BEGIN ourselves
-        for pragma in PRAGMAS:
+        for pragma in pragmas:
             dbapi_con.execute(pragma)
 
     @event.listens_for(engine, "begin")
-    def _begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(conn: Connection) -> None:
+        immediate = begin == "immediate" or conn.get_execution_options().get(WRITE_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 

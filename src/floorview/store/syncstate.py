@@ -67,8 +67,8 @@ def forget_synced(conn: Connection) -> None:
     for table in (schema.Queue, schema.Agent, schema.Interaction, schema.Customer, schema.Survey):
         conn.execute(delete(table))
     conn.execute(delete(schema.Note).where(schema.Note.id.not_in(pending)))
-    for table in (schema.AgentQueue, schema.Tombstone, schema.QueueMinute, schema.QueueInterval):
-        conn.execute(delete(table))
+    for kept_with in (schema.AgentQueue, schema.Tombstone, schema.QueueMinute, schema.QueueInterval):
+        conn.execute(delete(kept_with))
     ensure_sync_state(conn)
     conn.execute(update(schema.SyncState).where(schema.SyncState.id == 1).values(cursor=None))
 
@@ -136,7 +136,7 @@ class OutboxEntry:
     seq: int
     note_id: str
     op: str  # "put" or "delete"
-    body: dict | None
+    body: dict[str, Any] | None
     base_version: int
 
 

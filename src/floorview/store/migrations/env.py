@@ -1,29 +1,21 @@
 """Alembic environment: online migrations against one SQLite file.
 
-The driver's own transaction handling is switched off and every transaction
-begun explicitly, so a migration's DDL and its version stamp commit together
-or not at all.
+The store's engine factory (store/engine.py: `sqlite_engine`) switches the
+driver's own transaction handling off and begins every transaction
+explicitly, so a migration's DDL and its version stamp commit together or
+not at all; its connections have the store's settings, foreign keys off.
 """
 
 from alembic import context
-from sqlalchemy import create_engine, event
 
+from floorview.store.engine import sqlite_engine
 from floorview.store.schema import Base, include_name
 
 config = context.config
-engine = create_engine(config.get_main_option("sqlalchemy.url"))
-
-
-@event.listens_for(engine, "connect")
-def _connect(dbapi_con, _record):
-    dbapi_con.isolation_level = None
-    dbapi_con.execute("PRAGMA journal_mode=WAL")
-    dbapi_con.execute("PRAGMA busy_timeout=5000")
-
-
-@event.listens_for(engine, "begin")
-def _begin(conn):
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+url = config.get_main_option("sqlalchemy.url")
+if url is None:
+    raise RuntimeError("the migrations need sqlalchemy.url (store/migrate.py sets it)")
+engine = sqlite_engine(url, migrating=True)
 
 
 with engine.connect() as connection:
