@@ -15,7 +15,8 @@ from floorview.domain.metrics import Level, Staffing
 from floorview.store.apply import Applier
 from floorview.store.engine import open_engine, open_reader
 from floorview.store.reads import queue_snapshots
-from floorview.tui.queues.screen import QueuesScreen, staff_level
+from floorview.tui.queues.cells import staff_level
+from floorview.tui.queues.screen import QueuesScreen
 from floorview.tui.modals.explain import ExplainScreen
 
 from .conftest import make_app, settle

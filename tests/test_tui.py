@@ -75,7 +75,7 @@ async def test_sort_key_cycles_orders(sample_store):
     async with app.run_test(size=SIZE) as pilot:
         table = await settle(pilot)
         await pilot.press("s")
-        assert "sort: service level" in title(app)
+        assert "sort: worst service level" in title(app)
         values = [table.get_row_at(i)[1].plain.strip() for i in range(table.row_count)]
         numbers = [float(v.split()[-1].rstrip("%")) for v in values if v.strip() != "–"]
         assert numbers == sorted(numbers)  # worst service level first

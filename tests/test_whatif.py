@@ -218,14 +218,14 @@ def test_the_model_and_the_floor_disagree_by_a_written_rule():
 
 def test_changes_are_worked_out_from_the_figures_shown():
     """m9: "0.0% 0.1% +0.0 pts" and "99.9% 99.7% -0.1 pts" no more."""
-    from floorview.tui.queues.whatif import _pair, money, pct_points, seconds
+    from floorview.tui.queues.cells import money, pair, pct_points, seconds
 
-    assert _pair(0.00044, 0.00061, pct_points) == ("0.0%", "0.1%", "+0.1 pts")
-    assert _pair(0.99949, 0.99651, pct_points) == ("99.9%", "99.7%", "-0.2 pts")
-    assert _pair(0.5, 0.50004, pct_points) == ("50.0%", "50.0%", "")
-    assert _pair(6.334, 6.336, money) == ("6.33", "6.34", "+0.01")
-    assert _pair(1234.5, 2469.0, money) == ("1,234.50", "2,469.00", "+1,234.50")
-    assert _pair(67.9, 12.2, seconds) == ("1:07", "12s", "-55 s")
+    assert pair(0.00044, 0.00061, pct_points) == ("0.0%", "0.1%", "+0.1 pts")
+    assert pair(0.99949, 0.99651, pct_points) == ("99.9%", "99.7%", "-0.2 pts")
+    assert pair(0.5, 0.50004, pct_points) == ("50.0%", "50.0%", "")
+    assert pair(6.334, 6.336, money) == ("6.33", "6.34", "+0.01")
+    assert pair(1234.5, 2469.0, money) == ("1,234.50", "2,469.00", "+1,234.50")
+    assert pair(67.9, 12.2, seconds) == ("1:07", "12s", "-55 s")
 
 
 def test_thresholds_read_in_words():

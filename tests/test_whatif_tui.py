@@ -17,7 +17,8 @@ import pytest
 from floorview.domain.erlang import erlang_a_service_level, erlang_c
 from floorview.store.engine import open_reader
 from floorview.tui.queues.data import load as load_queue_rows
-from floorview.tui.queues.whatif import Period, WhatIfScreen, baseline
+from floorview.tui.queues.whatif import WhatIfScreen
+from floorview.tui.queues.whatif_data import Period, baseline
 from floorview.tui.modals.explain import ExplainScreen
 from floorview.tui.widgets.live_table import LiveTable
 
