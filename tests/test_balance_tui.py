@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import getpass
+
+import pytest
 import json
 import sqlite3
 from collections import Counter
@@ -255,3 +257,177 @@ async def test_balance_shows_asa_and_aht_for_one_channel_never_pooled(sample_sto
         channel = plain(metrics, "asa", "metric").split(" · ")[1]
         assert plain(metrics, "asa", "value").split()[-1] == duration(waits[channel])
         assert plain(metrics, "sl", "metric") == "Service level"  # counts add up over channels
+
+
+# -- usability walk 1: the Balance rows (m3, m10, m12, m21, m23) ---------------------------------------------
+
+SIZES = [(80, 24), (120, 40)]
+SIZE_IDS = ["80x24", "120x40"]
+
+
+def coaching_counts(store, since: float, until: float) -> dict[str, int]:
+    con = sqlite3.connect(store)
+    try:
+        return dict(
+            Counter(
+                t
+                for (t,) in con.execute(
+                    "SELECT topic FROM note WHERE type = 'coaching' AND topic IS NOT NULL"
+                    " AND created_at >= ? AND created_at < ?",
+                    (since, until),
+                )
+            )
+        )
+    finally:
+        con.close()
+
+
+def hand_gap(weights: dict[str, int], counts: dict[str, int]) -> float:
+    """Half the sum of |stated share - coached share|, in points, worked out here."""
+    w, n = sum(weights.values()), sum(counts.values())
+    return 50 * sum(abs(weights[c] / w - counts.get(c, 0) / n) for c in weights)
+
+
+def summary_text(app) -> str:
+    return str(app.screen.query_one("#summary").render())
+
+
+def title_text(app) -> str:
+    return app.screen.query_one("#titlebar").content.plain
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_the_weekly_trend_follows_a_re_rank_as_the_headline_does(sample_store, size):
+    # m12: `d` on Quality made the headline "Gap 18" while the weeks kept the old ranking's figure.
+    counts = coaching_counts(sample_store, NOW - 7 * 86400, NOW)
+    before = hand_gap({"quality": 5, "time": 4, "cost": 2, "risk": 1}, counts)
+    after = hand_gap({"quality": 5, "cost": 4, "time": 2, "risk": 1}, counts)  # Cost up: Cost and Time trade weights
+    assert f"{before:.0f}" != f"{after:.0f}"
+    app = make_app(sample_store)
+    async with app.run_test(size=size) as pilot:
+        table = await open_balance(pilot)
+        headline, weeks = summary_text(app).split("\n")[0].split(" · ")
+        assert headline.endswith(f"{before:.0f} points ({sum(counts.values())} notes)") or headline.endswith(
+            f"{before:.0f} points ({sum(counts.values())} coaching notes)"
+        )
+        assert weeks.split()[-1] == f"{before:.0f}"  # the last week is the last seven days
+        earlier = weeks.split()[-2]  # the week before, judged by the ranking in force at its end
+        table.focus()
+        table.move_cursor(row=2)  # Cost
+        await pilot.press("u")
+        await wait_for(pilot, lambda: order(table)[1] == "cost")
+        headline, weeks = summary_text(app).split("\n")[0].split(" · ")
+        assert weeks.split()[-2] == earlier
+        assert f" {after:.0f} points (" in headline
+        assert weeks.split()[-1] == f"{after:.0f}"
+        await wait_for(pilot, lambda: len(saved_rows(sample_store)) == 1)
+        await wait_for(pilot, lambda: "Ranking set by" in summary_text(app))  # the store's answer, re-read
+        headline, weeks = summary_text(app).split("\n")[0].split(" · ")
+        assert f" {after:.0f} points (" in headline and weeks.split()[-1] == f"{after:.0f}"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_most_hours_missed_is_named_so_and_the_coached_marks_are_explained(sample_store, size):
+    # m12: "Most breached" read "Resolved" beside "Resolved ✓ 81.5%": it is the metric with most hours missed.
+    app = make_app(sample_store)
+    async with app.run_test(size=size) as pilot:
+        table = await open_balance(pilot)
+        labels = [c.label.plain for c in table.columns.values()]
+        assert "Most hours missed" in labels and "Most breached" not in labels
+        metrics = app.screen.query_one("#metrics", LiveTable)
+
+        def missed_h(key: str) -> float:
+            shown = plain(metrics, key, "breached")
+            value, unit = shown.split()
+            return float(value.replace(",", "")) * (1 / 60 if unit == "min" else 1)
+
+        for constraint, keys in {
+            "quality": ["qa", "resolution", "csat", "complaints"],
+            "risk": ["compliance", "escalations", "repeats"],
+        }.items():
+            most = max(keys, key=missed_h)
+            assert plain(table, constraint, "worst") == plain(metrics, most, "metric")
+        table.focus()
+        table.move_cursor(row=2)  # Cost, where service level is counted
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        body = " ".join(str(app.screen.query_one("#body").render()).split())
+        assert "▲ coached more than 5 points above the stated share" in body
+        assert "▼ more than 5 points below it, = within 5 points of it" in body
+        assert "service level sits under Cost, not Time" in body
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_the_asa_explanation_speaks_to_a_supervisor(sample_store, size):
+    # m21: "the latest 6 hours are read each minute; earlier 6-hour blocks are kept and re-read in turn…"
+    app = make_app(sample_store)
+    async with app.run_test(size=size) as pilot:
+        await open_balance(pilot)
+        metrics = app.screen.query_one("#metrics", LiveTable)
+        metrics.focus()
+        metrics.move_cursor(row=[metrics.coordinate_to_cell_key((i, 0)).row_key.value for i in range(12)].index("asa"))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        body = " ".join(str(app.screen.query_one("#body").render()).split())
+        assert "block" not in body and "re-read" not in body and "each minute; earlier" not in body
+        assert "a QA score, a survey, an outcome" in body and "within about 5 min for the last day" in body
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+@pytest.mark.parametrize("clock", [False, True], ids=["", "clock"])
+async def test_the_title_shows_where_the_data_begins_whole(sample_store, size, clock):
+    # m3: at 120 columns the title ended "data from 13".
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    con = sqlite3.connect(sample_store)
+    first = con.execute("SELECT min(interval) FROM queue_interval").fetchone()[0] * 900
+    day = datetime.fromtimestamp(first, ZoneInfo("America/New_York")).strftime("%d %b")
+    app = make_app(sample_store, show_clock=clock)
+    async with app.run_test(size=size) as pilot:
+        await open_balance(pilot)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: app.screen._data.walk.days == 30 and "reading" not in title_text(app))
+        title = title_text(app)
+        assert "30 days" in title and f"from {day}" in title, title
+        assert len(title) <= size[0] - 2  # whole, within the bar's padding
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_no_verdicts_while_catching_up(sample_store, size):
+    # m10: "✓/✗" on figures of part of the day while the store caught up with the hub.
+    from floorview.tui.messages import SourceChanged
+
+    app = make_app(sample_store)
+    async with app.run_test(size=size) as pilot:
+        await open_balance(pilot)
+        metrics = app.screen.query_one("#metrics", LiveTable)
+        signs = lambda: {plain(metrics, k, "value")[:1] for k in ("qa", "resolution", "long_waits")}  # noqa: E731
+        assert signs() <= {"✓", "✗"} and signs()
+        app.post_message(SourceChanged("catching up", "3 pages"))
+        await wait_for(pilot, lambda: not signs() & {"✓", "✗", "!"})
+        assert "catching up" in title_text(app)
+        app.post_message(SourceChanged("live"))
+        await wait_for(pilot, lambda: signs() <= {"✓", "✗"} and "catching up" not in title_text(app))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_one_note_is_one_note(sample_store, size):
+    # m23: "1 notes".
+    con = sqlite3.connect(sample_store)
+    (keep,) = con.execute(
+        "SELECT id FROM note WHERE type = 'coaching' AND topic = 'risk' AND created_at < ? ORDER BY created_at DESC",
+        (NOW,),
+    ).fetchone()
+    con.execute("DELETE FROM note WHERE type = 'coaching' AND id != ?", (keep,))
+    con.commit()
+    con.close()
+    app = make_app(sample_store)
+    async with app.run_test(size=size) as pilot:
+        table = await open_balance(pilot)
+        assert "(1 note)" in summary_text(app) or "(1 coaching note)" in summary_text(app)
+        table.focus()
+        table.move_cursor(row=3)  # Risk
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        assert "1 coaching note about Risk" in str(app.screen.query_one("#body").render())
