@@ -26,7 +26,6 @@ from floorview.store.reads import site_time
 from floorview.store.syncstate import TokenScope, save_token_scope
 from floorview.tui import nav
 from floorview.tui.customers.card import CustomerCardScreen
-from floorview.tui.customers.recovery import RecoveryScreen
 from floorview.tui.widgets.live_table import LiveTable
 
 from .conftest import SAMPLE_AT, make_app, settle, wait_for
@@ -132,7 +131,7 @@ async def test_the_card_text_breaks_between_whole_parts(sample_store, size):
     card = customer_card(sqlite3.connect(sample_store), cid)
     app = make_app(sample_store)
     async with app.run_test(size=size) as pilot:
-        screen = await open_card(pilot, cid)
+        await open_card(pilot, cid)
         lines = screen_lines(app)
         words = {
             "logins_30d": "logins",
