@@ -228,9 +228,11 @@ def test_a_failed_write_shows_no_note_text(sample_store):
 
 def test_theme_shares_are_rounded_not_cut():
     from floorview.store.coaching import TopicCount
-    from floorview.tui.coaching.screen import _theme_rows
+    from floorview.tui.coaching.cells import theme_cells
+    from floorview.tui.coaching.data import theme_rows
 
     counts = [TopicCount("Delta", "quality", "awareness", 2), TopicCount("Delta", "time", "ability", 1)]
-    [(team, cells)] = _theme_rows(counts)
-    assert team == "Delta"
+    [row] = theme_rows(counts)
+    cells = theme_cells(row)
+    assert row.team == "Delta" and row.top_stage == "awareness"
     assert [cells[t].plain for t in ("quality", "time", "cost")] == ["2  67%", "1  33%", "0   0%"]

@@ -166,8 +166,9 @@ async def test_a_conflict_is_shown_and_settled_on_screen(sample_store, hub, choi
         assert [r[2] for r in outbox(sample_store)] == ["conflict"]
         app.request_load(force=True)
         view = await open_marked(pilot, note_id)
-        shown = str(view.query_one("#body").render())
-        assert "My edit." in shown and "Their edit." in shown and "m keep mine" in shown
+        mine, theirs = str(view.query_one("#mine").render()), str(view.query_one("#theirs").render())
+        assert "My edit." in mine and "Their edit." in theirs
+        assert "m keep mine" in str(view.query_one("#keys").render())
         await pilot.press({"mine": "m", "theirs": "t", "both": "b"}[choice])
         await wait_for(pilot, lambda: all(r[2] == "pending" for r in outbox(sample_store)))
     push(sample_store, hub)

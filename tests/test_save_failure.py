@@ -170,7 +170,9 @@ async def test_cancelling_after_a_failed_save_keeps_nothing(failing_store):
         failing_store.start()
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "Not saved" in problem(editor))
-        await pilot.press("escape")  # the user's choice, once told
+        await pilot.press("escape")  # the user's choice, once told: asked first, since text was typed
         await wait_for(pilot, lambda: app.screen is not editor)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: editor not in app.screen_stack)
         failing_store.end()
     assert outbox(store) == []

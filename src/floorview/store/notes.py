@@ -13,7 +13,7 @@ import time
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from floorview.domain import feed
@@ -44,7 +44,7 @@ def new_note_id() -> str:
     return str(uuid.uuid4())
 
 
-def _row(conn: Connection, note_id: str) -> dict | None:
+def _row(conn: Connection, note_id: str) -> dict[str, Any] | None:
     row = conn.execute(select(schema.Note).where(schema.Note.id == note_id)).mappings().first()
     return {k: row[k] for k in _NOTE_COLUMNS} if row else None
 
@@ -134,14 +134,14 @@ def _upsert(conn: Connection, note_id: str, version: int, values: dict[str, Any]
     conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={**values, "version": version}))
 
 
-def _entry(conn: Connection, seq: int):
+def _entry(conn: Connection, seq: int) -> Row[Any]:
     entry = conn.execute(select(schema.Outbox).where(schema.Outbox.seq == seq)).first()
     if entry is None:
         raise ResolveError("that change is no longer waiting (pushed or resolved already)")
     return entry
 
 
-def _theirs(entry) -> dict | None:
+def _theirs(entry: Any) -> dict[str, Any] | None:
     """The hub's note as its 409 said (None: the hub holds no such note)."""
     if entry.detail == "null":
         return None

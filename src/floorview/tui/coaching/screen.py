@@ -1,83 +1,93 @@
 """Screen 4: coaching across the floor. One table, five views:
 follow-ups due (today and overdue), themes by team (topic and ADKAR stage),
 agents not coached lately, a text search across notes, and the local changes
-the hub would not take (conflicts and rejections) waiting for a decision."""
+the hub would not take (conflicts and rejections) waiting for a decision.
+
+Follow-ups, the search and the uncoached list are a lead's to act on: `m`
+narrows them to my team (the token's teams and queues; with a whole-floor
+token, the team of the agent under the cursor), then to my notes, then back
+to everyone. The title says which.
+"""
 
 from __future__ import annotations
 
-import sqlite3
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date
-
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
-from floorview.domain.sitetime import SiteTime
-from floorview.domain.text import clean
-from floorview.store.coaching import (
-    NoteView,
-    Problem,
-    TopicCount,
-    Uncoached,
-    coaching_mix_by_team,
-    follow_ups,
-    not_coached_since,
-    note_by_id,
-    outbox_problems,
-    search_notes,
-)
-from floorview.tui.coaching.notes import open_note
-from floorview.tui.format import EMPTY, cell, num, pct
+from floorview.intents import intent
+from floorview.store.coaching import EVERYONE, NoteView, Problem, Uncoached, Whose
+from floorview.tui import nav
 from floorview.tui.base import DataScreen
-from floorview.tui.widgets.live_table import Column, LiveTable
+from floorview.tui.bindings import bind
+from floorview.tui.coaching import explain as why
+from floorview.tui.coaching.cells import (
+    counted,
+    note_cells,
+    note_columns,
+    problem_cells,
+    problem_columns,
+    theme_cells,
+    theme_columns,
+    uncoached_cells,
+    uncoached_columns,
+)
+from floorview.tui.coaching.data import THEME_DAYS, VIEWS, CoachingData, CoachingRequest, ThemeRow, load
+from floorview.tui.coaching.notes import edit_data
+from floorview.tui.widgets.live_table import LiveTable
 
-VIEWS = {
-    "due": "Follow-ups due",
-    "themes": "Themes by team, 30 days",
-    "uncoached": "Not coached lately",
-    "search": "Search",
-    "problems": "Waiting for you",
+# Each view's name in the title: in full, and where the title is short of room.
+VIEW_NAMES = {
+    "due": ("Follow-ups due", "Follow-ups"),
+    "themes": (f"Themes by team, {THEME_DAYS} days", f"Themes {THEME_DAYS}d"),
+    "uncoached": ("Not coached lately", "Uncoached"),
+    "search": ("Search", "Search"),
+    "problems": ("Waiting for you", "Waiting"),
 }
-THEME_DAYS = 30
-STAGES = ("awareness", "desire", "knowledge", "ability", "reinforcement")
-TOPICS = ("quality", "cost", "time", "risk")
+VIEW_KEYS = (
+    ("due", "coaching.due"),
+    ("themes", "coaching.themes"),
+    ("uncoached", "coaching.uncoached"),
+    ("problems", "coaching.problems"),
+    ("search", "view.filter"),
+)
+WHOSE = ("all", "team", "mine")
+WHOSE_VIEWS = ("due", "search", "uncoached")  # the views `m` narrows
+NARROW = 100  # below this many columns the title uses the short names
 
 
-@dataclass(slots=True)
-class CoachingData:
-    view: str
-    today: str
-    notes: list[NoteView]
-    themes: list[TopicCount]
-    uncoached: list[Uncoached]
-    problems: list[Problem]
-
-
-class CoachingScreen(DataScreen):
+class CoachingScreen(DataScreen[CoachingRequest, CoachingData]):
+    # The views' keys are on the bar above the table (the footer keeps what acts on a row).
     BINDINGS = [
-        Binding("f", "view('due')", "Follow-ups", id="coaching.due"),
-        Binding("t", "view('themes')", "Themes", id="coaching.themes"),
-        Binding("u", "view('uncoached')", "Uncoached", id="coaching.uncoached"),
-        Binding("c", "view('problems')", "Conflicts", id="coaching.problems"),
-        Binding("n", "new_note", "Note", id="coaching.new_note"),
-        Binding("d", "done", "Follow-up done", id="coaching.done"),
+        bind("coaching.due", "view('due')", show=False),
+        bind("coaching.themes", "view('themes')", show=False),
+        bind("coaching.uncoached", "view('uncoached')", show=False),
+        bind("coaching.problems", "view('problems')", show=False),
+        bind("view.mine", "whose"),
+        bind("note.new", "new_note"),
+        bind("followup.done", "done"),
     ]
     DEFAULT_CSS = """
+    CoachingScreen #views { height: 1; padding: 0 1; }
     CoachingScreen #caption { height: auto; padding: 0 1; }
     CoachingScreen #coaching { height: 1fr; }
     """
     title_text = "Coaching"
     filter_hint = "search notes: words in the text, author, agent or topic"
 
+    view: reactive[str] = reactive("due", init=False)
+    whose: reactive[str] = reactive("all", init=False)  # one of WHOSE
+
+    loader = staticmethod(load)
+
     def __init__(self) -> None:
         super().__init__()
-        self.view = "due"
         self._data: CoachingData | None = None
+        self._team: str | None = None  # the team "team" narrows to when the token does not say
 
     def compose_body(self) -> ComposeResult:
+        yield Static(id="views")
         yield Static(id="caption")
         yield LiveTable(id="coaching")
 
@@ -88,24 +98,42 @@ class CoachingScreen(DataScreen):
         if self._data is not None:
             self._paint()
 
-    # -- data ------------------------------------------------------------------
-    def load(self, con: sqlite3.Connection, now: float) -> CoachingData:
-        today = self.app.site.today(now).isoformat()
-        view, words = self.view, self.filter_text
-        days = self.app.settings.coaching.not_coached_days
-        return CoachingData(
-            view=view,
-            today=today,
-            notes=(search_notes(con, words) if view == "search" else follow_ups(con, today) if view == "due" else []),
-            themes=coaching_mix_by_team(con, now - THEME_DAYS * 86400) if view == "themes" else [],
-            uncoached=not_coached_since(con, now - days * 86400) if view == "uncoached" else [],
-            problems=outbox_problems(con),
+    # -- view state: one watcher ---------------------------------------------------
+    def watch_view(self) -> None:
+        self._view_changed()
+
+    def watch_whose(self) -> None:
+        self._view_changed()
+
+    def _view_changed(self) -> None:
+        self._update_title()
+        if self._data is not None and self._current(self._data.request):
+            self._paint()
+        self.host.request_load(True)
+
+    # -- data ------------------------------------------------------------------------
+    def request(self) -> CoachingRequest:
+        settings = self.host.settings
+        return CoachingRequest(
+            view=self.view,
+            words=self.filter_text if self.view == "search" else "",
+            whose=self._whose(),
+            site_setting=settings.site_timezone or "",
+            not_coached_days=settings.coaching.not_coached_days,
         )
 
-    def show(self, data: CoachingData, now: float) -> None:
+    def _current(self, request: CoachingRequest) -> bool:
+        """Whether data read for `request` is what the screen should show now
+        (the site's zone may have come with that very load: it does not count)."""
+        now = self.request()
+        return (request.view, request.words, request.whose) == (now.view, now.words, now.whose)
+
+    def show(self, data: CoachingData, request: CoachingRequest, now: float) -> None:
         self._data = data
-        if data.view == self.view:
+        if self._current(request):
             self._paint()
+        else:
+            self._update_title()
 
     def refilter(self) -> None:
         words = self.filter_text
@@ -113,103 +141,201 @@ class CoachingScreen(DataScreen):
             self.view = "search"
         elif not words and self.view == "search":
             self.view = "due"
-        self.app.request_load(force=True)
+        else:
+            self.host.request_load(True)
 
-    # -- painting ----------------------------------------------------------------
+    # -- whose -----------------------------------------------------------------------
+    def _whose(self) -> Whose:
+        host = self.host
+        scope = host.scope
+        if self.whose == "team":
+            if scope is not None and not scope.whole_floor:
+                return Whose(teams=scope.teams, queues=scope.queues)
+            return Whose(teams=(self._team,)) if self._team else EVERYONE
+        if self.whose == "mine":
+            authors = {host.author()}
+            if scope is not None:
+                authors.add(scope.name)  # the hub writes the token's name as a note's author
+            return Whose(authors=tuple(sorted(authors)))
+        return EVERYONE
+
+    def _whose_words(self) -> str:
+        """Whose the list is, for the title and the explain views."""
+        if self.whose == "mine":
+            return "my notes"
+        if self.whose == "team":
+            w = self._whose()
+            if len(w.teams) == 1 and not w.queues:
+                return f"team {w.teams[0]}"
+            if w.teams and w.queues:
+                return "my teams and queues"
+            return "my teams" if w.teams else "my queues"
+        return "everyone's"
+
+    @property
+    def huddle_team(self) -> str | None:
+        w = self._whose()
+        return w.teams[0] if self.whose == "team" and len(w.teams) == 1 else None
+
+    def _row_team(self) -> str | None:
+        """The team of the agent under the cursor."""
+        data, key = self._data, self.query_one(LiveTable).current_key
+        if data is None or key is None:
+            return None
+        if self.view in ("due", "search"):
+            note = self._current_note()
+            return note.team if note is not None else None
+        if self.view == "uncoached":
+            u = self._current_uncoached()
+            return u.team if u is not None else None
+        if self.view == "themes":
+            return key if key != "(no team)" else None
+        return None
+
+    def action_whose(self) -> None:
+        """Everyone's, then my team's, then mine, then everyone's again."""
+        following = WHOSE[(WHOSE.index(self.whose) + 1) % len(WHOSE)]
+        if following == "team":
+            scope = self.host.scope
+            if scope is None or scope.whole_floor:
+                self._team = self._row_team()
+                if self._team is None:
+                    following = "mine"
+                    self.notify(
+                        "No team to narrow to: the hub's token is for the whole floor. Put the cursor on a row of "
+                        "the team, then m.",
+                        markup=False,
+                        timeout=5,
+                    )
+        if self.view not in WHOSE_VIEWS:
+            self.notify("m narrows follow-ups, the search and the uncoached list.", markup=False, timeout=3)
+        self.whose = following
+
+    # -- painting ----------------------------------------------------------------------
     def _paint(self) -> None:
         data = self._data
         assert data is not None
         table = self.query_one(LiveTable)
         width = self.size.width or 80
+        site = self.host.site
         caption = Text()
-        site = self.app.site
-        if data.view in ("due", "search"):
-            table.set_columns(_note_columns(width, data.view == "due"))
-            rows = [(n.id, _note_cells(n, data.today, site)) for n in data.notes]
-            if data.view == "due":
-                overdue = sum(1 for n in data.notes if n.follow_up_on < data.today)
-                caption.append(f"{len(data.notes)} follow-ups due today or overdue ({overdue} overdue). ")
-                caption.append("enter opens one.", style="dim")
-            else:
-                caption.append(f"{len(data.notes)} notes match ")
-                caption.append(repr(self.filter_text))
-                caption.append(" (newest first; up to 200). escape clears.", style="dim")
-        elif data.view == "themes":
-            table.set_columns(_theme_columns())
-            rows = _theme_rows(data.themes)
-            caption.append(
-                f"Coaching notes of the last {THEME_DAYS} days by team: topic, and the ADKAR stage most noted."
-            )
-        elif data.view == "uncoached":
-            table.set_columns(
-                [Column("name", "Agent", 22), Column("team", "Team", 12), Column("last", "Last coached", 16)]
-            )
-            rows = [
-                (
-                    u.agent_id,
-                    {
-                        "name": cell(u.name),
-                        "team": cell(u.team),
-                        "last": cell(site.fmt(u.last_coached, "%a %d %b") if u.last_coached else "never"),
-                    },
+        view = data.request.view
+        rows: list[tuple[str, dict[str, Text]]]
+        whose = "" if data.request.whose == EVERYONE else f" Showing {self._whose_words()}."
+        if view in ("due", "search"):
+            table.set_columns(note_columns(width, view == "due", data.notes, data.today))
+            rows = [(n.id, note_cells(n, data.today, site)) for n in data.notes]
+            if view == "due":
+                overdue = sum(1 for n in data.notes if (n.follow_up_on or "") < data.today)
+                caption.append(
+                    f"{counted(len(data.notes), 'follow-up')} due today or overdue ({overdue} overdue).{whose} "
                 )
-                for u in data.uncoached
-            ]
-            days = self.app.settings.coaching.not_coached_days
+                caption.append("enter opens one, d marks it done.", style="dim")
+            else:
+                n = len(data.notes)
+                caption.append(f"{counted(n, 'note')} {'matches' if n == 1 else 'match'} ")
+                caption.append(repr(data.request.words))
+                caption.append(f" (newest first; up to 200).{whose} ")
+                caption.append("escape clears.", style="dim")
+        elif view == "themes":
+            table.set_columns(theme_columns(data.themes))
+            rows = [(r.team, theme_cells(r)) for r in data.themes]
             caption.append(
-                f"{len(data.uncoached)} agents without a coaching note in {days} days "
-                "(coaching.not_coached_days). enter opens the agent."
+                f"Coaching notes of the last {THEME_DAYS} days by team: topic, and the ADKAR stage most noted. "
             )
+            caption.append("e explains a row.", style="dim")
+        elif view == "uncoached":
+            table.set_columns(uncoached_columns(data.uncoached))
+            rows = [(u.agent_id, uncoached_cells(u, site)) for u in data.uncoached]
+            days = data.request.not_coached_days
+            caption.append(
+                f"{counted(len(data.uncoached), 'agent')} without a coaching note in "
+                f"{counted(days, 'day')} (coaching.not_coached_days).{whose} "
+            )
+            caption.append("enter opens the agent, n writes a note.", style="dim")
         else:
-            table.set_columns(
-                [
-                    Column("when", "Written", 12),
-                    Column("state", "Hub said", 10),
-                    Column("op", "Change", 7),
-                    Column("what", "Note", max(20, width - 42)),
-                ]
-            )
-            rows = [(str(p.seq), _problem_cells(p, site)) for p in data.problems]
-            caption.append(
-                f"{len(data.problems)} local changes the hub would not take. "
-                "enter opens one to keep yours, take theirs, keep both or discard."
-            )
+            table.set_columns(problem_columns(width))
+            rows = [(str(p.seq), problem_cells(p, site)) for p in data.problems]
+            caption.append(f"{counted(len(data.problems), 'local change')} the hub would not take. ")
+            caption.append("enter opens one to keep yours, take theirs, keep both or discard.", style="dim")
         self.query_one("#caption", Static).update(caption)
         table.sync(rows, reorder=True)
         self._update_title()
 
     def _update_title(self) -> None:
-        parts = [VIEWS[self.view] + " (f t u c, / search)"]
+        narrow = self.app.size.width < NARROW
+        full, short = VIEW_NAMES[self.view]
+        parts = [short if narrow else full]
+        if self.view in WHOSE_VIEWS and self.whose != "all":
+            parts.append(self._whose_words())
         data = self._data
         if data is not None and data.problems and self.view != "problems":
-            parts.append(f"⚠ {len(data.problems)} waiting for you (c)")
+            n = len(data.problems)
+            parts.append(f"⚠ {n} (c)" if narrow else f"⚠ {n} waiting for you (c)")
         self.set_title(*parts)
+        self._update_views()
 
-    # -- keys ----------------------------------------------------------------------
+    def _key(self, intent_id: str) -> str:
+        """The key bound to an intent here (a remap in `[keys]` included)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.id == intent_id:
+                return self.app.get_key_display(active.binding)
+        return intent(intent_id).keys.split(",")[0]
+
+    def _update_views(self) -> None:
+        """The bar of views, the one on show marked: the keys to each, and how many wait for a decision."""
+        data = self._data
+        waiting = len(data.problems) if data is not None else 0
+        bar = Text()
+        for view, intent_id in VIEW_KEYS:
+            if view == "search" and self.view != "search":
+                continue
+            name = VIEW_NAMES[view][1] + (f" ⚠ {waiting}" if view == "problems" and waiting else "")
+            key = self._key(intent_id)
+            style = "reverse bold" if view == self.view else ""
+            bar.append(f" {key} {name} ", style=style)
+            bar.append(" ")
+        self.query_one("#views", Static).update(bar)
+
+    # -- keys ----------------------------------------------------------------------------
     def action_view(self, view: str) -> None:
+        assert view in VIEWS
+        if view == self.view:
+            self.host.request_load(True)
         self.view = view
-        self._update_title()
-        self.app.request_load(force=True)
 
     def _current_note(self) -> NoteView | None:
         key = self.query_one(LiveTable).current_key
-        if self._data is None or key is None:
+        if self._data is None or key is None or self.view not in ("due", "search"):
             return None
         return next((n for n in self._data.notes if n.id == key), None)
 
-    def action_new_note(self) -> None:
-        from floorview.tui.coaching.notes import new_note
-
-        data = self._data
+    def _current_uncoached(self) -> Uncoached | None:
         key = self.query_one(LiveTable).current_key
-        if data is not None and self.view == "uncoached" and key:
-            u = next((u for u in data.uncoached if u.agent_id == key), None)
-            if u is not None:
-                new_note(self, u.agent_id, u.name)
-                return
+        if self._data is None or key is None or self.view != "uncoached":
+            return None
+        return next((u for u in self._data.uncoached if u.agent_id == key), None)
+
+    def _current_theme(self) -> ThemeRow | None:
+        key = self.query_one(LiveTable).current_key
+        if self._data is None or key is None or self.view != "themes":
+            return None
+        return next((r for r in self._data.themes if r.team == key), None)
+
+    def _current_problem(self) -> Problem | None:
+        key = self.query_one(LiveTable).current_key
+        if self._data is None or key is None or self.view != "problems":
+            return None
+        return next((p for p in self._data.problems if str(p.seq) == key), None)
+
+    def action_new_note(self) -> None:
+        u = self._current_uncoached()
+        if u is not None:
+            self.post_message(nav.NewNote(u.agent_id, u.name))
+            return
         note = self._current_note()
         if note is not None and note.agent_id:
-            new_note(self, note.agent_id, note.agent_name or note.agent_id)
+            self.post_message(nav.NewNote(note.agent_id, note.agent_name or note.agent_id))
             return
         self.app.bell()
         self.notify("Pick an agent (u lists those not coached lately) or a note first.", markup=False)
@@ -217,145 +343,48 @@ class CoachingScreen(DataScreen):
     def action_done(self) -> None:
         """Clear the follow-up date: an edit of the note, pushed like any other."""
         from floorview.store.notes import save_note
-        from floorview.tui.coaching.notes import edit_data
 
         note = self._current_note()
         if self.view != "due" or note is None:
             self.app.bell()
             self.notify("Pick a follow-up in the list (f) first.", markup=False)
             return
-        data = edit_data(note, self.app.clock.now())
+        now = self.host.clock.now()
+        data = edit_data(note, now)
         data.pop("follow_up_on", None)
-        now = self.app.clock.now()
-        self.app.write_store(lambda conn: save_note(conn, note.id, data, now), "follow-up done")
+        self.host.write_store(lambda conn: save_note(conn, note.id, data, now, None, note.version), "follow-up done")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        data, key = self._data, event.row_key.value
-        if data is None or key is None:
+        note = self._current_note()
+        if note is not None:
+            self.post_message(nav.OpenNote(note.id))
             return
-        if self.view in ("due", "search"):
-            note = self._current_note()
-            if note is not None:
-                open_note(self, note)
-        elif self.view == "uncoached":
-            from floorview.tui.agents.page import AgentPageScreen
+        u = self._current_uncoached()
+        if u is not None:
+            self.post_message(nav.OpenAgent(u.agent_id, u.name))
+            return
+        p = self._current_problem()
+        if p is not None:
+            self.post_message(nav.OpenNote(p.note_id))
 
-            u = next((u for u in data.uncoached if u.agent_id == key), None)
-            if u is not None:
-                self.app.push_screen(AgentPageScreen(u.agent_id, u.name))
-                self.app.request_load(force=True)
-        elif self.view == "problems":
-            problem = next((p for p in data.problems if str(p.seq) == key), None)
-            if problem is not None and self.app.reader is not None:
-                open_note(self, problem_note(self.app.reader, problem))
-
-
-def problem_note(con: sqlite3.Connection, p: Problem) -> NoteView:
-    """The note a problem is about, as the person wrote it (a deletion has no body left here)."""
-    found = note_by_id(con, p.note_id)
-    data = p.mine or ((p.theirs or {}).get("data") or {})
-
-    def text(key: str, default: str | None = None) -> str | None:  # the hub's when ours is gone: shown, so cleaned
-        value = data.get(key, default)
-        return None if value is None else clean(str(value))
-
-    base = found or NoteView(
-        id=p.note_id,
-        version=0,
-        agent_id=text("agent_id"),
-        agent_name=None,
-        team=None,
-        customer_id=text("customer_id"),
-        author=text("author", "?") or "?",
-        created_at=p.created_at,
-        updated_at=p.created_at,
-        type=text("type", "coaching") or "coaching",
-        topic=text("topic"),
-        adkar=text("adkar"),
-        follow_up_on=text("follow_up_on"),
-        interaction_id=text("interaction_id"),
-        visibility=text("visibility", "team") or "team",
-        body="(deleted here)" if p.op == "delete" else "",
-    )
-    from dataclasses import replace
-
-    return replace(base, sync_state=p.state, sync_detail=p.detail, outbox_seq=p.seq)
-
-
-def _note_columns(width: int, due: bool) -> list[Column]:
-    cols = [
-        Column("due" if due else "when", "Due" if due else "Written", 10),
-        Column("agent", "Agent", 16),
-        Column("topic", "Topic", 7),
-        Column("adkar", "ADKAR", 13),
-    ]
-    if width >= 110:
-        cols.append(Column("author", "By", 12))
-    used = sum(c.width or 0 for c in cols) + 2 * (len(cols) + 1)
-    cols.append(Column("body", "Note", max(16, width - used - 2)))
-    return cols
-
-
-def _note_cells(n: NoteView, today: str, site: SiteTime) -> dict[str, Text]:
-    due = n.follow_up_on or ""
-    late = bool(due) and due < today
-    if due:
-        days = (date.fromisoformat(today) - date.fromisoformat(due)).days
-        due_text = "today" if not days else f"{days}d late"
-    else:
-        due_text = EMPTY
-    return {
-        "due": cell(("! " if late else "") + due_text, "bold yellow" if late else ""),
-        "when": cell(site.fmt(n.created_at, "%d %b %H:%M")),
-        "agent": cell(n.agent_name or n.agent_id or EMPTY),
-        "topic": cell(n.topic or EMPTY),
-        "adkar": cell(n.adkar or EMPTY),
-        "author": cell(n.author),
-        "body": cell(" ".join(n.body.split())),
-    }
-
-
-def _theme_columns() -> list[Column]:
-    return [
-        Column("team", "Team", 12),
-        *(Column(t, t.title(), 9, "right") for t in TOPICS),
-        Column("total", "Notes", 6, "right"),
-        Column("stage", "Most noted stage", 16),
-    ]
-
-
-def _theme_rows(counts: list[TopicCount]) -> list[tuple[str, dict[str, Text]]]:
-    by_team: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    stages: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for c in counts:
-        by_team[c.team][c.topic] += c.count
-        if c.adkar in STAGES:
-            stages[c.team][c.adkar] += c.count
-    rows = []
-    for team in sorted(by_team):
-        topics = by_team[team]
-        total = sum(topics.values())
-        top_stage = max(stages[team].items(), key=lambda kv: kv[1])[0] if stages[team] else EMPTY
-        cells = {t: num(f"{topics.get(t, 0)} {pct(topics.get(t, 0) / total if total else 0):>4}") for t in TOPICS}
-        rows.append((team, {"team": cell(team), **cells, "total": num(str(total)), "stage": cell(top_stage)}))
-    return rows
-
-
-def _problem_cells(p: Problem, site: SiteTime) -> dict[str, Text]:
-    # The hub's words and note are cleaned when they come (sync/syncer.py), and
-    # again here for what an older floorview stored raw.
-    what = Text()
-    if p.state == "conflict":
-        what.append("not on the hub: " if p.detail == "null" else "changed on the hub meanwhile: ")
-    elif p.detail:
-        what.append(clean(p.detail))
-        what.append(": ")
-    body = (p.mine or {}).get("body") or ((p.theirs or {}).get("data") or {}).get("body") or ""
-    what.append(clean(" ".join(str(body).split())))
-    return {
-        "when": cell(site.fmt(p.created_at, "%d %b %H:%M")),
-        "state": cell("⚠ conflict" if p.state == "conflict" else "✗ rejected", "bold yellow"),
-        "op": cell("edit" if p.op == "put" else "delete"),
-        "what": what,
-    }
+    def explain(self) -> tuple[str, Text] | None:
+        data = self._data
+        if data is None:
+            return None
+        site = self.host.site
+        note = self._current_note()
+        if note is not None:
+            if self.view == "due":
+                return why.follow_up(note, data.today, site, self._whose_words())
+            return why.search_match(note, data.request.words, site, self._whose_words())
+        row = self._current_theme()
+        if row is not None:
+            return why.theme(row)
+        u = self._current_uncoached()
+        if u is not None:
+            return why.uncoached(u, data.request.not_coached_days, site, self._whose_words())
+        p = self._current_problem()
+        if p is not None:
+            return why.problem(p, site)
+        return None
