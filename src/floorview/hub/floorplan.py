@@ -128,7 +128,8 @@ def _person(rng: random.Random) -> str:
 def make_plan(rng: random.Random, scale: str, site_tz: str = SITE_TZ) -> FloorPlan:
     if scale == "small":
         specs = list(SMALL_QUEUES)
-        n_agents, n_customers, teams = 64, 5000, TEAM_NAMES[:6]
+        n_agents, n_customers = 64, 5000
+        teams: tuple[str, ...] = TEAM_NAMES[:6]
     elif scale == "large":
         specs = [(f"{base[0]} {region}", *base[1:5], base[5] * 1.2) for region in range(1, 26) for base in SMALL_QUEUES]
         n_agents, n_customers = 2000, 1_000_000

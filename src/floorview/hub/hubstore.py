@@ -258,7 +258,7 @@ def hash_token(token: str) -> str:
 def facts_of(kind: str, rid: str, data: Mapping[str, Any] | None) -> dict:
     """The facts a row's visibility is read from; `data` None for a delete never seen."""
     data = data or {}
-    facts = {"agent": None, "queue": None, "customer": None, "is_private": False}
+    facts: dict[str, str | bool | None] = {"agent": None, "queue": None, "customer": None, "is_private": False}
     if kind == "interaction":
         facts.update(
             agent=_id(data.get("agent_id")), queue=_id(data.get("queue_id")), customer=_id(data.get("customer_id"))
@@ -474,7 +474,8 @@ class HubStore:
             seq = conn.execute(select(hub_meta.c.seq)).scalar_one()
             stored = self._fetch(conn, list(best))
             order = sorted(best.values(), key=lambda ch: _KIND_ORDER.get(ch["kind"], 9))
-            inserts, updates = [], []
+            inserts: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
             touched: set[tuple[str, str]] = set()
             agents: dict[str, Mapping[str, Any] | None] = {}  # agents written: data, None if deleted
             contacted: set[str] = set()  # customers whose contacts changed
@@ -638,7 +639,7 @@ class HubStore:
                     reach[r.customer][0].add(r.agent)
                 if r.queue:
                     reach[r.customer][1].add(r.queue)
-        nothing = (frozenset(), frozenset())
+        nothing: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
         before = {
             r.customer: (split_teams(r.agents), split_teams(r.queues))
             for r in _in(conn, hub_reach, hub_reach.c.customer, customers)

@@ -149,7 +149,7 @@ def create_app(store: HubStore, stopping: threading.Event | None = None) -> Fast
         cursor: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
         limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
         wait: Annotated[float, Query(ge=0, le=25)] = 0,
-    ) -> Page:
+    ) -> Response:  # a Page (response_model), written by hand
         after = await run_in_threadpool(_position, store, cursor)
         deadline = asyncio.get_running_loop().time() + wait
         waited = False
@@ -200,7 +200,7 @@ def create_app(store: HubStore, stopping: threading.Event | None = None) -> Fast
         current = store.current("note", note_id)
         if current is None or current["op"] == "delete":
             raise _problem(404, "no such note")
-        refusal = store.note_refusal(who, store.note_facts(note_id))
+        refusal = _stored_note_refusal(store, who, note_id)
         if refusal:
             raise _problem(403, f"this note is outside the token's scope: {refusal}")
         if current["version"] != base_version:
@@ -311,6 +311,14 @@ def _next_version(version: int) -> int:
     return version + 1
 
 
+def _stored_note_refusal(store: HubStore, who: Scope, note_id: str) -> str | None:
+    """Why the token may not touch the stored note (a tombstone too), or None.
+    No stored facts: the row went since it was read (a purged tombstone), and
+    the id is anyone's, as if it had never been."""
+    facts = store.note_facts(note_id)
+    return store.note_refusal(who, facts) if facts is not None else None
+
+
 def _put_note(store: HubStore, who: Scope, note_id: str, body: dict) -> Any:
     base = body.pop("base_version", None)
     problem = version_problem(base, "base_version", lowest=0)
@@ -326,23 +334,21 @@ def _put_note(store: HubStore, who: Scope, note_id: str, body: dict) -> Any:
         raise _problem(422, _in_words(exc.errors(), request=False)) from None
     data = note.model_dump(mode="json", exclude_none=True)
     current = store.current("note", note_id)
-    live = current is not None and current["op"] == "upsert"
+    live = current if current is not None and current["op"] == "upsert" else None  # the note stored, not deleted
     if current is not None:  # a tombstone too: a deleted note's id stays with those who could write it
-        refusal = store.note_refusal(who, store.note_facts(note_id))
+        refusal = _stored_note_refusal(store, who, note_id)
         if refusal:
             raise _problem(403, f"this note is outside the token's scope: {refusal}")
-    if live and _content(current["data"]) == _content(data):  # a retried PUT: already here
-        return JSONResponse(
-            status_code=200, content={"id": note_id, "version": current["version"], "data": current["data"]}
-        )
+    if live is not None and _content(live["data"]) == _content(data):  # a retried PUT: already here
+        return JSONResponse(status_code=200, content={"id": note_id, "version": live["version"], "data": live["data"]})
     current_version = current["version"] if current is not None else 0
     if base != current_version:
         return JSONResponse(status_code=409, content={"current": current})
     refusal = store.note_refusal(who, facts_of("note", note_id, data))
     if refusal:
         raise _problem(403, refusal)
-    if live:  # an edit: the note keeps its author and its birth; the editor is named beside them
-        old = current["data"]
+    if live is not None:  # an edit: the note keeps its author and its birth; the editor is named beside them
+        old = live["data"]
         data.update(author=old.get("author") or who.name, created_at=old.get("created_at") or now, edited_by=who.name)
     version = _next_version(current_version)
     refusals: list = []
@@ -351,4 +357,6 @@ def _put_note(store: HubStore, who: Scope, note_id: str, body: dict) -> Any:
         raise _problem(422, refusals[0][2])
     if not written:  # another PUT took this version first
         return JSONResponse(status_code=409, content={"current": store.current("note", note_id)})
-    return JSONResponse(status_code=200 if live else 201, content={"id": note_id, "version": version, "data": data})
+    return JSONResponse(
+        status_code=200 if live is not None else 201, content={"id": note_id, "version": version, "data": data}
+    )

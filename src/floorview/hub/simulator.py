@@ -19,10 +19,11 @@ import math
 import random
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from floorview.hub.floorplan import PROFILE, REASONS, SITE_TZ, FloorPlan, make_plan
+from floorview.hub.floorplan import PROFILE, REASONS, SITE_TZ, AgentPlan, FloorPlan, make_plan
 
 VERBATIMS_GOOD = (
     "Sorted in one call, thank you.",
@@ -51,6 +52,19 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+@dataclass(slots=True)
+class AgentState:
+    """An agent on the simulated floor, as it stands now."""
+
+    plan: AgentPlan
+    state: str
+    state_since: float
+    reason: str | None = None
+    interaction_id: str | None = None
+    # What to do when the current contact is done: log out, or go not ready (reason, seconds).
+    after: str | tuple[str, float] | None = None
+
+
 class Floor:
     def __init__(self, seed: int, start: float, scale: str = "small", site_tz: str = SITE_TZ) -> None:
         self.rng = random.Random(seed)
@@ -68,17 +82,7 @@ class Floor:
         self.notes: dict[str, dict] = {}
         self._next_interaction = 0
         self._site = ZoneInfo(site_tz)
-        self.agents = {
-            a.id: {
-                "plan": a,
-                "state": "offline",
-                "state_since": start,
-                "reason": None,
-                "interaction_id": None,
-                "after": None,  # what to do when the current contact is done
-            }
-            for a in self.plan.agents
-        }
+        self.agents = {a.id: AgentState(a, "offline", start) for a in self.plan.agents}
         self._skilled: dict[str, list[str]] = {}  # queue -> agents who serve it
         for a in self.plan.agents:
             for qid in a.queues:
@@ -113,7 +117,7 @@ class Floor:
 
     def _schedule_day(self, aid: str, after: float) -> None:
         """Shift start, breaks, lunch and shift end for the next shift after `after`."""
-        plan = self.agents[aid]["plan"]
+        plan = self.agents[aid].plan
         local = datetime.fromtimestamp(after, self._site)
         day = datetime(local.year, local.month, local.day, tzinfo=self._site)
         start = (day + timedelta(hours=plan.shift_start_h)).timestamp()
@@ -195,8 +199,8 @@ class Floor:
         self._touch("interaction", iid)
 
     def _on_talk_end(self, aid: str) -> None:
-        a = self.agents[aid]
-        it = self.interactions[a["interaction_id"]]
+        iid = self._contact_of(aid)
+        it = self.interactions[iid]
         q = self.queues[it["queue_id"]]
         it["ended_at"] = self.t
         wrap = self.rng.lognormvariate(math.log(q.aht_mean_s * 0.16), 0.5)
@@ -204,24 +208,24 @@ class Floor:
         it["resolved"] = self.rng.random() < (0.6 if it["transfers"] else 0.84)
         if self.rng.random() < 0.08:
             it["qa_score"] = round(max(0.0, min(100.0, self.rng.gauss(83, 9))), 1)
-        self._touch("interaction", a["interaction_id"])
+        self._touch("interaction", iid)
         self._set_state(aid, "after_contact_work")
         self._schedule(self.t + wrap, "wrap_end", aid)
 
     def _on_wrap_end(self, aid: str) -> None:
         a = self.agents[aid]
-        iid = a["interaction_id"]
+        iid = self._contact_of(aid)
         it = self.interactions[iid]
         it["done"] = True
         self._touch("interaction", iid)
         if self.rng.random() < 0.12:
             self._survey(iid, it)
-        a["interaction_id"] = None
-        after, a["after"] = a["after"], None
+        a.interaction_id = None
+        after, a.after = a.after, None
         if after == "logout":
             self._set_state(aid, "offline")
             self._schedule_day(aid, self.t + 3600)
-        elif after is not None:
+        elif isinstance(after, tuple):  # not ready, once the contact is done
             reason, seconds = after
             self._start_not_ready(aid, reason, seconds)
         else:
@@ -232,8 +236,8 @@ class Floor:
 
     def _on_logout(self, aid: str) -> None:
         a = self.agents[aid]
-        if a["state"] in ("on_contact", "after_contact_work"):
-            a["after"] = "logout"
+        if a.state in ("on_contact", "after_contact_work"):
+            a.after = "logout"
             return
         self._set_state(aid, "offline")
         self._schedule_day(aid, self.t + 3600)
@@ -241,22 +245,22 @@ class Floor:
     def _on_not_ready(self, payload: tuple[str, str, float]) -> None:
         aid, reason, seconds = payload
         a = self.agents[aid]
-        if a["state"] == "offline":
+        if a.state == "offline":
             return
-        if a["state"] in ("on_contact", "after_contact_work"):
-            a["after"] = (reason, seconds)
+        if a.state in ("on_contact", "after_contact_work"):
+            a.after = (reason, seconds)
             return
-        if a["state"] == "available":
+        if a.state == "available":
             self._start_not_ready(aid, reason, seconds)
 
     def _on_ready(self, aid: str) -> None:
-        if self.agents[aid]["state"] == "not_ready":
+        if self.agents[aid].state == "not_ready":
             self._become_available(aid)
 
     def _on_notes(self, _payload: object) -> None:
         """A team lead writes a coaching note or a kudos now and then."""
         self._schedule(self.t + self.rng.expovariate(1 / 900), "notes", None)
-        working = [aid for aid, a in self.agents.items() if a["state"] != "offline"]
+        working = [aid for aid, a in self.agents.items() if a.state != "offline"]
         if not working:
             return
         aid = self.rng.choice(working)
@@ -265,8 +269,14 @@ class Floor:
     # -- helpers ---------------------------------------------------------------
     def _set_state(self, aid: str, state: str, reason: str | None = None) -> None:
         a = self.agents[aid]
-        a["state"], a["state_since"], a["reason"] = state, self.t, reason
+        a.state, a.state_since, a.reason = state, self.t, reason
         self._touch("agent", aid)
+
+    def _contact_of(self, aid: str) -> str:
+        """The contact the agent is on (talk and wrap end only come to an agent on one)."""
+        iid = self.agents[aid].interaction_id
+        assert iid is not None, f"{aid} is on no contact"
+        return iid
 
     def _start_not_ready(self, aid: str, reason: str, seconds: float) -> None:
         self._set_state(aid, "not_ready", reason)
@@ -276,14 +286,14 @@ class Floor:
         best, since = None, math.inf
         for aid in self._skilled.get(queue_id, ()):
             a = self.agents[aid]
-            if a["state"] == "available" and a["state_since"] < since:
-                best, since = aid, a["state_since"]
+            if a.state == "available" and a.state_since < since:
+                best, since = aid, a.state_since
         return best
 
     def _become_available(self, aid: str) -> None:
         # The oldest waiting contact among the agent's queues, if any.
         oldest, where = None, None
-        for qid in self.agents[aid]["plan"].queues:
+        for qid in self.agents[aid].plan.queues:
             line = self.waiting[qid]
             if line and (oldest is None or self.interactions[line[0]]["enqueued_at"] < oldest):
                 oldest, where = self.interactions[line[0]]["enqueued_at"], qid
@@ -303,7 +313,7 @@ class Floor:
             talk *= 1.0 + 0.4 * it["transfers"]
         self._touch("interaction", iid)
         a = self.agents[aid]
-        a["interaction_id"] = iid
+        a.interaction_id = iid
         self._set_state(aid, "on_contact")
         self._schedule(self.t + talk, "talk_end", aid)
 
@@ -358,7 +368,7 @@ class Floor:
 
     def _note(self, aid: str, at: float) -> None:
         r = self.rng
-        plan = self.agents[aid]["plan"]
+        plan = self.agents[aid].plan
         nid = f"n-{len(self.notes) + 1:06d}"
         kudos = r.random() < 0.25
         topic = r.choices(("cost", "time", "quality", "risk"), (0.45, 0.2, 0.25, 0.1))[0]
@@ -405,13 +415,13 @@ class Floor:
         if kind == "agent":
             a = self.agents[rid]
             return {
-                "name": a["plan"].name,
-                "team": a["plan"].team,
-                "state": a["state"],
-                "state_since": iso(a["state_since"]),
-                "reason": a["reason"],
-                "queues": list(a["plan"].queues),
-                "interaction_id": a["interaction_id"],
+                "name": a.plan.name,
+                "team": a.plan.team,
+                "state": a.state,
+                "state_since": iso(a.state_since),
+                "reason": a.reason,
+                "queues": list(a.plan.queues),
+                "interaction_id": a.interaction_id,
             }
         if kind == "interaction":
             it = dict(self.interactions[rid])
