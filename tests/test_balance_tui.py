@@ -431,3 +431,22 @@ async def test_one_note_is_one_note(sample_store, size):
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
         assert "1 coaching note about Risk" in str(app.screen.query_one("#body").render())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_the_what_if_is_in_the_footer_and_opens_on_the_metrics_queue(sample_store, size):
+    # m3: at 80 columns the footer ended "+ Weight ▏": `x What-if` was never visible.
+    app = make_app(sample_store)
+    async with app.run_test(size=size) as pilot:
+        await open_balance(pilot)
+        footer = app.screen.query_one("Footer")
+        shown = [k for k in footer.query("FooterKey") if k.region.width and k.region.right <= size[0]]
+        assert any(k.key_display == "x" and "What-if" in k.description for k in shown)
+        metrics = app.screen.query_one("#metrics", LiveTable)
+        metrics.focus()
+        metrics.move_cursor(row=0)  # QA score: its longest run was on this queue
+        queue = app.screen._data.walk.results["qa"].longest_queue
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, WhatIfScreen))
+        await wait_for(pilot, lambda: app.screen.baseline is not None)
+        assert app.screen.baseline.snap.id == queue

@@ -35,13 +35,15 @@ WINDOWS = (7, 30)
 
 
 class BalanceScreen(DataScreen[BalanceRequest, BalanceData]):
+    # In the footer's order: at 80 columns the window and the what-if show before the edits
+    # (which need the ranking's cursor, and the summary line names them where there is room).
     BINDINGS = [
         bind("view.window", "window"),
+        bind("nav.whatif", "whatif"),
         bind("balance.rank_up", "rank(-1)"),
         bind("balance.rank_down", "rank(1)"),
         bind("balance.heavier", "weigh(1)"),
         bind("balance.lighter", "weigh(-1)"),
-        bind("nav.whatif", "whatif"),
         bind("view.channel", "channel", show=False),
         bind("table.next", "app.focus_next"),
     ]
