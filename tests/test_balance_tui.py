@@ -450,3 +450,22 @@ async def test_the_what_if_is_in_the_footer_and_opens_on_the_metrics_queue(sampl
         await wait_for(pilot, lambda: isinstance(app.screen, WhatIfScreen))
         await wait_for(pilot, lambda: app.screen.baseline is not None)
         assert app.screen.baseline.snap.id == queue
+
+
+def test_a_gap_of_one_point_is_one_point(sample_store):
+    # m23: singular forms. A gap of exactly 1 point: 1% of coaching moved from Quality to Time.
+    from dataclasses import replace
+
+    from floorview.config import Settings
+    from floorview.tui.balance.cells import summary
+    from floorview.tui.balance.data import BalanceLoader, BalanceRequest
+
+    settings = Settings()
+    request = BalanceRequest(7, None, settings.balance.priorities, settings.balance.targets, "")
+    data = BalanceLoader()(sqlite3.connect(sample_store), NOW, request)
+    mix = CoachingMix({"quality": 488, "time": 412, "cost": 200, "risk": 100})
+    data = replace(data, walk=replace(data.walk, mix=mix))
+    assert talk_walk_gap(settings.balance.priorities, mix) == pytest.approx(1.0)
+    for wide in (False, True):
+        line = summary(data, wide, str).plain.split("\n")[0]
+        assert " 1 point (1,200 " in line, line

@@ -130,7 +130,8 @@ def summary(data: BalanceData, wide: bool, when: Callable[[float], str]) -> Text
     text = Text()
     gap = data.gap
     text.append("Talk/walk gap " if wide else "Gap ", style="bold")
-    text.append(f"{gap:.0f} points" if gap is not None else EMPTY, style="bold")
+    points = f"{gap:.0f}" if gap is not None else None
+    text.append(f"{points} point{'' if points == '1' else 's'}" if points is not None else EMPTY, style="bold")
     notes = plural(walk.mix.total, "coaching note") if wide else plural(walk.mix.total, "note")
     text.append(f" ({notes}) · ")
     weeks = data.weeks if wide else data.weeks[-3:]

@@ -114,7 +114,8 @@ def explain_metric(data: BalanceData, key: str, settings: Settings) -> tuple[str
     if key == "sl":
         rows.append(("why Cost", _WHY_SL))
     if key == "repeats":
-        rows.insert(2, ("", f"the repeat window is {settings.balance.targets.repeat_window_h:g} hours"))
+        window_h = settings.balance.targets.repeat_window_h
+        rows.insert(2, ("", f"the repeat window is {window_h:g} hour{'' if window_h == 1 else 's'}"))
     return f"{m.label} — what the floor met", labelled(*rows)
 
 
