@@ -251,10 +251,10 @@ def _seed(args) -> int:
 def _tui(args) -> int:
     settings = _settings(args)
     _setup_logging()
-    from floorview.domain.clock import FrozenClock, SystemClock
+    from floorview.domain.clock import Clock, FrozenClock, SystemClock
     from floorview.store.location import StoreError, default_store_path
 
-    clock = SystemClock()
+    clock: Clock = SystemClock()
     try:
         if settings.hub and not settings.offline:
             from floorview.sync.source import HubSource
@@ -263,7 +263,9 @@ def _tui(args) -> int:
             path = settings.db or default_store_path()
             url, token = _hub_access(settings)
             source = HubSource(path, url, token, settings.long_poll, settings.refresh_s, settings.proxy)
-            app = FloorviewApp(settings, path, clock=clock, source=source, source_label=_host(url))
+            # LiveSource (tui/live.py) says `label: str`, settable; the app reads it only, and takes None
+            # (`source.label or ...`): the protocol is to say `@property def label(self) -> str | None`.
+            app = FloorviewApp(settings, path, clock=clock, source=source, source_label=_host(url))  # type: ignore[arg-type]
         elif settings.db is not None or settings.offline:
             path = settings.db or default_store_path()
             from floorview.store.engine import open_reader

@@ -309,7 +309,7 @@ def _build(cls: type, values: Any, where: str, problems: list[str]):
     for name, f in known.items():
         if name not in values:
             continue
-        default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
+        default = f.default_factory() if callable(f.default_factory) else f.default
         if is_dataclass(default) and "check" not in f.metadata:  # a section of settings
             kwargs[name] = _build(type(default), values[name], f"{where}{name}.", problems)
             continue
