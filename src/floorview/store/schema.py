@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, Integer, MetaData, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, MetaData, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from floorview.domain.metrics import COUNT_COLUMNS
@@ -223,6 +223,69 @@ class PrioritySetting(Base):
     set_at: Mapped[float]
     set_by: Mapped[str] = mapped_column(String(200))
     ranking: Mapped[str] = mapped_column(Text, doc="JSON: constraint -> {rank, weight}")
+
+
+class SyncIdentity(Base):
+    """One row: who the hub says our token is (`GET /v1/me`), as last fetched (store/syncstate.py)."""
+
+    __tablename__ = "sync_identity"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    teams: Mapped[str] = mapped_column(Text, doc="JSON list of team names")
+    queues: Mapped[str] = mapped_column(Text, doc="JSON list of queue ids")
+    fetched_at: Mapped[float]
+    __table_args__ = (CheckConstraint("id = 1"),)
+
+
+class AlertRecord(Base):
+    """An alert that fired (domain/alerts.py), up or resolved: kept 7 days after it resolves."""
+
+    __tablename__ = "alert"
+    id: Mapped[str] = mapped_column(String(600), primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    subject_kind: Mapped[str] = mapped_column(String(8), doc="'queue' or 'agent'")
+    subject_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(200), doc="the queue's or agent's name when it fired")
+    since: Mapped[float] = mapped_column(doc="the condition held from")
+    fired_at: Mapped[float]
+    day: Mapped[str] = mapped_column(String(10), doc="the site day whose budget it counts against")
+    value: Mapped[float | None] = mapped_column(doc="the figure when it fired")
+    threshold: Mapped[float | None] = mapped_column(doc="the line it was past")
+    ack_by: Mapped[str | None] = mapped_column(String(200))
+    ack_at: Mapped[float | None]
+    snooze_until: Mapped[float | None]
+    resolved_at: Mapped[float | None]
+    __table_args__ = (
+        Index("ix_alert_up", "fired_at", sqlite_where=text("resolved_at IS NULL")),
+        Index(None, "day"),
+        Index(None, "resolved_at"),
+    )
+
+
+class AlertTrack(Base):
+    """Where one alert rule stands on one subject: the evaluator's state between refreshes."""
+
+    __tablename__ = "alert_track"
+    rule_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    true_since: Mapped[float | None]
+    false_since: Mapped[float | None]
+    held_day: Mapped[str | None] = mapped_column(String(10))
+    snooze_until: Mapped[float | None]
+    alert_id: Mapped[str | None] = mapped_column(String(600), doc="the alert up, in table alert")
+
+
+class AlertHeld(Base):
+    """Alerts the budget held back, per site day and subject."""
+
+    __tablename__ = "alert_held"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    count: Mapped[int]
 
 
 def _counts_columns() -> tuple[dict[str, Any], dict[str, Any]]:

@@ -8,9 +8,10 @@ through a plain `sqlite3.Connection` (as `reads.py` does) as well as a
 SQLAlchemy one.
 
 The token's identity (`GET /v1/me`, docs/feed-protocol.md) is kept in a
-one-row table, `sync_identity`, made by the writer the first time it stores
-one; it is not part of the Alembic schema, holds nothing that cannot be
-fetched again, and a store without it simply does not know (None).
+one-row table, `sync_identity` (schema.SyncIdentity), part of the Alembic
+schema since migration 0006; it holds nothing that cannot be fetched again,
+and a store without a row simply does not know (None). A snapshot written
+before 0006 and opened as it is may not have the table: the reads say None.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ def forget_synced(conn: Connection) -> None:
 
 # -- who the token is ------------------------------------------------------------
 IDENTITY_TABLE = "sync_identity"
+# Made by migration 0006 in every store the writer opens, so this is a no-op
+# there; kept for a store written before 0006 (the shape is the migration's).
 _IDENTITY_DDL = (
     f"CREATE TABLE IF NOT EXISTS {IDENTITY_TABLE} ("
     " id INTEGER PRIMARY KEY CHECK (id = 1),"
