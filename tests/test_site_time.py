@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 import pytest
 
 from floorview.domain.sitetime import SiteTime, resolve
-from floorview.store.coaching import agent_days_figures
+from floorview.store.agents import agent_days_figures
 from floorview.store.reads import site_time
 
 from .conftest import make_app, settle, wait_for

@@ -8,6 +8,7 @@ from textual.command import CommandPalette
 
 from floorview.store.apply import Applier
 from floorview.store.engine import open_engine
+from floorview.tui.agents.data import AgentsLoader
 from floorview.tui.agents.screen import AgentsScreen
 from floorview.tui.queues.drill import QueueDetailScreen
 from floorview.tui.queues.screen import QueuesScreen
@@ -159,7 +160,7 @@ async def test_agents_team_and_state_filters(sample_store):
         await pilot.press("t", "t", "t", "t", "t", "t")  # past the last team: everyone again
         assert table.row_count == 64
         await pilot.press("f")  # available only
-        assert "state: available" in title(app)
+        assert "state: Available" in title(app)
         assert {table.get_row_at(i)[1].plain for i in range(table.row_count)} == {"● Available"}
         await pilot.press("f", "f", "f", "f", "f")
         assert table.row_count == 64
@@ -312,9 +313,12 @@ def _add_waiting(store, queue_id: str, n: int) -> None:
 async def test_hidden_screens_run_no_query(sample_store):
     app = make_app(sample_store)
     loads: list[str] = []
-    original_queues, original_agents = QueuesScreen.load, AgentsScreen.load
+    original_queues, original_agents = QueuesScreen.load, AgentsLoader.__call__
     QueuesScreen.load = lambda self, con, now: (loads.append("queues"), original_queues(self, con, now))[1]
-    AgentsScreen.load = lambda self, con, now: (loads.append("agents"), original_agents(self, con, now))[1]
+    AgentsLoader.__call__ = lambda self, con, now, request: (  # type: ignore[method-assign]
+        loads.append("agents"),
+        original_agents(self, con, now, request),
+    )[1]
     try:
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
@@ -327,7 +331,7 @@ async def test_hidden_screens_run_no_query(sample_store):
                 await settle(pilot, "#agents")
             assert loads and set(loads) == {"agents"}
     finally:
-        QueuesScreen.load, AgentsScreen.load = original_queues, original_agents
+        QueuesScreen.load, AgentsLoader.__call__ = original_queues, original_agents
 
 
 async def test_low_bandwidth_drops_sparklines_and_slows_ticking(sample_store):

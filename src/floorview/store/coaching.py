@@ -1,4 +1,5 @@
-"""The reads behind the agent page, the Coaching screen and huddle mode.
+"""The note reads (the Coaching screen, the agent page's notes, huddle mode)
+and the Coaching screen's other reads (the agent page's figures are in store/agents.py).
 
 Notes are shown as the person last wrote them: where a local change waits
 in the outbox (pending, in conflict, rejected), its state comes along.
@@ -325,50 +326,3 @@ def recent_contacts(con: sqlite3.Connection, agent_id: str, limit: int = 20) -> 
             outcome += f", {transfers} transfer{'s' if transfers > 1 else ''}"
         out.append(Contact(iid, queue, customer, enq, outcome))
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class AgentDayFigures:
-    day: str  # YYYY-MM-DD, site time
-    handled: int
-    handle_s: float
-    qa_mean: float | None
-    qa_count: int
-    resolved: int
-    outcomes: int
-
-    @property
-    def aht_s(self) -> float | None:
-        return self.handle_s / self.handled if self.handled else None
-
-
-def agent_days_figures(con: sqlite3.Connection, agent_id: str, days: list[tuple[str, float]]) -> list[AgentDayFigures]:
-    """An agent's handled contacts per day, oldest first, for `days`: each a
-    (YYYY-MM-DD, first instant) in site time, oldest first, the last running
-    to now. Days are cut at the site's own midnights, DST changes included."""
-    if not days:
-        return []
-    # The newest day first: a contact belongs to the first day it does not precede.
-    newest_first = days[::-1]
-    which = " ".join("WHEN enqueued_at >= ? THEN ?" for _ in newest_first)
-    bounds = [v for label, start in newest_first for v in (start, label)]
-    return [
-        AgentDayFigures(*r)
-        for r in con.execute(
-            f"SELECT CASE {which} END, count(*),"
-            " total(ended_at - answered_at + coalesce(wrap_s, 0)), avg(qa_score), count(qa_score),"
-            " total(resolved), count(resolved)"
-            " FROM interaction WHERE agent_id = ? AND enqueued_at >= ?"
-            " AND answered_at IS NOT NULL AND ended_at IS NOT NULL GROUP BY 1 ORDER BY 1",
-            (*bounds, agent_id, days[0][1]),
-        )
-    ]
-
-
-def agent_qa_scores(con: sqlite3.Connection, agent_id: str, limit: int = 10) -> list[tuple[float, float, str | None]]:
-    """The agent's latest QA scores: (enqueued_at, score, queue name)."""
-    return con.execute(
-        "SELECT i.enqueued_at, i.qa_score, q.name FROM interaction i LEFT JOIN queue q ON q.id = i.queue_id"
-        " WHERE i.agent_id = ? AND i.qa_score IS NOT NULL ORDER BY i.enqueued_at DESC LIMIT ?",
-        (agent_id, limit),
-    ).fetchall()

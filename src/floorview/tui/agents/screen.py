@@ -1,53 +1,62 @@
-"""Screen 2: every agent, their state and time in it, and today's figures."""
+"""Screen 2: every agent, their state and time in it, and today's figures.
+
+A cell cursor: ← → move between the figures, `e` explains the one under the
+cursor, enter opens the agent's page. Sort, team and state are the view;
+the `/` filter takes words or `team:`, `state:`, `queue:`, `reason:`.
+"""
 
 from __future__ import annotations
 
-import sqlite3
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.reactive import reactive
 from textual.widgets import DataTable
 
 from floorview.domain.metrics import AGENT_STATES
-from floorview.store.reads import AgentSnapshot, agent_days, agent_snapshots
-from floorview.tui.widgets.agent_cells import agent_cells, agent_columns, matches, time_cell
-from floorview.tui.format import duration
+from floorview.store.reads import AgentSnapshot
+from floorview.tui import nav
+from floorview.tui.agents.cells import SORTS, list_title
+from floorview.tui.agents.data import AgentsData, AgentsLoader, AgentsRequest
+from floorview.tui.agents.explain import explain_list_cell
 from floorview.tui.base import DataScreen
+from floorview.tui.bindings import bind
+from floorview.tui.widgets.agent_cells import agent_cells, agent_columns, explain_agent, matches, time_cell
 from floorview.tui.widgets.live_table import LiveTable
 
-SORTS = ("name", "state", "time in state", "handled")
 STATE_ORDER = {s: i for i, s in enumerate(AGENT_STATES)}
-RESORT_S = 10
-DAY_TOTALS_S = 10  # handled, AHT and QA today are re-read at most this often
+RESORT_S = 10  # a sorted table reorders at most this often, so rows don't jump under the eye
+WIDE = 110  # from here the table has Team and Reason columns, and the title room for whole words
 
 
-class AgentsScreen(DataScreen):
+class AgentsScreen(DataScreen[AgentsRequest, AgentsData]):
     BINDINGS = [
-        Binding("s", "sort", "Sort", id="agents.sort"),
-        Binding("t", "team", "Team", id="agents.team"),
-        Binding("f", "state", "State", id="agents.state"),
-        Binding("n", "new_note", "Note", id="agents.new_note"),
-        Binding("c", "customer", "Customer", id="agents.customer"),
+        bind("view.sort", "sort"),
+        bind("view.team", "team"),
+        bind("view.state", "state"),
+        bind("note.new", "new_note"),
+        bind("nav.customer", "customer"),
     ]
     title_text = "Agents"
     filter_hint = "filter: words, or team:…, state:…, queue:…, reason:…"
 
-    def __init__(self, queue_id: str | None = None) -> None:
+    # The view: one watcher (_view_changed) retitles and repaints.
+    sort: reactive[int] = reactive(0, init=False)
+    team: reactive[str | None] = reactive(None, init=False)
+    state: reactive[str | None] = reactive(None, init=False)
+
+    def __init__(self) -> None:
         super().__init__()
+        self.loader = AgentsLoader()  # owns today's totals, read less often than the states
         self._agents: dict[str, AgentSnapshot] = {}
+        self._customers: dict[str, str] = {}
         self._teams: list[str] = []
-        self._team: str | None = None
-        self._state: str | None = None
-        self._sort = 0
         self._now = 0.0
         self._last_sort_at = 0.0
-        self.queue_id = queue_id
-        self._days: dict | None = None  # today's totals per agent, and when they were read
-        self._days_at = 0.0
 
     def compose_body(self) -> ComposeResult:
-        yield LiveTable(id="agents")
+        yield LiveTable(id="agents", cells=True)
 
     def on_mount(self) -> None:
         self._update_title()
@@ -57,26 +66,23 @@ class AgentsScreen(DataScreen):
         if self._agents:
             self._paint(self._now, reorder=True)
 
-    def load(self, con: sqlite3.Connection, now: float) -> list[AgentSnapshot]:
-        # States change every second on a live floor; the day's totals are a
-        # scan of today's contacts and may lag a few seconds: read them less often.
-        tz = self.app.site.name
-        if self._days is None or now - self._days_at >= DAY_TOTALS_S or now < self._days_at:
-            self._days, self._days_at = agent_days(con, now, tz), now
-        return agent_snapshots(con, now, tz, self.queue_id, today=self._days)
+    # -- data ----------------------------------------------------------------
+    def request(self) -> AgentsRequest:
+        return AgentsRequest(self.host.site.name)
 
-    def show(self, data: list[AgentSnapshot], now: float) -> None:
-        self._agents = {a.id: a for a in data}
-        self._teams = sorted({a.team for a in data})
+    def show(self, data: AgentsData, request: AgentsRequest, now: float) -> None:  # type: ignore[override]
+        self._agents = {a.id: a for a in data.agents}
+        self._customers = dict(data.customers)
+        self._teams = sorted({a.team for a in data.agents})
         self._paint(now, reorder=False)
 
     def tick(self, now: float) -> None:
         """Only the times in state move between loads: update that column alone."""
         self._now = now
         if self._agents:
-            thresholds = self.app.settings.agents.time_in_state
+            thresholds, partial = self.host.settings.agents.time_in_state, self.host.partial
             self.query_one(LiveTable).sync_column(
-                "time", {a.id: time_cell(a, now, thresholds) for a in self._agents.values()}
+                "time", {a.id: time_cell(a, now, thresholds, partial) for a in self._agents.values()}
             )
 
     def refilter(self) -> None:
@@ -85,51 +91,58 @@ class AgentsScreen(DataScreen):
     @property
     def huddle_team(self) -> str | None:
         """Huddle mode opens on the team this screen is filtered to."""
-        return self._team
+        return self.team
 
-    def _current(self) -> AgentSnapshot | None:
-        key = self.query_one(LiveTable).current_key
-        return self._agents.get(key) if key else None
+    # -- the view --------------------------------------------------------------
+    def watch_sort(self) -> None:
+        self._view_changed(to_top=True)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        open_agent_page(self, self._current())
+    def watch_team(self) -> None:
+        self._view_changed()
 
-    def action_customer(self) -> None:
-        """The card of the customer the agent is serving now."""
-        open_current_customer(self, self._current())
+    def watch_state(self) -> None:
+        self._view_changed()
 
-    def action_new_note(self) -> None:
-        from floorview.tui.coaching.notes import new_note
+    def _view_changed(self, to_top: bool = False) -> None:
+        """Retitle and repaint; after a sort, the top of the list with the
+        cursor on its first row (not scrolled to where the cursor was)."""
+        self._update_title()
+        if not self.is_mounted:
+            return
+        self._paint(self._now, reorder=True)
+        if to_top:
+            table = self.query_one(LiveTable)
+            if table.row_count:
+                table.move_cursor(row=0, animate=False)
+            table.scroll_home(animate=False, immediate=True)
 
-        a = self._current()
-        if a is not None:
-            new_note(self, a.id, a.name)
+    def _update_title(self) -> None:
+        self.set_title(*list_title(self.sort, self.team, self.state, narrow=self.app.size.width < WIDE))
 
     def _visible(self) -> list[AgentSnapshot]:
         q = self.filter_text
         return [
             a
             for a in self._agents.values()
-            if (self._team is None or a.team == self._team)
-            and (self._state is None or a.state == self._state)
+            if (self.team is None or a.team == self.team)
+            and (self.state is None or a.state == self.state)
             and (not q or matches(a, q))
         ]
 
     def _paint(self, now: float, reorder: bool) -> None:
         self._now = now
         table = self.query_one(LiveTable)
+        width = self.size.width or 80
         if not table.columns_now:
-            table.set_columns(agent_columns(self.size.width or 80))
+            table.set_columns(agent_columns(width))
         if now - self._last_sort_at >= RESORT_S:
             reorder, self._last_sort_at = True, now
-        agents = sorted(self._visible(), key=lambda a: self._sort_key(a, now))
-        wide = (self.size.width or 80) >= 110
-        thresholds = self.app.settings.agents.time_in_state
-        table.sync([(a.id, agent_cells(a, now, thresholds, wide)) for a in agents], reorder)
+        agents = sorted(self._visible(), key=self._sort_key)
+        thresholds, partial = self.host.settings.agents.time_in_state, self.host.partial
+        table.sync([(a.id, agent_cells(a, now, thresholds, width >= WIDE, partial)) for a in agents], reorder)
 
-    def _sort_key(self, a: AgentSnapshot, now: float):
-        mode = SORTS[self._sort]
+    def _sort_key(self, a: AgentSnapshot) -> tuple[Any, ...]:
+        mode = SORTS[self.sort][0]
         if mode == "state":
             return (STATE_ORDER.get(a.state, 9), a.state_since, a.name)
         if mode == "time in state":
@@ -138,90 +151,83 @@ class AgentsScreen(DataScreen):
             return (-a.handled_today, a.name)
         return (a.name.lower(), a.id)
 
-    def _update_title(self) -> None:
-        parts = [f"sort: {SORTS[self._sort]}"]
-        if self._team:
-            parts.append(f"team: {self._team}")
-        if self._state:
-            parts.append(f"state: {self._state.replace('_', ' ')}")
-        self.set_title(*parts)
-
+    # -- actions ---------------------------------------------------------------
     def action_sort(self) -> None:
-        self._sort = (self._sort + 1) % len(SORTS)
-        self._update_title()
-        self._paint(self._now, reorder=True)
+        self.sort = (self.sort + 1) % len(SORTS)
 
     def action_team(self) -> None:
         """Cycle the team filter through every team, then all."""
-        options = [None, *self._teams]
-        self._team = options[(options.index(self._team) + 1) % len(options)] if self._team in options else None
-        self._update_title()
-        self._paint(self._now, reorder=True)
+        options: list[str | None] = [None, *self._teams]
+        self.team = options[(options.index(self.team) + 1) % len(options)] if self.team in options else None
 
     def action_state(self) -> None:
-        options = [None, *AGENT_STATES]
-        self._state = options[(options.index(self._state) + 1) % len(options)]
-        self._update_title()
-        self._paint(self._now, reorder=True)
+        options: list[str | None] = [None, *AGENT_STATES]
+        self.state = options[(options.index(self.state) + 1) % len(options)]
+
+    def _current(self) -> AgentSnapshot | None:
+        key = self.query_one(LiveTable).current_key
+        return self._agents.get(key) if key else None
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        a = self._current()
+        if a is not None:
+            self.post_message(nav.OpenAgent(a.id, a.name))
+
+    def action_customer(self) -> None:
+        """The card of the customer the agent is serving now."""
+        a = self._current()
+        if a is None:
+            return
+        customer = self._customers.get(a.id)
+        if customer is None:
+            self.app.bell()
+            self.notify(f"{a.name} is not serving a known customer now.", markup=False)
+            return
+        self.post_message(nav.OpenCustomer(customer))
+
+    def action_new_note(self) -> None:
+        a = self._current()
+        if a is not None:
+            self.post_message(nav.NewNote(a.id, a.name))
 
     def explain(self) -> tuple[str, Text] | None:
         table = self.query_one(LiveTable)
         a = self._agents.get(table.current_key or "")
         if a is None:
             return None
-        return explain_agent(a, table.current_column or "name", self._now, self.app.settings)
+        return explain_list_cell(
+            a,
+            table.current_column or "name",
+            self._now,
+            self.host.settings,
+            self.host.site,
+            self.host.partial,
+            self._customers.get(a.id),
+        )
 
 
-def explain_agent(a: AgentSnapshot, column: str, now: float, settings) -> tuple[str, Text]:
-    text = Text()
-
-    def line(label: str, value: str) -> None:
-        text.append(f"{label:<10}", style="bold")
-        text.append(f"{value}\n")
-
-    thresholds = settings.agents.time_in_state.get(a.state, [])
-    line("agent", f"{a.name} ({a.id}), team {a.team}")
-    line(
-        "state",
-        f"{a.state.replace('_', ' ')}{f' ({a.reason})' if a.reason else ''} for {duration(now - a.state_since)}",
-    )
-    if thresholds:
-        marks = ", ".join(f"{duration(t)}" for t in thresholds)
-        line("escalates", f"at {marks} in this state (agents.time_in_state.{a.state}): · then ! then !!")
-    line("queues", ", ".join(a.queues) or "none")
-    line("handled", f"{a.handled_today} contacts answered and finished today (site time)")
-    line(
-        "AHT",
-        f"(talk + after-contact work) / handled = {a.handle_s_today:.0f} s / {a.handled_today} = {duration(a.aht_today)}",
-    )
-    line(
-        "QA",
-        f"mean of {a.qa_count} quality scores today (0–100)"
-        + (f" = {a.qa_today:.1f}" if a.qa_today is not None else ""),
-    )
-    return f"{a.name}: {column.replace('_', ' ')}", text
+# -- transitional: what a queue's drill-down imported from here before it posts
+# nav messages itself (a panel imports no other panel). Delete with those imports.
+def open_agent_page(screen: DataScreen[Any, Any], agent: AgentSnapshot | None) -> None:
+    if agent is not None:
+        screen.post_message(nav.OpenAgent(agent.id, agent.name))
 
 
-def open_agent_page(screen, agent: AgentSnapshot | None) -> None:
+def open_current_customer(screen: DataScreen[Any, Any], agent: AgentSnapshot | None) -> None:
+    """The card of the customer the agent is serving now, read off the event loop."""
     if agent is None:
         return
-    from floorview.tui.agents.page import AgentPageScreen
+    from floorview.store.agents import serving_customer
 
-    screen.app.push_screen(AgentPageScreen(agent.id, agent.name))
-    screen.app.request_load(force=True)
+    def then(customer: str | None) -> None:
+        if customer is None:
+            screen.app.bell()
+            screen.notify(f"{agent.name} is not serving a known customer now.", markup=False)
+        else:
+            screen.post_message(nav.OpenCustomer(customer))
+
+    screen.host.read_store(lambda con: serving_customer(con, agent.id), then)
 
 
-def open_current_customer(screen, agent: AgentSnapshot | None) -> None:
-    con = screen.app.reader
-    if agent is None or con is None:
-        return
-    row = con.execute(
-        "SELECT i.customer_id FROM agent a JOIN interaction i ON i.id = a.interaction_id WHERE a.id = ?", (agent.id,)
-    ).fetchone()
-    if row is None or row[0] is None:
-        screen.app.bell()
-        screen.notify(f"{agent.name} is not serving a known customer now.", markup=False)
-        return
-    from floorview.tui.customers.recovery import open_card
-
-    open_card(screen, row[0])
+__all__ = ["AgentsScreen", "explain_agent", "open_agent_page", "open_current_customer"]
