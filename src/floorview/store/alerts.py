@@ -1,0 +1,341 @@
+"""Alerts in the store: the figures the rules watch, and the evaluator's state kept between refreshes.
+
+The figures come through the screens' own reads (`reads.queue_snapshots`,
+`reads.agent_snapshots`) and the Queues screen's own formulas
+(`metrics.figures` for the window's rates, `metrics.agents_needed` and
+`Staffing.can_take` for need and have), so an alert never disagrees with
+the screen it points at.
+
+The contract for a refresh (the TUI's and the headless sync's alike):
+
+    obs = observations(reader, now, site)                 # a read, off the event loop
+    state, events = tick(writer_conn, rules, obs, now, budget)   # one write transaction
+
+`tick` loads the state, evaluates and saves it in the caller's transaction,
+so an acknowledgement or a snooze written by another connection
+(`acknowledge`, `snooze`) is never lost, and a restart resumes where the last
+tick stopped. It writes only when something changed: a write would wake
+every screen's refresh (PRAGMA data_version).
+
+Tables (migration 0006): `alert` (every alert that fired, up or resolved:
+kept `KEEP_S` after it resolves), `alert_track` (each rule on each subject
+where something is going on: the condition holding since, clearing since,
+held back, snoozed, the alert up), `alert_held` (held back by the budget, per
+site day and subject).
+
+Writes take a SQLAlchemy `Connection` (the writer's); reads take it or a
+plain `sqlite3.Connection` (as from `engine.open_reader`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from floorview.domain.alerts import (
+    Alert,
+    AlertState,
+    AgentObservation,
+    Budget,
+    Event,
+    FireMark,
+    HeldKey,
+    Observations,
+    QueueObservation,
+    Rule,
+    Subject,
+    SubjectKind,
+    Track,
+    TrackKey,
+    evaluate,
+    shown_order,
+)
+from floorview.domain.metrics import agents_needed, figures
+from floorview.domain.sitetime import SiteTime
+from floorview.store.reads import AgentSnapshot, QueueSnapshot, agent_snapshots, queue_snapshots
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+AnyConnection: TypeAlias = "Connection | sqlite3.Connection"
+
+KEEP_S = 7 * 86400.0  # an alert's history is kept this long after it resolves
+
+_ALERT_COLUMNS = (
+    "id, rule_id, kind, severity, subject_kind, subject_id, name, since, fired_at, day,"
+    " value, threshold, ack_by, ack_at, snooze_until, resolved_at"
+)
+
+
+def _run(con: AnyConnection) -> Callable[..., Any]:
+    if isinstance(con, sqlite3.Connection):
+        return con.execute
+    return con.exec_driver_sql
+
+
+def _subject_kind(value: str) -> SubjectKind:
+    return "agent" if value == "agent" else "queue"
+
+
+# -- the figures ---------------------------------------------------------------------------
+def observations(
+    con: sqlite3.Connection,
+    now: float,
+    site: SiteTime,
+    queues: Sequence[QueueSnapshot] | None = None,
+    agents: Sequence[AgentSnapshot] | None = None,
+) -> Observations:
+    """Every queue's and agent's figures now, for the rules.
+
+    `queues` and `agents`: snapshots read for this same moment by the caller
+    (the Queues refresh has the queues'), so they are not read twice."""
+    snaps = queue_snapshots(con, now) if queues is None else queues
+    people = agent_snapshots(con, now, site.name, today={}) if agents is None else agents
+    channel = {s.id: s.channel for s in snaps}
+    teams: dict[str, set[str]] = {}
+    agent_obs = []
+    for a in people:
+        for q in a.queues:
+            teams.setdefault(q, set()).add(a.team)
+        agent_obs.append(
+            AgentObservation(
+                id=a.id,
+                name=a.name,
+                team=a.team,
+                state=a.state,
+                state_since=a.state_since,
+                reason=a.reason,
+                queues=frozenset(a.queues),
+                channels=frozenset(channel[q] for q in a.queues if q in channel),
+            )
+        )
+    return Observations(
+        day=site.today(now).isoformat(),
+        queues=tuple(queue_observation(s, frozenset(teams.get(s.id, ()))) for s in snaps),
+        agents=tuple(agent_obs),
+    )
+
+
+def queue_observation(snap: QueueSnapshot, teams: frozenset[str] = frozenset()) -> QueueObservation:
+    """A queue's figures as the Queues screen computes them: the window's rates, need and have."""
+    f = figures(snap.window)
+    need = agents_needed(snap.window, snap.window_s, snap.settings, snap.today)
+    return QueueObservation(
+        id=snap.id,
+        name=snap.name,
+        channel=snap.channel,
+        sl_threshold_s=snap.settings.sl_threshold_s,
+        sl_target=snap.settings.sl_target,
+        abandon_target=snap.settings.abandon_target,
+        service_level=f.service_level,
+        abandon_rate=f.abandon_rate,
+        contacts=snap.window.answered + snap.window.abandoned,
+        oldest_enqueued_at=snap.oldest_enqueued_at,
+        needed=need.needed,
+        can_take=snap.staffing.can_take,
+        teams=teams,
+    )
+
+
+# -- the evaluator's state -----------------------------------------------------------------
+def _alert(row: Sequence[Any]) -> Alert:
+    return Alert(
+        id=row[0],
+        rule_id=row[1],
+        kind=row[2],
+        severity=row[3],
+        subject=Subject(_subject_kind(row[4]), row[5]),
+        name=row[6],
+        since=row[7],
+        fired_at=row[8],
+        day=row[9],
+        value=row[10],
+        limit=row[11],
+        ack_by=row[12],
+        ack_at=row[13],
+        snooze_until=row[14],
+        resolved_at=row[15],
+    )
+
+
+def load_state(con: AnyConnection, now: float, day: str) -> AlertState:
+    """The state the last evaluation saved, with the alerts it counts against the budget
+    of `day` and of the hour before `now`."""
+    run = _run(con)
+    alerts = {
+        row[0]: _alert(row)
+        for row in run(f"SELECT {_ALERT_COLUMNS} FROM alert INDEXED BY ix_alert_up WHERE resolved_at IS NULL")
+    }
+    tracks: dict[TrackKey, Track] = {}
+    for rule_id, skind, sid, true_since, false_since, held_day, snooze_until, aid in run(
+        "SELECT rule_id, subject_kind, subject_id, true_since, false_since, held_day, snooze_until, alert_id"
+        " FROM alert_track"
+    ):
+        subject = Subject(_subject_kind(skind), sid)
+        tracks[(rule_id, subject)] = Track(
+            rule_id, subject, true_since, false_since, held_day, snooze_until, alerts.get(aid) if aid else None
+        )
+    fired = tuple(
+        FireMark(at, d, Subject(_subject_kind(skind), sid))
+        for at, d, skind, sid in run(
+            "SELECT fired_at, day, subject_kind, subject_id FROM alert WHERE day = ? OR fired_at > ? ORDER BY fired_at",
+            (day, now - 3600.0),
+        )
+    )
+    held: dict[HeldKey, int] = {
+        (day, Subject(_subject_kind(skind), sid)): n
+        for skind, sid, n in run("SELECT subject_kind, subject_id, count FROM alert_held WHERE day = ?", (day,))
+    }
+    return AlertState(tracks, fired, held, (), day)
+
+
+def _alert_params(a: Alert) -> tuple[Any, ...]:
+    return (
+        a.id,
+        a.rule_id,
+        a.kind,
+        a.severity,
+        a.subject.kind,
+        a.subject.id,
+        a.name,
+        a.since,
+        a.fired_at,
+        a.day,
+        a.value,
+        a.limit,
+        a.ack_by,
+        a.ack_at,
+        a.snooze_until,
+        a.resolved_at,
+    )
+
+
+def save_state(conn: Connection, state: AlertState) -> None:
+    """Keep the state: its tracks, its alerts up, those it resolved, and the day's held-back counts.
+
+    An acknowledgement or a snooze already in the store is kept if the state has none."""
+    run = conn.exec_driver_sql
+    alerts = [*state.active(), *state.ended]
+    if alerts:
+        run(
+            f"INSERT INTO alert ({_ALERT_COLUMNS}) VALUES ({', '.join('?' * 16)})"
+            " ON CONFLICT (id) DO UPDATE SET value = excluded.value, threshold = excluded.threshold,"
+            " ack_by = coalesce(excluded.ack_by, alert.ack_by), ack_at = coalesce(excluded.ack_at, alert.ack_at),"
+            " snooze_until = coalesce(excluded.snooze_until, alert.snooze_until),"
+            " resolved_at = coalesce(excluded.resolved_at, alert.resolved_at)",
+            [_alert_params(a) for a in alerts],
+        )
+    run("DELETE FROM alert_track")
+    if state.tracks:
+        run(
+            "INSERT INTO alert_track (rule_id, subject_kind, subject_id, true_since, false_since, held_day,"
+            " snooze_until, alert_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    t.rule_id,
+                    t.subject.kind,
+                    t.subject.id,
+                    t.true_since,
+                    t.false_since,
+                    t.held_day,
+                    t.snooze_until,
+                    t.alert.id if t.alert is not None else None,
+                )
+                for t in state.tracks.values()
+            ],
+        )
+    if state.day:
+        run("DELETE FROM alert_held WHERE day = ?", (state.day,))
+    rows = [(d, s.kind, s.id, n) for (d, s), n in state.held.items() if n > 0]
+    if rows:
+        run(
+            "INSERT INTO alert_held (day, subject_kind, subject_id, count) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (day, subject_kind, subject_id) DO UPDATE SET count = excluded.count",
+            rows,
+        )
+
+
+def tick(
+    conn: Connection,
+    rules: Sequence[Rule],
+    obs: Observations,
+    now: float,
+    budget: Budget = Budget(),
+) -> tuple[AlertState, list[Event]]:
+    """One evaluation in the caller's write transaction: load, evaluate, save (only on a change)."""
+    state = load_state(conn, now, obs.day)
+    new, events = evaluate(rules, obs, state, now, budget)
+    if events or new.tracks != state.tracks or new.held != state.held:
+        save_state(conn, new)
+    return new, events
+
+
+# -- what a supervisor does ----------------------------------------------------------------
+def acknowledge(conn: Connection, alert_id: str, by: str, at: float) -> bool:
+    """Acknowledge an alert that is up (the first acknowledgement stands). False: none such up."""
+    up = conn.exec_driver_sql("SELECT ack_at FROM alert WHERE id = ? AND resolved_at IS NULL", (alert_id,)).first()
+    if up is None:
+        return False
+    if up[0] is None:
+        conn.exec_driver_sql("UPDATE alert SET ack_by = ?, ack_at = ? WHERE id = ?", (by, at, alert_id))
+    return True
+
+
+def snooze(conn: Connection, alert_id: str, until: float) -> bool:
+    """Silence an alert, and its rule for its subject, until `until` (a resolved alert's rule
+    too: it does not fire again for that subject before then). False: no such alert."""
+    row = conn.exec_driver_sql(
+        "SELECT rule_id, subject_kind, subject_id, resolved_at FROM alert WHERE id = ?", (alert_id,)
+    ).first()
+    if row is None:
+        return False
+    rule_id, skind, sid, resolved_at = row
+    conn.exec_driver_sql("UPDATE alert SET snooze_until = ? WHERE id = ?", (until, alert_id))
+    conn.exec_driver_sql(
+        "INSERT INTO alert_track (rule_id, subject_kind, subject_id, snooze_until, alert_id) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (rule_id, subject_kind, subject_id) DO UPDATE SET snooze_until = excluded.snooze_until",
+        (rule_id, skind, sid, until, None if resolved_at is not None else alert_id),
+    )
+    return True
+
+
+def prune(conn: Connection, now: float, site: SiteTime, keep_s: float = KEEP_S) -> int:
+    """Forget alerts resolved more than `keep_s` ago, and held-back counts of days that long past.
+    Returns how many alerts went."""
+    gone = conn.exec_driver_sql(
+        "DELETE FROM alert WHERE resolved_at IS NOT NULL AND resolved_at < ?", (now - keep_s,)
+    ).rowcount
+    oldest_day = (site.today(now) - timedelta(seconds=keep_s)).isoformat()
+    conn.exec_driver_sql("DELETE FROM alert_held WHERE day < ?", (oldest_day,))
+    return int(gone or 0)
+
+
+# -- for the screens -----------------------------------------------------------------------
+def alerts_up(con: AnyConnection, now: float) -> list[Alert]:
+    """The alerts up (firing, acknowledged or snoozed), in the order they are shown."""
+    rows = _run(con)(f"SELECT {_ALERT_COLUMNS} FROM alert INDEXED BY ix_alert_up WHERE resolved_at IS NULL")
+    return shown_order((_alert(r) for r in rows), now)
+
+
+def firing_count(con: AnyConnection, now: float) -> int:
+    """Alerts up and not snoozed: the status line's count."""
+    row = _run(con)(
+        "SELECT count(*) FROM alert INDEXED BY ix_alert_up"
+        " WHERE resolved_at IS NULL AND (snooze_until IS NULL OR snooze_until <= ?)",
+        (now,),
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def alert_history(con: AnyConnection, since: float) -> list[Alert]:
+    """Alerts fired since `since`, up or resolved, newest first."""
+    rows = _run(con)(f"SELECT {_ALERT_COLUMNS} FROM alert WHERE fired_at >= ? ORDER BY fired_at DESC, id", (since,))
+    return [_alert(r) for r in rows]
+
+
+def held_back(con: AnyConnection, day: str) -> int:
+    """How many alerts the budget held back on the site day `day` (ISO date)."""
+    row = _run(con)("SELECT total(count) FROM alert_held WHERE day = ?", (day,)).fetchone()
+    return int(row[0]) if row else 0
