@@ -95,7 +95,7 @@ class AgentPageScreen(DataScreen[AgentPageRequest, "AgentPage | None"]):
     def request(self) -> AgentPageRequest:
         return AgentPageRequest(self.agent_id, self.host.site)
 
-    def show(self, data: AgentPage | None, request: AgentPageRequest, now: float) -> None:  # type: ignore[override]
+    def show(self, data: AgentPage | None, request: AgentPageRequest, now: float) -> None:
         self._now = now
         if data is None:
             self.query_one("#who", Static).update(Text("This agent is no longer in the store."))

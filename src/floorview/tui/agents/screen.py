@@ -22,7 +22,7 @@ from floorview.tui.agents.data import AgentsData, AgentsLoader, AgentsRequest
 from floorview.tui.agents.explain import explain_list_cell
 from floorview.tui.base import DataScreen
 from floorview.tui.bindings import bind
-from floorview.tui.widgets.agent_cells import agent_cells, agent_columns, explain_agent, matches, time_cell
+from floorview.tui.widgets.agent_cells import agent_cells, agent_columns, matches, time_cell
 from floorview.tui.widgets.live_table import LiveTable
 
 STATE_ORDER = {s: i for i, s in enumerate(AGENT_STATES)}
@@ -70,7 +70,7 @@ class AgentsScreen(DataScreen[AgentsRequest, AgentsData]):
     def request(self) -> AgentsRequest:
         return AgentsRequest(self.host.site.name)
 
-    def show(self, data: AgentsData, request: AgentsRequest, now: float) -> None:  # type: ignore[override]
+    def show(self, data: AgentsData, request: AgentsRequest, now: float) -> None:
         self._agents = {a.id: a for a in data.agents}
         self._customers = dict(data.customers)
         self._teams = sorted({a.team for a in data.agents})
@@ -205,29 +205,3 @@ class AgentsScreen(DataScreen[AgentsRequest, AgentsData]):
             self.host.partial,
             self._customers.get(a.id),
         )
-
-
-# -- transitional: what a queue's drill-down imported from here before it posts
-# nav messages itself (a panel imports no other panel). Delete with those imports.
-def open_agent_page(screen: DataScreen[Any, Any], agent: AgentSnapshot | None) -> None:
-    if agent is not None:
-        screen.post_message(nav.OpenAgent(agent.id, agent.name))
-
-
-def open_current_customer(screen: DataScreen[Any, Any], agent: AgentSnapshot | None) -> None:
-    """The card of the customer the agent is serving now, read off the event loop."""
-    if agent is None:
-        return
-    from floorview.store.agents import serving_customer
-
-    def then(customer: str | None) -> None:
-        if customer is None:
-            screen.app.bell()
-            screen.notify(f"{agent.name} is not serving a known customer now.", markup=False)
-        else:
-            screen.post_message(nav.OpenCustomer(customer))
-
-    screen.host.read_store(lambda con: serving_customer(con, agent.id), then)
-
-
-__all__ = ["AgentsScreen", "explain_agent", "open_agent_page", "open_current_customer"]
