@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,12 @@ from floorview.domain.balance import Priorities, PriorityError, check_priorities
 from floorview.domain.metrics import AGENT_STATES as STATES
 from floorview.domain.recovery import RecoveryRules
 from floorview.domain.engagement import EngagementWeights
+from floorview.domain.alerts import DEFAULT_RULES as DEFAULT_ALERT_RULES
+from floorview.domain.alerts import KINDS as ALERT_KINDS
+from floorview.domain.alerts import SEVERITIES as ALERT_SEVERITIES
+from floorview.domain.alerts import Budget as AlertBudget
+from floorview.domain.alerts import Rule as AlertRule
+from floorview.domain.alerts import Scope as AlertScope
 
 
 class ConfigError(Exception):
@@ -274,6 +281,126 @@ def _url(value: Any) -> str | None:
     return value
 
 
+_RULE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Keys a rule of each kind may have beyond the common ones (id, kind, severity,
+# for_s, clear_s, queues, channels, teams).
+_RULE_PARAMS: dict[str, tuple[str, ...]] = {
+    "service_level": ("margin", "min_contacts"),
+    "abandon_rate": ("margin", "min_contacts"),
+    "oldest_wait": ("factor",),
+    "agents_short": ("short_by",),
+    "not_ready": ("limits",),
+    "after_contact_work": ("limit_s",),
+}
+_RULE_COMMON = ("id", "kind", "severity", "for_s", "clear_s", "queues", "channels", "teams")
+
+
+def _names(value: Any, what: str) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(f"{what}: expected a list of names, got {value!r}")
+    return frozenset(value)
+
+
+def _reason_limits(value: Any) -> tuple[tuple[str, float], ...]:
+    if not isinstance(value, Mapping) or not value:
+        raise ValueError("limits: expected a table of not-ready reason = seconds (other = the rest)")
+    out = []
+    for reason, raw in value.items():
+        try:
+            out.append((str(reason).strip().lower(), _number(above=0)(raw)))
+        except ValueError as exc:
+            raise ValueError(f"limits.{reason}: {exc}") from None
+    return tuple(out)
+
+
+def _alert_rule(value: Any, n: int, seen: set[str]) -> AlertRule:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"rule {n}: expected a table")
+    rid = value.get("id")
+    if not isinstance(rid, str) or not _RULE_ID.fullmatch(rid):
+        raise ValueError(f"rule {n}: id: expected a name of letters, digits, - and _ (up to 64), got {rid!r}")
+    where = f"rule {n} ({rid})"
+    if rid in seen:
+        raise ValueError(f"{where}: another rule has this id")
+    seen.add(rid)
+    kind = value.get("kind")
+    if kind not in ALERT_KINDS:
+        raise ValueError(f"{where}: kind: unknown kind {kind!r}; kinds are {', '.join(ALERT_KINDS)}")
+    for key in value:
+        if key not in _RULE_COMMON and key not in _RULE_PARAMS[kind]:
+            allowed = ", ".join(_RULE_COMMON + _RULE_PARAMS[kind])
+            raise ValueError(f"{where}: unknown key {key!r} for kind {kind}; keys are {allowed}")
+    shipped = next(r for r in DEFAULT_ALERT_RULES if r.kind == kind)  # what an omitted key takes
+    checks: dict[str, Any] = {
+        "severity": lambda v: _choice(v, ALERT_SEVERITIES),
+        "for_s": _number(0, 86400),
+        "clear_s": _number(0, 86400),
+        "margin": _number(0, 1),
+        "min_contacts": lambda v: _in_range(_integer(v), 0, 100000),
+        "factor": _number(above=0),
+        "short_by": lambda v: _in_range(_integer(v), 1, 10000),
+        "limit_s": _number(above=0),
+        "limits": _reason_limits,
+    }
+    changes: dict[str, Any] = {"id": rid}
+    scope: dict[str, frozenset[str]] = {}
+    for key, raw in value.items():
+        try:
+            if key in ("queues", "channels", "teams"):
+                scope[key] = _names(raw, key)
+            elif key == "limits":
+                changes["reason_limits_s"] = _reason_limits(raw)
+            elif key in checks:
+                changes[key] = checks[key](raw)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}" if str(exc).startswith("limits") else f"{where}: {key}: {exc}") from None
+    if scope:
+        changes["scope"] = AlertScope(**scope)
+    return replace(shipped, **changes)
+
+
+def _alert_rules(value: Any) -> tuple[AlertRule, ...]:
+    if not isinstance(value, list):
+        raise ValueError("expected a list of rules ([[alerts.rules]] tables)")
+    seen: set[str] = set()
+    return tuple(_alert_rule(v, n, seen) for n, v in enumerate(value, 1))
+
+
+@dataclass(frozen=True)
+class AlertBudgetConfig:
+    # Alerts at most per agent and per queue in a site day, and on the whole floor in any hour.
+    per_agent_day: int = field(default=2, metadata={"check": lambda v: _in_range(_integer(v), 0, 1000)})
+    per_queue_day: int = field(default=6, metadata={"check": lambda v: _in_range(_integer(v), 0, 1000)})
+    per_hour: int = field(default=12, metadata={"check": lambda v: _in_range(_integer(v), 0, 10000)})
+
+    def budget(self) -> AlertBudget:
+        return AlertBudget(self.per_agent_day, self.per_queue_day, self.per_hour)
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    enabled: bool = field(default=True, metadata={"check": _boolean})
+    bell: bool = field(default=False, metadata={"check": _boolean})  # a terminal bell on a new alert
+    budget: AlertBudgetConfig = field(default_factory=AlertBudgetConfig)
+    rules: tuple[AlertRule, ...] = field(default=DEFAULT_ALERT_RULES, metadata={"check": _alert_rules})
+
+
+def _alerts_follow_queues(settings: Settings, values: Mapping[str, Any]) -> Settings:
+    """A service-level rule without its own margin takes the Queues screen's
+    (queues.sl_warn_margin): it fires where the screen shows a breach."""
+    alerts = values.get("alerts")
+    raw = alerts.get("rules") if isinstance(alerts, Mapping) else None
+    given = [isinstance(r, Mapping) and "margin" in r for r in raw] if isinstance(raw, list) else []
+    margin = settings.queues.sl_warn_margin
+    rules = tuple(
+        replace(r, margin=margin) if r.kind == "service_level" and not (i < len(given) and given[i]) else r
+        for i, r in enumerate(settings.alerts.rules)
+    )
+    if rules == settings.alerts.rules:
+        return settings
+    return replace(settings, alerts=replace(settings.alerts, rules=rules))
+
+
 @dataclass(frozen=True)
 class Settings:
     db: Path | None = field(default=None, metadata={"check": _path})
@@ -294,6 +421,7 @@ class Settings:
     coaching: CoachingConfig = field(default_factory=CoachingConfig)
     customers: CustomersConfig = field(default_factory=CustomersConfig)
     demo: DemoConfig = field(default_factory=DemoConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
 
 def _build(cls: type, values: Any, where: str, problems: list[str]):
@@ -325,7 +453,7 @@ def settings_from(values: Mapping[str, Any]) -> Settings:
     settings = _build(Settings, values, "", problems)
     if problems:
         raise ConfigError("\n".join(problems))
-    return settings
+    return _alerts_follow_queues(settings, values)
 
 
 def default_config_path() -> Path:
