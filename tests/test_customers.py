@@ -3,6 +3,7 @@ writes; and each service recovery rule, at and either side of its boundary."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
@@ -142,3 +143,50 @@ def test_each_recovery_rule_fires_at_its_boundary_and_not_before(store):
         )
     left = {c.customer_id for c in recovery_list(reader(store), NOW.timestamp(), DAY_START, rules, limit=1000).cases}
     assert "c1" not in left and "c3" in left
+
+
+# -- the panel's text: whole parts only -------------------------------------------------------------
+REASONS = [
+    "scored us 4 out of 10",
+    'said no to "Do you trust us?"',
+    "waited 2:23 on Tech support (over 2x its 30 s)",
+    "hung up 8 times in 7 days",
+]
+
+
+@pytest.mark.parametrize("width", range(20, 140))  # 20: the narrowest Why column
+def test_a_why_cell_holds_whole_reasons_and_counts_the_rest(width):
+    from floorview.tui.customers.cells import fit_reasons
+
+    text = fit_reasons(REASONS, width)
+    assert len(text) <= width
+    shown, more = re.fullmatch(r"(.*?)(?: \+(\d+) more)?", text).groups()
+    more = int(more or 0)
+    if shown.endswith("…"):  # the first reason alone is wider than the cell: cut between words
+        assert REASONS[0].startswith(shown[:-1]) and REASONS[0][len(shown) - 1] == " " or shown == "…"
+        assert more == len(REASONS) - 1
+    else:
+        pieces = shown.split("; ")
+        assert pieces == REASONS[: len(pieces)] and len(pieces) + more == len(REASONS)
+
+
+@pytest.mark.parametrize("width", [30, 50, 78, 118])
+def test_flow_breaks_lines_between_parts_within_the_width(width):
+    from floorview.tui.customers.cells import flow
+
+    parts = ["logins 25", "active days 17", "products 4", "upgrades 1", "support 5", "posts 0", "usage trend -0.62"]
+    lines = flow("Behavior", parts, width, sep=", ").plain.rstrip("\n").split("\n")
+    assert all(len(line) <= width for line in lines)
+    assert lines[0].startswith("Behavior ") and all(line.startswith(" " * 9) for line in lines[1:])
+    running = " ".join(line.strip() for line in lines).removeprefix("Behavior ")
+    assert running.split(", ") == parts  # every part whole, in order
+
+
+def test_counts_agree_in_number():
+    from floorview.tui.customers.cells import counted
+
+    assert (counted(0, "customer"), counted(1, "customer"), counted(2, "answer")) == (
+        "0 customers",
+        "1 customer",
+        "2 answers",
+    )

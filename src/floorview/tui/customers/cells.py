@@ -44,10 +44,11 @@ def flow(label: str, parts: Sequence[str | Text], width: int, sep: str = " · ",
     out.append(label.ljust(indent) if label else " " * indent, style="bold" if label.strip() else "")
     used = indent
     first = True
-    for part in parts:
+    for i, part in enumerate(parts):
         piece = part if isinstance(part, Text) else Text(part)
         gap = 0 if first else len(sep)
-        if not first and used + gap + piece.cell_len > width:
+        tail = len(sep.rstrip()) if i < len(parts) - 1 else 0  # the separator ending the line if the next breaks
+        if not first and used + gap + piece.cell_len + tail > width:
             out.append(sep.rstrip() + "\n" + " " * indent)
             used = indent
         elif not first:

@@ -249,14 +249,14 @@ class RecoveredForm(ModalScreen[str | None]):
 
     def __init__(self, name: str, save: Save | None = None) -> None:
         super().__init__()
-        self._name = name
+        self._customer = name
         self._save = save
         self._saving: str | None = None  # the text of a save not yet settled
 
     def compose(self) -> ComposeResult:
         with Vertical():
             title = Text("Recovered: ", style="bold")
-            title.append(self._name, style="bold")
+            title.append(self._customer, style="bold")
             yield Static(title)
             yield Input(placeholder="what was done, e.g. called back, refunded the fee, apologised", id="what")
             yield Static(id="problem")
