@@ -101,3 +101,31 @@ async def test_recovery_lists_the_hurt_and_a_recorded_recovery_takes_them_off(sa
     assert (
         note["customer_id"] == first and note["type"] == "recovery" and note["body"] == "Called back, refunded the fee."
     )
+
+
+async def test_recovery_opens_the_card_and_the_card_records_a_recovery(sample_store):
+    app = make_app(sample_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("6")
+        table = await settle(pilot, "#recovery")
+        first = keys(table)[0]
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("c")  # nav.customer: the card, opened by the app
+        await wait_for(pilot, lambda: isinstance(app.screen, CustomerCardScreen) and app.screen.view is not None)
+        assert app.screen.customer_id == first
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, RecoveredForm))
+        await pilot.press(*"Refunded the fee.", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CustomerCardScreen))
+        card = app.screen
+        await wait_for(pilot, lambda: "Recovered" in card.query_one("#card").render().plain)
+        shown = " ".join(card.query_one("#card").render().plain.split())
+        assert f"by {app.author()}: Refunded the fee." in shown
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, RecoveryScreen))
+        await wait_for(pilot, lambda: first not in keys(app.screen.query_one("#recovery", LiveTable)))
+    con = sqlite3.connect(sample_store)
+    note = json.loads(con.execute("SELECT body FROM outbox WHERE op = 'put'").fetchone()[0])
+    assert (note["customer_id"], note["type"], note["author"]) == (first, "recovery", app.author())
