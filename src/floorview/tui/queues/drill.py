@@ -72,7 +72,7 @@ class QueueDetailScreen(DataScreen[DrillRequest, Drill]):
         self.query_one("#waiting", LiveTable).set_columns(self._waiting_columns([]))
 
     def on_resize(self) -> None:
-        self._fit()
+        self.call_after_refresh(self._fit)
 
     # -- data ----------------------------------------------------------------------
     def request(self) -> DrillRequest:
@@ -81,7 +81,6 @@ class QueueDetailScreen(DataScreen[DrillRequest, Drill]):
     def show(self, data: Drill, request: DrillRequest, now: float) -> None:
         self._data = data
         self.tick(now)
-        self._fit()
 
     def tick(self, now: float) -> None:
         self._now = now
@@ -106,6 +105,7 @@ class QueueDetailScreen(DataScreen[DrillRequest, Drill]):
         agents.set_columns(agent_columns(width))
         thresholds = self.host.settings.agents.time_in_state
         agents.sync([(a.id, agent_cells(a, now, thresholds, width >= 110)) for a in data.agents], reorder=False)
+        self.call_after_refresh(self._fit)  # once the summary above has its lines
 
     @staticmethod
     def _waiting_columns(shown: list[dict[str, Text]]) -> list[Column]:

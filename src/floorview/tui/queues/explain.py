@@ -231,8 +231,8 @@ def explain_abandoned(row: QueueRow, ctx: Context) -> tuple[str, Text]:
         ("formula", f"contacts that hung up after waiting {span_words(s.short_abandon_s)} or more"),
         (
             "inputs",
-            f"{c.short_abandoned} hung up sooner (short abandons), left out; their wait and these "
-            f"{c.abandoned}' makes the patience the model uses",
+            f"{c.short_abandoned} hung up sooner (short abandons) and are left out here; the "
+            "staffing model's patience counts every hang-up: all waits / all hang-ups",
         ),
         ("result", contacts(c.abandoned)),
         (
@@ -459,6 +459,7 @@ def explain_agents(row: QueueRow, ctx: Context) -> Text:
             "needed",
             f"{needed}: the fewest agents for {pct(s.sl_target)} within {span_words(s.sl_threshold_s)}, by {n.model}",
         ),
+        ("target", f"service level {pct(s.sl_target)}, threshold {span_words(s.sl_threshold_s)}: the queue's own"),
         (
             "have",
             f"{have} could take this queue's next contact now: available {by.get('available', 0)} "

@@ -289,7 +289,7 @@ def figure_rows(
             "abandon",
             "Abandon rate",
             pct(o.abandon_rate, 1),
-            *pair(now.a and now.a.p_abandon, what.a and what.a.p_abandon, pct_points),
+            *pair(now.a.p_abandon if now.a else None, what.a.p_abandon if what.a else None, pct_points),
         ),
         (
             "occupancy",
