@@ -116,7 +116,11 @@ def card_text(v: CardView, width: int, site: SiteTime) -> Text:
             shown += " " + _bar(mean, width=5)
         legs.append(Text(shown, style="bold reverse" if leg == weakest else ""))
     if weakest:
-        legs.append(Text(f"← weakest: {weakest}", style="bold"))
+        arrow = Text(f"← weakest: {weakest}", style="bold")
+        if LABEL_W + sum(x.cell_len + 2 for x in legs) + arrow.cell_len - 1 <= width:
+            legs[-1] = Text.assemble(legs[-1], " ", arrow)  # one line, closer to the leg it names
+        else:
+            legs.append(arrow)
     t.append_text(flow("  stool", legs, width, sep="  "))
     # Emotion
     e = v.emotion
