@@ -171,7 +171,7 @@ class NoteScreen(ModalScreen[None]):
         width: 1fr; height: auto; border: round $primary; padding: 0 1;
     }
     NoteScreen #mine { border: round $warning; }
-    NoteScreen #keys { color: $text-muted; }
+    NoteScreen #keys { color: $text-muted; margin-top: 1; }
     """
 
     def __init__(self, detail: NoteDetail) -> None:
