@@ -11,7 +11,8 @@ import pytest
 
 from sqlalchemy import delete, update
 
-from floorview.hub.hubstore import SCOPE_FORMAT, HubDatabaseError, HubStore, hub_format, hub_token, open_hub_engine
+from floorview.hub.hubstore import HubDatabaseError, HubStore, open_hub_engine
+from floorview.hub.tables import SCOPE_FORMAT, hub_format, hub_token
 from floorview.hub.scope_upgrade import read_old_teams
 
 

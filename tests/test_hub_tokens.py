@@ -16,7 +16,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from floorview.hub.hubstore import SCOPE_FORMAT, HubStore, hash_token, open_hub_engine
+from floorview.hub.hubstore import HubStore, hash_token, open_hub_engine
+from floorview.hub.tables import SCOPE_FORMAT
 from floorview.store.engine import open_engine
 from floorview.sync.syncer import Syncer
 from floorview.sync.transport import HubClient, TokenRejected

@@ -22,7 +22,7 @@ import logging
 from sqlalchemy import bindparam, delete, inspect, select, text, tuple_, update
 
 from floorview.hub.checks import MAX_VERSION, change_problem
-from floorview.hub.hubstore import hub_agent, hub_meta, hub_record
+from floorview.hub.tables import hub_agent, hub_meta, hub_record
 
 log = logging.getLogger(__name__)
 _STEP = 5000

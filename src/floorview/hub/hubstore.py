@@ -57,15 +57,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
-    Column,
-    Float,
-    Index,
-    Integer,
-    MetaData,
-    String,
     Table,
-    Text,
     bindparam,
     case,
     create_engine,
@@ -77,95 +69,32 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 
 from floorview.hub.checks import change_problem
+from floorview.hub.tables import (
+    HUB_FORMAT,
+    TEAM_SEP,
+    TOMBSTONE_DAYS,
+    facts_of,
+    hub_agent,
+    hub_format,
+    hub_meta,
+    hub_reach,
+    hub_record,
+    hub_token,
+    join_teams,
+    metadata,
+    queues_of,
+    split_teams,
+    team_of,
+)
 from floorview.store.engine import WRITE_OPTION, sqlite_engine
 
 log = logging.getLogger(__name__)
 
-TOMBSTONE_DAYS = 7
-TEAM_SEP = "\x1f"
-# The hub database's format, kept in `hub_format.scopes` (named when it was
-# only about scopes). A hub refuses a database of a newer format, and rewrites
-# an older one in place.
-# 2: teams joined by TEAM_SEP (1 split them on spaces, which broke "Team A").
-# 3: rows keep the facts of their scope (agent, queue, customer, private) and
-#    scopes are resolved at read time (the Scope rule of feed-protocol.md).
-# 4: tokens expire and are revoked (an older hub would still take them, so it
-#    must refuse this database), records no client could store are dropped,
-#    and data is stored as UTF-8 JSON.
-HUB_FORMAT = 4
-SCOPE_FORMAT = HUB_FORMAT
 PAGE_BYTES = 8 << 20  # a page's changes, serialized: well under the client's 20 MiB
 _WRITE = {WRITE_OPTION: True}  # execution option: BEGIN IMMEDIATE (on SQLite)
 # Within a batch, records others refer to are written first.
 _KIND_ORDER = {"queue": 0, "agent": 1, "customer": 2, "interaction": 3, "survey": 4, "note": 5}
 _CHUNK = 500
-metadata = MetaData()
-
-hub_record = Table(
-    "hub_record",
-    metadata,
-    Column("kind", String(64), primary_key=True),
-    Column("id", String(128), primary_key=True),
-    Column("version", Integer, nullable=False),
-    Column("op", String(8), nullable=False),
-    Column("data", Text),
-    Column("seq", Integer, nullable=False, index=True, unique=True),
-    Column("changed_at", Float, nullable=False),
-    # The facts scope is read from (feed-protocol.md, Scope); an agent's or a
-    # customer's own record needs none but its id.
-    Column("agent", String(128)),  # an interaction's or a note's agent
-    Column("queue", String(128)),  # an interaction's queue
-    Column("customer", String(128)),  # an interaction's, survey's or note's customer
-    Column("is_private", Boolean, nullable=False, server_default="0"),  # a private note
-)
-# Partial: most rows have no agent, and only interactions have a queue.
-Index("ix_hub_record_agent", hub_record.c.agent, sqlite_where=hub_record.c.agent.is_not(None))
-Index("ix_hub_record_queue", hub_record.c.queue, sqlite_where=hub_record.c.queue.is_not(None))
-Index("ix_hub_record_customer", hub_record.c.customer, sqlite_where=hub_record.c.customer.is_not(None))
-
-hub_agent = Table(  # every agent the hub has met, as it last stood
-    "hub_agent",
-    metadata,
-    Column("id", String(128), primary_key=True),
-    Column("team", String(200), nullable=False),
-    Column("queues", Text, nullable=False),  # joined by TEAM_SEP
-    Column("present", Boolean, nullable=False),  # false once deleted: it serves no queue
-)
-hub_reach = Table(  # each customer's contacts: who handled them and on which queues
-    "hub_reach",
-    metadata,
-    Column("customer", String(128), primary_key=True),
-    Column("agents", Text, nullable=False),  # joined by TEAM_SEP
-    Column("queues", Text, nullable=False),
-)
-hub_meta = Table(
-    "hub_meta",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("epoch", String(32), nullable=False),
-    Column("seq", Integer, nullable=False),
-    Column("purged_seq", Integer, nullable=False),
-    Column("purge_gen", Integer, nullable=False, server_default="0"),  # bumped by each purge
-)
-# A table of its own, so that create_all adds it to a hub database made before it.
-hub_format = Table(
-    "hub_format",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("scopes", Integer, nullable=False),  # SCOPE_FORMAT the rows are written in
-)
-hub_token = Table(
-    "hub_token",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(200), nullable=False),
-    Column("token_hash", String(64), nullable=False, unique=True),
-    Column("teams", Text, nullable=False),  # joined by TEAM_SEP
-    Column("queues", Text, nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("expires_at", Float),  # none: never
-    Column("revoked_at", Float),
-)
 
 
 class HubDatabaseError(Exception):
@@ -237,14 +166,6 @@ class View:
         return False  # a kind the hub does not know: the whole floor only
 
 
-def join_teams(teams: Iterable[str]) -> str:
-    return TEAM_SEP.join(sorted({t.replace(TEAM_SEP, "") for t in teams} - {""}))
-
-
-def split_teams(text: str | None) -> frozenset[str]:
-    return frozenset((text or "").split(TEAM_SEP)) - {""}
-
-
 def change_json(row) -> str:
     """A stored row as the JSON of a feed change; the data is stored as JSON already."""
     head = f'{{"kind":{json.dumps(row.kind)},"id":{json.dumps(row.id)},"version":{row.version},"op":"{row.op}"'
@@ -253,39 +174,6 @@ def change_json(row) -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def facts_of(kind: str, rid: str, data: Mapping[str, Any] | None) -> dict:
-    """The facts a row's visibility is read from; `data` None for a delete never seen."""
-    data = data or {}
-    facts: dict[str, str | bool | None] = {"agent": None, "queue": None, "customer": None, "is_private": False}
-    if kind == "interaction":
-        facts.update(
-            agent=_id(data.get("agent_id")), queue=_id(data.get("queue_id")), customer=_id(data.get("customer_id"))
-        )
-    elif kind == "survey":
-        facts["customer"] = _id(data.get("customer_id"))
-    elif kind == "note":
-        facts.update(
-            agent=_id(data.get("agent_id")),
-            customer=_id(data.get("customer_id")),
-            is_private=data.get("visibility") == "private",
-        )
-    return facts
-
-
-def _id(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _team(data: Mapping[str, Any]) -> str:
-    team = data.get("team")
-    return team.replace(TEAM_SEP, "") if isinstance(team, str) else ""
-
-
-def _queues(data: Mapping[str, Any]) -> frozenset[str]:
-    queues = data.get("queues")
-    return frozenset(q for q in queues if isinstance(q, str) and q) if isinstance(queues, list) else frozenset()
 
 
 def hub_engine(url: str) -> Engine:
@@ -572,7 +460,7 @@ class HubStore:
             if data is None:
                 after = (before[0], before[1], False) if before else None
             else:
-                after = (_team(data), _queues(data), True)
+                after = (team_of(data), queues_of(data), True)
             if after is not None and after != before:
                 new[aid] = after
         if not new:

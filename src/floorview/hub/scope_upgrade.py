@@ -22,7 +22,7 @@ import logging
 
 from sqlalchemy import bindparam, column, delete, insert, inspect, select, text, tuple_, update
 
-from floorview.hub.hubstore import (
+from floorview.hub.tables import (
     TEAM_SEP,
     facts_of,
     hub_agent,
