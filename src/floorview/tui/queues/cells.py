@@ -22,9 +22,6 @@ if TYPE_CHECKING:
     from floorview.store.reads import WaitingContact
     from floorview.tui.queues.data import QueueRow
 
-COUNTS = ("offered", "answered", "abandoned")  # follow the window (30 min or today), as ASA, abandon and AHT do
-BY_WINDOW = frozenset({*COUNTS, "asa", "abandon", "aht"})
-
 
 def short_duration(seconds: float | None) -> str:
     """Durations in at most four characters, changing unit rather than being

@@ -20,7 +20,7 @@ from rich.text import Text
 from floorview.domain.metrics import INTERVAL, MINUTE, PATIENT, WINDOW, Counts, QueueFigures
 from floorview.domain.sitetime import SiteTime
 from floorview.tui.format import EMPTY, duration, labelled, pct
-from floorview.tui.queues.cells import BY_WINDOW, contacts, oldest_wait, short_duration
+from floorview.tui.queues.cells import contacts, oldest_wait, short_duration
 
 if TYPE_CHECKING:
     from floorview.config import Settings
@@ -72,10 +72,6 @@ def today_span(snap: QueueSnapshot, now: float, site: SiteTime) -> str:
         return f"since {_hm(start, site)} (midnight, {site.name}) {end}"
     own = SiteTime(snap.timezone)
     return f"since {_hm(start, own)} {snap.timezone} ({_hm(start, site)} site time, {site.name}) {end}"
-
-
-def window_span(snap: QueueSnapshot, now: float, site: SiteTime) -> str:
-    return f"{_hm(now - snap.window_s, site)} to {_hm(now, site)} {site.abbrev(now)}"
 
 
 def window_words(snap: QueueSnapshot, now: float, site: SiteTime) -> str:
@@ -423,7 +419,6 @@ QUEUE_VIEWS: dict[str, View] = {
     "occupancy": explain_occupancy,
     "trend": explain_trend,
 }
-assert BY_WINDOW <= QUEUE_VIEWS.keys()
 
 
 def explain_queue_cell(row: QueueRow, column: str, ctx: Context) -> tuple[str, Text]:
