@@ -32,7 +32,8 @@ from floorview.domain.recovery import RecoveryRules  # noqa: E402
 from floorview.store.customers import customer_card, recovery_list, search_customers  # noqa: E402
 from floorview.store.engine import open_engine, open_reader  # noqa: E402
 from floorview.store.reads import store_status  # noqa: E402
-from floorview.tui.customers.card import card_view  # noqa: E402
+from floorview.domain.sitetime import SiteTime  # noqa: E402
+from floorview.tui.customers.data import card_view  # noqa: E402
 
 SEARCH_MS, RECOVERY_MS = 20, 200
 
@@ -63,13 +64,14 @@ def main() -> None:
         start = rng.randrange(0, len(last) - size + 1)
         fragments.append(last[start : start + size])
     settings = Settings()
+    site = SiteTime()
     search_card = []
     found = []
     for frag in fragments:
         t0 = time.perf_counter()
         hits = search_customers(con, frag)
         card = customer_card(con, hits[0].id)
-        card_view(card, now, settings)
+        card_view(card, now, settings.customers, site)
         search_card.append((time.perf_counter() - t0) * 1000)
         found.append(len(hits))
     ref = []

@@ -192,3 +192,14 @@ def test_the_talk_and_walk_sentence_counts_the_teams_visible_coaching(sample_sto
     text = capsys.readouterr().out
     assert "## Talk and walk: Canyon's coaching" in text
     assert f"{share}% of" in text and top.title() in text.split("## Talk and walk")[1]
+
+
+def test_the_export_counts_one_note_in_the_singular(sample_store, capsys) -> None:
+    """m23 in the minutes too: Meadow left one team note this week reads "(1 note, no names)", never "1 notes"."""
+    from tests.test_huddle_tui import keep_team_notes
+
+    keep_team_notes(sample_store, "Meadow", 1)
+    for fmt in ("md", "html"):
+        assert main(["export", "huddle", "--db", str(sample_store), "--team", "Meadow", "--format", fmt]) == 0
+        out = capsys.readouterr().out
+        assert "(1 note, no names)" in out and "1 notes" not in out

@@ -265,7 +265,7 @@ def _tui(args) -> int:
             source = HubSource(path, url, token, settings.long_poll, settings.refresh_s, settings.proxy)
             # LiveSource (tui/live.py) says `label: str`, settable; the app reads it only, and takes None
             # (`source.label or ...`): the protocol is to say `@property def label(self) -> str | None`.
-            app = FloorviewApp(settings, path, clock=clock, source=source, source_label=_host(url))  # type: ignore[arg-type]
+            app = FloorviewApp(settings, path, clock=clock, source=source, source_label=_host(url))
         elif settings.db is not None or settings.offline:
             path = settings.db or default_store_path()
             from floorview.store.engine import open_reader

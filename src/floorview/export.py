@@ -12,7 +12,7 @@ import re
 
 from floorview.domain.metrics import figures
 from floorview.domain.sitetime import SiteTime
-from floorview.domain.units import EMPTY, duration
+from floorview.domain.units import EMPTY, counted, duration
 from floorview.store.huddle import Huddle, TeamWork
 
 
@@ -107,7 +107,7 @@ def to_markdown(h: Huddle, site: SiteTime) -> str:
     ]
     lines += ["", _md(table_note(h)), "", "| Figure | Value |", "| --- | --- |"]
     lines += [f"| {name} | {_md(value)} |" for name, value in other_figures(h)]
-    lines += ["", f"## Coaching themes this week ({h.coaching_notes} notes, no names)", ""]
+    lines += ["", f"## Coaching themes this week ({counted(h.coaching_notes, 'note')}, no names)", ""]
     lines += [f"- {_md(topic)}, {_md(stage)}: {n}" for topic, stage, n in h.themes] or ["- none"]
     lines += ["", f"## Kudos this week ({h.kudos_count})", ""]
     lines += [f"- **{_md(name)}**: {_md(words)}" for name, words in h.kudos] or ["- none"]
@@ -148,7 +148,7 @@ def to_html(h: Huddle, site: SiteTime) -> str:
 <table>
 {rows}
 </table>
-<h2>Coaching themes this week ({h.coaching_notes} notes, no names)</h2>
+<h2>Coaching themes this week ({counted(h.coaching_notes, "note")}, no names)</h2>
 <ul>
 {themes}
 </ul>

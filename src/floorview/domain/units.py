@@ -21,3 +21,8 @@ def duration(seconds: float | None) -> str:
     if s < 86400:
         return f"{s // 3600}h{s % 3600 // 60:02d}"
     return f"{s // 86400}d{s % 86400 // 3600:02d}"
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """A count with its noun, singular for one: "1 note", "3 notes", "2 queries" with many="queries"."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"

@@ -10,7 +10,10 @@ Report = Callable[[str, "str | None"], None]
 
 
 class LiveSource(Protocol):
-    label: str  # shown in the title bar, e.g. "DEMO"
+    @property
+    def label(self) -> str | None:
+        """Shown in the title bar, e.g. "DEMO" or the hub's host; None: nothing."""
+        ...
 
     def run(self, report: Report, stop: threading.Event) -> None:
         """Keep the store current until `stop` is set. Runs in a worker thread.
