@@ -93,7 +93,6 @@ class QueuesScreen(DataScreen[QueuesRequest, list[QueueRow]]):
         if not self._rows:
             return
         if self.host.partial != self._partial:
-            self._update_title()
             self._paint(now, reorder=False)
             return
         self.query_one(LiveTable).sync_column(
@@ -109,7 +108,9 @@ class QueuesScreen(DataScreen[QueuesRequest, list[QueueRow]]):
 
     def _paint(self, now: float, reorder: bool) -> None:
         self._now = now
-        self._partial = self.host.partial
+        if self._partial != self.host.partial:  # catching up began or ended: the title says which
+            self._partial = self.host.partial
+            self._update_title()
         table = self.query_one(LiveTable)
         q = self.filter_text.lower()
         rows = [r for r in self._rows.values() if not q or q in haystack(r)]
