@@ -64,7 +64,7 @@ async def agent_page(pilot, agent_id: str) -> AgentPageScreen:
 
 
 # -- M7: a cell cursor, and `e` explains the cell under it -------------------------------
-@sizes
+@pytest.mark.parametrize("size", [*SIZES, (160, 40)], ids=lambda s: f"{s[0]}x{s[1]}")  # 160: Serves too
 async def test_e_explains_each_cell_of_a_row_from_the_keyboard(sample_store, size):
     app = make_app(sample_store)
     async with app.run_test(size=size) as pilot:
@@ -90,6 +90,8 @@ async def test_e_explains_each_cell_of_a_row_from_the_keyboard(sample_store, siz
         assert "● Available" in seen["state"][1] and "◑ Wrap-up" in seen["state"][1]
         if size[0] >= 110:
             assert {"team", "reason"} <= set(seen)
+        if size[0] >= 150:
+            assert "the queues the agent is staffed on" in seen["serves"][1]
         # the cursor goes back left as well, and enter still opens the row's agent
         await pilot.press("left")
         assert table.current_column == keys[-2]

@@ -43,6 +43,7 @@ class AgentPageScreen(DataScreen[AgentPageRequest, "AgentPage | None"]):
         self.agent_id, self.agent_name = agent_id, name
         self.title_text = f"Agent: {name}"
         self._page: AgentPage | None = None
+        self._header = ""  # the header's words as shown
         self._now = 0.0
 
     def compose_body(self) -> ComposeResult:
@@ -98,16 +99,24 @@ class AgentPageScreen(DataScreen[AgentPageRequest, "AgentPage | None"]):
     def show(self, data: AgentPage | None, request: AgentPageRequest, now: float) -> None:
         self._now = now
         if data is None:
+            self._page, self._header = None, ""
             self.query_one("#who", Static).update(Text("This agent is no longer in the store."))
             return
         self._page = data
         self._paint()
 
     def tick(self, now: float) -> None:
-        """The time in state moves: the header line alone."""
+        """The time in state moves: the header line alone, when its words change."""
         self._now = now
         if self._page is not None:
-            self.query_one("#who", Static).update(header(self._page, now))
+            self._show_header()
+
+    def _show_header(self) -> None:
+        assert self._page is not None
+        text = header(self._page, self._now)
+        if text.plain != self._header:
+            self._header = text.plain
+            self.query_one("#who", Static).update(text)
 
     def refilter(self) -> None:
         if self._page is not None:
@@ -126,7 +135,7 @@ class AgentPageScreen(DataScreen[AgentPageRequest, "AgentPage | None"]):
         p = self._page
         assert p is not None
         site = self.host.site
-        self.query_one("#who", Static).update(header(p, self._now))
+        self._show_header()
         self.query_one("#figures", LiveTable).sync(figure_rows(p.week, self.host.partial), reorder=False)
         self.query_one("#qa", Static).update(qa_line(p.qa, site, p.today))
         table = self.query_one("#notes", LiveTable)

@@ -106,9 +106,9 @@ class AgentsScreen(DataScreen[AgentsRequest, AgentsData]):
     def _view_changed(self, to_top: bool = False) -> None:
         """Retitle and repaint; after a sort, the top of the list with the
         cursor on its first row (not scrolled to where the cursor was)."""
-        self._update_title()
         if not self.is_mounted:
             return
+        self._update_title()
         self._paint(self._now, reorder=True)
         if to_top:
             table = self.query_one(LiveTable)

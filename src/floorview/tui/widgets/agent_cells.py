@@ -183,7 +183,7 @@ def explain_agent(
             rows.append(("reason", a.reason or "none given"))
             rows.append(("", "where the table has no Reason column, the reason shows in place of Not ready"))
         rows += [
-            ("signs", " · ".join(f"{s} {w}" for s, w, _ in STATE_LABEL.values())),
+            ("signs", ", ".join(f"{s} {w}" for s, w, _ in STATE_LABEL.values())),
             ("filter", "`f` shows one state at a time; `/state:` finds a state or a Not ready reason"),
         ]
     elif column == "time":
