@@ -312,3 +312,15 @@ async def test_customer_note_and_page_open_through_nav_messages(sample_store, si
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, AgentPageScreen))
         assert [m.agent_id for m in posted if isinstance(m, nav.OpenAgent)] == [idle]
+
+
+def test_a_note_is_cut_between_words_in_cells_not_characters():
+    from rich.cells import cell_len
+
+    from floorview.tui.agents.cells import words_to
+
+    assert words_to("Listened to call 4: good empathy, missed the hold script", 28) == "Listened to call 4: good…"
+    assert words_to("  two\nlines  ", 20) == "two lines"
+    wide = words_to("日本語のテキスト 日本語のテキスト 日本語のテキスト", 20)
+    assert wide == "日本語のテキスト…" and cell_len(wide) <= 20
+    assert words_to("Supercalifragilisticexpialidocious word", 10) == "Supercali…"  # one long word: cut, marked

@@ -4,6 +4,7 @@ a queue's drill-down: tui/widgets/agent_cells.py.)"""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from floorview.domain.sitetime import SiteTime
@@ -144,15 +145,17 @@ def qa_line(scores: tuple[QaScore, ...], site: SiteTime, today: str) -> Text:
 
 
 def words_to(text: str, width: int) -> str:
-    """`text` on one line in `width` columns, cut between words with "…"
+    """`text` on one line in `width` cells, cut between words with "…"
     rather than mid-word (a single longer word is cut, marked)."""
     flat = " ".join(text.split())
-    if len(flat) <= width:
+    if cell_len(flat) <= width:
         return flat
     room = max(1, width - 1)
     cut = flat[:room]
+    while cell_len(cut) > room:  # wide characters take two cells
+        cut = cut[:-1]
     space = cut.rfind(" ")
-    if space > room // 3:
+    if space > len(cut) // 3:
         cut = cut[:space]
     return cut.rstrip() + "…"
 
