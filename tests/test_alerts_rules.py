@@ -22,6 +22,7 @@ from floorview.domain.alerts import (
     Scope,
     Subject,
     acknowledge,
+    describe,
     evaluate,
     shown_order,
     snooze,
@@ -447,3 +448,19 @@ def test_bad_alert_settings_are_refused_in_words(tmp_path, body, words):
     with pytest.raises(ConfigError) as caught:
         load_settings(cfg)
     assert words in str(caught.value)
+
+
+def test_an_alert_in_words_gives_the_figure_and_its_line():
+    rule = RULES["service-level"]
+    run = Run([rule])
+    billing = queue(name="Billing", service_level=0.62, contacts=50)
+    run.tick(T, (billing,))
+    [fired] = run.tick(T + 600, (billing,))
+    assert describe(fired.alert, T + 720, rule) == "Billing: service level 62% for 12 min, target 80%"
+    run = Run([RULES["not-ready"]])
+    [fired] = run.tick(T + 900, agents=(agent(name="Bo Diaz", state="not_ready", reason="break", state_since=T),))
+    assert describe(fired.alert, T + 960, reason="break") == "Bo Diaz: not ready (break) for 16 min, limit 15 min"
+    run = Run([RULES["agents-short"]])
+    run.tick(T, (queue(name="Sales", needed=12, can_take=9),))
+    [fired] = run.tick(T + 600, (queue(name="Sales", needed=12, can_take=9),))
+    assert describe(fired.alert, T + 660) == "Sales: 3 agents short of the target's need for 11 min"

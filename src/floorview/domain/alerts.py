@@ -398,18 +398,23 @@ def evaluate(
             ended.append(gone)
             events.append(Event("resolved", gone))
 
+    tracked: dict[str, set[str]] = {}  # rule id -> subjects with a track
+    for rid, subject in old:
+        tracked.setdefault(rid, set()).add(subject.id)
     seen: set[TrackKey] = set()
     for rule in rules:
         subjects: Sequence[Observation] = observations.queues if rule.kind in QUEUE_KINDS else observations.agents
         skind = subject_kind(rule.kind)
+        known = tracked.get(rule.id, set())
         for obs in subjects:
-            r = reading(rule, obs, now) if in_scope(rule.scope, obs) else _NOTHING
-            key = (rule.id, Subject(skind, obs.id))
-            found = old.get(key)
-            if found is None and not r.holds:
+            r = reading(rule, obs, now)
+            if r.holds and not in_scope(rule.scope, obs):
+                r = _NOTHING
+            if not r.holds and obs.id not in known:
                 continue  # the usual case: nothing to remember
+            key = (rule.id, Subject(skind, obs.id))
             seen.add(key)
-            _step(found or Track(rule.id, key[1]), rule, r, obs.name, now, tracks, events, ended, due)
+            _step(old.get(key) or Track(rule.id, key[1]), rule, r, obs.name, now, tracks, events, ended, due)
     for key, t in old.items():  # a subject gone from the store (or the rule's kind of subjects): false
         if key not in seen and key[0] in by_id:
             name = t.alert.name if t.alert is not None else t.subject.id
@@ -532,3 +537,43 @@ def subjects_of(observations: Observations) -> dict[Subject, Observation]:
     out: dict[Subject, Observation] = {Subject("queue", q.id): q for q in observations.queues}
     out.update({Subject("agent", a.id): a for a in observations.agents})
     return out
+
+
+# -- in words ------------------------------------------------------------------------------
+def _span(seconds: float) -> str:
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def describe(alert: Alert, now: float, rule: Rule | None = None, reason: str | None = None) -> str:
+    """The alert in a supervisor's words, figure and line: "Billing: service level 62% for 12 min,
+    target 80%". `rule`: the alert's rule as configured (for the target behind a margin); `reason`:
+    a not-ready agent's reason now. Names and reasons are data: render them as text, never markup."""
+    held = _span(now - alert.since if alert.resolved_at is None else alert.resolved_at - alert.since)
+    v, line = alert.value, alert.limit
+    name = alert.name
+    if alert.kind == "service_level":
+        target = line + rule.margin if rule is not None and line is not None else line
+        return f"{name}: service level {_pct(v)} for {held}, target {_pct(target)}"
+    if alert.kind == "abandon_rate":
+        target = line - rule.margin if rule is not None and line is not None else line
+        return f"{name}: abandon rate {_pct(v)} for {held}, target {_pct(target)}"
+    if alert.kind == "oldest_wait":
+        waited = (v or 0.0) + (now - alert.fired_at if alert.resolved_at is None else 0.0)
+        return f"{name}: a contact waiting {_span(waited)}, limit {_span(line or 0.0)}"
+    if alert.kind == "agents_short":
+        short = int(v or 0)
+        return f"{name}: {short} agent{'' if short == 1 else 's'} short of the target's need for {held}"
+    in_state = (v or 0.0) + ((alert.resolved_at or now) - alert.fired_at)
+    state = "in after-contact work" if alert.kind == "after_contact_work" else "not ready"
+    if alert.kind == "not_ready" and reason:
+        state = f"not ready ({reason})"
+    return f"{name}: {state} for {_span(in_state)}, limit {_span(line or 0.0)}"
