@@ -256,7 +256,7 @@ async def test_help_lists_the_screens_keys_and_their_ids(sample_store):
         await settle(pilot, "#agents")
         await pilot.press("question_mark")
         keys = str(app.screen.query_one("#keys").render())
-        assert "view.team" in keys and "view.window" not in keys  # Agents' keys, not Queues' 
+        assert "view.team" in keys and "view.window" not in keys  # Agents' keys, not Queues'
 
 
 async def test_palette_runs_commands_from_the_bindings(sample_store):
@@ -313,8 +313,10 @@ def _add_waiting(store, queue_id: str, n: int) -> None:
 async def test_hidden_screens_run_no_query(sample_store):
     app = make_app(sample_store)
     loads: list[str] = []
-    original_queues, original_agents = QueuesScreen.load, AgentsLoader.__call__
-    QueuesScreen.load = lambda self, con, now: (loads.append("queues"), original_queues(self, con, now))[1]
+    original_queues, original_agents = QueuesScreen.loader, AgentsLoader.__call__
+    QueuesScreen.loader = staticmethod(
+        lambda con, now, request: (loads.append("queues"), original_queues(con, now, request))[1]
+    )
     AgentsLoader.__call__ = lambda self, con, now, request: (  # type: ignore[method-assign]
         loads.append("agents"),
         original_agents(self, con, now, request),
@@ -331,7 +333,7 @@ async def test_hidden_screens_run_no_query(sample_store):
                 await settle(pilot, "#agents")
             assert loads and set(loads) == {"agents"}
     finally:
-        QueuesScreen.load, AgentsLoader.__call__ = original_queues, original_agents
+        QueuesScreen.loader, AgentsLoader.__call__ = staticmethod(original_queues), original_agents
 
 
 async def test_low_bandwidth_drops_sparklines_and_slows_ticking(sample_store):

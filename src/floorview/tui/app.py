@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
-from pathlib import Path
-
-import logging
-
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
 from textual import work
@@ -33,6 +31,9 @@ from floorview.tui.base import DataScreen
 from floorview.tui.queues.screen import QueuesScreen
 from floorview.tui.widgets.status import as_of
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,7 +49,7 @@ def _screen(module: str, name: str) -> DataScreen:
 class FloorviewApp(App[None]):
     TITLE = "floorview"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {BindingCommands}
+    COMMANDS = {BindingCommands}  # screens and actions; not Textual's own (its "Keys" would shadow our help)
     # Screens past the first two are imported when first shown: start-up pays only for Queues.
     MODES = {
         "queues": QueuesScreen,
@@ -98,7 +99,7 @@ class FloorviewApp(App[None]):
         self._seen: tuple | None = None  # (screen, data_version, minute) of the last load
         self._status: StoreStatus | None = None
         self._source_state: tuple[str, str | None] = ("starting", None) if source else ("none", None)
-        self._writer = None  # the store's SQLAlchemy engine, opened on the first local write
+        self._writer: Engine | None = None  # the store's SQLAlchemy engine, opened on the first local write
         self._write_lock = threading.Lock()
 
     # -- start and stop -------------------------------------------------------
@@ -124,12 +125,14 @@ class FloorviewApp(App[None]):
         def report(state: str, detail: str | None = None) -> None:
             self.post_message(SourceChanged(state, detail))
 
+        source = self.source
+        assert source is not None  # started only with a source
         try:
-            self.source.run(report, self._stop)
+            source.run(report, self._stop)
         except Exception as exc:  # the floor stops; the screens keep what they have
             log.exception("the live source stopped")
             reason = " ".join(str(exc).split())[:300] or type(exc).__name__
-            where = self.source.label or self.source_label or "the hub"
+            where = source.label or self.source_label or "the hub"
             self.post_message(SourceChanged("error", f"sync with {where} stopped: {reason} (see the log)"))
 
     def on_source_changed(self, message: SourceChanged) -> None:
@@ -177,17 +180,17 @@ class FloorviewApp(App[None]):
         screen = self._data_screen()
         if self.reader is None or not isinstance(screen, DataScreen):
             return
+        if screen.loader is None:
+            return
         self._loading = True
-        if screen.loader is not None:
-            self._load(screen, screen.loader, screen.request(), force)
-        else:
-            self._load(screen, None, None, force)
+        self._load(screen, screen.loader, screen.request(), force)
 
     @work(thread=True, group="load", exit_on_error=False)
-    def _load(self, screen: DataScreen, loader: Callable[..., Any] | None, request: Any, force: bool) -> None:
+    def _load(self, screen: DataScreen, loader: Callable[..., Any], request: Any, force: bool) -> None:
         """The worker's side of the load contract (tui/base.py): runs the
         loader on a request built on the event loop; touches no widget."""
         con = self.reader
+        assert con is not None  # request_load starts no load before the store is open
         now = self.clock.now()
         name = type(screen).__name__
         try:
@@ -201,7 +204,7 @@ class FloorviewApp(App[None]):
                     site, scope = site_time(con, self.settings.site_timezone), token_scope(con)
                     if (site, scope) != (self.site, self.scope):  # came with the feed: every screen follows
                         self.call_from_thread(self._set_context, site, scope)
-                    data = loader(con, now, request) if loader is not None else screen.load(con, now)
+                    data = loader(con, now, request)
                     status = store_status(con)
                 finally:
                     con.execute("COMMIT")
@@ -226,6 +229,7 @@ class FloorviewApp(App[None]):
     def _read(self, read: Callable[[sqlite3.Connection], Any], then: Callable[[Any], None]) -> None:
         try:
             with self._read_lock:
+                assert self.reader is not None  # read_store checked
                 result = read(self.reader)
         except Exception as exc:
             log.exception("a store read failed")
@@ -265,10 +269,7 @@ class FloorviewApp(App[None]):
         self._status = message.status
         screen = self._data_screen()
         if isinstance(screen, DataScreen) and id(screen) == message.screen_id:
-            if screen.loader is not None:
-                screen.show(message.data, message.request, message.now)
-            else:
-                screen.show(message.data, message.now)
+            screen.show(message.data, message.request, message.now)
         self.refresh_status()
         self._load_done()
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar, cast
+from typing import Generic, TypeVar, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -77,13 +77,8 @@ class DataScreen(Screen[None], Generic[RequestT, DataT]):
         """What the next load depends on, as a frozen value. Runs on the event loop."""
         return cast(RequestT, None)
 
-    def load(self, con: sqlite3.Connection, now: float) -> Any:
-        """Before the typed contract (being retired panel by panel): read in the worker."""
-        return None
-
-    def show(self, data: Any, *args: Any) -> None:
-        """Put freshly loaded data on screen, touching only what changed:
-        `show(data, request, now)` (typed panels) or `show(data, now)`."""
+    def show(self, data: DataT, request: RequestT, now: float) -> None:
+        """Put freshly loaded data on screen, touching only what changed."""
 
     def tick(self, now: float) -> None:
         """Once a second: update the cells that show a running duration."""

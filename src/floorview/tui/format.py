@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
+from rich.console import JustifyMethod
 from rich.text import Text
 
 from floorview.domain.metrics import Level
@@ -22,7 +23,7 @@ LEVEL_STYLE = {
 SPARK = "▁▂▃▄▅▆▇█"
 
 
-def cell(value: object, style: str = "", justify: str = "left") -> Text:
+def cell(value: object, style: str = "", justify: JustifyMethod = "left") -> Text:
     """A table cell from any value, as plain text (no markup is parsed)."""
     return Text("" if value is None else str(value), style=style, justify=justify, no_wrap=True)
 

@@ -258,7 +258,10 @@ class BalanceScreen(DataScreen[BalanceRequest, BalanceData]):
             def read(con: sqlite3.Connection) -> list[NoteLine]:
                 return notes_between(con, walk.since, walk.until, key, limit=DRILL_LIMIT)
 
-            self.host.read_store(read, lambda notes: self.app.push_screen(notes_panel(data, key, notes)))
+            def show(notes: list[NoteLine]) -> None:
+                self.app.push_screen(notes_panel(data, key, notes))
+
+            self.host.read_store(read, show)
         elif focused.id == "metrics":
             self.app.push_screen(breaches_panel(data, key))
 

@@ -103,12 +103,12 @@ def card_text(v: CardView, width: int, site: SiteTime) -> Text:
     trust = [f"net {_signed(v.trust)} of {counted(v.trust_n, 'answer')}"]
     recent, earlier = v.trend
     if recent is not None and earlier is not None:
-        arrow = "▲" if recent > earlier + 5 else "▼" if recent < earlier - 5 else "→"
-        trust.append(f"{arrow} {_signed(earlier)} the 90 days before")
+        trend = "▲" if recent > earlier + 5 else "▼" if recent < earlier - 5 else "→"
+        trust.append(f"{trend} {_signed(earlier)} the 90 days before")
     t.append_text(flow("Trust", trust, width))
     weakest = v.stool.weakest
     bars = width >= 100
-    legs: list[str | Text] = []
+    legs: list[Text] = []
     for leg in LEGS:
         mean = v.stool.legs[leg]
         shown = f"{leg} {mean:.1f}" if mean is not None else f"{leg} {EMPTY}"

@@ -32,6 +32,3 @@ class TextPanel(ModalScreen[None]):
             yield Static(Text(self._title), id="title")
             yield Static(self._body, id=self.body_id)
             yield Static(Text("escape closes", style="dim"))
-
-    def action_dismiss(self) -> None:
-        self.dismiss(None)

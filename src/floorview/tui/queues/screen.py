@@ -11,6 +11,7 @@ The table has a cell cursor: ← → pick a figure, `e` explains it
 
 from __future__ import annotations
 
+from rich.console import JustifyMethod
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.reactive import reactive
@@ -133,7 +134,7 @@ class QueuesScreen(DataScreen[QueuesRequest, list[QueueRow]]):
         figure is never cut: a column grows, or the figure changes unit)."""
         wide = width >= 110
 
-        def col(key: str, label: str, least: int, justify: str = "right") -> Column:
+        def col(key: str, label: str, least: int, justify: JustifyMethod = "right") -> Column:
             widest = max((c[key].cell_len for c in shown if key in c), default=0)
             return Column(key, label, max(least, len(label), widest), justify)
 

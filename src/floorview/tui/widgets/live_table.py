@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rich.console import JustifyMethod
 from rich.style import Style
 from rich.text import Text
 from textual.coordinate import Coordinate
@@ -36,7 +37,7 @@ class Column:
     key: str
     label: str
     width: int | None = None
-    justify: str = "left"
+    justify: JustifyMethod = "left"
 
 
 def _fit(value: Text | None, column: Column) -> Text:
@@ -64,7 +65,9 @@ class _Internals:
     def set_cell(table: DataTable[Any], row: RowKey, col: ColumnKey, value: Text) -> None:
         table._data[row][col] = value
         table._update_count += 1  # the render caches are keyed by it
-        table.refresh_coordinate(Coordinate(table._row_locations.get(row), table._column_locations.get(col)))
+        y, x = table._row_locations.get(row), table._column_locations.get(col)
+        if y is not None and x is not None:
+            table.refresh_coordinate(Coordinate(y, x))
 
     @staticmethod
     def row_style(table: DataTable[Any], row_index: int, base_style: Style) -> Style:
