@@ -4,12 +4,14 @@ What a refresh costs the alerts, against the Queues screen's own refresh
 (`tui.queues.data.load`: the reads and the figures, Erlang cached as in the
 running app) in the same run:
 
-- beside Queues: the rules' figures built from the snapshots the refresh
-  already read (`store.alerts.observations(..., queues=...)`: the agents'
-  read and the Queues formulas), then `domain.alerts.evaluate`, then the
-  state kept in the store (`store.alerts.tick`, in a transaction rolled back);
+- beside Queues (the figure held to the target): the rules' figures built
+  from the snapshots the refresh already read
+  (`store.alerts.observations(..., queues=..., rules=...)`: the watched
+  agents' read and the Queues formulas), then `domain.alerts.evaluate`, and
+  the state kept in the store (`store.alerts.tick`, in a transaction rolled
+  back at the end);
 - alone (a headless `floorview sync`, or a screen other than Queues): the
-  same with the queues read too.
+  same with the queues read too; printed, no target.
 
 The evaluator runs in its steady state: the alerts of this moment are up
 already, so a refresh that changes nothing writes nothing, as in the app.
@@ -59,24 +61,26 @@ def main() -> None:
     con = open_reader(path)
     now = store_status(con).last_success_at
     site = site_time(con, "")
+    agents = con.execute("SELECT count(*) FROM agent").fetchone()[0]
     budget = Budget()
     rows = load_queue_rows(con, now)  # warm the page cache and the Erlang cache, as a running app has them
     snaps = [r.snap for r in rows]
-    obs = store_alerts.observations(con, now, site, queues=snaps)
+    obs = store_alerts.observations(con, now, site, queues=snaps, rules=DEFAULT_RULES)
     state, events = evaluate(DEFAULT_RULES, obs, AlertState(), now, budget)
     state, _ = evaluate(DEFAULT_RULES, obs, state, now, budget)  # steady: what is due has fired or been held
     print(
-        f"large store: {len(obs.queues)} queues, {len(obs.agents)} agents; the shipped rules "
+        f"large store: {len(obs.queues)} queues, {agents:,} agents ({len(obs.agents)} in a watched state);"
+        " the shipped rules "
         f"({len(DEFAULT_RULES)}) fire {sum(e.kind == 'fired' for e in events)}, hold back "
         f"{sum(e.kind == 'held_back' for e in events)}, {len(state.tracks)} rule-subject pairs tracked"
     )
 
     def beside() -> None:  # the refresh read the queues; the alerts read the agents and evaluate
-        o = store_alerts.observations(con, now, site, queues=snaps)
+        o = store_alerts.observations(con, now, site, queues=snaps, rules=DEFAULT_RULES)
         evaluate(DEFAULT_RULES, o, state, now, budget)
 
     def alone() -> None:
-        o = store_alerts.observations(con, now, site)
+        o = store_alerts.observations(con, now, site, rules=DEFAULT_RULES)
         evaluate(DEFAULT_RULES, o, state, now, budget)
 
     engine = open_engine(path)
@@ -85,7 +89,7 @@ def main() -> None:
     store_alerts.tick(conn, DEFAULT_RULES, obs, now, budget)  # the alerts of this moment, kept (rolled back below)
 
     def beside_kept() -> None:
-        o = store_alerts.observations(con, now, site, queues=snaps)
+        o = store_alerts.observations(con, now, site, queues=snaps, rules=DEFAULT_RULES)
         store_alerts.tick(conn, DEFAULT_RULES, o, now, budget)
 
     queues = timed(lambda: load_queue_rows(con, now), args.runs)
@@ -112,8 +116,6 @@ def main() -> None:
     print(f"RESULT alerts_refresh_median {m_k:.1f} ms target <= {TARGET_RATIO * m_q:.1f} {_verdict(ratio)}")
     print(f"RESULT alerts_refresh_ratio {ratio:.2f} x target <= {TARGET_RATIO} {_verdict(ratio)}")
     print(f"RESULT alerts_refresh_p95_ratio {ratio95:.2f} x target <= {TARGET_RATIO} {_verdict(ratio95)}")
-    m_a = statistics.median(alone_t)
-    print(f"RESULT alerts_alone_ratio {m_a / m_q:.2f} x target <= 1.3 {'PASS' if m_a / m_q <= 1.3 else 'FAIL'}")
 
 
 def _verdict(ratio: float) -> str:

@@ -4,12 +4,13 @@ a small floor; the evaluator's state, acknowledgements and snoozes across a rest
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from floorview.domain.alerts import DEFAULT_RULES, Budget, Observations, QueueObservation, Subject
+from floorview.domain.alerts import DEFAULT_RULES, Budget, Observations, QueueObservation, Scope, Subject
 from floorview.domain.sitetime import SiteTime
 from floorview.store import alerts as store_alerts
 from floorview.store.apply import Applier
@@ -117,8 +118,27 @@ def test_the_figures_are_the_floors_by_hand(store):
     assert (q1.sl_threshold_s, q1.sl_target, q1.abandon_target) == (20, 0.8, 0.05)
     assert (q2.service_level, q2.oldest_enqueued_at, q2.abandon_target, q2.can_take) == (None, None, None, 1)
     agents = {a.id: a for a in obs.agents}
-    assert agents["a1"].channels == frozenset({"voice", "chat"}) and agents["a4"].channels == frozenset({"chat"})
+    assert sorted(agents) == ["a2", "a4"]  # Ana available and Cy on a contact: no agent rule watches them
     assert (agents["a2"].state, agents["a2"].reason, NOW - agents["a2"].state_since) == ("not_ready", "Break", 1000)
+    assert (agents["a2"].team, agents["a2"].queues, agents["a2"].channels) == ("Harbor", {"q1"}, {"voice"})
+    assert (agents["a4"].state, NOW - agents["a4"].state_since, agents["a4"].channels) == (
+        "after_contact_work",
+        100,
+        {"chat"},
+    )
+
+
+def test_only_what_the_rules_need_is_read(store):
+    con = open_reader(store)
+    rules = {r.id: r for r in DEFAULT_RULES}
+    queues_only = store_alerts.observations(con, NOW, SITE, rules=[rules["oldest-wait"]])
+    assert queues_only.agents == () and all(q.teams == frozenset() for q in queues_only.queues)
+    breaks = store_alerts.observations(con, NOW, SITE, rules=[rules["not-ready"]])
+    assert [a.id for a in breaks.agents] == ["a2"]
+    harbor = replace(rules["oldest-wait"], scope=Scope(teams=frozenset({"Harbor"})))
+    scoped = store_alerts.observations(con, NOW, SITE, rules=[harbor])
+    assert {q.id: q.teams for q in scoped.queues} == {"q1": {"Harbor", "Delta"}, "q2": {"Harbor", "Delta"}}
+    con.close()
 
 
 def test_need_and_have_are_the_queues_screens(store):
