@@ -309,3 +309,19 @@ def test_a_hand_made_sync_identity_is_kept_by_the_migration(tmp_path):
     assert reader.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0006"
     reader.close()
     engine.dispose()
+
+
+def test_after_a_gap_a_condition_holds_again_from_the_restart(store):
+    obs = observe(store)
+    tick(store, obs, NOW)  # service level pending from NOW
+    later = NOW + 4 * 3600  # the console closed for four hours, opened on a floor as bad
+    engine = open_engine(store)
+    with engine.begin() as conn:
+        _, events = store_alerts.tick(conn, DEFAULT_RULES, obs, later, first=True)
+    assert "service-level" not in [e.alert.rule_id for e in events]  # not known to have held in the gap
+    with engine.begin() as conn:
+        _, events = store_alerts.tick(conn, DEFAULT_RULES, obs, later + 599)
+        assert "service-level" not in [e.alert.rule_id for e in events]
+        _, events = store_alerts.tick(conn, DEFAULT_RULES, obs, later + 600)
+        assert ("fired", "service-level") in [(e.kind, e.alert.rule_id) for e in events]
+    engine.dispose()

@@ -533,6 +533,21 @@ def held_back(state: AlertState, day: str) -> int:
     return state.held_back(day)
 
 
+def resumed(state: AlertState, now: float) -> AlertState:
+    """The state as a process that starts (or wakes) after a gap takes it up: what happened to
+    the figures in the gap is not known, so a condition's holding time, and an alert's clearing
+    time, count from `now`. Alerts up, acknowledgements, snoozes and held-back episodes stay."""
+    tracks = {
+        key: replace(
+            t,
+            true_since=now if t.true_since is not None and t.alert is None else t.true_since,
+            false_since=None,
+        )
+        for key, t in state.tracks.items()
+    }
+    return replace(state, tracks=tracks)
+
+
 def subjects_of(observations: Observations) -> dict[Subject, Observation]:
     out: dict[Subject, Observation] = {Subject("queue", q.id): q for q in observations.queues}
     out.update({Subject("agent", a.id): a for a in observations.agents})

@@ -11,8 +11,12 @@ agent with the names of the queues each serves, which costs 10 to 15 ms on
 
 The contract for a refresh (the TUI's and the headless sync's alike):
 
-    obs = observations(reader, now, site)                 # a read, off the event loop
-    state, events = tick(writer_conn, rules, obs, now, budget)   # one write transaction
+    obs = observations(reader, now, site, rules=rules)            # a read, off the event loop
+    state, events = tick(writer_conn, rules, obs, now, budget)    # one write transaction
+
+on every change of the store and on a timer too (an agent's time in a state
+grows with no change to the store), with `first=True` on a process's first
+tick (the holding times start again: the gap is not known).
 
 `tick` loads the state, evaluates and saves it in the caller's transaction,
 so an acknowledgement or a snooze written by another connection
@@ -55,6 +59,7 @@ from floorview.domain.alerts import (
     Track,
     TrackKey,
     evaluate,
+    resumed,
     shown_order,
 )
 from floorview.domain.metrics import agents_needed, figures
@@ -283,11 +288,17 @@ def tick(
     obs: Observations,
     now: float,
     budget: Budget = Budget(),
+    *,
+    first: bool = False,
 ) -> tuple[AlertState, list[Event]]:
-    """One evaluation in the caller's write transaction: load, evaluate, save (only on a change)."""
-    state = load_state(conn, now, obs.day)
-    new, events = evaluate(rules, obs, state, now, budget)
-    if events or new.tracks != state.tracks or new.held != state.held:
+    """One evaluation in the caller's write transaction: load, evaluate, save (only on a change).
+
+    `first`: the first tick of a process (or after it was paused): the figures in the gap since
+    the last evaluation are not known, so holding and clearing times start now
+    (`domain.alerts.resumed`)."""
+    stored = load_state(conn, now, obs.day)
+    new, events = evaluate(rules, obs, resumed(stored, now) if first else stored, now, budget)
+    if events or new.tracks != stored.tracks or new.held != stored.held:
         save_state(conn, new)
     return new, events
 
