@@ -252,6 +252,9 @@ def test_a_held_back_episode_is_counted_once_however_long_it_holds():
     for s in range(300, 1000, 10):
         run.tick(T + s, agents=(agent(state="after_contact_work", state_since=T),))
     assert run.kinds() == ["held_back"] and run.state.held_back(DAY) == 1
+    for s in range(1000, 1100, 10):  # on into the next site day, still held: counted on that day too
+        run.tick(T + s, agents=(agent(state="after_contact_work", state_since=T),), day="2027-01-16")
+    assert run.kinds() == ["held_back"] * 2 and run.state.held_back("2027-01-16") == 1
 
 
 def test_the_floors_hour_holds_back_and_releases_as_it_rolls_on():

@@ -174,6 +174,8 @@ def test_the_shipped_rules_on_the_small_floor(store):
     con = open_reader(store)
     assert [a.rule_id for a in store_alerts.alerts_up(con, NOW)] == ["oldest-wait", "not-ready"]  # warning first
     assert store_alerts.firing_count(con, NOW) == 2
+    assert sorted(a.rule_id for a in store_alerts.alert_history(con, NOW)) == ["not-ready", "oldest-wait"]
+    assert store_alerts.alert_history(con, NOW + 1) == []
     con.close()
     _, events = tick(store, obs, NOW + 600)
     assert ("fired", "service-level", "q1") in [(e.kind, e.alert.rule_id, e.alert.subject.id) for e in events]

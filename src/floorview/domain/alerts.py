@@ -460,7 +460,7 @@ def evaluate(
                     del held[(t.held_day, subject)]
             tracks[t.key] = replace(t, alert=alert, held_day=None, false_since=None)
             events.append(Event("fired", alert))
-        elif t.held_day is None:
+        elif t.held_day != day:  # counted once an episode, and again on each new day it is still held
             held[(day, subject)] = held.get((day, subject), 0) + 1
             tracks[t.key] = replace(t, held_day=day)
             events.append(Event("held_back", alert))
