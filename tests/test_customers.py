@@ -183,7 +183,7 @@ def test_flow_breaks_lines_between_parts_within_the_width(width):
 
 
 def test_counts_agree_in_number():
-    from floorview.tui.customers.cells import counted
+    from floorview.domain.units import counted
 
     assert (counted(0, "customer"), counted(1, "customer"), counted(2, "answer")) == (
         "0 customers",

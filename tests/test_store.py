@@ -122,3 +122,22 @@ def test_reader_is_read_only(sample_store):
     with pytest.raises(sqlite3.OperationalError):
         con.execute("DELETE FROM agent")
     assert con.execute("SELECT count(*) FROM agent").fetchone()[0] == 64
+
+
+def test_the_reader_puts_a_writable_snapshot_in_wal(sample_store):
+    """A snapshot comes in rollback-journal mode; left so, the first local write
+    (a note) found the reader's reads in the way and failed "database is locked"."""
+    import sqlite3
+
+    from floorview.store.engine import open_reader
+
+    def mode(path) -> str:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return con.execute("PRAGMA journal_mode").fetchone()[0]
+        finally:
+            con.close()
+
+    assert mode(sample_store) == "delete"
+    open_reader(sample_store).close()
+    assert mode(sample_store) == "wal"

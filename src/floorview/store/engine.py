@@ -142,6 +142,25 @@ def sqlite_engine(url: str, *, begin: Literal["immediate", "marked"] = "immediat
     return engine
 
 
+def _to_wal(path: Path) -> None:
+    """Put a store we may write in WAL mode before the screens' reader opens
+    on it. A snapshot comes in rollback-journal mode (one self-contained
+    file); switching later, at the first local write, needs the file to
+    itself, which the reader's frequent reads deny ("database is locked"). A
+    store we cannot write (a read-only snapshot) is left as it is."""
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        return
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            con.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:
+        pass  # in use elsewhere: the first write switches it, as before
+    finally:
+        con.close()
+
+
 def open_reader(path: Path) -> sqlite3.Connection:
     """A connection for the screens' reads (stdlib sqlite3, cheap to import).
 
@@ -154,9 +173,10 @@ def open_reader(path: Path) -> sqlite3.Connection:
         raise StoreError(f"cannot read the store {path}: {exc}") from None
     if rev != SCHEMA_HEAD:
         ensure_schema(path)  # an older store: upgrade, or a clear refusal
+    _to_wal(path)
     con = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     for pragma in PRAGMAS:
-        if "journal_mode" not in pragma:  # a reader never changes the store (a snapshot may be read-only)
+        if "journal_mode" not in pragma:  # the reader itself never changes the store
             con.execute(pragma)
     con.execute("PRAGMA query_only=ON")
     return con

@@ -25,11 +25,6 @@ CATCHING_UP = "catching up"
 SYNC_SIGNS: dict[str | None, str] = {None: "", "pending": "↑", "conflict": "⚠", "rejected": "✗"}
 
 
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """ "1 note", "2 notes"."""
-    return f"{n} {word if n == 1 else (words or word + 's')}"
-
-
 def list_title(sort: int, team: str | None, state: str | None, narrow: bool) -> list[str]:
     """The Agents title's parts. The active filters (team and state) are
     always whole; narrow, the sort gives way to a short word."""

@@ -4,13 +4,15 @@ page's figures, their trend words, and the note under the cursor."""
 
 from __future__ import annotations
 
+from floorview.domain.units import counted
+
 from rich.text import Text
 
 from floorview.config import Settings
 from floorview.domain.sitetime import SiteTime
 from floorview.store.coaching import NoteView
 from floorview.store.reads import AgentSnapshot
-from floorview.tui.agents.cells import CATCHING_UP, FIGURES, SYNC_SIGNS, figure_values, plural, trend
+from floorview.tui.agents.cells import CATCHING_UP, FIGURES, SYNC_SIGNS, figure_values, trend
 from floorview.tui.agents.data import AgentPage
 from floorview.tui.format import duration, labelled, pct
 from floorview.tui.widgets.agent_cells import explain_agent
@@ -60,8 +62,8 @@ def explain_page(p: AgentPage, note: NoteView | None, site: SiteTime, partial: b
     w = p.week
     values = figure_values(w)
     t = w.today
-    before = f"the {plural(w.days_before, 'day')} before today"
-    worked = plural(w.days_worked, "day")
+    before = f"the {counted(w.days_before, 'day')} before today"
+    worked = counted(w.days_worked, "day")
     text = labelled(
         ("today", f"{p.today} so far (site time, {site.name}): a part day; contacts by when enqueued"),
         ("before", f"{before} pooled ({worked} with contacts handled)"),
@@ -72,7 +74,7 @@ def explain_page(p: AgentPage, note: NoteView | None, site: SiteTime, partial: b
     rows: list[tuple[str, str]] = [
         (
             "Handled",
-            f"{plural(handled_today, 'contact')} answered and ended so far today;"
+            f"{counted(handled_today, 'contact')} answered and ended so far today;"
             f" {_fmt('handled', per_day)}/day on the {worked} before"
             " (no trend word: a part day against whole days)",
         ),
@@ -84,8 +86,8 @@ def explain_page(p: AgentPage, note: NoteView | None, site: SiteTime, partial: b
         ),
         (
             "QA",
-            f"mean of {plural(t.qa_count if t else 0, 'score')} today: {_fmt('qa', values['qa'][0])};"
-            f" of {plural(w.qa_count, 'score')} before: {_fmt('qa', w.qa)}",
+            f"mean of {counted(t.qa_count if t else 0, 'score')} today: {_fmt('qa', values['qa'][0])};"
+            f" of {counted(w.qa_count, 'score')} before: {_fmt('qa', w.qa)}",
         ),
         (
             "Resolved",

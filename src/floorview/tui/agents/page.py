@@ -5,13 +5,15 @@ list; enter opens it, n writes one)."""
 
 from __future__ import annotations
 
+from floorview.domain.units import counted
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from floorview.store.coaching import NoteView
 from floorview.tui import nav
-from floorview.tui.agents.cells import figure_rows, header, note_cells, note_whole, plural, qa_line
+from floorview.tui.agents.cells import figure_rows, header, note_cells, note_whole, qa_line
 from floorview.tui.agents.data import DAYS, AgentPage, AgentPageRequest, load_page
 from floorview.tui.agents.explain import explain_page
 from floorview.tui.base import DataScreen
@@ -160,7 +162,7 @@ class AgentPageScreen(DataScreen[AgentPageRequest, "AgentPage | None"]):
 
     def _update_title(self) -> None:
         p = self._page
-        parts = [plural(len(p.notes), "note")] if p else []
+        parts = [counted(len(p.notes), "note")] if p else []
         if p and any(n.sync_state in ("conflict", "rejected") for n in p.notes):
             parts.append("⚠ needs you: open the marked note")
         self.set_title(*parts)

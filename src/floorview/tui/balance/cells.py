@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from floorview.domain.units import counted
+
 from collections.abc import Callable
 
 from rich.text import Text
@@ -13,11 +15,6 @@ from floorview.tui.balance.data import BalanceData
 from floorview.tui.format import EMPTY, age, cell, duration, judged, num, pct
 
 SHIFT_POINTS = 0.05  # coached share this far from the stated share gets an arrow
-
-
-def plural(n: int, noun: str, nouns: str | None = None) -> str:
-    """ "1 note", "2 notes", "1,200 queue-intervals"."""
-    return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
 
 
 def hours(seconds: float) -> str:
@@ -132,7 +129,7 @@ def summary(data: BalanceData, wide: bool, when: Callable[[float], str]) -> Text
     text.append("Talk/walk gap " if wide else "Gap ", style="bold")
     points = f"{gap:.0f}" if gap is not None else None
     text.append(f"{points} point{'' if points == '1' else 's'}" if points is not None else EMPTY, style="bold")
-    notes = plural(walk.mix.total, "coaching note") if wide else plural(walk.mix.total, "note")
+    notes = counted(walk.mix.total, "coaching note") if wide else counted(walk.mix.total, "note")
     text.append(f" ({notes}) · ")
     weeks = data.weeks if wide else data.weeks[-3:]
     text.append("by week, oldest first:" if wide else "weeks:")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from floorview.domain.units import counted
+
 from rich.text import Text
 
 from floorview.config import Settings
@@ -9,7 +11,7 @@ from floorview.domain.attainment import BY_KEY, Attainment
 from floorview.domain.balance import CONSTRAINTS, LABELS
 from floorview.domain.metrics import INTERVAL
 from floorview.store.balance import NoteLine
-from floorview.tui.balance.cells import SHIFT_POINTS, format_target, format_value, hours, plural
+from floorview.tui.balance.cells import SHIFT_POINTS, format_target, format_value, hours
 from floorview.tui.balance.data import BLOCK, DAY, OLD_TTL_S, RECENT_TTL_S, BalanceData
 from floorview.tui.format import EMPTY, age, labelled, pct
 from floorview.tui.modals.explain import ExplainScreen
@@ -101,9 +103,9 @@ def explain_metric(data: BalanceData, key: str, settings: Settings) -> tuple[str
         ),
         (
             "checked",
-            f"{plural(a.checked, 'queue-interval')} with something to count; {a.met:,} on target ({pct(a.on_target)})",
+            f"{counted(a.checked, 'queue-interval')} with something to count; {a.met:,} on target ({pct(a.on_target)})",
         ),
-        ("missed", f"{plural(a.missed, 'queue-interval')} x 15 min = {hours(a.breached_s)}, summed over queues"),
+        ("missed", f"{counted(a.missed, 'queue-interval')} x 15 min = {hours(a.breached_s)}, summed over queues"),
         ("longest", f"{age(a.longest * INTERVAL)} in a row on {where}" if a.longest else EMPTY),
         ("window", _span(data)),
         ("fresh", _fresh(data.walk.days)),
@@ -163,7 +165,7 @@ def notes_panel(data: BalanceData, constraint: str, notes: list[NoteLine]) -> Ex
     walk = data.walk
     total = walk.mix.counts.get(constraint, 0)
     text = Text()
-    text.append(f"{plural(total, 'coaching note')} about {LABELS[constraint]}, {_span(data)}; newest first.\n\n")
+    text.append(f"{counted(total, 'coaching note')} about {LABELS[constraint]}, {_span(data)}; newest first.\n\n")
     for n in notes:
         text.append(_day(data, n.created_at), style="bold")
         text.append("  ")
@@ -189,7 +191,7 @@ def breaches_panel(data: BalanceData, key: str) -> ExplainScreen:
     names = data.walk.queue_names
     text = Text()
     text.append(
-        f"{a.missed:,} of {plural(a.checked, 'queue-interval')} missed target ({hours(a.breached_s)} in all), "
+        f"{a.missed:,} of {counted(a.checked, 'queue-interval')} missed target ({hours(a.breached_s)} in all), "
         f"{_span(data)}; newest first.\n\n"
     )
     for b in a.breaches:  # the newest, as many as the walk keeps

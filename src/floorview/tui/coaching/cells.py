@@ -39,11 +39,6 @@ SCROLLBAR = 2  # the table's vertical scrollbar
 PAD = 2  # a cell's padding, one each side
 
 
-def counted(n: int, one: str, many: str | None = None) -> str:
-    """ "1 note", "2 notes": the count with the word that agrees with it."""
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
 def _widest(values: Iterable[str], header: str, cap: int | None = None) -> int:
     width = max([len(header), *(len(v) for v in values)])
     return min(width, cap) if cap else width

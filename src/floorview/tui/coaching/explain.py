@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from floorview.domain.units import counted
+
 from rich.text import Text
 
 from floorview.domain.sitetime import SiteTime
 from floorview.domain.vocabulary import ADKAR_STAGES, TOPICS
 from floorview.store.coaching import NoteView, Problem, Uncoached
-from floorview.tui.coaching.cells import counted, due_words
+from floorview.tui.coaching.cells import due_words
 from floorview.tui.coaching.data import THEME_DAYS, ThemeRow
 from floorview.tui.format import EMPTY, labelled, pct
 

@@ -11,6 +11,8 @@ to everyone. The title says which.
 
 from __future__ import annotations
 
+from floorview.domain.units import counted
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.reactive import reactive
@@ -23,7 +25,6 @@ from floorview.tui.base import DataScreen
 from floorview.tui.bindings import bind
 from floorview.tui.coaching import explain as why
 from floorview.tui.coaching.cells import (
-    counted,
     note_cells,
     note_columns,
     problem_cells,

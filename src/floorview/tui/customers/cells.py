@@ -6,6 +6,8 @@ many more there are (the detail line under the list has them all)."""
 
 from __future__ import annotations
 
+from floorview.domain.units import counted
+
 from collections.abc import Sequence
 
 from rich.text import Text
@@ -28,11 +30,6 @@ BEHAVIOR_WORDS = {
     "community_posts_30d": "posts",
     "usage_trend": "usage trend",
 }
-
-
-def counted(n: int, one: str, many: str | None = None) -> str:
-    """ "1 customer", "2 customers": the noun agrees with the count."""
-    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 # -- laying out lines --------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ agents take). The title names the filter, whole, at 80 columns."""
 
 from __future__ import annotations
 
+from floorview.domain.units import counted
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,7 +27,7 @@ from floorview.store.notes import new_note_id, save_note
 from floorview.tui import nav
 from floorview.tui.base import DataScreen
 from floorview.tui.bindings import bind
-from floorview.tui.customers.cells import case_cells, case_detail, counted, recovery_columns
+from floorview.tui.customers.cells import case_cells, case_detail, recovery_columns
 from floorview.tui.customers.data import KINDS, Kind, Mine, RecoveryData, RecoveryLoader, RecoveryRequest
 from floorview.tui.customers.explain import explain_recovery
 from floorview.tui.widgets.live_table import LiveTable
@@ -223,11 +225,6 @@ class RecoveryScreen(DataScreen[RecoveryRequest, RecoveryData]):
 
     def explain(self) -> tuple[str, Text] | None:
         return explain_recovery(self.host.settings.customers.recovery)
-
-
-def open_card(screen: Any, customer_id: str) -> None:
-    """Transitional, for panels not yet posting nav.OpenCustomer themselves."""
-    screen.post_message(nav.OpenCustomer(customer_id))
 
 
 Save = Callable[[str, Callable[[str | None], None]], None]

@@ -4,6 +4,8 @@ customers seen most recently today. `enter` opens the trust and behavior card.""
 
 from __future__ import annotations
 
+from floorview.domain.units import counted
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
@@ -11,7 +13,7 @@ from textual.widgets import DataTable, Static
 from floorview.store.customers import MIN_FRAGMENT
 from floorview.tui import nav
 from floorview.tui.base import DataScreen
-from floorview.tui.customers.cells import SEARCH_COLUMNS, counted, hit_cells
+from floorview.tui.customers.cells import SEARCH_COLUMNS, hit_cells
 from floorview.tui.customers.data import LIMIT, SearchData, SearchRequest, load_search
 from floorview.tui.widgets.live_table import LiveTable
 

@@ -4,6 +4,8 @@ never markup: team names, kudos and verbatims are feed text."""
 
 from __future__ import annotations
 
+from floorview.domain.units import counted
+
 from rich.text import Text
 from textual.renderables.digits import DIGITS, DIGITS3X3_BOLD
 
@@ -105,10 +107,6 @@ def wait_figure(asa: float | None) -> tuple[str, str]:
     return f"{int(asa) // 3600}:{int(asa) % 3600 // 60:02d}", "h:mm"
 
 
-def plural(n: int, noun: str, nouns: str | None = None) -> str:
-    return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
-
-
 def pairs(items: list[tuple[str, str]], width: int) -> Text:
     """ "name: value" pairs on one line where they fit whole, else one a line:
     a pair never breaks over two lines."""
@@ -134,7 +132,7 @@ def rest(data: Huddle, site: SiteTime, width: int) -> Text:
     out.append(table_note(data) + " " + day_line(data, site) + "\n", style="dim")
     out.append_text(pairs(other_figures(data), width))
     out.append("\n\n")
-    out.append(f"Coaching themes this week ({plural(data.coaching_notes, 'note')}, no names)\n", style="bold")
+    out.append(f"Coaching themes this week ({counted(data.coaching_notes, 'note')}, no names)\n", style="bold")
     out.append("  " + ("   ".join(f"{t} · {s}: {n}" for t, s, n in data.themes) or "none yet") + "\n")
     out.append(f"Kudos this week ({data.kudos_count})\n", style="bold")
     for name, words in data.kudos[:3]:

@@ -104,7 +104,10 @@ class QueueDetailScreen(DataScreen[DrillRequest, Drill]):
         agents = self.query_one("#agents", LiveTable)
         agents.set_columns(agent_columns(width))
         thresholds = self.host.settings.agents.time_in_state
-        agents.sync([(a.id, agent_cells(a, now, thresholds, width >= 110)) for a in data.agents], reorder=False)
+        partial = self.host.partial  # catching up: no time-in-state marks on part of a day
+        agents.sync(
+            [(a.id, agent_cells(a, now, thresholds, width >= 110, partial)) for a in data.agents], reorder=False
+        )
         self.call_after_refresh(self._fit)  # once the summary above has its lines
 
     @staticmethod
