@@ -14,7 +14,7 @@ from floorview.domain.alerts import DEFAULT_RULES, Budget, Observations, QueueOb
 from floorview.domain.sitetime import SiteTime
 from floorview.store import alerts as store_alerts
 from floorview.store.apply import Applier
-from floorview.store.engine import open_engine, open_reader
+from floorview.store.engine import SCHEMA_HEAD, open_engine, open_reader
 
 T0 = datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)
 NOW = (T0 + timedelta(minutes=20)).timestamp()
@@ -299,7 +299,7 @@ def test_a_hand_made_sync_identity_is_kept_by_the_migration(tmp_path):
     con.execute("INSERT INTO sync_identity VALUES (1, 'lead-harbor', '[\"Harbor\"]', '[]', 1.5)")
     con.commit()
     con.close()
-    engine = open_engine(path)  # brings it to 0006
+    engine = open_engine(path)  # brings it to the head (0006 made sync_identity)
     with engine.connect() as conn:
         assert syncstate.token_scope(conn) == syncstate.TokenScope("lead-harbor", ("Harbor",), ())
         context = MigrationContext.configure(conn, opts={"include_name": schema.include_name})
@@ -308,7 +308,7 @@ def test_a_hand_made_sync_identity_is_kept_by_the_migration(tmp_path):
         syncstate.save_token_scope(conn, syncstate.TokenScope("lead-delta", ("Delta",), ("q1",)), 2.0)
     reader = open_reader(path)
     assert syncstate.token_scope(reader) == syncstate.TokenScope("lead-delta", ("Delta",), ("q1",))
-    assert reader.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0006"
+    assert reader.execute("SELECT version_num FROM alembic_version").fetchone()[0] == SCHEMA_HEAD
     reader.close()
     engine.dispose()
 

@@ -155,6 +155,8 @@ class Note(_Data):
     agent_id: Id | None = None
     customer_id: Id | None = None
     author: Annotated[Clean, StringConstraints(min_length=1, max_length=200)]
+    # Who last edited it, when not the author: the hub stamps it (clients never send it).
+    edited_by: Annotated[Clean, StringConstraints(min_length=1, max_length=200)] | None = None
     created_at: AwareDatetime
     updated_at: AwareDatetime
     type: Literal["coaching", "kudos", "recovery"]

@@ -24,5 +24,6 @@ def duration(seconds: float | None) -> str:
 
 
 def counted(n: int, one: str, many: str | None = None) -> str:
-    """A count with its noun, singular for one: "1 note", "3 notes", "2 queries" with many="queries"."""
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+    """A count with its noun, singular for one: "1 note", "3 notes", "1,200 queue-intervals",
+    "2 queries" with many="queries". On screen and in the minutes alike."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"

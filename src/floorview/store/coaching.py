@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 NOTE_COLUMNS = (
-    "n.id, n.version, n.agent_id, a.name, a.team, n.customer_id, n.author, n.created_at, n.updated_at,"
+    "n.id, n.version, n.agent_id, a.name, a.team, n.customer_id, n.author, n.edited_by, n.created_at, n.updated_at,"
     " n.type, n.topic, n.adkar, n.follow_up_on, n.interaction_id, n.visibility, n.body"
 )
 # The newest outbox entry of each note, if any: its state, the hub's answer, its sequence.
@@ -36,6 +36,7 @@ class NoteView:
     team: str | None
     customer_id: str | None
     author: str
+    edited_by: str | None  # who last edited it on the hub, when not the author
     created_at: float
     updated_at: float
     type: str
@@ -245,6 +246,7 @@ def _note_of(con: sqlite3.Connection, p: Problem) -> NoteView:
         team=agent[1] if agent else None,
         customer_id=text("customer_id"),
         author=text("author") or "?",
+        edited_by=text("edited_by"),
         created_at=p.created_at,
         updated_at=p.created_at,
         type=text("type") or "coaching",

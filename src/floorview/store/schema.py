@@ -152,6 +152,7 @@ class Note(Record, Base):
     agent_id: Mapped[str | None] = mapped_column(String(128))
     customer_id: Mapped[str | None] = mapped_column(String(128))
     author: Mapped[str] = mapped_column(String(200))
+    edited_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[float]
     updated_at: Mapped[float]
     type: Mapped[str] = mapped_column(String(16))

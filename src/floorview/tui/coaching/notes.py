@@ -244,15 +244,20 @@ class NoteScreen(ModalScreen[None]):
         return text
 
     def _edited(self) -> Text | None:
-        """ "edited by X at T" where known (a change of ours waiting: X is us), else "edited at T"."""
+        """ "edited by X at T": X is us for a change waiting to push, else whom
+        the hub named (m1); "edited at T" for a note the hub stored before it did."""
         n = self.note
-        if n.updated_at - n.created_at < EDITED_AFTER_S:
+        if n.edited_by is None and n.updated_at - n.created_at < EDITED_AFTER_S:
             return None
         text = Text("edited ")
         if n.sync_state == "pending":
             text.append("by ")
             text.append(self.host.author())
             text.append(" (here, waiting to push) ")
+        elif n.edited_by is not None:
+            text.append("by ")
+            text.append(n.edited_by)  # Text.append: a name is never markup
+            text.append(" ")
         text.append(f"at {_when(self.host.site, n.updated_at)}")
         return text
 
