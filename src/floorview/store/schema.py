@@ -289,6 +289,25 @@ class AlertHeld(Base):
     count: Mapped[int]
 
 
+class AlertDelivery(Base):
+    """Alert events (fired, resolved) for a headless sync's webhook, delivered or still to go
+    (store/alert_delivery.py): kept 7 days, as the alerts' history."""
+
+    __tablename__ = "alert_delivery"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True, doc="stable: a receiver drops a repeat by it")
+    alert_id: Mapped[str] = mapped_column(String(600))
+    event: Mapped[str] = mapped_column(String(16), doc="'fired' or 'resolved'")
+    at: Mapped[float] = mapped_column(doc="when it fired or resolved")
+    payload: Mapped[str] = mapped_column(Text, doc="the JSON body, made when it was queued")
+    queued_at: Mapped[float]
+    delivered_at: Mapped[float | None] = mapped_column(doc="the receiver answered 2xx; None: still to go")
+    __table_args__ = (
+        Index("ix_alert_delivery_waiting", "seq", sqlite_where=text("delivered_at IS NULL")),
+        Index(None, "at"),
+    )
+
+
 def _counts_columns() -> tuple[dict[str, Any], dict[str, Any]]:
     """A class body with a column per count, and its annotations (held in the body too)."""
     cols: dict[str, Any] = {}
