@@ -24,8 +24,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sync = sub.add_parser("sync", help="sync the store from the hub without a screen")
-    sync.add_argument("--once", action="store_true", help="pull until caught up, push the outbox, exit")
+    sync.add_argument(
+        "--once", action="store_true", help="pull until caught up, push the outbox, evaluate the alerts once, exit"
+    )
     _client_options(sync)
+    sync.add_argument(
+        "--alerts-webhook-file",
+        type=Path,
+        metavar="PATH",
+        help="a 0600 file holding the URL to post new and resolved alerts to (or env FLOORVIEW_ALERTS_WEBHOOK,"
+        " or alerts.webhook_url in a 0600 config file). There is no flag taking the URL itself: it may hold"
+        " a secret, and a command line is visible to every user of the machine",
+    )
     hub = sub.add_parser("hub", help="serve the feed (the reference hub)")
     hub.add_argument(
         "--db", default=None, help="SQLAlchemy URL of the hub database (default: hub.db in the data directory)"
@@ -433,12 +443,13 @@ def _sync(args) -> int:
     if not settings.hub:
         raise _UserError("no hub: give --hub URL or set FLOORVIEW_HUB")
     url, token = _hub_access(settings)
+    webhook_url = _webhook_url(args, settings)
     from floorview.store.location import default_store_path
     from floorview.sync.source import local_fault
 
     path = settings.db or default_store_path()
     try:
-        return _sync_into(args, settings, path, url, token)
+        return _sync_into(args, settings, path, url, token, webhook_url)
     except Exception as exc:
         reason = local_fault(exc)
         if reason is None:
@@ -450,7 +461,44 @@ def _sync(args) -> int:
         return EXIT_FAULT
 
 
-def _sync_into(args, settings, path: Path, url: str, token: str) -> int:
+def _webhook_url(args, settings) -> str | None:
+    """The alerts webhook's URL (never shown: only its scheme and host are), or None."""
+    if not settings.alerts.enabled:
+        return None
+    from floorview.sync.webhook import WebhookError, webhook_url
+
+    try:
+        return webhook_url(
+            getattr(args, "alerts_webhook_file", None), settings.alerts.webhook_file, settings.alerts.webhook_url
+        )
+    except WebhookError as exc:
+        raise _UserError(str(exc)) from None
+
+
+def _alerts(settings, engine, webhook_url: str | None, say):
+    """The alerts' watch and webhook of a headless sync, or (None, None) with alerts off."""
+    if not settings.alerts.enabled:
+        return None, None
+    from floorview.sync.alerts import AlertWatch
+    from floorview.sync.webhook import Webhook
+
+    webhook = None
+    if webhook_url is not None:
+        a = settings.alerts
+        webhook = Webhook(
+            engine, webhook_url, a.webhook_format, timeout_s=a.webhook_timeout_s, proxy=settings.proxy, report=say
+        )
+    watch = AlertWatch(
+        engine, settings.alerts.rules, settings.alerts.budget.budget(), settings.site_timezone, webhook=webhook
+    )
+    return watch, webhook
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _sync_into(args, settings, path: Path, url: str, token: str, webhook_url: str | None = None) -> int:
     from floorview.store.engine import open_engine
     from floorview.store.location import StoreError
     from floorview.sync.syncer import Syncer
@@ -460,7 +508,9 @@ def _sync_into(args, settings, path: Path, url: str, token: str) -> int:
         engine = open_engine(path, default=settings.db is None)
     except StoreError as exc:
         raise _UserError(str(exc)) from None
+    watch = webhook = None
     try:
+        watch, webhook = _alerts(settings, engine, webhook_url, None if args.once else _say)
         with HubClient(url, token, proxy=settings.proxy) as client:
             syncer = Syncer(engine, client, long_poll=settings.long_poll, poll_s=settings.refresh_s)
             if args.once:
@@ -470,7 +520,14 @@ def _sync_into(args, settings, path: Path, url: str, token: str) -> int:
                 except HubError as exc:
                     raise _UserError(exc.message) from None  # cleaned where it came in (sync/transport.py)
                 print(f"synced {pulled.changes} changes in {pulled.pages} pages; pushed {pushed}")
+                if watch is not None:
+                    _alerts_once(watch, webhook)
                 return 0
+            if watch is not None:
+                syncer.on_applied = watch.changed
+                watch.start()
+            if webhook is not None:
+                webhook.start()
             import threading
 
             stop = threading.Event()
@@ -492,7 +549,28 @@ def _sync_into(args, settings, path: Path, url: str, token: str) -> int:
             syncer.run(report, stop)
             return EXIT_FAULT  # run returns only on a fault that retrying cannot cure
     finally:
+        if watch is not None:
+            watch.stop()
+        if webhook is not None:
+            webhook.stop()
         engine.dispose()
+
+
+def _alerts_once(watch, webhook) -> None:
+    """`sync --once`: one evaluation at the end, and one round of posting what waits (what the
+    receiver does not take stays queued in the store for the next run)."""
+    events = watch.tick_once()
+    fired = sum(1 for e in events if e.kind == "fired")
+    resolved = sum(1 for e in events if e.kind == "resolved")
+    held = sum(1 for e in events if e.kind == "held_back")
+    line = f"alerts: {fired} fired, {resolved} resolved" + (f", {held} held back by the budget" if held else "")
+    if webhook is not None:
+        failed = webhook.deliver()
+        left = webhook.waiting()
+        line += f"; webhook {webhook.label}: {webhook.posted} posted, {left} waiting"
+        if failed is not None:
+            _say(f"alerts webhook {webhook.label}: not delivered ({failed.why}); {left} kept for the next sync")
+    print(line)
 
 
 def _hub(args) -> int:

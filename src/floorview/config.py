@@ -377,12 +377,30 @@ class AlertBudgetConfig:
         return AlertBudget(self.per_agent_day, self.per_queue_day, self.per_hour)
 
 
+WEBHOOK_FORMATS = ("json", "slack", "teams")
+
+
+def _secret_url(value: Any) -> str | None:
+    """A URL that may hold a secret: checked for its type only here, and never repeated."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError("expected a URL in quotes")
+    return value
+
+
 @dataclass(frozen=True)
 class AlertsConfig:
     enabled: bool = field(default=True, metadata={"check": _boolean})
     bell: bool = field(default=False, metadata={"check": _boolean})  # a terminal bell on a new alert
     budget: AlertBudgetConfig = field(default_factory=AlertBudgetConfig)
     rules: tuple[AlertRule, ...] = field(default=DEFAULT_ALERT_RULES, metadata={"check": _alert_rules})
+    # Where a headless `floorview sync` posts new and resolved alerts. The URL may hold a
+    # secret: never in a repr, a log or an error (only its scheme and host are shown).
+    webhook_url: str | None = field(default=None, repr=False, metadata={"check": _secret_url})
+    webhook_file: Path | None = field(default=None, metadata={"check": _path})  # a 0600 file holding the URL
+    webhook_format: str = field(default="json", metadata={"check": lambda v: _choice(v, WEBHOOK_FORMATS)})
+    webhook_timeout_s: float = field(default=10.0, metadata={"check": _number(1, 120)})
 
 
 def _alerts_follow_queues(settings: Settings, values: Mapping[str, Any]) -> Settings:
@@ -463,7 +481,7 @@ def default_config_path() -> Path:
 
 
 ENV_PREFIX = "FLOORVIEW_"
-NOT_SETTINGS = {"FLOORVIEW_CONFIG", "FLOORVIEW_TOKEN", "FLOORVIEW_HUB_BOOTSTRAP_TOKEN"}
+NOT_SETTINGS = {"FLOORVIEW_CONFIG", "FLOORVIEW_TOKEN", "FLOORVIEW_HUB_BOOTSTRAP_TOKEN", "FLOORVIEW_ALERTS_WEBHOOK"}
 
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -497,6 +515,38 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _check_private(path: Path) -> None:
+    """A config file holding a secret (alerts.webhook_url) is refused, as a token file is
+    (sync/token.py), unless it is a regular file of ours that no one else can read, in a
+    directory of ours that no one else can enter."""
+    import stat
+
+    why = "it holds alerts.webhook_url, a secret"
+    try:
+        st = path.lstat()
+        folder = path.absolute().parent
+        dst = folder.stat()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise ConfigError(f"refusing config {path}: {why}, and it is a symbolic link; keep the file itself there")
+    if not stat.S_ISREG(st.st_mode):
+        raise ConfigError(f"refusing config {path}: it is not a regular file")
+    if st.st_uid != os.getuid():
+        raise ConfigError(f"refusing config {path}: {why}, and it belongs to another user")
+    if stat.S_IMODE(st.st_mode) & 0o077:
+        raise ConfigError(
+            f"refusing config {path}: {why}, and others can read it (mode {stat.S_IMODE(st.st_mode):o}); "
+            "chmod 600 it, or give the URL in FLOORVIEW_ALERTS_WEBHOOK or --alerts-webhook-file"
+        )
+    if dst.st_uid != os.getuid() or stat.S_IMODE(dst.st_mode) & 0o077:
+        raise ConfigError(
+            f"refusing config {path}: {why}, and its directory {folder} is open to others "
+            f"(mode {stat.S_IMODE(dst.st_mode):o}{'' if dst.st_uid == os.getuid() else ', another user owns it'});"
+            " chmod 700 it, or give the URL in FLOORVIEW_ALERTS_WEBHOOK or --alerts-webhook-file"
+        )
+
+
 def load_settings(config: Path | None = None, **flags: Any) -> Settings:
     """Defaults < config file < FLOORVIEW_* environment < flags (None flags are unset)."""
     env_config = os.environ.get("FLOORVIEW_CONFIG")
@@ -510,6 +560,9 @@ def load_settings(config: Path | None = None, **flags: Any) -> Settings:
             values = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read config {path}: {exc}") from None
+        alerts = values.get("alerts")
+        if isinstance(alerts, Mapping) and alerts.get("webhook_url"):
+            _check_private(path)
     values = _merge(values, _from_environment(os.environ))
     values = _merge(values, {k: v for k, v in flags.items() if v is not None})
     try:

@@ -110,6 +110,8 @@ class Syncer:
         self.long_poll, self.poll_s, self.source = long_poll, poll_s, source
         self.backoff = Backoff()
         self.identity_due = True  # ask the hub who we are at the next catch-up
+        # Called after each page is applied and committed (the alerts' watch: tick soon). Must not block.
+        self.on_applied: Callable[[], None] | None = None
 
     # -- who we are --------------------------------------------------------------
     def refresh_identity(self) -> None:
@@ -174,10 +176,13 @@ class Syncer:
         from floorview.store.apply import StoreRefused
 
         try:
-            return self._apply_page(page, careful=False)
+            done = self._apply_page(page, careful=False)
         except StoreRefused as exc:
             log.warning("%s: applying the page again record by record", exc)
-            return self._apply_page(page, careful=True)
+            done = self._apply_page(page, careful=True)
+        if self.on_applied is not None:
+            self.on_applied()
+        return done
 
     def _apply_page(self, page: Page, careful: bool) -> int:
         from floorview.store.apply import Applier

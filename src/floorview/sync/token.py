@@ -28,47 +28,53 @@ def read_token(path: Path | None, environ: Mapping[str, str] = os.environ) -> st
             "no token: give --token-file PATH or set FLOORVIEW_TOKEN",
         )
     path = Path(path).expanduser()
-    try:
-        st = path.lstat()
-    except FileNotFoundError:
-        raise TokenError(f"token file {path} does not exist") from None
-    except OSError as exc:
-        raise TokenError(f"cannot read token file {path}: {exc.strerror}") from None
-    if stat.S_ISLNK(st.st_mode):
-        raise TokenError(f"refusing token file {path}: it is a symbolic link")
-    _check(path, st)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
-    except OSError as exc:
-        raise TokenError(f"cannot read token file {path}: {exc.strerror}") from None
-    try:
-        opened = os.fstat(fd)
-        if (opened.st_dev, opened.st_ino) != (st.st_dev, st.st_ino):
-            raise TokenError(f"refusing token file {path}: it was replaced while being read")
-        _check(path, opened)
-        raw = os.read(fd, MAX_TOKEN_FILE + 1)
-    except OSError as exc:
-        raise TokenError(f"cannot read token file {path}: {exc.strerror}") from None
-    finally:
-        os.close(fd)
-    if len(raw) > MAX_TOKEN_FILE:
-        raise TokenError(f"token file {path} is too large to hold a token")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise TokenError(f"token file {path} does not hold a token (not text)") from None
+    text = read_private_file(path, "token file", "a token", TokenError)
     return _usable(text.strip(), f"token file {path}", f"token file {path} is empty")
 
 
-def _check(path: Path, st: os.stat_result) -> None:
+def read_private_file(path: Path, what: str, holds: str, error: type[Exception] = TokenError) -> str:
+    """The text of a file that holds a secret (`what`: "token file", `holds`: "a token"), refused in words (as
+    `error`) unless it is a regular file of ours that no one else can read. Opened without
+    following a link and without blocking, and checked again once open."""
+    path = Path(path).expanduser()
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        raise error(f"{what} {path} does not exist") from None
+    except OSError as exc:
+        raise error(f"cannot read {what} {path}: {exc.strerror}") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise error(f"refusing {what} {path}: it is a symbolic link")
+    _check(path, st, what, error)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    except OSError as exc:
+        raise error(f"cannot read {what} {path}: {exc.strerror}") from None
+    try:
+        opened = os.fstat(fd)
+        if (opened.st_dev, opened.st_ino) != (st.st_dev, st.st_ino):
+            raise error(f"refusing {what} {path}: it was replaced while being read")
+        _check(path, opened, what, error)
+        raw = os.read(fd, MAX_TOKEN_FILE + 1)
+    except OSError as exc:
+        raise error(f"cannot read {what} {path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_TOKEN_FILE:
+        raise error(f"{what} {path} is too large to hold {holds}")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise error(f"{what} {path} does not hold {holds} (not text)") from None
+
+
+def _check(path: Path, st: os.stat_result, what: str, error: type[Exception]) -> None:
     if not stat.S_ISREG(st.st_mode):
-        raise TokenError(f"refusing token file {path}: it is not a regular file")
+        raise error(f"refusing {what} {path}: it is not a regular file")
     if st.st_uid != os.getuid():
-        raise TokenError(f"refusing token file {path}: it belongs to another user")
+        raise error(f"refusing {what} {path}: it belongs to another user")
     if stat.S_IMODE(st.st_mode) & 0o077:
-        raise TokenError(
-            f"refusing token file {path}: others can read it (mode {stat.S_IMODE(st.st_mode):o}); chmod 600 it"
-        )
+        raise error(f"refusing {what} {path}: others can read it (mode {stat.S_IMODE(st.st_mode):o}); chmod 600 it")
 
 
 def _usable(token: str, where: str, empty: str) -> str:
