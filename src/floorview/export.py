@@ -83,7 +83,7 @@ def talk_heading(h: Huddle) -> str:
 
 
 def title(h: Huddle, site: SiteTime) -> str:
-    return f"Huddle: {who(h)}, {site.fmt(h.at, '%a %d %b %Y %H:%M')} {site.abbrev(h.at)}"
+    return f"Huddle: {who(h)}, {site.stamp(h.at, '%a %d %b %Y %H:%M')}"
 
 
 def day_line(h: Huddle, site: SiteTime) -> str:

@@ -15,7 +15,7 @@ reason.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -172,6 +172,11 @@ class Note(_Data):
         if self.agent_id is None and self.customer_id is None:
             raise ValueError("a note needs an agent_id or a customer_id")
         return self
+
+
+def feed_time(ts: float) -> str:
+    """A moment as the feed writes one: RFC 3339, in UTC."""
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
 
 
 KINDS: dict[str, type[_Data]] = {

@@ -69,6 +69,10 @@ class SiteTime:
         """Midnight (or the day's first instant) of a calendar date in site time."""
         return day_start_in(datetime.combine(day, time(12), tzinfo=self.tz).timestamp(), self.tz)
 
+    def stamp(self, ts: float, pattern: str = "%a %d %b %H:%M") -> str:
+        """A clock time as every screen shows one: in the site's zone, named ("10:30 EST")."""
+        return f"{self.fmt(ts, pattern)} {self.abbrev(ts)}"
+
     def abbrev(self, ts: float) -> str:
         """The zone's short name at `ts` ("EST", "EDT"); the IANA name where it has none."""
         short = self.local(ts).tzname() or ""

@@ -18,6 +18,8 @@ from floorview.config import Settings
 from floorview.domain.clock import Clock, SystemClock
 from floorview.domain.sitetime import SiteTime
 from floorview.domain.text import clean
+from floorview.domain.units import counted
+from floorview.store.alerts import firing_count
 from floorview.store.reads import StoreStatus, data_version, site_time, store_status
 from floorview.store.syncstate import TokenScope, token_scope
 from floorview.tui import nav
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 TICK_LOW_BANDWIDTH_S = 5.0  # --low-bandwidth: durations tick every 5 s, not every second
+ALERTS_EVERY_S = 15.0  # alerts are evaluated this often, and after a load that saw the store change
 
 
 def _screen(module: str, name: str) -> DataScreen:
@@ -58,6 +61,7 @@ class FloorviewApp(App[None]):
         "coaching": lambda: _screen("coaching.screen", "CoachingScreen"),
         "customers": lambda: _screen("customers.screen", "CustomersScreen"),
         "recovery": lambda: _screen("customers.recovery", "RecoveryScreen"),
+        "alerts": lambda: _screen("alerts.screen", "AlertsScreen"),
     }
     BINDINGS = [
         *(bind(f"screen.{mode}", f"show('{mode}')") for mode in MODES),
@@ -101,6 +105,13 @@ class FloorviewApp(App[None]):
         self._source_state: tuple[str, str | None] = ("starting", None) if source else ("none", None)
         self._writer: Engine | None = None  # the store's SQLAlchemy engine, opened on the first local write
         self._write_lock = threading.Lock()
+        # Alerts, evaluated in the client (store.alerts.evaluate_now) between loads, never beside one.
+        self._alerts_due = False  # an evaluation asked for: the timer, or a load that saw the store change
+        self._alerts_first = True  # the process's first evaluation: holding times start again
+        self._alerts_failed = False  # the last one failed (said once in the log)
+        self._alerts_pruned: str | None = None  # the site day history was last pruned on (alerts worker only)
+        self._version: int | None = None  # the store's data_version at the last load (load worker only)
+        self._version_judged: int | None = None  # the last that asked for an evaluation
 
     # -- start and stop -------------------------------------------------------
     def on_mount(self) -> None:
@@ -114,6 +125,8 @@ class FloorviewApp(App[None]):
             self.set_interval(2.0, self._check_terminal, name="terminal")
         if self.source is not None:
             self._run_source()
+        if self.alerts_evaluated:
+            self.set_interval(ALERTS_EVERY_S, self._alerts_timer, name="alerts")
 
     def on_unmount(self) -> None:
         self._stop.set()
@@ -195,7 +208,8 @@ class FloorviewApp(App[None]):
         name = type(screen).__name__
         try:
             with self._read_lock:
-                seen = (id(screen), request, data_version(con), int(now // 60))
+                version = data_version(con)
+                seen = (id(screen), request, version, int(now // 60))
                 if not force and seen == self._seen:
                     self.call_from_thread(self._load_done)
                     return
@@ -206,9 +220,11 @@ class FloorviewApp(App[None]):
                         self.call_from_thread(self._set_context, site, scope)
                     data = loader(con, now, request)
                     status = store_status(con)
+                    if self.settings.alerts.enabled:
+                        status.alerts = firing_count(con, now)
                 finally:
                     con.execute("COMMIT")
-            self._seen = seen
+            self._seen, self._version = seen, version
             self.post_message(Loaded(id(screen), request, data, status, now, force))
         except sqlite3.Error as exc:
             self.call_from_thread(self._load_failed, str(exc))
@@ -261,6 +277,9 @@ class FloorviewApp(App[None]):
         return self._source_state[0] in ("starting", "catching up")
 
     def on_loaded(self, message: Loaded) -> None:
+        if self._version != self._version_judged:  # the store changed: the figures the rules watch may have
+            self._version_judged = self._version
+            self._alerts_due = True
         if self.paused and not message.forced:
             # A refresh that was under way when `p` was pressed: paused means
             # nothing moves. Resuming forces a fresh read.
@@ -275,6 +294,8 @@ class FloorviewApp(App[None]):
 
     def _load_done(self) -> None:
         self._loading = False
+        if self._alerts_due and self._evaluate_alerts():
+            return  # a load asked for meanwhile follows the evaluation (_alerts_done)
         if self._pending is not None:
             force, self._pending = self._pending, None
             self.request_load(force)
@@ -306,6 +327,75 @@ class FloorviewApp(App[None]):
                 screen._update_title()
         self.refresh_status()
 
+    # -- alerts ------------------------------------------------------------------
+    @property
+    def alerts_evaluated(self) -> bool:
+        """Whether this process evaluates the alert rules: on, and the store writable."""
+        return self.settings.alerts.enabled and not self.settings.offline
+
+    def _alerts_timer(self) -> None:
+        self._alerts_due = True
+        if not self._loading:
+            self._load_done()
+
+    def _evaluate_alerts(self) -> bool:
+        """Start an evaluation if one may run now (the store open, not catching up: no alert on part
+        of a day). It runs where a load would, so the two never overlap; True: started."""
+        self._alerts_due = False
+        if not self.alerts_evaluated or self.reader is None or self.partial or not self.is_running:
+            return False
+        self._loading = True
+        self._run_alerts(self.clock.now(), self.site, self._alerts_first)
+        return True
+
+    @work(thread=True, group="alerts", exit_on_error=False)
+    def _run_alerts(self, now: float, site: SiteTime, first: bool) -> None:
+        """Read the figures and evaluate in one write transaction (store.alerts.evaluate_now); an
+        evaluation that changes nothing writes nothing, so it wakes no screen. Pruned once a day."""
+        from floorview.store.alerts import evaluate_now, prune
+
+        alerts = self.settings.alerts
+        day = site.today(now).isoformat()
+        try:
+            with self._write_lock:
+                with self._engine().begin() as conn:
+                    _, events = evaluate_now(conn, alerts.rules, now, site, alerts.budget.budget(), first=first)
+                    if day != self._alerts_pruned:
+                        prune(conn, now, site)
+            self._alerts_pruned = day
+        except Exception:
+            if not self._alerts_failed:
+                log.exception("evaluating the alerts failed")
+            self.call_from_thread(self._alerts_done, False, 0)
+            return
+        fired = sum(1 for e in events if e.kind == "fired")
+        self.call_from_thread(self._alerts_done, True, fired)
+
+    def _alerts_done(self, ok: bool, fired: int) -> None:
+        self._alerts_failed = not ok
+        if ok:
+            self._alerts_first = False
+        if fired and self.settings.alerts.bell and not self._in_huddle():
+            self.bell()
+        self._loading = False
+        # What it wrote (and the count) is read by the next load; nothing written: no load.
+        force, self._pending = bool(self._pending), None
+        self.request_load(force)
+
+    def _in_huddle(self) -> bool:
+        """Huddle mode is on the screen stack: a shared screen, so no bell."""
+        from floorview.tui.huddle.screen import HuddleScreen
+
+        return any(isinstance(s, HuddleScreen) for s in self.screen_stack)
+
+    def _engine(self) -> Engine:
+        """The writer's engine, opened on the first local write. Called under _write_lock."""
+        if self._writer is None:
+            from floorview.store.engine import open_engine
+
+            self._writer = open_engine(self.store_path)
+        return self._writer
+
     # -- status line -------------------------------------------------------------
     def status_text(self, now: float) -> Text:
         text = Text()
@@ -314,6 +404,10 @@ class FloorviewApp(App[None]):
             text.append(" p resumes │ ")
         state, detail = self._source_state
         status = self._status
+        if status is not None and status.alerts:
+            key = self.settings.keys.get("screen.alerts", "7")
+            text.append(f"▲ {counted(status.alerts, 'alert')} ({key})", style="bold")
+            text.append(" │ ")
         if state == "starting":
             text.append(f"◌ starting: {detail or 'preparing the store'}")
         elif state == "live":
@@ -328,7 +422,7 @@ class FloorviewApp(App[None]):
             text.append("◆ snapshot, offline")
             if status.last_success_at:
                 taken = status.last_success_at
-                text.append(f" │ taken {self.site.fmt(taken, '%Y-%m-%d %H:%M')} {self.site.abbrev(taken)}")
+                text.append(f" │ taken {self.site.stamp(taken, '%Y-%m-%d %H:%M')}")
         else:
             text.append("◆ offline: store only")
         if status is not None and status.source != "snapshot":
@@ -406,11 +500,7 @@ class FloorviewApp(App[None]):
     def _write(self, write, done: str | None, then=None) -> None:
         try:
             with self._write_lock:  # one local write at a time, in the order made
-                if self._writer is None:
-                    from floorview.store.engine import open_engine
-
-                    self._writer = open_engine(self.store_path)
-                with self._writer.begin() as conn:
+                with self._engine().begin() as conn:
                     write(conn)
         except Exception as exc:
             log.exception("a local write failed")

@@ -35,7 +35,15 @@ DataT = TypeVar("DataT")
 Loader = Callable[[sqlite3.Connection, float, RequestT], DataT]
 
 
-SCREENS = (("1", "Queues"), ("2", "Agents"), ("3", "Balance"), ("4", "Coaching"), ("5", "Customers"), ("6", "Recovery"))
+SCREENS = (
+    ("1", "Queues"),
+    ("2", "Agents"),
+    ("3", "Balance"),
+    ("4", "Coaching"),
+    ("5", "Customers"),
+    ("6", "Recovery"),
+    ("7", "Alerts"),
+)
 
 
 class DataScreen(Screen[None], Generic[RequestT, DataT]):
@@ -135,7 +143,7 @@ class DataScreen(Screen[None], Generic[RequestT, DataT]):
         clock = ""
         if host.settings.show_clock:
             now = host.clock.now()
-            clock = f"{host.site.fmt(now, '%H:%M:%S')} {host.site.abbrev(now)}"
+            clock = f"{host.site.stamp(now, '%H:%M:%S')}"
         width = self.app.size.width - 2  # the bar's padding
         for tabs, brand, with_clock in (
             ("full", True, True),

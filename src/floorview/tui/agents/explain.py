@@ -127,7 +127,7 @@ def explain_page(p: AgentPage, note: NoteView | None, site: SiteTime, partial: b
         text.append_text(
             labelled(
                 ("by", note.author),
-                ("written", f"{site.fmt(note.created_at, '%d %b %Y %H:%M')} {site.abbrev(note.created_at)}"),
+                ("written", f"{site.stamp(note.created_at, '%d %b %Y %H:%M')}"),
                 ("seen by", f"{note.visibility}: {VISIBILITY.get(note.visibility, 'as the hub decides')}"),
                 ("status", NOTE_STATES.get(note.sync_state, note.sync_state or "")),
                 (

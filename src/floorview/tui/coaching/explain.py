@@ -24,7 +24,7 @@ def follow_up(n: NoteView, today: str, site: SiteTime, whose: str) -> Explained:
     text = labelled(
         ("agent", n.agent_name or n.agent_id or EMPTY),
         ("due", f"{n.follow_up_on} ({due_words(n.follow_up_on, today)})"),
-        ("written", f"{site.fmt(n.created_at, '%a %d %b %Y %H:%M')} {site.abbrev(n.created_at)}"),
+        ("written", f"{site.stamp(n.created_at, '%a %d %b %Y %H:%M')}"),
         ("by", n.author),
         ("topic", n.topic or EMPTY),
         ("ADKAR", n.adkar or EMPTY),
@@ -41,7 +41,7 @@ def follow_up(n: NoteView, today: str, site: SiteTime, whose: str) -> Explained:
 def search_match(n: NoteView, words: str, site: SiteTime, whose: str) -> Explained:
     text = labelled(
         ("agent", n.agent_name or n.agent_id or EMPTY),
-        ("written", f"{site.fmt(n.created_at, '%a %d %b %Y %H:%M')} {site.abbrev(n.created_at)}"),
+        ("written", f"{site.stamp(n.created_at, '%a %d %b %Y %H:%M')}"),
         ("by", n.author),
         ("topic", n.topic or EMPTY),
     )
@@ -80,7 +80,7 @@ def uncoached(u: Uncoached, days: int, site: SiteTime, whose: str) -> Explained:
 
 def problem(p: Problem, site: SiteTime) -> Explained:
     text = labelled(
-        ("written", f"{site.fmt(p.created_at, '%a %d %b %Y %H:%M')} {site.abbrev(p.created_at)}"),
+        ("written", f"{site.stamp(p.created_at, '%a %d %b %Y %H:%M')}"),
         ("change", "an edit" if p.op == "put" else "a deletion"),
         ("hub said", "conflict (409)" if p.state == "conflict" else "rejected (403 or 422)"),
     )

@@ -16,7 +16,7 @@ theirs, the note the hub's 409 said it holds; then m, t, b or x.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
@@ -25,7 +25,7 @@ from textual.containers import Container, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from floorview.domain.sitetime import SiteTime
+from floorview.domain.feed import feed_time
 from floorview.domain.text import clean
 from floorview.store.coaching import Contact, NoteDetail, NoteView, note_detail, recent_contacts
 from floorview.tui.bindings import bind
@@ -45,10 +45,6 @@ def _host(screen: Screen[Any]) -> Host:
     return cast(Host, screen.app)
 
 
-def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
-
-
 def new_note(screen: Screen[Any], agent_id: str, agent_name: str, interaction_id: str | None = None) -> None:
     """Open the editor for a new note about the agent (on that contact, if
     given), once the agent's latest contacts are read; save it when the form is saved."""
@@ -59,8 +55,8 @@ def new_note(screen: Screen[Any], agent_id: str, agent_name: str, interaction_id
     data: dict[str, Any] = {
         "agent_id": agent_id,
         "author": host.author(),
-        "created_at": iso(now),
-        "updated_at": iso(now),
+        "created_at": feed_time(now),
+        "updated_at": feed_time(now),
         "type": "coaching",
         "visibility": "team",
         "body": "",
@@ -93,7 +89,7 @@ def open_note(screen: Screen[Any], note_id: str) -> None:
 
 def edit_data(note: NoteView, now: float) -> dict[str, Any]:
     """The note's feed data for an edit made at `now` (its author kept: the hub keeps it too)."""
-    return {**note.as_data(), "created_at": iso(note.created_at), "updated_at": iso(now)}
+    return {**note.as_data(), "created_at": feed_time(note.created_at), "updated_at": feed_time(now)}
 
 
 def edit_note(screen: Screen[Any], note: NoteView, replaces: int | None = None) -> None:
@@ -105,7 +101,7 @@ def edit_note(screen: Screen[Any], note: NoteView, replaces: int | None = None) 
     data = edit_data(note, now)
 
     def save(result: dict[str, Any], then: Callable[[str | None], None]) -> None:  # open until the commit (L5)
-        result["updated_at"] = iso(host.clock.now())
+        result["updated_at"] = feed_time(host.clock.now())
 
         def write(conn: Connection) -> None:
             save_note(conn, note.id, result, now, replaces, note.version)
@@ -121,10 +117,6 @@ def edit_note(screen: Screen[Any], note: NoteView, replaces: int | None = None) 
         host.read_store(lambda con: recent_contacts(con, agent), with_contacts)
     else:
         with_contacts([])
-
-
-def _when(site: SiteTime, ts: float, pattern: str = "%a %d %b %H:%M") -> str:
-    return f"{site.fmt(ts, pattern)} {site.abbrev(ts)}"
 
 
 def _epoch(value: object) -> float | None:
@@ -218,7 +210,7 @@ class NoteScreen(ModalScreen[None]):
         text = Text()
         text.append(f"{n.type.title()} note about ", style="bold")
         text.append(n.agent_name or n.agent_id or n.customer_id or "?", style="bold")
-        text.append(f"\n{_when(site, n.created_at, '%a %d %b %Y %H:%M')} by ")
+        text.append(f"\n{site.stamp(n.created_at, '%a %d %b %Y %H:%M')} by ")
         text.append(n.author)
         if self.in_conflict:
             text.append("\n" + SYNC_WORDS["conflict"], style="bold")
@@ -258,7 +250,7 @@ class NoteScreen(ModalScreen[None]):
             text.append("by ")
             text.append(n.edited_by)  # Text.append: a name is never markup
             text.append(" ")
-        text.append(f"at {_when(self.host.site, n.updated_at)}")
+        text.append(f"at {self.host.site.stamp(n.updated_at)}")
         return text
 
     def _mine(self) -> Text:
@@ -269,7 +261,7 @@ class NoteScreen(ModalScreen[None]):
         text.append(": waiting here, not on the hub\n", style="bold")
         text.append("saved here by ", style="bold")
         text.append(self.host.author(), style="bold")
-        text.append(f" at {_when(site, p.created_at)}\n")
+        text.append(f" at {site.stamp(p.created_at)}\n")
         if p.op == "delete" or p.mine is None:
             text.append("You deleted this note here.\n", style="bold")
             return text
@@ -303,7 +295,7 @@ class NoteScreen(ModalScreen[None]):
         text.append(clean(str(editor)), style="bold")
         at = _epoch(data.get("updated_at"))
         if at is not None:
-            text.append(f" at {_when(self.host.site, at)}")
+            text.append(f" at {self.host.site.stamp(at)}")
         text.append("\n")
         text.append(_facts(data) + "\n\n")
         text.append(clean(str(data.get("body", ""))))

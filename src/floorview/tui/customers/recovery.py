@@ -8,11 +8,11 @@ agents take). The title names the filter, whole, at 80 columns."""
 
 from __future__ import annotations
 
+from floorview.domain.feed import feed_time
 from floorview.domain.units import counted
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from rich.text import Text
@@ -293,11 +293,6 @@ class RecoveredForm(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def _iso(ts: float) -> str:
-    """A note's time as the feed has it (UTC, ISO 8601)."""
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
-
-
 def mark_recovered(screen: DataScreen[Any, Any], customer_id: str, name: str) -> None:
     """Ask what was done, then write a recovery note through the outbox."""
     host = screen.host
@@ -305,7 +300,7 @@ def mark_recovered(screen: DataScreen[Any, Any], customer_id: str, name: str) ->
 
     def save(what: str, then: Callable[[str | None], None]) -> None:
         now = host.clock.now()
-        at = _iso(now)
+        at = feed_time(now)
         data = {
             "customer_id": customer_id,
             "author": host.author(),

@@ -127,7 +127,7 @@ class HuddleScreen(DataScreen[HuddleRequest, HuddleData]):
 
     def _marker(self) -> None:
         now = self.host.clock.now()
-        clock = f"{self.host.site.fmt(now, '%H:%M')} {self.host.site.abbrev(now)}"
+        clock = f"{self.host.site.stamp(now, '%H:%M')}"
         width = (self.size.width or 80) - 2
         self.query_one("#marker", Static).update(marker(self._who(), clock, self.host.partial, width))
 

@@ -80,7 +80,7 @@ def window_words(snap: QueueSnapshot, now: float, site: SiteTime) -> str:
     start = now - snap.window_s
     return (
         f"the last {WINDOW // MINUTE} minutes, counted by the minute: {_hm(start, site)} to "
-        f"{site.fmt(now, '%H:%M:%S')} {site.abbrev(now)}, the minute under way ({_hm(now, site)}) so far, "
+        f"{site.stamp(now, '%H:%M:%S')}, the minute under way ({_hm(now, site)}) so far, "
         f"so {minutes_seconds(snap.window_s)} of contacts, by time enqueued"
     )
 
@@ -314,7 +314,7 @@ def explain_waiting(row: QueueRow, ctx: Context) -> tuple[str, Text]:
         ),
         ("result", contacts(snap.waiting)),
         ("threshold", "no target for how many: the oldest wait (Oldest) is judged by the queue's threshold"),
-        ("window", f"now, {ctx.site.fmt(ctx.now, '%H:%M:%S')} {ctx.site.abbrev(ctx.now)}: not a period"),
+        ("window", f"now, {ctx.site.stamp(ctx.now, '%H:%M:%S')}: not a period"),
         ("units", "contacts"),
     )
 

@@ -168,7 +168,7 @@ def explain_agent(
     cell: the whole row in brief) or the figure of that column."""
     thresholds = settings.agents.time_in_state
     label = state_label(a.state)
-    since = f" (since {site.fmt(a.state_since, '%H:%M')} {site.abbrev(a.state_since)})" if site else ""
+    since = f" (since {site.stamp(a.state_since, '%H:%M')})" if site else ""
     today = f"today (site time, {site.name})" if site else "today (site time)"
     rows: list[tuple[str, str]]
     if column == "team":
