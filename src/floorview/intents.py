@@ -26,6 +26,7 @@ _INTENTS = (
     Intent("screen.coaching", "4", "Coaching", False),
     Intent("screen.customers", "5", "Customers", False),
     Intent("screen.recovery", "6", "Recovery", False),
+    Intent("screen.alerts", "7", "Alerts", False),
     # The app
     Intent("app.help", "question_mark", "Help"),
     Intent("app.huddle", "h", "Huddle"),
@@ -70,6 +71,9 @@ _INTENTS = (
     Intent("followup.done", "d", "Follow-up done"),
     # Customers
     Intent("customer.recovered", "r", "Recovered"),
+    # Alerts
+    Intent("alert.ack", "a", "Acknowledge"),
+    Intent("alert.snooze", "z", "Snooze"),
     # Balance
     Intent("balance.rank_up", "u", "Rank up"),
     Intent("balance.rank_down", "d", "Rank down"),

@@ -303,6 +303,23 @@ def tick(
     return new, events
 
 
+def evaluate_now(
+    conn: Connection,
+    rules: Sequence[Rule],
+    now: float,
+    site: SiteTime,
+    budget: Budget = Budget(),
+    *,
+    first: bool = False,
+) -> tuple[AlertState, list[Event]]:
+    """`observations` and `tick` in the caller's one write transaction (the TUI's evaluation):
+    the figures are read on the writer's own connection, so what is judged is what is saved."""
+    raw = conn.connection.driver_connection
+    if not isinstance(raw, sqlite3.Connection):
+        raise TypeError(f"alerts are evaluated on an SQLite store, not {type(raw).__name__}")
+    return tick(conn, rules, observations(raw, now, site, rules=rules), now, budget, first=first)
+
+
 # -- what a supervisor does ----------------------------------------------------------------
 def acknowledge(conn: Connection, alert_id: str, by: str, at: float) -> bool:
     """Acknowledge an alert that is up (the first acknowledgement stands). False: none such up."""
@@ -358,6 +375,14 @@ def firing_count(con: AnyConnection, now: float) -> int:
         (now,),
     ).fetchone()
     return int(row[0]) if row else 0
+
+
+def resolved_since(con: AnyConnection, since: float) -> list[Alert]:
+    """Alerts resolved since `since` (the Alerts screen: today's), newest resolved first."""
+    rows = _run(con)(
+        f"SELECT {_ALERT_COLUMNS} FROM alert WHERE resolved_at >= ? ORDER BY resolved_at DESC, id", (since,)
+    )
+    return [_alert(r) for r in rows]
 
 
 def alert_history(con: AnyConnection, since: float) -> list[Alert]:

@@ -270,6 +270,7 @@ class StoreStatus:
     outbox: int = 0  # local writes waiting to be pushed
     conflicts: int = 0  # pushed writes the hub refused: someone else's edit came first
     rejected: int = 0  # pushed writes the hub found invalid or out of scope
+    alerts: int = 0  # alerts up and not snoozed: read beside it (store.alerts.firing_count needs the time)
 
 
 def store_status(con: sqlite3.Connection) -> StoreStatus:
