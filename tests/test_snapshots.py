@@ -164,3 +164,23 @@ def test_customer_search_80x24(snap_compare, sample_store):
         await pilot.pause()
 
     assert snap_compare(make_app(sample_store), terminal_size=(80, 24), run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_alerts(snap_compare, sample_store, size):
+    """Screen 7 ten minutes past the sample's moment: two long waits and four agents past their
+    limits fire, five more are held back by the budget."""
+    from .conftest import SAMPLE_AT
+
+    async def ready(pilot):
+        await settle(pilot)
+        await pilot.press("7")
+        await settle(pilot, "#alerts")
+        for _ in range(300):
+            if not pilot.app._loading and not pilot.app._alerts_due:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+
+    app = make_app(sample_store, now=SAMPLE_AT.timestamp() + 600)
+    assert snap_compare(app, terminal_size=size, run_before=ready)
