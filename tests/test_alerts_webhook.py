@@ -232,7 +232,7 @@ def fire_and_resolve(hub, engine, watch: AlertWatch, clock: Clock) -> None:
 
 def test_fails_then_stalls_then_recovers_nothing_lost_nothing_doubled(hub, local, receiver):
     r = receiver(["fail", "fail", "stall", "fail", "stall"])
-    clock = Clock(time.time())
+    clock = Clock(float(int(time.time())))
     webhook = Webhook(local, r.url(), timeout_s=0.5, clock=clock, rng=Quick())
     watch = AlertWatch(local, RULES, BUDGET, webhook=webhook, clock=clock)
     webhook.start()
@@ -261,7 +261,7 @@ def test_a_restart_posts_what_was_left(hub, tmp_path, receiver):
     down = receiver(default="fail")
     path = tmp_path / "store" / "floorview.db"
     first = open_engine(path)
-    clock = Clock(time.time())
+    clock = Clock(float(int(time.time())))
     webhook = Webhook(first, down.url(), clock=clock, rng=Quick())
     fire_and_resolve(hub, first, AlertWatch(first, RULES, BUDGET, webhook=webhook, clock=clock), clock)
     assert webhook.deliver() is not None  # the receiver fails: everything stays queued
@@ -292,7 +292,7 @@ def test_a_restart_posts_what_was_left(hub, tmp_path, receiver):
 
 def bodies(hub, local, receiver, fmt: str) -> list[bytes]:
     r = receiver()
-    clock = Clock(time.time())
+    clock = Clock(float(int(time.time())))
     webhook = Webhook(local, r.url(), fmt, clock=clock, rng=Quick())
     fire_and_resolve(hub, local, AlertWatch(local, RULES, BUDGET, webhook=webhook, clock=clock), clock)
     assert webhook.deliver() is None
@@ -354,7 +354,7 @@ def test_the_url_reaches_no_log_no_error_no_stderr(hub, local, receiver, caplog,
     caplog.set_level(logging.DEBUG)  # httpx logs each request's URL at INFO
     said: list[str] = []
     r = receiver(["fail", "stall"])
-    clock = Clock(time.time())
+    clock = Clock(float(int(time.time())))
     webhook = Webhook(local, r.url(), timeout_s=0.3, clock=clock, rng=Quick(), report=said.append)
     fire_and_resolve(hub, local, AlertWatch(local, RULES, BUDGET, webhook=webhook, clock=clock), clock)
     outcomes = [webhook.deliver(), webhook.deliver(), webhook.deliver()]  # 500, no answer, then all
@@ -451,7 +451,7 @@ def test_a_config_file_holding_the_url_must_be_private(tmp_path, monkeypatch):
 
 
 def test_pending_lists_in_order_and_waiting_counts(hub, local):
-    clock = Clock(time.time())
+    clock = Clock(float(int(time.time())))
     webhook = Webhook(local, "http://127.0.0.1:9/x", clock=clock)
     fire_and_resolve(hub, local, AlertWatch(local, RULES, BUDGET, webhook=webhook, clock=clock), clock)
     webhook.close()
