@@ -330,3 +330,23 @@ async def test_seven_from_every_screen(sample_store, size):
         await wait_for(pilot, lambda: isinstance(app.screen, QueueDetailScreen))
         await pilot.press("7")
         await wait_for(pilot, lambda: isinstance(app.screen, AlertsScreen))
+
+
+async def test_a_hostile_name_is_shown_as_text(sample_store):
+    hostile = "[/b][@click=app.quit]Jae[link=https://x]y[/link]"
+    con = sqlite3.connect(sample_store)
+    with con:
+        con.execute("UPDATE agent SET name = ? WHERE name = 'Jae Garcia'", (hostile,))
+    con.close()
+    app = make_app(sample_store, now=LATER)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await open_alerts(pilot)
+        # Cut with … to leave the figure whole, and never read as markup.
+        assert any(r[-1].startswith("[/b][@click=app.quit]Jae[link=https://x]") for r in rows(table)), rows(table)
+        table.focus()
+        table.move_cursor(row=2)
+        await pilot.pause(0.1)
+        assert str(app.screen.query_one("#detail").render()).startswith(hostile)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        assert app.is_running
