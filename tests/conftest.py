@@ -25,6 +25,22 @@ SAMPLE_SEED = 7
 SAMPLE_DAYS = 8
 
 
+@pytest.fixture(scope="session", autouse=True)
+def sample_db_stays_untouched():
+    """The repository's sample.db is compared with the generator and copied by
+    every test that needs a store: a test that writes to it (or switches its
+    journal mode by opening it to write) would change every test after it."""
+    import hashlib
+
+    def digest() -> str:
+        return hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
+
+    before = digest()
+    yield
+    assert digest() == before, "a test changed the repository's sample.db: use the sample_store fixture (a copy)"
+    assert not SAMPLE.with_name("sample.db-wal").exists(), "a test opened sample.db in WAL mode"
+
+
 @pytest.fixture
 def sample_store(tmp_path: Path) -> Path:
     """A private copy of sample.db (tests may write to it)."""
@@ -78,9 +94,10 @@ def make_app(store: Path, now: float | None = None, **settings):
     """The TUI on a store, at a frozen moment (the sample's, by default)."""
     from floorview.config import Settings
     from floorview.domain.clock import FrozenClock
-    from floorview.store.engine import open_reader
+    from floorview.store.engine import open_reader, prepare_for_writes
     from floorview.tui.app import FloorviewApp
 
+    prepare_for_writes(store)  # as `floorview --db` does for a store it may write
     clock = FrozenClock(SAMPLE_AT.timestamp() if now is None else now)
     return FloorviewApp(Settings(**settings), store, clock=clock, reader=open_reader(store), source_label="SNAPSHOT")
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 from floorview.hub.seed import seed_store, simulated_changes
 from floorview.hub.simulator import Floor
-from floorview.store.engine import SCHEMA_HEAD, open_reader
+from floorview.store.engine import SCHEMA_HEAD
 
 from .conftest import SAMPLE, SAMPLE_AT, SAMPLE_DAYS, SAMPLE_SEED
 
@@ -61,7 +61,7 @@ def test_live_floor_moves_and_versions_rise():
 def test_sample_db_is_the_generators_output_at_the_current_schema(tmp_path):
     fresh = tmp_path / "sample.db"
     seed_store(fresh, SAMPLE_SEED, "small", END, SAMPLE_DAYS)
-    con = open_reader(SAMPLE)
+    con = sqlite3.connect(f"file:{SAMPLE}?mode=ro", uri=True)  # read as it is: the repository's file stays untouched
     assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == SCHEMA_HEAD
     other = sqlite3.connect(fresh)
     tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]

@@ -124,12 +124,15 @@ def test_reader_is_read_only(sample_store):
     assert con.execute("SELECT count(*) FROM agent").fetchone()[0] == 64
 
 
-def test_the_reader_puts_a_writable_snapshot_in_wal(sample_store):
+def test_a_store_the_app_will_write_goes_to_wal_before_the_reader_opens(sample_store):
     """A snapshot comes in rollback-journal mode; left so, the first local write
-    (a note) found the reader's reads in the way and failed "database is locked"."""
+    (a note, an alert) found the reader's reads in the way and failed "database
+    is locked". `floorview --db` prepares it; the reader alone never changes it
+    (test_local_faults), and a link is refused before anything is touched."""
     import sqlite3
 
-    from floorview.store.engine import open_reader
+    from floorview.store.engine import open_reader, prepare_for_writes
+    from floorview.store.location import StoreError
 
     def mode(path) -> str:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -138,6 +141,33 @@ def test_the_reader_puts_a_writable_snapshot_in_wal(sample_store):
         finally:
             con.close()
 
+    link = sample_store.with_name("link.db")
+    link.symlink_to(sample_store)
+    with pytest.raises(StoreError, match="symbolic link"):
+        prepare_for_writes(link)
     assert mode(sample_store) == "delete"
     open_reader(sample_store).close()
+    assert mode(sample_store) == "delete"
+    prepare_for_writes(sample_store)
     assert mode(sample_store) == "wal"
+
+
+def test_the_writer_connects_in_the_mode_it_finds_when_wal_must_wait(sample_store):
+    """Opened in rollback-journal mode while a read holds the file, the writer
+    cannot switch to WAL (SQLite answers "locked" at once): it connects and
+    writes in the mode it finds, rather than failing the note."""
+    from floorview.store.engine import open_engine, open_reader
+
+    reader = open_reader(sample_store)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM note").fetchone()  # a read under way holds a shared lock
+    engine = open_engine(sample_store)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
+        reader.execute("COMMIT")
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE sync_state SET unknown_kinds = unknown_kinds WHERE id = 1")
+    finally:
+        engine.dispose()
+        reader.close()

@@ -278,13 +278,15 @@ def _tui(args) -> int:
             app = FloorviewApp(settings, path, clock=clock, source=source, source_label=_host(url))
         elif settings.db is not None or settings.offline:
             path = settings.db or default_store_path()
-            from floorview.store.engine import open_reader
+            from floorview.store.engine import open_reader, prepare_for_writes
             from floorview.store.reads import store_status
 
             if not path.exists():
                 if settings.db is None:
                     raise _UserError(f"no store at {path} (run floorview without --offline for the live demo)")
                 raise _no_store(path)
+            if not settings.offline:
+                prepare_for_writes(path)  # notes and alerts will be written beside the screens' reads
             reader = open_reader(path)
             status = store_status(reader)
             label = None

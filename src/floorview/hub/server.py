@@ -152,7 +152,6 @@ def create_app(store: HubStore, stopping: threading.Event | None = None) -> Fast
     ) -> Response:  # a Page (response_model), written by hand
         after = await run_in_threadpool(_position, store, cursor)
         deadline = asyncio.get_running_loop().time() + wait
-        waited = False
         while True:
             changed.clear()
             found, last, more = await run_in_threadpool(store.page_rows, who, after, limit)
@@ -163,9 +162,10 @@ def create_app(store: HubStore, stopping: threading.Event | None = None) -> Fast
                 await asyncio.wait_for(changed.wait(), timeout=min(remaining, 1.0))
             except TimeoutError:
                 pass
-            after, waited = last, True
-        if waited:  # the token may have been revoked or expired while the request waited
-            await run_in_threadpool(authorize, request)
+            after = last
+        # The token may have been revoked or expired since the request began
+        # (while it waited, or between its check and the read): no page for it.
+        await run_in_threadpool(authorize, request)
         gen, _, _ = await run_in_threadpool(store.log_bounds)
         # Written by hand from the stored JSON: the records were checked on the
         # way in, and re-validating a thousand of them per page halves the hub.

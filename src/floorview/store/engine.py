@@ -132,7 +132,16 @@ def sqlite_engine(url: str, *, begin: Literal["immediate", "marked"] = "immediat
     def _connect(dbapi_con: sqlite3.Connection, _record: object) -> None:
         dbapi_con.isolation_level = None  # we issue BEGIN ourselves
         for pragma in pragmas:
-            dbapi_con.execute(pragma)
+            try:
+                dbapi_con.execute(pragma)
+            except sqlite3.OperationalError as exc:
+                # Switching a rollback-journal store (a snapshot) to WAL needs it
+                # to itself, and the screens' reader, reading every second, may
+                # hold it: SQLite answers "locked" at once, whatever the busy
+                # timeout. Write in the journal mode it has; a later connection
+                # switches it. Any other refusal stands.
+                if "journal_mode" not in pragma or "locked" not in str(exc):
+                    raise
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
@@ -142,12 +151,15 @@ def sqlite_engine(url: str, *, begin: Literal["immediate", "marked"] = "immediat
     return engine
 
 
-def _to_wal(path: Path) -> None:
-    """Put a store we may write in WAL mode before the screens' reader opens
-    on it. A snapshot comes in rollback-journal mode (one self-contained
-    file); switching later, at the first local write, needs the file to
-    itself, which the reader's frequent reads deny ("database is locked"). A
-    store we cannot write (a read-only snapshot) is left as it is."""
+def prepare_for_writes(path: Path) -> None:
+    """Put a store the app will write (notes, alerts) in WAL mode before the
+    screens' reader opens on it. A snapshot comes in rollback-journal mode, a
+    self-contained file; in that mode every read holds a lock that a write
+    must wait out, and switching later needs the file to itself, which the
+    reader, reading every second, denies ("database is locked"). The reader
+    itself never does this (--offline reads a snapshot as it is). A file we
+    cannot write, or one in use elsewhere, is left as it is."""
+    path = prepare_path(path, create=False)  # the store's checks first: never through a link
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         return
     con = sqlite3.connect(path, isolation_level=None)
@@ -156,7 +168,7 @@ def _to_wal(path: Path) -> None:
         if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             con.execute("PRAGMA journal_mode=WAL")
     except sqlite3.OperationalError:
-        pass  # in use elsewhere: the first write switches it, as before
+        pass  # in use elsewhere: the writer's own connection switches it when it can
     finally:
         con.close()
 
@@ -173,10 +185,9 @@ def open_reader(path: Path) -> sqlite3.Connection:
         raise StoreError(f"cannot read the store {path}: {exc}") from None
     if rev != SCHEMA_HEAD:
         ensure_schema(path)  # an older store: upgrade, or a clear refusal
-    _to_wal(path)
     con = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     for pragma in PRAGMAS:
-        if "journal_mode" not in pragma:  # the reader itself never changes the store
+        if "journal_mode" not in pragma:  # a reader never changes the store (a snapshot may be read-only)
             con.execute(pragma)
     con.execute("PRAGMA query_only=ON")
     return con
