@@ -14,7 +14,15 @@ from floorview.intents import INTENTS
 from floorview.tui.modals.keys import KeysScreen
 from tests.conftest import make_app, settle
 
-SCREENS = {"1": "Queues", "2": "Agents", "3": "Balance", "4": "Coaching", "5": "Customers", "6": "Recovery"}
+SCREENS = {
+    "1": "Queues",
+    "2": "Agents",
+    "3": "Balance",
+    "4": "Coaching",
+    "5": "Customers",
+    "6": "Recovery",
+    "7": "Alerts",
+}
 
 
 def _line(app, selector: str) -> str:
