@@ -25,7 +25,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sync = sub.add_parser("sync", help="sync the store from the hub without a screen")
     sync.add_argument(
-        "--once", action="store_true", help="pull until caught up, push the outbox, evaluate the alerts once, exit"
+        "--once",
+        action="store_true",
+        help="pull until caught up, push the outbox, evaluate the alerts once, exit (0 when caught up). A busy hub"
+        " (429, 503: after its Retry-After) and one refusing our position (410 again: with backoff) are tried"
+        " again until --deadline; then exit 2 with one line saying what the hub last answered",
+    )
+    sync.add_argument(
+        "--deadline",
+        type=_deadline,
+        default=60.0,
+        metavar="SECONDS",
+        help="with --once: how long to keep retrying a busy or refusing hub (default 60)",
     )
     _client_options(sync)
     sync.add_argument(
@@ -217,6 +228,16 @@ def main(argv: list[str] | None = None) -> int:
 
 class _UserError(Exception):
     pass
+
+
+def _deadline(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86400:  # nan and inf fail too
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 86400")
+    return seconds
 
 
 def _settings(args):
@@ -517,8 +538,7 @@ def _sync_into(args, settings, path: Path, url: str, token: str, webhook_url: st
             syncer = Syncer(engine, client, long_poll=settings.long_poll, poll_s=settings.refresh_s)
             if args.once:
                 try:
-                    pulled = syncer.pull_until_caught_up()
-                    pushed = syncer.push_outbox()
+                    pulled, pushed = syncer.sync_once(args.deadline)
                 except HubError as exc:
                     raise _UserError(exc.message) from None  # cleaned where it came in (sync/transport.py)
                 print(f"synced {pulled.changes} changes in {pulled.pages} pages; pushed {pushed}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -18,9 +19,10 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from pydantic import ValidationError
 
 from floorview.domain import feed
-from floorview.sync.backoff import Backoff
+from floorview.sync.backoff import RESET_AFTER_S, Backoff
 from floorview.sync.transport import (
     BadAnswer,
+    Busy,
     CursorGone,
     HubClient,
     HubError,
@@ -40,6 +42,137 @@ log = logging.getLogger(__name__)
 PAGE_LIMIT = 1000
 LONG_POLL_S = 20
 GROW_AFTER_S = 300.0  # a page limit lowered after a too-large answer is kept this long
+
+
+class Restarting(HubError):
+    """A 410 again before a fresh start has succeeded: the sync starts over
+    (without dropping the store again) after `retry_after` seconds; the
+    message says so in words, for the status line."""
+
+    def __init__(self, message: str, delay: float, reason: str) -> None:
+        super().__init__(message, retry_after=delay)
+        self.reason = reason  # the message without its "next try in" (for `sync --once`'s last line)
+
+
+class GaveUp(HubError):
+    """`sync --once`: the hub was still busy, or still refusing our position, at the deadline."""
+
+    retry = False
+
+
+def epoch_of(cursor: str | None) -> str | None:
+    """The hub database a cursor comes from, when it has the reference hub's
+    shape (`<epoch>.<gen>.<seq>`, docs/feed-protocol.md); None otherwise. A
+    cursor is opaque to the protocol: this is only used to say what happened
+    and to tell two databases answering at one address apart."""
+    if cursor is None:
+        return None
+    parts = cursor.split(".")
+    if len(parts) != 3 or not parts[0] or not (parts[1].isdigit() and parts[2].isdigit()):
+        return None
+    return parts[0]
+
+
+def _short(epoch: str) -> str:
+    from floorview.domain.text import clean
+
+    return clean(epoch)[:8]
+
+
+def _in(seconds: float) -> str:
+    import math
+
+    return f"{max(1, math.ceil(seconds))} s"
+
+
+ALTERNATING = "two hub databases answer at this address in turn"
+
+
+class Restarts:
+    """Starting over after a 410, once (L2, issue 14).
+
+    The first 410 drops what was synced and starts over from nothing at
+    once. A 410 met again before the fresh start has *succeeded* (the hub has
+    accepted a cursor it gave since) drops nothing: the cursor is forgotten,
+    the sync waits as for any other failure (`Backoff`: from 0.8 s, doubling,
+    capped at 30 s, full jitter) and starts over again. The wait is reset
+    after two minutes without a 410.
+
+    The cursor's epoch (`epoch_of`) tells a failover to another hub database
+    (started over once, said once) from two databases answering at one
+    address in turn (said, and never a drop again until two minutes pass
+    without a 410).
+    """
+
+    def __init__(self, clock: Callable[[], float], rng: random.Random | None = None) -> None:
+        self.clock = clock
+        self.backoff = Backoff(rng)
+        self.streak = 0  # 410s since the last two quiet minutes
+        self.fresh = False  # the store was dropped and no cursor the hub gave since has been accepted yet
+        self.alternating = False  # two hub databases have answered in turn in this streak
+        self.epoch: str | None = None  # the hub database the store's cursor comes from (when it says)
+        self.epochs: list[str] = []  # the databases met in this streak, in the order met
+        self.quiet_since: float | None = None
+        self.drops = 0  # times the synced store was dropped (this process)
+        self.why: str | None = None  # the catch-up's status detail while starting over
+
+    def gone(self, at: str | None) -> tuple[bool, float]:
+        """A 410 for the cursor `at`: (drop the store?, seconds to wait before starting over)."""
+        self.quiet_since = None
+        self._met(epoch_of(at))
+        if self.streak and len(self.epochs) > 1:  # refused again after a switch of database: they take turns
+            self._alternate()
+        delay = 0.0 if self.streak == 0 else self.backoff.failed()
+        self.streak += 1
+        drop = not self.fresh and not self.alternating
+        if drop:
+            self.fresh = True
+            self.drops += 1
+        return drop, delay
+
+    def applied(self, at: str | None, cursor: str) -> str | None:
+        """A page for `at` was applied, its cursor `cursor`; a sentence to say
+        when it shows the hub is another database than the store's."""
+        said = None
+        epoch = epoch_of(cursor)
+        if epoch is not None and self.epoch is not None and epoch != self.epoch:
+            if epoch in self.epochs:
+                said = ALTERNATING
+                self._alternate()
+            else:
+                said = "the hub at this address is another database now"
+                log.warning("%s (epoch %s, was %s): started over from nothing", said, _short(epoch), _short(self.epoch))
+        self._met(epoch)
+        if at is not None and self.fresh:  # the hub took a cursor it gave since the restart
+            self.fresh = False
+            self.why = None
+        if self.streak:
+            now = self.clock()
+            if self.quiet_since is None:
+                self.quiet_since = now
+            elif now - self.quiet_since >= RESET_AFTER_S:
+                self.streak, self.alternating, self.epochs, self.quiet_since = 0, False, [], None
+                self.backoff.failures = 0
+                self.why = None
+        return said
+
+    def _alternate(self) -> None:
+        if not self.alternating:
+            log.warning(
+                "%s (epochs %s): the store is not dropped again until they stop; their records may mix meanwhile",
+                ALTERNATING,
+                " and ".join(_short(e) for e in self.epochs),
+            )
+        self.alternating = True
+
+    def _met(self, epoch: str | None) -> None:
+        if epoch is None:
+            return
+        if self.epoch is not None and self.epoch not in self.epochs:
+            self.epochs.append(self.epoch)
+        self.epoch = epoch
+        if epoch not in self.epochs:
+            self.epochs.append(epoch)
 
 
 class PageTooLarge(BadAnswer):
@@ -109,6 +242,7 @@ class Syncer:
         self.page_size = PageSize(page_limit, clock)
         self.long_poll, self.poll_s, self.source = long_poll, poll_s, source
         self.backoff = Backoff()
+        self.restarts = Restarts(clock)
         self.identity_due = True  # ask the hub who we are at the next catch-up
         # Called after each page is applied and committed (the alerts' watch: tick soon). Must not block.
         self.on_applied: Callable[[], None] | None = None
@@ -166,9 +300,13 @@ class Syncer:
                 log.warning("hub answer over 20 MiB for %d changes: asking for %d", limit, self.page_size.now)
                 continue
             self.page_size.worked()
-            return _page(answer.body)
+            page = _page(answer.body)
+            was, now = epoch_of(at), epoch_of(page["cursor"])
+            if was is not None and now is not None and was != now:  # another database answered, without a 410
+                raise CursorGone("hub answered from another database (its cursor's epoch changed): starting again")
+            return page
 
-    def _apply(self, page: Page) -> int:
+    def _apply(self, page: Page, at: str | None = None, report: Report | None = None) -> int:
         """One page and its cursor, in one transaction (rule 1). Should the store
         refuse a record the feed's models passed, that transaction is rolled
         back and the page applied again record by record, so the record is
@@ -180,6 +318,11 @@ class Syncer:
         except StoreRefused as exc:
             log.warning("%s: applying the page again record by record", exc)
             done = self._apply_page(page, careful=True)
+        said = self.restarts.applied(at, page["cursor"])
+        if said is not None:
+            self.restarts.why = f"starting over: {said}"
+            if report is not None:
+                report("catching up", self.restarts.why)
         if self.on_applied is not None:
             self.on_applied()
         return done
@@ -197,31 +340,54 @@ class Syncer:
             save_page_position(conn, page["cursor"], now, self.source)
         return len(page["changes"]) + len(page["bad"])
 
-    def pull_page(self, wait_s: float = 0) -> tuple[int, bool]:
+    def pull_page(self, wait_s: float = 0, report: Report | None = None) -> tuple[int, bool]:
         """Fetch and apply one page; (changes applied or seen, more).
 
         A page that says `more` but leaves the cursor where it was is taken as
         caught up (L3), after a pause of `poll_s`, so a hub that says it
-        forever cannot keep the client asking at full speed."""
+        forever cannot keep the client asking at full speed. A 410 starts over
+        (`_restart`): (0, True), so that the caller catches up."""
         at = self._cursor()
         try:
             page = self._fetch(at, wait_s)
         except CursorGone:
-            self._resync()
+            self._restart(at, report)
             return 0, True
         stalled = _stalled(page, {at})
-        done = self._apply(page)
+        done = self._apply(page, at, report)
         if stalled:
             time.sleep(self.poll_s)
         return done, page["more"]
 
-    def _resync(self) -> None:
+    def _restart(self, at: str | None, report: Report | None) -> None:
+        """A 410 for `at`: the first drops what was synced and starts over at
+        once; one before that fresh start has succeeded forgets the cursor,
+        drops nothing, and raises `Restarting` with the wait (`Restarts`)."""
+        from sqlalchemy import update
+
+        from floorview.store import schema
         from floorview.store.syncstate import forget_synced
 
-        log.warning("cursor gone (410): dropping synced data and starting again")
+        drop, delay = self.restarts.gone(at)
         with self.engine.begin() as conn:
-            forget_synced(conn)
-        self.identity_due = True  # perhaps another hub now: ask again
+            if drop:
+                log.warning("cursor gone (410): dropping synced data and starting again")
+                forget_synced(conn)
+            else:
+                conn.execute(update(schema.SyncState).where(schema.SyncState.id == 1).values(cursor=None))
+        if drop:
+            self.identity_due = True  # perhaps another hub now: ask again
+        if delay == 0:
+            self.restarts.why = "starting over: the hub no longer knows our position (410)"
+            if report is not None:
+                report("catching up", self.restarts.why)
+            return
+        if self.restarts.alternating:
+            reason = f"{ALTERNATING} (410 from one for the other's position)"
+        else:
+            reason = "the hub keeps refusing our position (410)"
+        log.warning("%s: starting over in %.1f s (try %d)", reason, delay, self.restarts.streak)
+        raise Restarting(f"{reason}: starting over, next try in {_in(delay)}", delay, reason)
 
     def pull_until_caught_up(self, report: Report | None = None) -> PullResult:
         """Pull page after page until the hub has no more.
@@ -230,21 +396,34 @@ class Syncer:
         hub overlaps the writing); pages are still applied in order, each with
         its own cursor, so a crash anywhere resumes cleanly. A page that says
         `more` with a cursor this catch-up has already been at ends it (L3);
-        a page too large to read is asked for again smaller (`_fetch`).
+        a page too large to read is asked for again smaller (`_fetch`). A 410
+        starts over from nothing once, in this call; a 410 again before that
+        fresh start has succeeded raises `Restarting` (L2: no tight loop).
         """
+        result = PullResult()
+        while not self._catch_up(result, report):
+            pass
+        return result
+
+    def _catch_up(self, result: PullResult, report: Report | None) -> bool:
+        """One run of pages from the stored cursor; False when a 410 started it over."""
         if self.identity_due:
             self.refresh_identity()
-        result = PullResult()
-        pages: queue.Queue[Page | BaseException] = queue.Queue(maxsize=2)
+        pages: queue.Queue[tuple[str | None, Page] | BaseException] = queue.Queue(maxsize=2)
         stop = threading.Event()
+        gone: list[str | None] = []  # the cursor a 410 answered
 
         def fetch_all(at: str | None) -> None:
             seen = {at}  # the cursors of this catch-up: a page back at one of them moved nothing
             try:
                 while not stop.is_set():
-                    page = self._fetch(at)
+                    try:
+                        page = self._fetch(at)
+                    except CursorGone:
+                        gone.append(at)
+                        raise
                     _stalled(page, seen)
-                    pages.put(page)
+                    pages.put((at, page))
                     if not page["more"]:
                         return
                     at = page["cursor"]
@@ -256,20 +435,23 @@ class Syncer:
         fetcher.start()
         try:
             while True:
-                page = pages.get()
-                if isinstance(page, CursorGone):
+                item = pages.get()
+                if isinstance(item, CursorGone):
                     fetcher.join()
-                    self._resync()
-                    return self.pull_until_caught_up(report)
-                if isinstance(page, BaseException):
-                    raise page
-                result.changes += self._apply(page)
+                    self._restart(gone[0] if gone else None, report)
+                    return False
+                if isinstance(item, BaseException):
+                    raise item
+                at, page = item
+                result.changes += self._apply(page, at, report)
                 result.pages += 1
                 if not page["more"]:
                     result.caught_up = True
-                    return result
+                    return True
                 if report is not None:
-                    report("catching up", f"{result.pages} page{'' if result.pages == 1 else 's'}")
+                    pages_said = f"{result.pages} page{'' if result.pages == 1 else 's'}"
+                    why = self.restarts.why
+                    report("catching up", f"{why}: {pages_said}" if why else pages_said)
         finally:
             stop.set()
             while fetcher.is_alive():  # unblock a fetcher waiting to hand over a page
@@ -277,6 +459,39 @@ class Syncer:
                     pages.get(timeout=0.05)
                 except queue.Empty:
                     pass
+
+    def sync_once(
+        self,
+        deadline_s: float,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> tuple[PullResult, int]:
+        """`sync --once`: catch up and push the outbox; a busy hub (429, 503:
+        its Retry-After, or the backoff) and a hub refusing our position again
+        (`Restarting`) are waited for and tried again while the wait ends
+        within `deadline_s` of the start; then `GaveUp`, saying what the hub
+        last answered. Other faults raise at once (cron runs us again)."""
+        end = monotonic() + deadline_s
+        total = PullResult()
+        while True:
+            try:
+                pulled = self.pull_until_caught_up()
+                total.pages += pulled.pages
+                total.changes += pulled.changes
+                total.caught_up = pulled.caught_up
+                return total, self.push_outbox()
+            except (Busy, Restarting) as exc:
+                wait = exc.retry_after if exc.retry_after is not None else self.backoff.failed()
+                last = exc.reason if isinstance(exc, Restarting) else exc.message
+                left = end - monotonic()
+                if left <= 0:
+                    raise GaveUp(f"gave up after {deadline_s:g} s of retrying: {last}") from None
+                if wait > left:
+                    raise GaveUp(
+                        f"gave up: {last}, and the next try ({_in(wait)} away) is past the {deadline_s:g} s deadline"
+                    ) from None
+                log.info("%s: trying again in %.1f s", last, wait)
+                sleep(wait)
 
     # -- push ------------------------------------------------------------------
     def push_outbox(self) -> int:
@@ -345,11 +560,16 @@ class Syncer:
                 report("live", None)
                 if self.long_poll:
                     while not stop.is_set():
-                        _, more = self.pull_page(wait_s=LONG_POLL_S)
+                        asked = time.monotonic()
+                        done, more = self.pull_page(wait_s=LONG_POLL_S, report=report)
                         if more:
                             break
                         self.push_outbox()
                         report("live", None)
+                        if done == 0:  # an empty long poll: a hub that ignores `wait` is asked every poll_s at most
+                            rest = self.poll_s - (time.monotonic() - asked)
+                            if rest > 0:
+                                stop.wait(rest)
                 else:
                     stop.wait(self.poll_s)
             except HubError as exc:

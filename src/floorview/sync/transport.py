@@ -51,6 +51,10 @@ class CursorGone(HubError):
     pass
 
 
+class Busy(HubError):
+    """429 or 503: the hub asks us to come back (`retry_after`, when it says when)."""
+
+
 class BadAnswer(HubError):
     pass
 
@@ -194,7 +198,7 @@ class HubClient:
         status = resp.status_code
         if status in (429, 503):
             wait = parse_retry_after(resp.headers.get("Retry-After"), time.time())
-            raise HubError(f"hub is busy ({status})", retry_after=wait)
+            raise Busy(f"hub is busy ({status})", retry_after=wait)
         if status == 401:
             raise TokenRejected("token rejected by hub")
         if status == 403:
