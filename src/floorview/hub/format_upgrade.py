@@ -62,7 +62,7 @@ def drop_poison(conn) -> int:
         after = (rows[-1].kind, rows[-1].id)
     if not bad:
         return 0
-    seq = conn.execute(select(hub_meta.c.seq)).scalar_one()
+    seq = conn.execute(select(hub_meta.c.seq).with_for_update()).scalar_one()  # in the opening's write transaction
     tombstones, gone = [], []
     for kind, rid, version, problem in bad:
         log.warning("hub upgrade: %s %r dropped, no client could store it: %s", kind, rid, problem)

@@ -67,6 +67,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from floorview.hub.checks import change_problem
 from floorview.hub.tables import (
@@ -99,6 +100,10 @@ _CHUNK = 500
 
 class HubDatabaseError(Exception):
     """The hub database cannot be used by this version."""
+
+
+class CursorGone(Exception):
+    """A cursor the log cannot continue from (410); the message says why, in words."""
 
 
 class TokenRefused(Exception):
@@ -186,9 +191,37 @@ def hub_engine(url: str) -> Engine:
 
 
 def open_hub_engine(url: str) -> Engine:
+    """The hub's engine, its tables made or brought to `HUB_FORMAT` first.
+
+    Several hubs may start at once on a new database: the tables are made,
+    and the format checked and upgraded, inside one write transaction (BEGIN
+    IMMEDIATE on SQLite), so the hubs take turns and each finds the work done
+    by the one before. A database that cannot serialise DDL that way (another
+    process made a table between our look and our CREATE) answers "already
+    exists": we look again."""
     engine = hub_engine(url)
-    metadata.create_all(engine)
+    for attempt in range(_OPEN_TRIES):
+        try:
+            _prepare(engine)
+            return engine
+        except (OperationalError, IntegrityError, ProgrammingError) as exc:
+            if attempt == _OPEN_TRIES - 1 or not _made_meanwhile(exc):
+                raise
+            log.info("hub tables made by another process while this one started; looking again")
+    raise AssertionError("unreachable")
+
+
+_OPEN_TRIES = 3
+
+
+def _made_meanwhile(exc: Exception) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "already exists" in text or "duplicate" in text
+
+
+def _prepare(engine: Engine) -> None:
     with engine.execution_options(**_WRITE).begin() as conn:
+        metadata.create_all(conn)
         fresh = conn.execute(select(hub_meta.c.id)).first() is None
         if fresh:
             conn.execute(insert(hub_meta).values(id=1, epoch=secrets.token_hex(8), seq=0, purged_seq=0))
@@ -209,7 +242,6 @@ def open_hub_engine(url: str) -> Engine:
             upgrade_to_4(conn)
             conn.execute(delete(hub_format))
             conn.execute(insert(hub_format).values(id=1, scopes=HUB_FORMAT))
-    return engine
 
 
 class HubStore:
@@ -241,6 +273,11 @@ class HubStore:
         queues: Iterable[str] = (),
         expires_at: float | None = None,
     ) -> None:
+        """Keep a token (its hash). A name is 1 to 200 characters, as the table
+        holds it (PostgreSQL enforces the width; `floorview hub token create`
+        refuses other names in words before it gets here)."""
+        if not 1 <= len(name) <= 200:
+            raise ValueError(f"a token's name is 1 to 200 characters, not {len(name)}")
         with self.writer.begin() as conn:
             conn.execute(
                 insert(hub_token).values(
@@ -328,9 +365,27 @@ class HubStore:
                 self._epoch = conn.execute(select(hub_meta.c.epoch)).scalar_one()
         return self._epoch
 
-    def write(self, changes: Iterable[Mapping[str, Any]], refusals: list | None = None) -> int:
+    def write(
+        self,
+        changes: Iterable[Mapping[str, Any]],
+        refusals: list | None = None,
+        expect: Mapping[tuple[str, str], int] | None = None,
+    ) -> int:
         """Record changes (feed change dicts); a version not above the stored one is
         ignored. Returns the number of records written.
+
+        `expect` maps (kind, id) to the version the record must be stored at
+        (0: no row) for its change to be written, a compare-and-set: a note
+        PUT on `base_version`. It is checked, like the version, inside the
+        write transaction that takes the change's position, so two writers
+        on one version (in any hub process) never both succeed.
+
+        Positions are taken inside that transaction too: `hub_meta.seq` is
+        read under the write lock (BEGIN IMMEDIATE on SQLite, FOR UPDATE
+        elsewhere), the batch's rows are stamped above it, and it is moved
+        up to the last one before the commit; a write that changes nothing
+        leaves it alone. Writers take turns, so positions never repeat, and
+        each commit's positions are above every committed one (docs/hub.md).
 
         A change no client could store (checks.py) is skipped: counted in
         `refused`, logged, and added to `refusals` as (kind, id, reason) when
@@ -359,7 +414,7 @@ class HubStore:
         if not best:
             return 0
         with self._lock, self.writer.begin() as conn:
-            seq = conn.execute(select(hub_meta.c.seq)).scalar_one()
+            start = seq = conn.execute(select(hub_meta.c.seq).with_for_update()).scalar_one()
             stored = self._fetch(conn, list(best))
             order = sorted(best.values(), key=lambda ch: _KIND_ORDER.get(ch["kind"], 9))
             inserts: list[dict[str, Any]] = []
@@ -374,6 +429,8 @@ class HubStore:
                 version = ch["version"]
                 if old is not None and old["version"] >= version:
                     continue
+                if expect is not None and key in expect and (old["version"] if old else 0) != expect[key]:
+                    continue  # changed since the writer read it: not this write's to make
                 data = ch.get("data") if ch["op"] == "upsert" else None
                 if data is not None or old is None:
                     facts = facts_of(kind, rid, data)
@@ -415,7 +472,8 @@ class HubStore:
                 )
             seq = self._follow_agents(conn, agents, touched, seq)
             seq = self._follow_contacts(conn, contacted, touched, seq)
-            conn.execute(update(hub_meta).values(seq=seq))
+            if seq != start:
+                _move_seq(conn, start, seq)
         written = len(inserts) + len(updates)
         if written:
             for listener in self.listeners:
@@ -637,46 +695,74 @@ class HubStore:
                 agents.add(aid)
         return View(frozenset(team_agents), frozenset(agents), frozenset(queues))
 
+    def read_page(
+        self, scope: Scope, at: tuple[int, int] | None, limit: int, max_bytes: int = PAGE_BYTES
+    ) -> tuple[list, int, bool, int]:
+        """A page after a cursor's position `at` (purge generation, seq; None
+        for the start), read in one read transaction, one snapshot of the
+        database: the position is checked against the log's bounds as they
+        stand in it (`CursorGone` when a client there could have missed a
+        change), the rows are read, and the generation the next cursor names
+        is the one of that snapshot. (rows, last seq examined, more, generation).
+
+        Read apart, a purge committed between the check and the rows would
+        take a tombstone from under the page, and the next cursor would name
+        the new generation: the client would miss a delete for good."""
+        with self.engine.connect() as conn:
+            meta = conn.execute(select(hub_meta.c.purge_gen, hub_meta.c.purged_seq, hub_meta.c.seq)).one()
+            after = 0
+            if at is not None:
+                gen, after = at
+                if gen > meta.purge_gen or after > meta.seq:
+                    raise CursorGone("the cursor is beyond this hub's log: start again without one")
+                if gen < meta.purge_gen and after < meta.purged_seq:
+                    raise CursorGone("the cursor is older than the retained log: start again without one")
+            rows, last, more = self._page(conn, scope, after, limit, max_bytes)
+        return rows, last, more, meta.purge_gen
+
     def page_rows(self, scope: Scope, after: int, limit: int, max_bytes: int = PAGE_BYTES) -> tuple[list, int, bool]:
         """Up to `limit` stored rows the scope sees after seq `after`, and no more
         than `max_bytes` of them as JSON unless the first alone is: (rows, last
         seq examined, more)."""
+        with self.engine.connect() as conn:
+            return self._page(conn, scope, after, limit, max_bytes)
+
+    def _page(self, conn, scope: Scope, after: int, limit: int, max_bytes: int) -> tuple[list, int, bool]:
         out: list = []
         size = 0
         last = after
         c = hub_record.c
-        with self.engine.connect() as conn:
-            if scope.whole_floor:
-                view, query = None, select(c.kind, c.id, c.version, c.op, c.data, c.seq)
-            else:
-                view = self.view(conn, scope)
-                query = select(
-                    c.kind,
-                    c.id,
-                    c.version,
-                    c.op,
-                    c.data,
-                    c.seq,
-                    c.agent,
-                    c.queue,
-                    c.is_private,
-                    hub_reach.c.agents.label("r_agents"),
-                    hub_reach.c.queues.label("r_queues"),
-                ).select_from(hub_record.outerjoin(hub_reach, hub_reach.c.customer == _customer_of))
-            while len(out) < limit:
-                rows = conn.execute(query.where(c.seq > last).order_by(c.seq).limit(max(limit, 500))).all()
-                if not rows:
-                    return out, last, False
-                for r in rows:
-                    if view is None or view.sees(r):
-                        size += _size(r)
-                        if out and size > max_bytes:
-                            return out, last, True  # r is the next page's first
-                        out.append(r)
-                    last = r.seq
-                    if len(out) == limit:
-                        break
-            more = conn.execute(select(c.seq).where(c.seq > last).limit(1)).first() is not None
+        if scope.whole_floor:
+            view, query = None, select(c.kind, c.id, c.version, c.op, c.data, c.seq)
+        else:
+            view = self.view(conn, scope)
+            query = select(
+                c.kind,
+                c.id,
+                c.version,
+                c.op,
+                c.data,
+                c.seq,
+                c.agent,
+                c.queue,
+                c.is_private,
+                hub_reach.c.agents.label("r_agents"),
+                hub_reach.c.queues.label("r_queues"),
+            ).select_from(hub_record.outerjoin(hub_reach, hub_reach.c.customer == _customer_of))
+        while len(out) < limit:
+            rows = conn.execute(query.where(c.seq > last).order_by(c.seq).limit(max(limit, 500))).all()
+            if not rows:
+                return out, last, False
+            for r in rows:
+                if view is None or view.sees(r):
+                    size += _size(r)
+                    if out and size > max_bytes:
+                        return out, last, True  # r is the next page's first
+                    out.append(r)
+                last = r.seq
+                if len(out) == limit:
+                    break
+        more = conn.execute(select(c.seq).where(c.seq > last).limit(1)).first() is not None
         return out, last, more
 
     def page(self, scope: Scope, after: int, limit: int) -> tuple[list[dict], int, bool]:
@@ -753,6 +839,15 @@ class HubStore:
         """The stored facts of a note (see `facts_of`), or None."""
         with self.engine.connect() as conn:
             return self._fetch(conn, [("note", note_id)]).get(("note", note_id))
+
+
+def _move_seq(conn, start: int, end: int) -> None:
+    """The log's end from `start` to `end`, in the write transaction that read
+    `start` under the write lock. Checked: were writers ever not serialised,
+    the write fails rather than hand out a position twice or move the end back."""
+    moved = conn.execute(update(hub_meta).where(hub_meta.c.seq == start).values(seq=end)).rowcount
+    if moved != 1 or end < start:
+        raise RuntimeError(f"the log's end moved under a write ({start} -> {end}): writers are not serialised")
 
 
 # The customer a row hangs on: a customer record's own id, else its `customer` fact.

@@ -5,16 +5,22 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from types import FrameType
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from types import FrameType
+from typing import TYPE_CHECKING
 
 from floorview.hub.hubstore import HubStore, open_hub_engine
+from floorview.hub.supervise import WriterStatus, supervise
+
+if TYPE_CHECKING:
+    from floorview.hub.simulator import Floor
 
 log = logging.getLogger(__name__)
 
 HEADER_TIMEOUT_S = 10.0  # from a connection's start, or the end of its last answer, to a request's last header
 KEEP_ALIVE_S = 5  # an idle connection between requests
+PURGE_EVERY_S = 3600.0
 
 
 def hub_config(app, host: str, port: int, header_timeout: float = HEADER_TIMEOUT_S, **overrides):
@@ -93,31 +99,59 @@ class FloorFeeder:
 
     At `speed` X the floor's clock runs X times as fast as the wall clock,
     starting from now (so at X > 1 its timestamps run ahead of real time).
+
+    A write that fails (the database locked past its timeout, a full disk)
+    does not end the floor: the thread logs it and starts its work again
+    with backoff (supervise.py), `status` says so in `/v1/health`, and the
+    batch that failed is kept and written first, so no change of the floor
+    is lost (writing it twice is harmless: a version not above the stored
+    one is ignored).
     """
 
     def __init__(self, store: HubStore, seed: int, speed: float = 1.0, tick_s: float = 1.0) -> None:
         self.store, self.seed, self.speed, self.tick_s = store, seed, speed, tick_s
         self.stop = threading.Event()
         self.ready = threading.Event()
+        self.status = WriterStatus("floor")
+        self._floor: Floor | None = None
+        self._catch_up: Iterator[list[dict]] = iter(())
+        self._real0 = 0.0
+        self._pending: list[dict] = []  # changes made and not yet written
 
     def run(self) -> None:
-        from floorview.hub.floorplan import afternoon_zone
-        from floorview.hub.seed import first_midnight, run_floor
-        from floorview.hub.simulator import Floor
-
-        real0 = time.time()
-        zone = afternoon_zone(real0)
-        floor = Floor(self.seed, first_midnight(real0, 1, zone), "small", zone)
+        """The thread's body: the floor's work, started again after an error, until `stop`."""
         try:
-            for batch in run_floor(floor, real0):
-                self.store.write(batch)
+            supervise(self._work, self.status, self.stop)
+        finally:
+            self.ready.set()
+
+    def _work(self) -> None:
+        if self._floor is None:
+            from floorview.hub.floorplan import afternoon_zone
+            from floorview.hub.seed import first_midnight, run_floor
+            from floorview.hub.simulator import Floor
+
+            self._real0 = time.time()
+            zone = afternoon_zone(self._real0)
+            self._floor = Floor(self.seed, first_midnight(self._real0, 1, zone), "small", zone)
+            self._catch_up = run_floor(self._floor, self._real0)
+        try:
+            self._flush()
+            for batch in self._catch_up:  # carries on where an error left it
+                self._pending.extend(batch)
+                self._flush()
         finally:
             self.ready.set()  # also on failure: the hub still serves what it has
         while not self.stop.wait(self.tick_s):
-            sim_now = real0 + (time.time() - real0) * self.speed
-            changes = floor.advance(sim_now)
-            if changes:
-                self.store.write(changes)
+            sim_now = self._real0 + (time.time() - self._real0) * self.speed
+            self._pending.extend(self._floor.advance(sim_now))
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self.store.write(self._pending)
+            self._pending = []
+        self.status.ok()
 
 
 def serve(
@@ -141,19 +175,22 @@ def serve(
     if bootstrap_token:  # the demo: the parent made the token and handed it over privately
         store.add_token(bootstrap_token, "demo")
     feeder = None
+    stopping = threading.Event()
+    purging = WriterStatus("purge")
+    writers = [purging]
     if simulate:
         feeder = FloorFeeder(store, seed, speed)
+        writers.append(feeder.status)
         # Written while uvicorn starts; the port is announced once the day so far
         # is in, so the demo never shows a half-written morning as "live".
         threading.Thread(target=feeder.run, name="floor", daemon=True).start()
-    stopping = threading.Event()
 
     class HubServer(uvicorn.Server):
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:  # Ctrl-C, SIGTERM: long polls answer now
             stopping.set()
             super().handle_exit(sig, frame)
 
-    server = HubServer(hub_config(create_app(store, stopping), host, port))
+    server = HubServer(hub_config(create_app(store, stopping, writers), host, port))
 
     def watch() -> None:  # started before serving: report the port, then mind the parent
         while not server.started:
@@ -172,20 +209,17 @@ def serve(
             time.sleep(0.5)
 
     def purge() -> None:  # old tombstones go; cursors from before them answer 410
-        while not server.should_exit:
-            try:
-                store.purge_tombstones()
-            except Exception:
-                log.exception("purging tombstones failed")
-            for _ in range(3600):
-                if server.should_exit:
-                    return
-                time.sleep(1)
+        while True:
+            store.purge_tombstones()
+            purging.ok()
+            if stopping.wait(PURGE_EVERY_S):
+                return
 
     threading.Thread(target=watch, name="watch", daemon=True).start()
-    threading.Thread(target=purge, name="purge", daemon=True).start()
+    threading.Thread(target=supervise, args=(purge, purging, stopping), name="purge", daemon=True).start()
     try:
         server.run()
     finally:
+        stopping.set()
         if feeder is not None:
             feeder.stop.set()

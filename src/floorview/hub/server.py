@@ -8,6 +8,7 @@ import asyncio
 import json
 import re
 import threading
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Annotated, Any
@@ -23,7 +24,8 @@ from sqlalchemy.exc import OperationalError
 from floorview.domain import feed
 from floorview.domain.ids import note_id_problem
 from floorview.hub.checks import MAX_VERSION, value_problem, version_problem
-from floorview.hub.hubstore import HubStore, Scope, TokenRefused, change_json, facts_of
+from floorview.hub.supervise import WriterStatus
+from floorview.hub.hubstore import CursorGone, HubStore, Scope, TokenRefused, change_json, facts_of
 
 PROTOCOL = 1
 CURSOR_MAX = 256
@@ -31,9 +33,20 @@ BODY_BYTES = 1 << 20  # a request body: a note is at most 20,000 characters
 _TOO_LARGE = "a request body is at most 1 MiB"
 
 
+class Writer(BaseModel):
+    """One of the hub process's writer threads (the simulated floor, the purge)."""
+
+    name: str
+    state: str  # starting, running, restarting (after an error), stopped
+    restarts: int
+    last_error: str | None = None
+    last_error_at: float | None = None
+
+
 class Health(BaseModel):
-    status: str = "ok"
+    status: str = "ok"  # "degraded": a writer thread of this process is failing and restarting
     protocol: int = PROTOCOL
+    writers: list[Writer] | None = None  # this process's writer threads, when it runs any
 
 
 class Page(BaseModel):
@@ -82,9 +95,12 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
 
-def create_app(store: HubStore, stopping: threading.Event | None = None) -> FastAPI:
+def create_app(
+    store: HubStore, stopping: threading.Event | None = None, writers: Sequence[WriterStatus] = ()
+) -> FastAPI:
     """The hub's HTTP app. `stopping`, once set (the server is shutting down),
-    ends long polls at once with what they have, so a stop is clean (m20)."""
+    ends long polls at once with what they have, so a stop is clean (m20).
+    `writers`: the process's writer threads, reported by `/v1/health`."""
     changed = asyncio.Event()
     stopping = stopping or threading.Event()
 
@@ -134,9 +150,13 @@ def create_app(store: HubStore, stopping: threading.Event | None = None) -> Fast
         except TokenRefused as exc:
             raise _problem(401, str(exc), {"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
 
-    @app.get("/v1/health", response_model=Health)
+    @app.get("/v1/health", response_model=Health, response_model_exclude_none=True)
     def health() -> Health:
-        return Health()
+        if not writers:
+            return Health()
+        reports = [Writer(**w.report()) for w in writers]
+        failing = any(w.state in ("restarting", "stopped") for w in reports) and not stopping.is_set()
+        return Health(status="degraded" if failing else "ok", writers=reports)
 
     @app.get("/v1/me", response_model=Me)
     def me(who: Annotated[Scope, Depends(authorize)]) -> Me:
@@ -150,11 +170,14 @@ def create_app(store: HubStore, stopping: threading.Event | None = None) -> Fast
         limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
         wait: Annotated[float, Query(ge=0, le=25)] = 0,
     ) -> Response:  # a Page (response_model), written by hand
-        after = await run_in_threadpool(_position, store, cursor)
+        at = _position(store, cursor)
         deadline = asyncio.get_running_loop().time() + wait
         while True:
             changed.clear()
-            found, last, more = await run_in_threadpool(store.page_rows, who, after, limit)
+            try:  # the position checked, the page read and its generation: one snapshot (docs/hub.md)
+                found, last, more, gen = await run_in_threadpool(store.read_page, who, at, limit)
+            except CursorGone as exc:
+                raise _problem(410, str(exc)) from None
             remaining = deadline - asyncio.get_running_loop().time()
             if found or more or remaining <= 0 or stopping.is_set():
                 break
@@ -162,11 +185,10 @@ def create_app(store: HubStore, stopping: threading.Event | None = None) -> Fast
                 await asyncio.wait_for(changed.wait(), timeout=min(remaining, 1.0))
             except TimeoutError:
                 pass
-            after = last
+            at = (gen, last)  # a purge while it waits is checked against where it stands
         # The token may have been revoked or expired since the request began
         # (while it waited, or between its check and the read): no page for it.
         await run_in_threadpool(authorize, request)
-        gen, _, _ = await run_in_threadpool(store.log_bounds)
         # Written by hand from the stored JSON: the records were checked on the
         # way in, and re-validating a thousand of them per page halves the hub.
         head = json.dumps(
@@ -206,7 +228,8 @@ def create_app(store: HubStore, stopping: threading.Event | None = None) -> Fast
         if current["version"] != base_version:
             return JSONResponse(status_code=409, content={"current": current})
         version = _next_version(current["version"])
-        if not store.write([{"kind": "note", "id": note_id, "version": version, "op": "delete"}]):
+        tombstone = {"kind": "note", "id": note_id, "version": version, "op": "delete"}
+        if not store.write([tombstone], expect={("note", note_id): base_version}):
             return JSONResponse(status_code=409, content={"current": store.current("note", note_id)})  # a race, lost
         return JSONResponse(status_code=200, content={"id": note_id, "version": version})
 
@@ -234,20 +257,16 @@ def _check_note_id(note_id: str) -> None:
 _SEQ = re.compile(r"[0-9]{1,18}")  # ASCII digits, and below 2^63
 
 
-def _position(store: HubStore, cursor: str | None) -> int:
-    """The seq a cursor stands at; 410 when it is not one this hub gave, or too old."""
+def _position(store: HubStore, cursor: str | None) -> tuple[int, int] | None:
+    """The (purge generation, seq) a cursor names; None for no cursor; 410 when it
+    is not one of this hub's. Whether the log can continue from there is
+    checked with the page, in its snapshot (`HubStore.read_page`)."""
     if cursor is None:
-        return 0
+        return None
     parts = cursor.split(".")
     if len(parts) != 3 or parts[0] != store.epoch or not (_SEQ.fullmatch(parts[1]) and _SEQ.fullmatch(parts[2])):
         raise _problem(410, "the cursor is unknown to this hub: start again without one")
-    gen, seq = int(parts[1]), int(parts[2])
-    current_gen, purged_seq, end = store.log_bounds()
-    if gen > current_gen or seq > end:
-        raise _problem(410, "the cursor is beyond this hub's log: start again without one")
-    if gen < current_gen and seq < purged_seq:
-        raise _problem(410, "the cursor is older than the retained log: start again without one")
-    return seq
+    return int(parts[1]), int(parts[2])
 
 
 class _Constant(ValueError):
@@ -352,7 +371,13 @@ def _put_note(store: HubStore, who: Scope, note_id: str, body: dict) -> Any:
         data.update(author=old.get("author") or who.name, created_at=old.get("created_at") or now, edited_by=who.name)
     version = _next_version(current_version)
     refusals: list = []
-    written = store.write([{"kind": "note", "id": note_id, "version": version, "op": "upsert", "data": data}], refusals)
+    # Written only if the note still stands at the version this PUT was judged
+    # on: checked inside the write transaction that takes its position.
+    written = store.write(
+        [{"kind": "note", "id": note_id, "version": version, "op": "upsert", "data": data}],
+        refusals,
+        expect={("note", note_id): current_version},
+    )
     if refusals:
         raise _problem(422, refusals[0][2])
     if not written:  # another PUT took this version first
