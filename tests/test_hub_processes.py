@@ -26,6 +26,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -324,3 +325,215 @@ def test_three_hub_processes_serve_concurrent_writers_and_readers_every_change_o
     assert all(r.pages > 20 for r in out.readers)
     assert sum(s["purged"] for s in out.store_writers) > 0
     assert sum(s["batches"] for s in out.store_writers) > 20
+
+
+# -- starting together -----------------------------------------------------------
+
+
+def test_three_hubs_starting_at_once_on_a_new_database_all_serve(tmp_path):
+    """The tables are made inside a write transaction: the hubs take turns and
+    the later ones find them made (before: "database is locked" for all but
+    one, in 30 of 30 tries of three threads)."""
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    hubs = start_hubs(url, 3, tmp_path / "hub")
+    try:
+        assert all(u for _, u in hubs), [p.read_text()[-2000:] for p in tmp_path.glob("hub.*.log")]
+        store = HubStore(open_hub_engine(url))
+        token = store.create_token("Floor")
+        store.write([{"kind": "queue", "id": "q-1", "version": 1, "op": "upsert", "data": {"name": "Sales"}}])
+        epochs = set()
+        for _, u in hubs:
+            health = httpx.get(f"{u}/v1/health").json()
+            assert health["status"] == "ok" and health["protocol"] == 1, health
+            page = httpx.get(f"{u}/v1/changes", headers={"Authorization": f"Bearer {token}"}).json()
+            assert [c["id"] for c in page["changes"]] == ["q-1"]
+            epochs.add(page["cursor"].split(".")[0])
+        assert len(epochs) == 1  # one database, one epoch: made once
+        store.engine.dispose()
+    finally:
+        stop_hubs(hubs)
+
+
+def test_hubs_opening_a_new_database_in_threads_at_once_each_get_it_made_once(tmp_path):
+    for attempt in range(10):
+        url = f"sqlite:///{tmp_path / f'hub{attempt}.db'}"
+        barrier = threading.Barrier(4)
+        errors: list[BaseException] = []
+        epochs: list[str] = []
+
+        def start() -> None:
+            barrier.wait()
+            try:
+                store = HubStore(open_hub_engine(url))
+                epochs.append(store.epoch)
+                store.engine.dispose()
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        threads = [threading.Thread(target=start) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert not errors, errors
+        assert len(epochs) == 4 and len(set(epochs)) == 1
+        con = sqlite3.connect(tmp_path / f"hub{attempt}.db")
+        assert con.execute("SELECT count(*) FROM hub_meta").fetchone()[0] == 1
+        assert con.execute("SELECT count(*) FROM hub_format").fetchone()[0] == 1
+        con.close()
+
+
+# -- positions and versions ------------------------------------------------------
+
+
+def _note(body: str) -> dict:
+    return {"agent_id": "ag-0", "type": "coaching", "visibility": "team", "body": body}
+
+
+def test_a_write_that_changes_nothing_leaves_the_log_end_where_it_is(tmp_path):
+    store = HubStore(open_hub_engine(f"sqlite:///{tmp_path / 'hub.db'}"))
+    store.write([{"kind": "queue", "id": f"q-{i}", "version": 2, "op": "upsert", "data": {}} for i in range(3)])
+    end = store.log_bounds()[2]
+    assert end == 3
+    assert store.write([{"kind": "queue", "id": "q-0", "version": 1, "op": "upsert", "data": {}}]) == 0
+    assert store.write([{"kind": "queue", "id": "q-1", "version": 2, "op": "upsert", "data": {}}]) == 0
+    assert store.log_bounds()[2] == end
+    assert store.write([{"kind": "queue", "id": "q-9", "version": 1, "op": "upsert", "data": {}}]) == 1
+    assert store.log_bounds()[2] == end + 1
+    store.engine.dispose()
+
+
+def test_a_put_on_a_purged_tombstones_version_does_not_overwrite_the_note_made_since(tmp_path):
+    """Version check and bump in the write transaction, against the version the
+    PUT was judged on: a PUT judged on a tombstone (version 2) that a purge then
+    took, while another client made the note anew (version 1), is a conflict;
+    it was written over the new note (version 3 > 1), an edit lost."""
+    from floorview.hub import server
+    from floorview.hub.hubstore import Scope
+
+    store = HubStore(open_hub_engine(f"sqlite:///{tmp_path / 'hub.db'}"))
+    floor = Scope("Floor")
+    assert server._put_note(store, floor, "n-1", {**_note("first"), "base_version": 0}).status_code == 201
+    store.write([{"kind": "note", "id": "n-1", "version": 2, "op": "delete"}])
+    judged = store.current
+    late: list = []
+
+    def current_then_purge_and_remake(kind: str, rid: str):
+        seen = judged(kind, rid)
+        if not late:  # the first PUT read the tombstone; then the purge, then another client's new note
+            late.append(seen)
+            assert store.purge_tombstones(older_than_s=-1) == 1
+            assert server._put_note(store, floor, "n-1", {**_note("made anew"), "base_version": 0}).status_code == 201
+        return seen
+
+    store.current = current_then_purge_and_remake  # type: ignore[method-assign]
+    answer = server._put_note(store, floor, "n-1", {**_note("an edit of the deleted note"), "base_version": 2})
+    store.current = judged  # type: ignore[method-assign]
+    assert answer.status_code == 409
+    assert store.current("note", "n-1")["data"]["body"] == "made anew"
+    store.engine.dispose()
+
+
+# -- a purge while a page is read --------------------------------------------------
+
+
+def test_a_purge_while_a_long_poll_waits_is_a_410_not_a_missed_delete(tmp_path):
+    """The long poll's position is checked against the log in the snapshot each
+    page is read in. Before, it was checked once, when the request came: a
+    purge while it waited took the delete from under it, and the cursor it
+    was given named the new purge generation, so the client never learned."""
+    from .hubs import start_hub
+
+    hub = start_hub(tmp_path / "hub.db")
+    try:
+        hub.store.write([{"kind": "queue", "id": "q-1", "version": 1, "op": "upsert", "data": {}}])
+        auth = {"Authorization": f"Bearer {hub.token}"}
+        cursor = httpx.get(f"{hub.url}/v1/changes", headers=auth).json()["cursor"]
+        answers: list = []
+        poll = threading.Thread(
+            target=lambda: answers.append(
+                httpx.get(f"{hub.url}/v1/changes", headers=auth, params={"cursor": cursor, "wait": 5}, timeout=30)
+            )
+        )
+        poll.start()
+        time.sleep(0.3)  # the poll is waiting (it would only answer sooner, with the delete, were it not)
+        other = HubStore(open_hub_engine(f"sqlite:///{tmp_path / 'hub.db'}"))  # another process's store: no wake-up
+        other.write([{"kind": "queue", "id": "q-1", "version": 2, "op": "delete"}])
+        assert other.purge_tombstones(older_than_s=-1) == 1
+        poll.join(30)
+        other.engine.dispose()
+        answer = answers[0]
+        if answer.status_code == 200:  # it saw the delete before the purge
+            assert [(c["id"], c["op"]) for c in answer.json()["changes"]] == [("q-1", "delete")]
+        else:
+            assert answer.status_code == 410, answer.text
+    finally:
+        hub.stop()
+
+
+# -- a writer thread that meets an error ---------------------------------------------
+
+
+def test_the_floors_writer_restarts_after_errors_says_so_in_health_and_loses_nothing(tmp_path, monkeypatch):
+    import uvicorn
+    from sqlalchemy import select
+    from sqlalchemy.exc import OperationalError
+
+    from floorview.hub import supervise
+    from floorview.hub.run import FloorFeeder, hub_config
+    from floorview.hub.server import create_app
+    from floorview.hub.tables import hub_record
+
+    monkeypatch.setattr(supervise, "FIRST_WAIT_S", 0.05)
+    store = HubStore(open_hub_engine(f"sqlite:///{tmp_path / 'hub.db'}"))
+    failing = threading.Event()
+    failing.set()
+    real_write = store.write
+
+    def write(changes, *args, **kwargs):  # a fault no real part produces on demand
+        if failing.is_set():
+            raise OperationalError("INSERT ...", None, sqlite3.OperationalError("database is locked"))
+        return real_write(changes, *args, **kwargs)
+
+    monkeypatch.setattr(store, "write", write)
+    feeder = FloorFeeder(store, seed=7, speed=600, tick_s=0.02, day_start=time.time() - 1800)
+    server = uvicorn.Server(hub_config(create_app(store, None, [feeder.status]), "127.0.0.1", 0, log_level="critical"))
+    serving = threading.Thread(target=server.run, daemon=True)
+    serving.start()
+    floor = threading.Thread(target=feeder.run, daemon=True)
+    floor.start()
+    try:
+        for _ in range(2000):
+            if server.started and feeder.status.restarts >= 3:
+                break
+            time.sleep(0.01)
+        url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+        health = httpx.get(f"{url}/v1/health").json()
+        assert health["status"] == "degraded"
+        (writer,) = health["writers"]
+        assert writer["name"] == "floor" and writer["state"] == "restarting" and writer["restarts"] >= 3
+        assert "database is locked" in writer["last_error"]
+        assert floor.is_alive() and feeder.ready.is_set()  # the hub serves what it has meanwhile
+        failing.clear()
+        for _ in range(2000):
+            if feeder.status.state == "running":
+                break
+            time.sleep(0.01)
+        health = httpx.get(f"{url}/v1/health").json()
+        assert health["status"] == "ok" and health["writers"][0]["state"] == "running"
+        assert "database is locked" in health["writers"][0]["last_error"]  # the last error stays on record
+    finally:
+        feeder.stop.set()
+        floor.join(30)
+        server.should_exit = True
+        serving.join(30)
+    assert not floor.is_alive()
+    # Nothing the floor made was lost to the failed writes: every record at the floor's version.
+    with store.engine.connect() as conn:
+        stored = {
+            (r.kind, r.id): r.version
+            for r in conn.execute(select(hub_record.c.kind, hub_record.c.id, hub_record.c.version))
+        }
+    assert feeder.floor is not None and feeder.floor.versions
+    assert stored == feeder.floor.versions
+    store.engine.dispose()

@@ -108,12 +108,16 @@ class FloorFeeder:
     one is ignored).
     """
 
-    def __init__(self, store: HubStore, seed: int, speed: float = 1.0, tick_s: float = 1.0) -> None:
+    def __init__(
+        self, store: HubStore, seed: int, speed: float = 1.0, tick_s: float = 1.0, day_start: float | None = None
+    ) -> None:
+        """`day_start`: the floor's first moment (default: the site's midnight)."""
         self.store, self.seed, self.speed, self.tick_s = store, seed, speed, tick_s
+        self.day_start = day_start
         self.stop = threading.Event()
         self.ready = threading.Event()
         self.status = WriterStatus("floor")
-        self._floor: Floor | None = None
+        self.floor: Floor | None = None  # once started
         self._catch_up: Iterator[list[dict]] = iter(())
         self._real0 = 0.0
         self._pending: list[dict] = []  # changes made and not yet written
@@ -126,15 +130,16 @@ class FloorFeeder:
             self.ready.set()
 
     def _work(self) -> None:
-        if self._floor is None:
+        if self.floor is None:
             from floorview.hub.floorplan import afternoon_zone
             from floorview.hub.seed import first_midnight, run_floor
             from floorview.hub.simulator import Floor
 
             self._real0 = time.time()
             zone = afternoon_zone(self._real0)
-            self._floor = Floor(self.seed, first_midnight(self._real0, 1, zone), "small", zone)
-            self._catch_up = run_floor(self._floor, self._real0)
+            start = first_midnight(self._real0, 1, zone) if self.day_start is None else self.day_start
+            self.floor = Floor(self.seed, start, "small", zone)
+            self._catch_up = run_floor(self.floor, self._real0)
         try:
             self._flush()
             for batch in self._catch_up:  # carries on where an error left it
@@ -144,8 +149,9 @@ class FloorFeeder:
             self.ready.set()  # also on failure: the hub still serves what it has
         while not self.stop.wait(self.tick_s):
             sim_now = self._real0 + (time.time() - self._real0) * self.speed
-            self._pending.extend(self._floor.advance(sim_now))
+            self._pending.extend(self.floor.advance(sim_now))
             self._flush()
+        self._flush()  # stopping: what the floor made goes in
 
     def _flush(self) -> None:
         if self._pending:

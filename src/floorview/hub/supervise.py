@@ -67,13 +67,16 @@ def supervise(
     work: Callable[[], None],
     status: WriterStatus,
     stop: threading.Event,
-    first_wait: float = FIRST_WAIT_S,
-    longest_wait: float = LONGEST_WAIT_S,
+    first_wait: float | None = None,
+    longest_wait: float | None = None,
     clock: Callable[[], float] = time.time,
 ) -> None:
     """Run `work` until it returns or `stop` is set; after an error, log it,
-    wait (backing off) and run it again. The wait starts over once the work
-    has run for longer than the longest wait without an error."""
+    wait (backing off: `FIRST_WAIT_S`, doubling, at most `LONGEST_WAIT_S`)
+    and run it again. The wait starts over once the work has run for longer
+    than the longest wait without an error."""
+    first_wait = FIRST_WAIT_S if first_wait is None else first_wait
+    longest_wait = LONGEST_WAIT_S if longest_wait is None else longest_wait
     wait = first_wait
     while not stop.is_set():
         started = time.monotonic()
