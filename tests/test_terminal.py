@@ -11,15 +11,14 @@ from datetime import datetime, timezone
 
 from floorview.hub.seed import simulated_changes
 
-from .conftest import SAMPLE
 from .hubs import start_hub
 from .ptyrun import drain, process_tree, read_until, spawn, stop
 
 COLOUR = re.compile(rb"\x1b\[(?:[0-9]+;)*(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])[;m]")  # 39 and 49 are "default"
 
 
-def _first_screen(env: dict) -> bytes:
-    proc, master = spawn([sys.executable, "-m", "floorview", "--db", str(SAMPLE)], 80, 24, env=env)
+def _first_screen(store, env: dict) -> bytes:
+    proc, master = spawn([sys.executable, "-m", "floorview", "--db", str(store)], 80, 24, env=env)
     try:
         seconds, out = read_until(master, b"Tech support", timeout=60)
         out += drain(master, 0.5)  # the rest of the first frame
@@ -29,11 +28,11 @@ def _first_screen(env: dict) -> bytes:
     return out
 
 
-def test_no_color_sends_no_colour_and_keeps_the_signs():
-    plain = _first_screen({"NO_COLOR": "1"})
+def test_no_color_sends_no_colour_and_keeps_the_signs(sample_store):
+    plain = _first_screen(sample_store, {"NO_COLOR": "1"})
     assert not COLOUR.search(plain)
     assert "✓".encode() in plain and b"SNAPSHOT" in plain
-    coloured = _first_screen({})
+    coloured = _first_screen(sample_store, {})
     assert COLOUR.search(coloured)
 
 
