@@ -317,7 +317,7 @@ async def test_customer_note_and_page_open_through_nav_messages(sample_store, si
 def test_a_note_is_cut_between_words_in_cells_not_characters():
     from rich.cells import cell_len
 
-    from floorview.tui.agents.cells import words_to
+    from floorview.tui.format import words_to
 
     assert words_to("Listened to call 4: good empathy, missed the hold script", 28) == "Listened to call 4: good…"
     assert words_to("  two\nlines  ", 20) == "two lines"

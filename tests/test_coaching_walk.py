@@ -84,11 +84,17 @@ def column(table: LiveTable, key: str):
 
 def assert_nothing_cut(table: LiveTable) -> None:
     """Every column but a note's words is as wide as its widest cell and its
-    header, and the columns fit the table's width (none scrolled off)."""
+    header, and the columns fit the table's width (none scrolled off). A note's
+    words are shortened by us, between words and marked "…", never cut by the
+    table mid-word."""
     for key, column in table.columns.items():
         widest = max([column.label.cell_len, *(table.get_cell(row, key).cell_len for row in table.rows)])
         if key.value not in TEXT_COLUMNS:
             assert column.width >= widest, f"{key.value}: {column.width} < {widest}"
+        elif key.value == "body":
+            for row in table.rows:
+                text = table.get_cell(row, key).plain
+                assert len(text) <= column.width, f"the table would cut {text!r} at {column.width}"
     used = sum(c.get_render_width(table) for c in table.columns.values())
     assert used <= table.scrollable_content_region.width
 

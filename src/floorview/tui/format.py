@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
+from rich.cells import cell_len
 from rich.console import JustifyMethod
 from rich.text import Text
 
@@ -97,3 +98,19 @@ def labelled(*rows: tuple[str, str], width: int = EXPLAIN_WIDTH) -> Text:
         for line in lines[1:]:
             text.append(" " * LABEL_W + f"{line}\n")
     return text
+
+
+def words_to(text: str, width: int) -> str:
+    """`text` on one line in `width` cells, cut between words with "…"
+    rather than mid-word (a single longer word is cut, marked)."""
+    flat = " ".join(text.split())
+    if cell_len(flat) <= width:
+        return flat
+    room = max(1, width - 1)
+    cut = flat[:room]
+    while cell_len(cut) > room:  # wide characters take two cells
+        cut = cut[:-1]
+    space = cut.rfind(" ")
+    if space > len(cut) // 3:
+        cut = cut[:space]
+    return cut.rstrip() + "…"

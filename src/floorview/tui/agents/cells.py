@@ -4,7 +4,6 @@ a queue's drill-down: tui/widgets/agent_cells.py.)"""
 
 from __future__ import annotations
 
-from rich.cells import cell_len
 from rich.text import Text
 
 from floorview.domain.sitetime import SiteTime
@@ -12,7 +11,7 @@ from floorview.domain.vocabulary import state_label
 from floorview.store.agents import QaScore
 from floorview.store.coaching import NoteView
 from floorview.tui.agents.data import AgentPage, Week
-from floorview.tui.format import EMPTY, age, cell, duration, num, pct
+from floorview.tui.format import EMPTY, age, cell, duration, num, pct, words_to
 
 # The list's sorts: (name in the title, short name when the title is narrow)
 SORTS: tuple[tuple[str, str], ...] = (
@@ -137,22 +136,6 @@ def qa_line(scores: tuple[QaScore, ...], site: SiteTime, today: str) -> Text:
         text.append(label, style="dim")
         text.append(" " + " ".join(values))
     return text
-
-
-def words_to(text: str, width: int) -> str:
-    """`text` on one line in `width` cells, cut between words with "…"
-    rather than mid-word (a single longer word is cut, marked)."""
-    flat = " ".join(text.split())
-    if cell_len(flat) <= width:
-        return flat
-    room = max(1, width - 1)
-    cut = flat[:room]
-    while cell_len(cut) > room:  # wide characters take two cells
-        cut = cut[:-1]
-    space = cut.rfind(" ")
-    if space > len(cut) // 3:
-        cut = cut[:space]
-    return cut.rstrip() + "…"
 
 
 def note_cells(n: NoteView, site: SiteTime, body_width: int) -> dict[str, Text]:

@@ -17,7 +17,7 @@ from floorview.domain.text import clean
 from floorview.domain.vocabulary import TOPICS
 from floorview.store.coaching import NoteView, Problem, Uncoached
 from floorview.tui.coaching.data import ThemeRow
-from floorview.tui.format import EMPTY, cell, num, pct
+from floorview.tui.format import EMPTY, cell, num, pct, words_to
 from floorview.tui.widgets.live_table import Column
 
 # A note's state against the hub, in words (the note view, the agent page).
@@ -89,7 +89,7 @@ def note_columns(width: int, due: bool, notes: Iterable[NoteView], today: str) -
     return cols
 
 
-def note_cells(n: NoteView, today: str, site: SiteTime) -> dict[str, Text]:
+def note_cells(n: NoteView, today: str, site: SiteTime, body_width: int) -> dict[str, Text]:
     late = _late(n, today)
     return {
         "due": cell(("! " if late else "") + due_words(n.follow_up_on, today), "bold yellow" if late else ""),
@@ -98,7 +98,7 @@ def note_cells(n: NoteView, today: str, site: SiteTime) -> dict[str, Text]:
         "topic": cell(n.topic or EMPTY),
         "adkar": cell(n.adkar or EMPTY),
         "author": cell(n.author),
-        "body": cell(" ".join(n.body.split())),
+        "body": cell(words_to(n.body, body_width)),  # cut between words, never mid-word
     }
 
 

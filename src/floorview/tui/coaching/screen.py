@@ -224,8 +224,10 @@ class CoachingScreen(DataScreen[CoachingRequest, CoachingData]):
         rows: list[tuple[str, dict[str, Text]]]
         whose = "" if data.request.whose == EVERYONE else f" Showing {self._whose_words()}."
         if view in ("due", "search"):
-            table.set_columns(note_columns(width, view == "due", data.notes, data.today))
-            rows = [(n.id, note_cells(n, data.today, site)) for n in data.notes]
+            columns = note_columns(width, view == "due", data.notes, data.today)
+            table.set_columns(columns)
+            body_width = next((c.width or 0) for c in columns if c.key == "body")
+            rows = [(n.id, note_cells(n, data.today, site, body_width)) for n in data.notes]
             if view == "due":
                 overdue = sum(1 for n in data.notes if (n.follow_up_on or "") < data.today)
                 caption.append(
