@@ -84,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("who", metavar="NAME|ID", help="a token's id (from list), or a name: all of its tokens")
     for command in (create, listing, revoke):
         command.add_argument("--db", dest="token_db", default=None, help="SQLAlchemy URL of the hub database")
+    status = hub_sub.add_parser(
+        "status",
+        help="how each source feeding the hub stands: running, lag, records written, what could not be mapped",
+    )
+    status.add_argument("--db", dest="status_db", default=None, help="SQLAlchemy URL of the hub database")
     export = sub.add_parser("export", help="write a summary for the minutes").add_subparsers(
         dest="export_command", metavar="WHAT", required=True
     )
@@ -608,6 +613,12 @@ def _hub(args) -> int:
     try:
         if args.hub_command == "token":
             return _hub_token(args, HubStore(open_hub_engine(args.token_db or args.db or default_url())))
+        if args.hub_command == "status":
+            from floorview.hub.status import status_text
+
+            store = HubStore(open_hub_engine(args.status_db or args.db or default_url()))
+            print(status_text(store.sources(), store.clock()))
+            return 0
         _setup_logging()
         from floorview.hub.run import serve
 

@@ -80,6 +80,7 @@ from floorview.hub.tables import (
     hub_meta,
     hub_reach,
     hub_record,
+    hub_source,
     hub_token,
     join_teams,
     metadata,
@@ -93,6 +94,21 @@ log = logging.getLogger(__name__)
 
 PAGE_BYTES = 8 << 20  # a page's changes, serialized: well under the client's 20 MiB
 _WRITE = {WRITE_OPTION: True}  # execution option: BEGIN IMMEDIATE (on SQLite)
+UNMAPPED_EXAMPLES = 5  # examples kept per reason a source could not map a record
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """A source's row in `hub_source` (`floorview hub status` reports it)."""
+
+    name: str
+    resume: Any  # the source's own resume point, as it wrote it
+    records_written: int
+    unmapped: dict[str, dict[str, Any]]  # reason -> {"count": n, "examples": [...]}
+    last_record_at: float | None
+    updated_at: float
+
+
 # Within a batch, records others refer to are written first.
 _KIND_ORDER = {"queue": 0, "agent": 1, "customer": 2, "interaction": 3, "survey": 4, "note": 5}
 _CHUNK = 500
@@ -370,6 +386,7 @@ class HubStore:
         changes: Iterable[Mapping[str, Any]],
         refusals: list | None = None,
         expect: Mapping[tuple[str, str], int] | None = None,
+        resume: tuple[str, Any, Mapping[str, Any]] | None = None,
     ) -> int:
         """Record changes (feed change dicts); a version not above the stored one is
         ignored. Returns the number of records written.
@@ -395,6 +412,15 @@ class HubStore:
         new rows and one for changed rows. Then what the batch changed about
         agents and customers' contacts is followed up: records that become
         visible to more tokens are re-stamped at the end of the log.
+
+        `resume` is (source name, resume point, counters) from a source
+        (sources/base.py): the source's row in `hub_source` takes the resume
+        point (any JSON value) and the counters in the same transaction as
+        the records, so a hub killed at any moment keeps both or neither.
+        Counters are added to what is stored: `unmapped` ({reason: [examples]}
+        of this batch, each example one record not mapped), `last_record_at`
+        (kept if newer); the records written are counted here. A batch with
+        no changes still moves the resume point (a heartbeat).
         """
         best: dict[tuple[str, str], Mapping[str, Any]] = {}
         texts: dict[tuple[str, str], str | None] = {}
@@ -411,10 +437,14 @@ class HubStore:
             if key not in best or best[key]["version"] < ch["version"]:
                 best[key] = ch
                 texts[key] = text
-        if not best:
+        if not best and resume is None:
             return 0
         with self._lock, self.writer.begin() as conn:
             start = seq = conn.execute(select(hub_meta.c.seq).with_for_update()).scalar_one()
+            if not best:
+                assert resume is not None
+                self._keep_resume(conn, resume, 0)
+                return 0
             stored = self._fetch(conn, list(best))
             order = sorted(best.values(), key=lambda ch: _KIND_ORDER.get(ch["kind"], 9))
             inserts: list[dict[str, Any]] = []
@@ -474,11 +504,60 @@ class HubStore:
             seq = self._follow_contacts(conn, contacted, touched, seq)
             if seq != start:
                 _move_seq(conn, start, seq)
+            if resume is not None:
+                self._keep_resume(conn, resume, len(inserts) + len(updates))
         written = len(inserts) + len(updates)
         if written:
             for listener in self.listeners:
                 listener()
         return written
+
+    def _keep_resume(self, conn, resume: tuple[str, Any, Mapping[str, Any]], written: int) -> None:
+        """A source's resume point and counters, inside the write's transaction."""
+        name, point, counters = resume
+        row = conn.execute(select(hub_source).where(hub_source.c.name == name)).first()
+        unmapped = json.loads(row.unmapped) if row is not None else {}
+        for reason, examples in (counters.get("unmapped") or {}).items():
+            entry = unmapped.setdefault(str(reason), {"count": 0, "examples": []})
+            entry["count"] += len(examples)
+            entry["examples"] = (entry["examples"] + [str(e)[:200] for e in examples])[:UNMAPPED_EXAMPLES]
+        last = counters.get("last_record_at")
+        if row is not None and row.last_record_at is not None and (last is None or row.last_record_at > last):
+            last = row.last_record_at
+        values = {
+            "resume": json.dumps(point, ensure_ascii=False, allow_nan=False),
+            "unmapped": json.dumps(unmapped, ensure_ascii=False),
+            "last_record_at": last,
+            "updated_at": self.clock(),
+        }
+        if row is None:
+            conn.execute(insert(hub_source).values(name=name, records_written=written, **values))
+        else:
+            conn.execute(
+                update(hub_source)
+                .where(hub_source.c.name == name)
+                .values(records_written=hub_source.c.records_written + written, **values)
+            )
+
+    def source_state(self, name: str) -> SourceState | None:
+        """A source's row: its resume point and counters (None: it never wrote)."""
+        return next((s for s in self.sources() if s.name == name), None)
+
+    def sources(self) -> list[SourceState]:
+        """Every source's row, by name."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(hub_source).order_by(hub_source.c.name)).all()
+        return [
+            SourceState(
+                r.name,
+                json.loads(r.resume) if r.resume is not None else None,
+                r.records_written,
+                json.loads(r.unmapped),
+                r.last_record_at,
+                r.updated_at,
+            )
+            for r in rows
+        ]
 
     def _fetch(self, conn, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
         """What is stored for these records (version and facts), a kind at a time."""

@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -97,67 +97,45 @@ def _protocol(header_timeout: float):
 class FloorFeeder:
     """Runs the simulated floor into the hub's log: today so far at once, then live.
 
-    At `speed` X the floor's clock runs X times as fast as the wall clock,
-    starting from now (so at X > 1 its timestamps run ahead of real time).
+    The floor is a source (sources/simulator/) run like any other
+    (hub/sources.py): at `speed` X its clock runs X times as fast as the wall
+    clock, from when it first started (so at X > 1 its timestamps run ahead
+    of real time). Its resume point, committed with its records, lets a
+    restarted hub carry on with the floor it had rather than start a new one.
 
     A write that fails (the database locked past its timeout, a full disk)
     does not end the floor: the thread logs it and starts its work again
     with backoff (supervise.py), `status` says so in `/v1/health`, and the
     batch that failed is kept and written first, so no change of the floor
-    is lost (writing it twice is harmless: a version not above the stored
-    one is ignored).
+    is lost.
     """
 
     def __init__(
         self, store: HubStore, seed: int, speed: float = 1.0, tick_s: float = 1.0, day_start: float | None = None
     ) -> None:
         """`day_start`: the floor's first moment (default: the site's midnight)."""
+        from floorview.hub.floorplan import afternoon_zone
+        from floorview.hub.seed import first_midnight
+        from floorview.hub.simulator import Floor
+        from floorview.hub.sources import SourceRunner
+        from floorview.sources.simulator import SimulatorSource
+
         self.store, self.seed, self.speed, self.tick_s = store, seed, speed, tick_s
-        self.day_start = day_start
-        self.stop = threading.Event()
-        self.ready = threading.Event()
-        self.status = WriterStatus("floor")
-        self.floor: Floor | None = None  # once started
-        self._catch_up: Iterator[list[dict]] = iter(())
-        self._real0 = 0.0
-        self._pending: list[dict] = []  # changes made and not yet written
+        now = time.time()
+        zone = afternoon_zone(now)
+        start = first_midnight(now, 1, zone) if day_start is None else day_start
+        self.source = SimulatorSource(Floor, seed, zone, start, speed, tick_s)
+        self.runner = SourceRunner(store, self.source, status_name="floor")
+        self.stop, self.ready, self.status = self.runner.stop, self.runner.ready, self.runner.status
+
+    @property
+    def floor(self) -> Floor | None:
+        """The floor, once started."""
+        return self.source.floor  # type: ignore[return-value]  # a Floor: made by `Floor`
 
     def run(self) -> None:
         """The thread's body: the floor's work, started again after an error, until `stop`."""
-        try:
-            supervise(self._work, self.status, self.stop)
-        finally:
-            self.ready.set()
-
-    def _work(self) -> None:
-        if self.floor is None:
-            from floorview.hub.floorplan import afternoon_zone
-            from floorview.hub.seed import first_midnight, run_floor
-            from floorview.hub.simulator import Floor
-
-            self._real0 = time.time()
-            zone = afternoon_zone(self._real0)
-            start = first_midnight(self._real0, 1, zone) if self.day_start is None else self.day_start
-            self.floor = Floor(self.seed, start, "small", zone)
-            self._catch_up = run_floor(self.floor, self._real0)
-        try:
-            self._flush()
-            for batch in self._catch_up:  # carries on where an error left it
-                self._pending.extend(batch)
-                self._flush()
-        finally:
-            self.ready.set()  # also on failure: the hub still serves what it has
-        while not self.stop.wait(self.tick_s):
-            sim_now = self._real0 + (time.time() - self._real0) * self.speed
-            self._pending.extend(self.floor.advance(sim_now))
-            self._flush()
-        self._flush()  # stopping: what the floor made goes in
-
-    def _flush(self) -> None:
-        if self._pending:
-            self.store.write(self._pending)
-            self._pending = []
-        self.status.ok()
+        self.runner.run()
 
 
 def serve(

@@ -6,7 +6,7 @@ silently while the hub goes on serving a frozen floor.
 
 The work is started again, not the thread's state: work that must not lose
 what it was doing (the floor's batch that failed to write) keeps it on its
-own object and carries on from there (run.py, FloorFeeder).
+own object and carries on from there (sources/simulator/, run by hub/sources.py).
 """
 
 from __future__ import annotations

@@ -89,6 +89,16 @@ hub_token = Table(
     Column("expires_at", Float),  # none: never
     Column("revoked_at", Float),
 )
+hub_source = Table(  # each source's resume point and counters, written with the records it produced
+    "hub_source",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("resume", Text),  # the source's own resume point, JSON (opaque to the hub)
+    Column("records_written", Integer, nullable=False, server_default="0"),
+    Column("unmapped", Text, nullable=False, server_default="{}"),  # JSON: reason -> {"count", "examples"}
+    Column("last_record_at", Float),  # the platform's time of the newest record the source handed over
+    Column("updated_at", Float, nullable=False),  # when the source last wrote (a heartbeat)
+)
 
 
 def join_teams(teams: Iterable[str]) -> str:

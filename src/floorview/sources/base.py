@@ -1,0 +1,66 @@
+"""The contract between a source and the hub that runs it.
+
+A source (`Source`) reads its platform and hands feed changes (the change
+dicts of docs/feed-protocol.md: kind, id, version, op, data) to a `Sink`,
+each batch with the source's resume point: an opaque JSON value only the
+source reads back. The hub's sink writes the batch's records and the resume
+point in one transaction, so after a crash at any moment the stored resume
+point names exactly what the records hold: a source restarted from it
+neither loses nor doubles a record.
+
+The hub runs `source.run(sink, stop)` in a thread and starts it again, with
+backoff, when it raises (hub/supervise.py); `run` returns once `stop` is
+set. A batch that failed to write is the source's to keep and write again
+(a version not above the stored one is ignored, so writing it twice is
+harmless).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+Change = Mapping[str, Any]  # a feed change: kind, id, version, op, data
+JSON = Any  # a resume point: anything json.dumps takes, opaque to the hub
+
+
+class Sink(Protocol):
+    """What the hub gives a source to write through."""
+
+    def resume_point(self) -> JSON | None:
+        """The resume point of the last batch written (None: the source never wrote)."""
+        ...
+
+    def write(
+        self,
+        changes: Sequence[Change],
+        *,
+        resume: JSON,
+        unmapped: Mapping[str, Sequence[str]] | None = None,
+        last_record_at: float | None = None,
+    ) -> int:
+        """Write `changes` and `resume` in one transaction; returns the records written.
+
+        `unmapped`: what the source read in this batch and could not map, as
+        {reason: [one short example per item]} (counted by reason, a few
+        examples kept). `last_record_at`: the platform's time (epoch seconds)
+        of the newest record in the batch, for the source's lag."""
+        ...
+
+    def caught_up(self) -> None:
+        """The platform's history so far is written: the hub may announce itself as live."""
+        ...
+
+
+class Source(Protocol):
+    """A platform's data as feed changes."""
+
+    @property
+    def name(self) -> str:
+        """Names the source's row (resume point, counters) in the hub's database."""
+        ...
+
+    def run(self, sink: Sink, stop: threading.Event) -> None:
+        """Read from the resume point on, writing batches to `sink`, until `stop` is set."""
+        ...
