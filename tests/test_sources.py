@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from floorview.cli import main
 from floorview.hub.hubstore import HubStore, open_hub_engine
-from floorview.hub.simulator import Floor
+from floorview.sources.simulator.floor import Floor
 from floorview.hub.sources import SourceRunner
 from floorview.hub.tables import hub_record, hub_source
 from floorview.sources.simulator import SimulatorSource
@@ -210,10 +210,12 @@ def _diff(a: dict, b: dict) -> str:
 
 def test_hub_status_says_how_each_source_stands(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'hub.db'}"
-    assert main(["hub", "status", "--db", url]) == 0
-    assert "no source has written to this hub database yet" in capsys.readouterr().out
-
+    assert main(["hub", "status", "--db", url]) == 2  # no database: said, not made
+    assert "no hub database at" in capsys.readouterr().err and not (tmp_path / "hub.db").exists()
     store = HubStore(open_hub_engine(url))
+    assert main(["hub", "status", "--db", url]) == 0
+    assert capsys.readouterr().out == "no source has written to this hub database yet\n"
+
     _run_for(store, _source(time.time() - 1800), 0.3)
     hostile = "\x1b[2Jcaller \x1b]52;c;eA==\x07name"
     unmapped = {"unknown event": ["1700000000|1.1|q|a|FOO"], "bad agent": [hostile]}

@@ -616,7 +616,13 @@ def _hub(args) -> int:
         if args.hub_command == "status":
             from floorview.hub.status import status_text
 
-            store = HubStore(open_hub_engine(args.status_db or args.db or default_url()))
+            url = args.status_db or args.db or default_url()
+            from sqlalchemy.engine import make_url
+
+            where = make_url(url)
+            if where.get_backend_name() == "sqlite" and where.database and not Path(where.database).exists():
+                raise _UserError(f"no hub database at {where.database}")
+            store = HubStore(open_hub_engine(url))
             print(status_text(store.sources(), store.clock()))
             return 0
         _setup_logging()

@@ -14,7 +14,7 @@ from floorview.hub.hubstore import HubStore, open_hub_engine
 from floorview.hub.supervise import WriterStatus, supervise
 
 if TYPE_CHECKING:
-    from floorview.hub.simulator import Floor
+    from floorview.sources.simulator.floor import Floor
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +114,9 @@ class FloorFeeder:
         self, store: HubStore, seed: int, speed: float = 1.0, tick_s: float = 1.0, day_start: float | None = None
     ) -> None:
         """`day_start`: the floor's first moment (default: the site's midnight)."""
-        from floorview.hub.floorplan import afternoon_zone
+        from floorview.sources.simulator.floorplan import afternoon_zone
         from floorview.hub.seed import first_midnight
-        from floorview.hub.simulator import Floor
+        from floorview.sources.simulator.floor import Floor
         from floorview.hub.sources import SourceRunner
         from floorview.sources.simulator import SimulatorSource
 

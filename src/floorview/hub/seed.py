@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from floorview.hub.floorplan import SITE_TZ
-from floorview.hub.simulator import Floor
+from floorview.sources.simulator.floorplan import SITE_TZ
+from floorview.sources.simulator.floor import Floor
 from floorview.store.apply import ApplyResult
 
 STEP = 900  # simulate in 15-minute steps so finished contacts leave memory
