@@ -19,7 +19,6 @@ from floorview.domain.clock import Clock, SystemClock
 from floorview.domain.sitetime import SiteTime
 from floorview.domain.text import clean
 from floorview.domain.units import counted
-from floorview.store.alerts import firing_count
 from floorview.store.reads import StoreStatus, data_version, site_time, store_status
 from floorview.store.syncstate import TokenScope, token_scope
 from floorview.tui import nav
@@ -28,7 +27,6 @@ from floorview.tui.commands import BindingCommands
 from floorview.tui.host import Host
 from floorview.tui.live import LiveSource
 from floorview.tui.messages import Loaded, SourceChanged
-from floorview.tui.agents.screen import AgentsScreen
 from floorview.tui.base import DataScreen
 from floorview.tui.queues.screen import QueuesScreen
 from floorview.tui.widgets.status import as_of
@@ -53,10 +51,10 @@ class FloorviewApp(App[None]):
     TITLE = "floorview"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = {BindingCommands}  # screens and actions; not Textual's own (its "Keys" would shadow our help)
-    # Screens past the first two are imported when first shown: start-up pays only for Queues.
+    # Screens past the first are imported when first shown: start-up pays only for Queues.
     MODES = {
         "queues": QueuesScreen,
-        "agents": AgentsScreen,
+        "agents": lambda: _screen("agents.screen", "AgentsScreen"),
         "balance": lambda: _screen("balance.screen", "BalanceScreen"),
         "coaching": lambda: _screen("coaching.screen", "CoachingScreen"),
         "customers": lambda: _screen("customers.screen", "CustomersScreen"),
@@ -221,6 +219,8 @@ class FloorviewApp(App[None]):
                     data = loader(con, now, request)
                     status = store_status(con)
                     if self.settings.alerts.enabled:
+                        from floorview.store.alerts import firing_count  # off the start-up path
+
                         status.alerts = firing_count(con, now)
                 finally:
                     con.execute("COMMIT")
