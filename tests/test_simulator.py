@@ -6,7 +6,7 @@ import sqlite3
 from collections import Counter
 
 from floorview.hub.seed import seed_store, simulated_changes
-from floorview.hub.simulator import Floor
+from floorview.sources.simulator.floor import Floor
 from floorview.store.engine import SCHEMA_HEAD
 
 from .conftest import SAMPLE, SAMPLE_AT, SAMPLE_DAYS, SAMPLE_SEED
