@@ -98,7 +98,7 @@ class FloorviewApp(App[None]):
         self._read_lock = threading.Lock()  # the reader: one load or one read at a time
         self._loading = False
         self._pending: bool | None = None  # a refresh asked for while one ran (True: forced)
-        self._seen: tuple | None = None  # (screen, data_version, minute) of the last load
+        self._seen: tuple | None = None  # (screen, request, data_version, minute) of the last load
         self._status: StoreStatus | None = None
         self._source_state: tuple[str, str | None] = ("starting", None) if source else ("none", None)
         self._writer: Engine | None = None  # the store's SQLAlchemy engine, opened on the first local write
