@@ -350,3 +350,54 @@ async def test_a_hostile_name_is_shown_as_text(sample_store):
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
         assert app.is_running
+
+
+async def test_on_queues_an_evaluation_judges_the_refreshs_figures_without_reading_the_queues_again(
+    sample_store, monkeypatch, tmp_path
+):
+    """The Queues refresh has just read every queue: the evaluation that follows judges those
+    snapshots (one read of the queues, not two) and fires what an evaluation reading them fires."""
+    import shutil
+
+    import floorview.store.alerts as store_alerts
+    from floorview.config import Settings
+    from floorview.store.engine import open_engine, open_reader
+    from floorview.store.reads import site_time
+
+    twin = tmp_path / "twin" / "floorview.db"
+    twin.parent.mkdir(mode=0o700)
+    shutil.copyfile(sample_store, twin)
+    reads: list[float] = []
+    original = store_alerts.queue_snapshots
+
+    def counted(con, now, *args, **kwargs):
+        reads.append(now)
+        return original(con, now, *args, **kwargs)
+
+    monkeypatch.setattr(store_alerts, "queue_snapshots", counted)
+    app = make_app(sample_store, now=LATER)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await idle(pilot)
+        await wait_for(pilot, lambda: "alerts (7)" in status(app))
+        assert reads == []  # every evaluation so far followed a Queues refresh
+        fed = {(r[1], r[2]) for r in _up(app.reader)}
+        await pilot.press("2")  # on Agents no queue figures are at hand: the evaluation reads them
+        await settle(pilot, "#agents")
+        app._alerts_timer()
+        await idle(pilot)
+        assert reads, "an evaluation away from Queues reads the queues itself"
+    alerts = Settings().alerts
+    engine = open_engine(twin)
+    try:
+        with engine.begin() as conn:  # the same first evaluation, reading the queues
+            site = site_time(open_reader(twin), "")
+            store_alerts.evaluate_now(conn, alerts.rules, LATER, site, alerts.budget.budget(), first=True)
+    finally:
+        engine.dispose()
+    read = {(r[1], r[2]) for r in _up(open_reader(twin))}
+    assert fed == read and len(fed) == 6, (fed, read)  # 2 queues' long waits and 4 agents (the budget)
+
+
+def _up(con: sqlite3.Connection) -> list[tuple]:
+    return con.execute("SELECT id, rule_id, subject_id FROM alert WHERE resolved_at IS NULL").fetchall()

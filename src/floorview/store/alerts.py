@@ -311,13 +311,16 @@ def evaluate_now(
     budget: Budget = Budget(),
     *,
     first: bool = False,
+    queues: Sequence[QueueSnapshot] | None = None,
 ) -> tuple[AlertState, list[Event]]:
     """`observations` and `tick` in the caller's one write transaction (the TUI's evaluation):
-    the figures are read on the writer's own connection, so what is judged is what is saved."""
+    the figures are read on the writer's own connection, so what is judged is what is saved;
+    `queues`, the Queues refresh's own snapshots when it has just made them, spare reading
+    the queues a second time (most of the cost on a big floor)."""
     raw = conn.connection.driver_connection
     if not isinstance(raw, sqlite3.Connection):
         raise TypeError(f"alerts are evaluated on an SQLite store, not {type(raw).__name__}")
-    return tick(conn, rules, observations(raw, now, site, rules=rules), now, budget, first=first)
+    return tick(conn, rules, observations(raw, now, site, queues=queues, rules=rules), now, budget, first=first)
 
 
 # -- what a supervisor does ----------------------------------------------------------------

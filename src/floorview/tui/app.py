@@ -19,7 +19,7 @@ from floorview.domain.clock import Clock, SystemClock
 from floorview.domain.sitetime import SiteTime
 from floorview.domain.text import clean
 from floorview.domain.units import counted
-from floorview.store.reads import StoreStatus, data_version, site_time, store_status
+from floorview.store.reads import QueueSnapshot, StoreStatus, data_version, site_time, store_status
 from floorview.store.syncstate import TokenScope, token_scope
 from floorview.tui import nav
 from floorview.tui.bindings import bind
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 TICK_LOW_BANDWIDTH_S = 5.0  # --low-bandwidth: durations tick every 5 s, not every second
+QUEUE_FIGURES_FRESH_S = 2.0  # the Queues refresh's figures, reused by an evaluation this soon after
 ALERTS_EVERY_S = 15.0  # alerts are evaluated this often, and after a load that saw the store change
 
 
@@ -110,6 +111,9 @@ class FloorviewApp(App[None]):
         self._alerts_pruned: str | None = None  # the site day history was last pruned on (alerts worker only)
         self._version: int | None = None  # the store's data_version at the last load (load worker only)
         self._version_judged: int | None = None  # the last that asked for an evaluation
+        # The Queues refresh's queue snapshots and when they were read: the next evaluation judges
+        # those rather than read every queue again (alerts: at most 0.3x a refresh).
+        self._queue_figures: tuple[float, list[QueueSnapshot]] | None = None
 
     # -- start and stop -------------------------------------------------------
     def on_mount(self) -> None:
@@ -289,6 +293,8 @@ class FloorviewApp(App[None]):
         screen = self._data_screen()
         if isinstance(screen, DataScreen) and id(screen) == message.screen_id:
             screen.show(message.data, message.request, message.now)
+            if isinstance(screen, QueuesScreen):
+                self._queue_figures = (message.now, [row.snap for row in message.data])
         self.refresh_status()
         self._load_done()
 
@@ -345,11 +351,14 @@ class FloorviewApp(App[None]):
         if not self.alerts_evaluated or self.reader is None or self.partial or not self.is_running:
             return False
         self._loading = True
-        self._run_alerts(self.clock.now(), self.site, self._alerts_first)
+        now = self.clock.now()
+        figures, self._queue_figures = self._queue_figures, None
+        queues = figures[1] if figures is not None and 0 <= now - figures[0] <= QUEUE_FIGURES_FRESH_S else None
+        self._run_alerts(now, self.site, self._alerts_first, queues)
         return True
 
     @work(thread=True, group="alerts", exit_on_error=False)
-    def _run_alerts(self, now: float, site: SiteTime, first: bool) -> None:
+    def _run_alerts(self, now: float, site: SiteTime, first: bool, queues: list[QueueSnapshot] | None) -> None:
         """Read the figures and evaluate in one write transaction (store.alerts.evaluate_now); an
         evaluation that changes nothing writes nothing, so it wakes no screen. Pruned once a day."""
         from floorview.store.alerts import evaluate_now, prune
@@ -359,7 +368,9 @@ class FloorviewApp(App[None]):
         try:
             with self._write_lock:
                 with self._engine().begin() as conn:
-                    _, events = evaluate_now(conn, alerts.rules, now, site, alerts.budget.budget(), first=first)
+                    _, events = evaluate_now(
+                        conn, alerts.rules, now, site, alerts.budget.budget(), first=first, queues=queues
+                    )
                     if day != self._alerts_pruned:
                         prune(conn, now, site)
             self._alerts_pruned = day
