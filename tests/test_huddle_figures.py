@@ -192,6 +192,7 @@ def test_the_talk_and_walk_sentence_counts_the_teams_visible_coaching(sample_sto
     text = capsys.readouterr().out
     assert "## Talk and walk: Canyon's coaching" in text
     assert f"{share}% of" in text and top.title() in text.split("## Talk and walk")[1]
+    assert "in team notes this week" in text
 
 
 def test_the_export_counts_one_note_in_the_singular(sample_store, capsys) -> None:

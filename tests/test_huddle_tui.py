@@ -155,6 +155,7 @@ async def test_each_team_hears_its_own_talk_and_walk_or_none(sample_store, size,
         text = rest_text(screen)
         assert "Talk and walk: Canyon's coaching" in text
         assert f"{share}% of" in text and top.title() in text.split("Talk and walk")[1]
+        assert "in team notes this week" in text  # not Balance's count of all notes: said so
         for _ in range(6):  # on to Meadow
             await pilot.press("t")
             await wait_for(pilot, lambda: screen._huddle.team == screen.team)

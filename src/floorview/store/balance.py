@@ -206,7 +206,8 @@ def week_sentence(
     ]
     if len(topics) < max(1, least):
         return None
-    return sentence(p, CoachingMix(dict(Counter(topics))), "this week")
+    # "in team notes": Balance counts private notes too, so its share may differ; say which this is.
+    return sentence(p, CoachingMix(dict(Counter(topics))), "in team notes this week")
 
 
 def first_interval(con: sqlite3.Connection) -> int | None:
