@@ -143,9 +143,11 @@ class HuddleScreen(DataScreen[HuddleRequest, HuddleData]):
         for key, value in values.items():
             self.query_one(f"#{key}", BigFigure).set(value, scale)
         on = channel or "no channel"
-        by = f" by {h.team}" if h.team else ""
+        answered = f"answered by {h.team} · {on}" if h.team else f"answered · {on}"
+        if len(answered) > (size.width or 80) // len(FIGURES) - 2:  # the team is on the HUDDLE bar: one line
+            answered = f"answered · {on}"
         self.query_one("#sl-label", Static).update(Text(f"% service level · {on}"))
-        self.query_one("#answered-label", Static).update(Text(f"answered{by} · {on}"))
+        self.query_one("#answered-label", Static).update(Text(answered))
         self.query_one("#asa-label", Static).update(Text(f"average wait {unit} · {on}"))
         self.query_one("#rest", Static).update(rest(h, self.host.site, (size.width or 80) - 2))
 
