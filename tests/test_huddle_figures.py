@@ -148,7 +148,7 @@ async def test_the_huddle_screen_shows_the_teams_own_answers_for_the_busiest_cha
         await pilot.pause(0.05)
         answered = app.screen.query_one("#answered").value
         assert int(answered) == ref["voice"]["answered"]
-        assert "answered by Canyon · voice" in str(app.screen.query_one("#answered-label").render())
+        assert "Canyon answered · voice" in str(app.screen.query_one("#answered-label").render())  # 80 columns
         assert "Team Canyon" in str(app.screen.query_one("#marker").render())
         await pilot.press("c")  # the next channel in large type
         await wait_for(pilot, lambda: "chat" in str(app.screen.query_one("#answered-label").render()))

@@ -143,9 +143,9 @@ class HuddleScreen(DataScreen[HuddleRequest, HuddleData]):
         for key, value in values.items():
             self.query_one(f"#{key}", BigFigure).set(value, scale)
         on = channel or "no channel"
-        answered = f"answered by {h.team} · {on}" if h.team else f"answered · {on}"
-        if len(answered) > (size.width or 80) // len(FIGURES) - 2:  # the team is on the HUDDLE bar: one line
-            answered = f"answered · {on}"
+        room = (size.width or 80) // len(FIGURES) - 2  # one line under each figure
+        words = [f"answered by {h.team} · {on}", f"{h.team} answered · {on}"] if h.team else []
+        answered = next((w for w in words if len(w) <= room), f"answered · {on}")  # the team is on the HUDDLE bar
         self.query_one("#sl-label", Static).update(Text(f"% service level · {on}"))
         self.query_one("#answered-label", Static).update(Text(answered))
         self.query_one("#asa-label", Static).update(Text(f"average wait {unit} · {on}"))
