@@ -1,0 +1,1 @@
+"""Asterisk (app_queue) as a floorview source: its queue_log and its Manager Interface."""
