@@ -31,8 +31,9 @@ class StoreSink(Sink):
         resume: JSON,
         unmapped: Mapping[str, Sequence[str]] | None = None,
         last_record_at: float | None = None,
+        read: int = 0,
     ) -> int:
-        counters: dict[str, Any] = {"unmapped": dict(unmapped or {}), "last_record_at": last_record_at}
+        counters: dict[str, Any] = {"unmapped": dict(unmapped or {}), "last_record_at": last_record_at, "read": read}
         written = self.store.write(changes, resume=(self.name, resume, counters))
         self.status.ok()
         return written

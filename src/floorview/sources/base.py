@@ -39,13 +39,15 @@ class Sink(Protocol):
         resume: JSON,
         unmapped: Mapping[str, Sequence[str]] | None = None,
         last_record_at: float | None = None,
+        read: int = 0,
     ) -> int:
         """Write `changes` and `resume` in one transaction; returns the records written.
 
         `unmapped`: what the source read in this batch and could not map, as
         {reason: [one short example per item]} (counted by reason, a few
         examples kept). `last_record_at`: the platform's time (epoch seconds)
-        of the newest record in the batch, for the source's lag."""
+        of the newest record in the batch, for the source's lag. `read`: the
+        lines or events read from the platform for this batch (counted)."""
         ...
 
     def caught_up(self) -> None:
