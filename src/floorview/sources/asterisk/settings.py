@@ -28,6 +28,9 @@ class QueueSettings:
     timezone: str = "UTC"
     channel: str = "voice"
     name: str | None = None  # shown instead of the Asterisk name
+    # Asterisk's `wrapuptime`: a member's after-contact work after each call,
+    # shown as after_contact_work and carried as the call's wrap_s (0: none, available at once).
+    wrapup_s: int = 0
 
 
 @dataclass(frozen=True)
