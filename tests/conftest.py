@@ -126,3 +126,30 @@ async def wait_for(pilot, condition, tries: int = 500) -> None:
             return
         await pilot.pause(0.02)
     raise AssertionError("condition never held")
+
+
+# -- PostgreSQL: the hub's tests run on it as well as on SQLite ----------------------------------
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server for the session (tests/pgserver.py)."""
+    from tests.pgserver import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def hub_dbs(request, tmp_path):
+    """Makes new, empty hub databases (their URLs): SQLite files in tmp_path
+    (hub.db first), or databases on the session's PostgreSQL."""
+    if request.param == "sqlite":
+        made = iter(range(1_000_000))
+        return lambda: f"sqlite:///{tmp_path / f'hub{next(made) or str()}.db'}"
+    return request.getfixturevalue("pg_server").database
+
+
+@pytest.fixture
+def hub_url(hub_dbs):
+    """A new, empty hub database's URL, on SQLite and on PostgreSQL."""
+    return hub_dbs()

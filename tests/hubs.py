@@ -26,15 +26,15 @@ class RunningHub:
         self.thread.join(10)
 
 
-def start_hub(db: Path, port: int = 0, store: HubStore | None = None, **config) -> RunningHub:
-    """The hub as `floorview hub` serves it (hub/run.py's uvicorn configuration);
-    `config` overrides some of it (`header_timeout`, say)."""
+def start_hub(db: Path | str, port: int = 0, store: HubStore | None = None, **config) -> RunningHub:
+    """The hub as `floorview hub` serves it (hub/run.py's uvicorn configuration),
+    on an SQLite file or a database URL; `config` overrides some of it (`header_timeout`, say)."""
     import uvicorn
 
     from floorview.hub.run import hub_config
     from floorview.hub.server import create_app
 
-    store = store or HubStore(open_hub_engine(f"sqlite:///{db}"))
+    store = store or HubStore(open_hub_engine(db if isinstance(db, str) else f"sqlite:///{db}"))
     token = store.create_token("Lead One")
     server = uvicorn.Server(hub_config(create_app(store), "127.0.0.1", port, log_level="critical", **config))
     thread = threading.Thread(target=server.run, daemon=True)

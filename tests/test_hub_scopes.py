@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
 
 from floorview.hub.hubstore import HubDatabaseError, HubStore, open_hub_engine
-from floorview.hub.tables import SCOPE_FORMAT, hub_format, hub_token
+from floorview.hub.tables import FORMAT_MARK, hub_format, hub_token
 from floorview.hub.scope_upgrade import read_old_teams
 
 
@@ -49,15 +49,23 @@ def test_a_team_with_a_space_is_one_team(tmp_path):
 def test_an_old_hub_database_has_its_tokens_read_back_whole(tmp_path):
     url, store = _floor(tmp_path)
     token = store.create_token("Lead AB", teams=["Team A", "Team B"])
-    with store.engine.begin() as conn:  # as the first format wrote it
+    with store.engine.begin() as conn:  # as the first format wrote it, before the hub had migrations
         conn.execute(update(hub_token).values(teams="Team A Team B"))
         conn.execute(delete(hub_format))
+        _before_migrations(conn)
     store.engine.dispose()
     store = HubStore(open_hub_engine(url))
     assert store.scope_for(token).teams == {"Team A", "Team B"}
     assert _seen(store, token) == {"a1", "a2"}
     with sqlite3.connect(tmp_path / "hub.db") as con:
-        assert con.execute("SELECT scopes FROM hub_format").fetchall() == [(SCOPE_FORMAT,)]
+        assert con.execute("SELECT scopes FROM hub_format").fetchall() == [(FORMAT_MARK,)]
+
+
+def _before_migrations(conn) -> None:
+    """A database of this floorview as one from before the hub's migrations (format 4 at most) stands."""
+    conn.execute(text("DROP TABLE hub_alembic_version"))
+    conn.execute(text("DROP TABLE hub_lease"))
+    conn.execute(text("ALTER TABLE hub_source DROP COLUMN records_read"))
 
 
 def test_old_team_strings_are_read_as_the_longest_known_names():
@@ -68,10 +76,15 @@ def test_old_team_strings_are_read_as_the_longest_known_names():
     assert read_old_teams("", known) == set()
 
 
-def test_a_database_from_a_newer_hub_is_refused_in_one_line(tmp_path):
+@pytest.mark.parametrize("made_by", ["a newer revision", "a newer format, before migrations"])
+def test_a_database_from_a_newer_hub_is_refused_in_one_line(tmp_path, made_by):
     url, store = _floor(tmp_path)
     with store.engine.begin() as conn:
-        conn.execute(update(hub_format).values(scopes=99))
+        if made_by == "a newer revision":
+            conn.execute(text("UPDATE hub_alembic_version SET version_num = 'h9999'"))
+        else:
+            _before_migrations(conn)
+            conn.execute(update(hub_format).values(scopes=99))
     store.engine.dispose()
     with pytest.raises(HubDatabaseError, match="newer floorview"):
         open_hub_engine(url)
@@ -172,4 +185,4 @@ def test_a_format_2_hub_database_is_rewritten_to_the_scope_rule(tmp_path):
     assert {("queue", "q-b"), ("interaction", "i2"), ("customer", "k2"), ("survey", "s1")} <= want
     assert not {("agent", "d1"), ("note", "n2")} & want
     with sqlite3.connect(path) as con:
-        assert con.execute("SELECT scopes FROM hub_format").fetchall() == [(SCOPE_FORMAT,)]
+        assert con.execute("SELECT scopes FROM hub_format").fetchall() == [(FORMAT_MARK,)]

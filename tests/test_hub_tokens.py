@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 import pytest
 
 from floorview.hub.hubstore import HubStore, hash_token, open_hub_engine
-from floorview.hub.tables import SCOPE_FORMAT
+from floorview.hub.tables import FORMAT_MARK, SCOPE_FORMAT
 from floorview.store.engine import open_engine
 from floorview.sync.syncer import Syncer
 from floorview.sync.transport import HubClient, TokenRejected
@@ -260,7 +260,7 @@ def test_a_format_3_database_gains_revocation_and_loses_its_poison(tmp_path):
         con.execute("INSERT INTO hub_agent VALUES ('a1', 'T', 'q1', 1)")
     store = HubStore(open_hub_engine(f"sqlite:///{path}"))
     with sqlite3.connect(path) as con:
-        assert con.execute("SELECT scopes FROM hub_format").fetchall() == [(SCOPE_FORMAT,)]
+        assert con.execute("SELECT scopes FROM hub_format").fetchall() == [(FORMAT_MARK,)]
     assert SCOPE_FORMAT == 4
     assert store.scope_for("tok").name == "Bo"
     assert store.current("queue", "q1")["op"] == "upsert"

@@ -62,6 +62,7 @@ from sqlalchemy import (
     case,
     create_engine,
     delete,
+    func,
     insert,
     select,
     update,
@@ -83,7 +84,6 @@ from floorview.hub.tables import (
     hub_source,
     hub_token,
     join_teams,
-    metadata,
     queues_of,
     split_teams,
     team_of,
@@ -92,6 +92,7 @@ from floorview.store.engine import WRITE_OPTION, sqlite_engine
 
 log = logging.getLogger(__name__)
 
+NOTIFY_CHANNEL = "floorview_hub"  # PostgreSQL: a write's NOTIFY wakes long polls in every hub process
 PAGE_BYTES = 8 << 20  # a page's changes, serialized: well under the client's 20 MiB
 _WRITE = {WRITE_OPTION: True}  # execution option: BEGIN IMMEDIATE (on SQLite)
 UNMAPPED_EXAMPLES = 5  # examples kept per reason a source could not map a record
@@ -104,6 +105,7 @@ class SourceState:
     name: str
     resume: Any  # the source's own resume point, as it wrote it
     records_written: int
+    records_read: int  # lines or events the source read from its platform
     unmapped: dict[str, dict[str, Any]]  # reason -> {"count": n, "examples": [...]}
     last_record_at: float | None
     updated_at: float
@@ -236,28 +238,50 @@ def _made_meanwhile(exc: Exception) -> bool:
 
 
 def _prepare(engine: Engine) -> None:
+    """Make the tables, or bring them to this floorview's revision, in one write transaction."""
+    from floorview.hub import migrate
+
     with engine.execution_options(**_WRITE).begin() as conn:
-        metadata.create_all(conn)
-        fresh = conn.execute(select(hub_meta.c.id)).first() is None
-        if fresh:
-            conn.execute(insert(hub_meta).values(id=1, epoch=secrets.token_hex(8), seq=0, purged_seq=0))
-        written_in = conn.execute(select(hub_format.c.scopes)).scalar()
-        if written_in is not None and written_in > HUB_FORMAT:
+        if conn.dialect.name == "postgresql":  # DDL takes no lock that serialises the hubs: this does
+            conn.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
+        rev = migrate.revision(conn)
+        if rev is not None and rev not in migrate.HUB_REVISIONS:
             raise HubDatabaseError(
-                f"the hub database was written by a newer floorview (format {written_in}); upgrade floorview"
+                f"the hub database was written by a newer floorview (revision {rev}; this one knows up to "
+                f"{migrate.HUB_HEAD}); upgrade floorview"
             )
-        if written_in is None and fresh:
-            conn.execute(insert(hub_format).values(id=1, scopes=HUB_FORMAT))
-        elif written_in != HUB_FORMAT:  # made by an older hub: rewrite it
-            if written_in is None or written_in < 3:
-                from floorview.hub.scope_upgrade import upgrade_scopes
+        if rev is None:  # new, or made before the hub had migrations: format 4's tables, then its rows
+            migrate.upgrade(conn, migrate.BASELINE)
+            _rows_to_format_4(conn)
+        migrate.upgrade(conn)
 
-                upgrade_scopes(conn, written_in)
-            from floorview.hub.format_upgrade import upgrade_to_4
 
-            upgrade_to_4(conn)
-            conn.execute(delete(hub_format))
-            conn.execute(insert(hub_format).values(id=1, scopes=HUB_FORMAT))
+# pg_advisory_xact_lock's key for making and upgrading the hub's tables ("fvhub").
+_SCHEMA_LOCK = 0x6676687562
+
+
+def _rows_to_format_4(conn) -> None:
+    """The meta row of a new database; an older database's rows rewritten to format 4."""
+    fresh = conn.execute(select(hub_meta.c.id)).first() is None
+    if fresh:
+        conn.execute(insert(hub_meta).values(id=1, epoch=secrets.token_hex(8), seq=0, purged_seq=0))
+    written_in = conn.execute(select(hub_format.c.scopes)).scalar()
+    if written_in is not None and written_in > HUB_FORMAT:
+        raise HubDatabaseError(
+            f"the hub database was written by a newer floorview (format {written_in}); upgrade floorview"
+        )
+    if written_in is None and fresh:
+        conn.execute(insert(hub_format).values(id=1, scopes=HUB_FORMAT))
+    elif written_in != HUB_FORMAT:  # made by an older hub: rewrite it
+        if written_in is None or written_in < 3:
+            from floorview.hub.scope_upgrade import upgrade_scopes
+
+            upgrade_scopes(conn, written_in)
+        from floorview.hub.format_upgrade import upgrade_to_4
+
+        upgrade_to_4(conn)
+        conn.execute(delete(hub_format))
+        conn.execute(insert(hub_format).values(id=1, scopes=HUB_FORMAT))
 
 
 class HubStore:
@@ -271,6 +295,10 @@ class HubStore:
         self.refused = 0  # records `write` would not store, since this store was made
         self._lock = threading.Lock()
         self._epoch: str | None = None
+        self.postgres = engine.dialect.name == "postgresql"
+        # A page is read in one snapshot (docs/hub.md): SQLite's read transaction in WAL is
+        # one; PostgreSQL's default (READ COMMITTED) takes a new snapshot per statement.
+        self.reader = engine.execution_options(isolation_level="REPEATABLE READ") if self.postgres else engine
 
     # -- tokens ----------------------------------------------------------------
     def create_token(
@@ -419,7 +447,8 @@ class HubStore:
         the records, so a hub killed at any moment keeps both or neither.
         Counters are added to what is stored: `unmapped` ({reason: [examples]}
         of this batch, each example one record not mapped), `last_record_at`
-        (kept if newer); the records written are counted here. A batch with
+        (kept if newer), `read` (lines or events read, added); the records
+        written are counted here. A batch with
         no changes still moves the resume point (a heartbeat).
         """
         best: dict[tuple[str, str], Mapping[str, Any]] = {}
@@ -504,6 +533,7 @@ class HubStore:
             seq = self._follow_contacts(conn, contacted, touched, seq)
             if seq != start:
                 _move_seq(conn, start, seq)
+                self._announce(conn)
             if resume is not None:
                 self._keep_resume(conn, resume, len(inserts) + len(updates))
         written = len(inserts) + len(updates)
@@ -511,6 +541,35 @@ class HubStore:
             for listener in self.listeners:
                 listener()
         return written
+
+    def _announce(self, conn) -> None:
+        """Tell the other hub processes, once this transaction commits, that the log moved
+        (PostgreSQL's NOTIFY, delivered at commit and dropped on rollback): their long
+        polls wake at once (`listen`). On SQLite they find it at their next look."""
+        if self.postgres:
+            conn.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
+
+    def listen(self, stop: threading.Event) -> None:
+        """Until `stop`: wake this process's listeners when another process writes
+        (PostgreSQL's LISTEN; returns at once on SQLite). Run in a thread of its own;
+        a lost connection is opened again after a second."""
+        if not self.postgres:
+            return
+        import psycopg
+
+        url = self.engine.url.set(drivername="postgresql")
+        dsn = url.render_as_string(hide_password=False)  # in memory only: never logged
+        while not stop.is_set():
+            try:
+                with psycopg.connect(dsn, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    while not stop.is_set():
+                        if any(True for _ in conn.notifies(timeout=0.5)):
+                            for listener in list(self.listeners):
+                                listener()
+            except psycopg.Error as exc:
+                log.warning("listening for other hub processes' writes: %s; again in 1 s", type(exc).__name__)
+                stop.wait(1.0)
 
     def _keep_resume(self, conn, resume: tuple[str, Any, Mapping[str, Any]], written: int) -> None:
         """A source's resume point and counters, inside the write's transaction."""
@@ -521,6 +580,7 @@ class HubStore:
             entry = unmapped.setdefault(str(reason), {"count": 0, "examples": []})
             entry["count"] += len(examples)
             entry["examples"] = (entry["examples"] + [str(e)[:200] for e in examples])[:UNMAPPED_EXAMPLES]
+        read = int(counters.get("read") or 0)
         last = counters.get("last_record_at")
         if row is not None and row.last_record_at is not None and (last is None or row.last_record_at > last):
             last = row.last_record_at
@@ -531,12 +591,16 @@ class HubStore:
             "updated_at": self.clock(),
         }
         if row is None:
-            conn.execute(insert(hub_source).values(name=name, records_written=written, **values))
+            conn.execute(insert(hub_source).values(name=name, records_written=written, records_read=read, **values))
         else:
             conn.execute(
                 update(hub_source)
                 .where(hub_source.c.name == name)
-                .values(records_written=hub_source.c.records_written + written, **values)
+                .values(
+                    records_written=hub_source.c.records_written + written,
+                    records_read=hub_source.c.records_read + read,
+                    **values,
+                )
             )
 
     def source_state(self, name: str) -> SourceState | None:
@@ -552,6 +616,7 @@ class HubStore:
                 r.name,
                 json.loads(r.resume) if r.resume is not None else None,
                 r.records_written,
+                r.records_read,
                 json.loads(r.unmapped),
                 r.last_record_at,
                 r.updated_at,
@@ -744,6 +809,7 @@ class HubStore:
     def purge_tombstones(self, older_than_s: float = TOMBSTONE_DAYS * 86400) -> int:
         cutoff = self.clock() - older_than_s
         with self._lock, self.writer.begin() as conn:
+            conn.execute(select(hub_meta.c.seq).with_for_update())  # the write lock on PostgreSQL (docs/hub.md)
             rows = conn.execute(
                 select(hub_record.c.kind, hub_record.c.id, hub_record.c.seq).where(
                     hub_record.c.op == "delete", hub_record.c.changed_at < cutoff
@@ -755,6 +821,7 @@ class HubStore:
                     conn.execute(hub_record.delete().where(hub_record.c.kind == r.kind, hub_record.c.id == r.id))
                 purged = conn.execute(select(hub_meta.c.purged_seq)).scalar_one()
                 conn.execute(update(hub_meta).values(purged_seq=max(purged, top), purge_gen=hub_meta.c.purge_gen + 1))
+                self._announce(conn)
         return len(rows)
 
     # -- reading ------------------------------------------------------------------
@@ -787,7 +854,7 @@ class HubStore:
         Read apart, a purge committed between the check and the rows would
         take a tombstone from under the page, and the next cursor would name
         the new generation: the client would miss a delete for good."""
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn, conn.begin():
             meta = conn.execute(select(hub_meta.c.purge_gen, hub_meta.c.purged_seq, hub_meta.c.seq)).one()
             after = 0
             if at is not None:

@@ -112,7 +112,13 @@ def create_app(
             loop.call_soon_threadsafe(changed.set)
 
         store.listeners.append(wake)
+        # Other hub processes' writes (PostgreSQL: LISTEN; SQLite: the once-a-second look).
+        heard = threading.Event()
+        listener = threading.Thread(target=store.listen, args=(heard,), name="hub-listen", daemon=True)
+        if store.postgres:
+            listener.start()
         yield
+        heard.set()
         store.listeners.remove(wake)
 
     app = FastAPI(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text
 
 TOMBSTONE_DAYS = 7
 TEAM_SEP = "\x1f"
@@ -20,19 +20,25 @@ TEAM_SEP = "\x1f"
 # 4: tokens expire and are revoked (an older hub would still take them, so it
 #    must refuse this database), records no client could store are dropped,
 #    and data is stored as UTF-8 JSON.
-HUB_FORMAT = 4
+# 5: the tables are under the hub's own migrations (hub/migrations/, their
+#    revision in `hub_alembic_version`); the marker stays 5 from then on, so a
+#    hub from before the migrations refuses the database.
+HUB_FORMAT = 4  # the rows' format, which hubs from before the migrations rewrite to
+FORMAT_MARK = 5  # what a migrated database's `hub_format.scopes` holds
 SCOPE_FORMAT = HUB_FORMAT
 metadata = MetaData()
+# Positions and versions: 64-bit, as the protocol allows (SQLite's INTEGER is already).
+Wide = BigInteger().with_variant(Integer(), "sqlite")
 
 hub_record = Table(
     "hub_record",
     metadata,
     Column("kind", String(64), primary_key=True),
     Column("id", String(128), primary_key=True),
-    Column("version", Integer, nullable=False),
+    Column("version", Wide, nullable=False),
     Column("op", String(8), nullable=False),
     Column("data", Text),
-    Column("seq", Integer, nullable=False, index=True, unique=True),
+    Column("seq", Wide, nullable=False, index=True, unique=True),
     Column("changed_at", Float, nullable=False),
     # The facts scope is read from (feed-protocol.md, Scope); an agent's or a
     # customer's own record needs none but its id.
@@ -42,9 +48,8 @@ hub_record = Table(
     Column("is_private", Boolean, nullable=False, server_default="0"),  # a private note
 )
 # Partial: most rows have no agent, and only interactions have a queue.
-Index("ix_hub_record_agent", hub_record.c.agent, sqlite_where=hub_record.c.agent.is_not(None))
-Index("ix_hub_record_queue", hub_record.c.queue, sqlite_where=hub_record.c.queue.is_not(None))
-Index("ix_hub_record_customer", hub_record.c.customer, sqlite_where=hub_record.c.customer.is_not(None))
+for _col in (hub_record.c.agent, hub_record.c.queue, hub_record.c.customer):
+    Index(f"ix_hub_record_{_col.name}", _col, sqlite_where=_col.is_not(None), postgresql_where=_col.is_not(None))
 
 hub_agent = Table(  # every agent the hub has met, as it last stood
     "hub_agent",
@@ -66,9 +71,9 @@ hub_meta = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("epoch", String(32), nullable=False),
-    Column("seq", Integer, nullable=False),
-    Column("purged_seq", Integer, nullable=False),
-    Column("purge_gen", Integer, nullable=False, server_default="0"),  # bumped by each purge
+    Column("seq", Wide, nullable=False),
+    Column("purged_seq", Wide, nullable=False),
+    Column("purge_gen", Wide, nullable=False, server_default="0"),  # bumped by each purge
 )
 # A table of its own, so that create_all adds it to a hub database made before it.
 hub_format = Table(
@@ -94,10 +99,19 @@ hub_source = Table(  # each source's resume point and counters, written with the
     metadata,
     Column("name", String(200), primary_key=True),
     Column("resume", Text),  # the source's own resume point, JSON (opaque to the hub)
-    Column("records_written", Integer, nullable=False, server_default="0"),
+    Column("records_written", Wide, nullable=False, server_default="0"),
+    Column("records_read", Wide, nullable=False, server_default="0"),  # lines or events read from the platform
     Column("unmapped", Text, nullable=False, server_default="{}"),  # JSON: reason -> {"count", "examples"}
     Column("last_record_at", Float),  # the platform's time of the newest record the source handed over
     Column("updated_at", Float, nullable=False),  # when the source last wrote (a heartbeat)
+)
+hub_lease = Table(  # who runs each source: one hub process at a time (hub/leases.py)
+    "hub_lease",
+    metadata,
+    Column("name", String(200), primary_key=True),  # the source's name
+    Column("owner", String(200), nullable=False),  # the holding process: host, pid and a random tag
+    Column("expires_at", Float, nullable=False),  # renewed well before; another process takes it after
+    Column("taken_at", Float, nullable=False),
 )
 
 
