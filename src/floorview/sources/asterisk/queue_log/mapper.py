@@ -65,8 +65,9 @@ event later than it is fed, as Asterisk writes no line for it.
 
 Customers. ENTERQUEUE's caller id gives the customer (settings.customer_id).
 Its record's name is the caller-id name Asterisk 20.14+ logs
-(log-caller-id-name), unless the numbers are hashed and the name holds
-digits (carriers often send the number as the name); else, with plain
+(log-caller-id-name), unless it has no letter (carriers often send the
+number as the name) or the numbers are hashed and the name holds digits
+(it may hold the number the hash hides); else, with plain
 numbers, the number as logged; else "Caller" and the start of the hash,
 which a supervisor can read out and which says nothing of the number.
 
@@ -74,10 +75,19 @@ Never fatal. A line that cannot be used (an unknown event, a call never
 seen whose line lacks the times to rebuild it, an event with no place in
 the feed) is counted by reason in `take_unmapped`, with the line as
 example. Exact repeats of a recent line are dropped (and counted).
+
+Bounded. The state keeps open calls, the last ENDED_KEPT ended ones (for
+late rows), agents, the queues seen, recent customers and digests of the
+last DEDUPE lines. A call with no line for STALE_S has lost its end (a
+line never written, a log rotated away): it is ended at its last line,
+outcome unknown (offered, neither answered nor abandoned, no longer
+waiting), and counted unmapped.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,9 +106,10 @@ from floorview.sources.asterisk.records import (
 from floorview.sources.asterisk.settings import AsteriskSettings
 
 STATE_FORMAT = 1
-DEDUPE = 1000  # recent events kept to drop exact repeats
-ENDED_KEPT = 2000  # ended calls kept for their late rows
-CUSTOMERS_KEPT = 5000  # customers whose record was written (not written again)
+# What the state keeps, so that a resume point (written with every batch) stays small:
+DEDUPE = 500  # recent events' digests, to drop exact repeats
+ENDED_KEPT = 500  # ended calls kept for their late rows (minutes of a busy floor)
+CUSTOMERS_KEPT = 2000  # customers whose record was written (not written again)
 STALE_S = 6 * 3600  # an open call with no line for this long has lost its end
 SWEEP_S = 300  # how often (platform time) open calls are checked for that
 MATCH_S = 2.0  # a rebuilt enqueue time (whole seconds of hold) and its late ENTERQUEUE
@@ -134,6 +145,12 @@ def _feed_id(value: str) -> str:
 def _unicode(value: str) -> str:
     """Text UTF-8 can hold: a lone surrogate (a file decoded leniently) becomes '?'."""
     return value.encode("utf-8", "replace").decode("utf-8") if not value.isascii() else value
+
+
+def _digest(value: object) -> str:
+    """A short digest of JSON-able data, for what the state need only compare."""
+    raw = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(raw.encode("utf-8", "replace"), digest_size=8).hexdigest()
 
 
 def _given(value: str) -> bool:
@@ -204,7 +221,7 @@ class _Call:
     ended_at: float | None = None
     wrap_s: float | None = None
     transfers: int = 0
-    shown: dict[str, Any] | None = None  # the data last written
+    shown: str | None = None  # the digest of the data last written
 
     def data(self, settings: AsteriskSettings) -> dict[str, Any]:
         def when(ts: float | None) -> str | None:
@@ -243,7 +260,7 @@ class _Agent:
     wrap_until: float | None = None
     current: tuple[str, str | None, str | None] | None = None  # (state, reason, interaction) derived
     since: float = 0.0
-    shown: dict[str, Any] | None = None
+    shown: str | None = None  # the digest of the data last written
 
     def queues(self) -> list[str]:
         return sorted(q for q, (inside, _) in self.member.items() if inside)
@@ -327,14 +344,14 @@ class QueueLogMapper:
         self._versions = Versions()
         self._span: tuple[int, int] | None = None
         self._queues: set[str] = set()
-        self._customers: dict[str, tuple[str, bool]] = {}  # id -> (name written, a real name)
+        self._customers: dict[str, tuple[str, bool]] = {}  # id -> (digest of the name written, a real name)
         self._agents: dict[str, _Agent] = {}
         self._wraps: dict[str, float] = {}  # agents in wrap-up -> its end (from the agents)
         self._calls: dict[str, _Call] = {}
         self._open: dict[str, str] = {}  # callid -> its interaction still open
         self._entries: dict[str, dict[str, int]] = {}  # callid -> queue name -> entries into it
         self._ended: dict[str, None] = {}  # ended calls, oldest first
-        self._recent: dict[tuple[Any, ...], None] = {}  # recent events, oldest first
+        self._recent: dict[str, None] = {}  # recent events' digests, oldest first
         self._sweep_at = 0.0
         self._unmapped: dict[str, list[str]] = {}
         self._out: list[dict[str, Any]] = []
@@ -381,7 +398,7 @@ class QueueLogMapper:
             "open": dict(self._open),
             "entries": {k: dict(v) for k, v in self._entries.items()},
             "ended": list(self._ended),
-            "recent": [list(key) for key in self._recent],
+            "recent": list(self._recent),
             "sweep_at": self._sweep_at,
         }
 
@@ -397,7 +414,7 @@ class QueueLogMapper:
         self._open = {str(k): str(v) for k, v in s["open"].items()}
         self._entries = {str(k): {str(q): int(n) for q, n in v.items()} for k, v in s["entries"].items()}
         self._ended = dict.fromkeys(s["ended"])
-        self._recent = dict.fromkeys(tuple(key) for key in s["recent"])
+        self._recent = dict.fromkeys(map(str, s["recent"]))
         self._sweep_at = float(s["sweep_at"])
 
     # -- the mapping ---------------------------------------------------------------------
@@ -414,7 +431,7 @@ class QueueLogMapper:
             _unicode(raw.event.strip()).upper(),
             tuple(_unicode(d) for d in raw.data),
         )
-        key = (t, e.callid, e.queue, e.agent, e.event, *e.data)
+        key = _digest([t, e.callid, e.queue, e.agent, e.event, *e.data])
         if key in self._recent:
             self._unmap("repeated line (identical to one just read)", e)
             return
@@ -475,17 +492,21 @@ class QueueLogMapper:
             return None
         cid = _feed_id(raw)
         name = text(cidname) if cidname is not None else ""
-        if name.lower() in NO_NAMES or (self.settings.caller_ids == "hashed" and sum(ch.isdigit() for ch in name) >= 3):
-            name = ""  # no name, or one that may be the number a hashed id hides
+        if (
+            name.lower() in NO_NAMES
+            or not any(ch.isalpha() for ch in name)
+            or (self.settings.caller_ids == "hashed" and sum(ch.isdigit() for ch in name) >= 3)
+        ):
+            name = ""  # no name, a number for a name, or a name that may hold the number a hash hides
         real = bool(name)
         if not real:
             shown = text(caller) if self.settings.caller_ids == "plain" else ""
             name = shown or f"Caller {cid.removeprefix('tel#')[:6]}"
         held = self._customers.pop(cid, None)
-        if held is not None and (held[0] == name or (held[1] and not real)):
+        if held is not None and (held[0] == _digest(name) or (held[1] and not real)):
             self._customers[cid] = held  # written already, and never a real name for none
             return cid
-        self._customers[cid] = (name, real)
+        self._customers[cid] = (_digest(name), real)
         if len(self._customers) > CUSTOMERS_KEPT:
             old = next(iter(self._customers))
             del self._customers[old]
@@ -517,8 +538,8 @@ class QueueLogMapper:
     def _show(self, call: _Call, t: float) -> None:
         call.seen = max(call.seen, t)
         data = call.data(self.settings)
-        if data != call.shown:
-            call.shown = data
+        if _digest(data) != call.shown:
+            call.shown = _digest(data)
             self._emit("interaction", call.iid, data, t)
         if call.ended_at is not None and self._open.get(call.callid) == call.iid:
             del self._open[call.callid]
@@ -695,12 +716,16 @@ class QueueLogMapper:
         if agent.present is None or (strong and not agent.present[0] and t > agent.present[1]):
             agent.present = (True, t)
 
-    def _show_agent(self, agent: _Agent, t: float) -> None:
+    def _show_agent(self, agent: _Agent, t: float, same_pause: bool = False) -> None:
+        """Writes the agent if its record changed. `same_pause`: a reason given to the pause
+        under way (PAUSEREASON), so its time in the state runs on."""
         now = max(t, self.newest or t)
         current = agent.derive(now)
         if current != agent.current:
+            named = same_pause and agent.current is not None and agent.current[::2] == current[::2]
+            if not named:
+                agent.since = max(agent.since, t)
             agent.current = current
-            agent.since = max(agent.since, t)
         state, reason, iid = current
         data = {
             "name": agent.name,
@@ -711,8 +736,8 @@ class QueueLogMapper:
             "queues": agent.queues(),
             "interaction_id": iid,
         }
-        if data != agent.shown:
-            agent.shown = data
+        if _digest(data) != agent.shown:
+            agent.shown = _digest(data)
             self._emit("agent", agent.aid, data, max(t, agent.since))
 
     def _end_wraps(self, now: float) -> None:
@@ -787,7 +812,7 @@ class QueueLogMapper:
             return
         if _newer(agent.note, e.time):
             agent.note = (reason, e.time)
-        self._show_agent(agent, e.time)
+        self._show_agent(agent, e.time, same_pause=True)
 
     def _login(self, e: QueueLogEvent) -> None:
         agent = self._agent_line(e)
