@@ -359,6 +359,22 @@ def test_asterisk_13_to_18(tmp_path):
     assert agents == {"Kim%20Lee": ("offline", None), "Jo": ("not_ready", "Meeting")}
 
 
+def test_a_realtime_table_s_padded_data_columns_read_as_the_file():
+    """queue_adaptive_realtime: data1..data5, the unused ones empty, and data5 holding the rest."""
+    padded = []
+    for row in lines(LOG_1_4) + lines(LOG_18):
+        e = parse_line(row)
+        data = (*e.data[:4], "|".join(e.data[4:])) if len(e.data) > 5 else e.data + ("",) * (5 - len(e.data))
+        padded.append(QueueLogEvent(e.time, e.callid, e.queue, e.agent, e.event, data))
+    for log, site, version in ((LOG_1_4, AsteriskSettings(), "1.4"), (LOG_18, SITE_18, "16+")):
+        n = len(lines(log))
+        rows, padded = padded[:n], padded[n:]
+        mapper = QueueLogMapper(site)
+        changes = [c for e in rows for c in mapper.feed(e)]
+        assert mapper.version == version
+        assert final(changes) == final(run(lines(log), site)[1])
+
+
 # -- Asterisk 20.14+/22: ENTERQUEUE with the caller-id name; dialplan and vendor events ---------------
 
 LOG_22 = """

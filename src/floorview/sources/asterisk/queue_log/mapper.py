@@ -161,7 +161,7 @@ def _seconds(data: tuple[str, ...], at: int) -> float | None:
     """Field `at` as a duration in seconds, or None (absent, not a number, out of range)."""
     if at >= len(data):
         return None
-    raw = data[at].strip()
+    raw = data[at].split("|")[0].strip()  # a realtime data5 holds the rest: "100|1"
     try:
         value = float(raw) if raw.replace(".", "", 1).isdigit() else None
     except ValueError:
@@ -171,6 +171,10 @@ def _seconds(data: tuple[str, ...], at: int) -> float | None:
 
 def _marker(event: str, data: tuple[str, ...]) -> tuple[str, str] | None:
     """The range of families an event's shape shows (platform-formats.md 1.2, 1.3)."""
+    if len(data) == 5 and not data[-1].strip():
+        # A realtime table's data1..data5, padded with empty columns: its own fields are the rest.
+        while data and not data[-1].strip():
+            data = data[:-1]
     n = len(data)
     last = FAMILIES[_LAST]
     if event == "ENTERQUEUE":
