@@ -17,7 +17,9 @@ event) has microseconds. So the same event from both gives the same version
 and the same times, and the hub keeps the first and ignores the second (a
 version not above the stored one); a later event wins from whichever source.
 Both write full records of the same shape (every interaction key, None where
-unknown), so the one kept is whole.
+unknown), so the one kept is whole, and make ids the feed takes the same way
+(`feed_id`: printable ASCII, anything else percent-encoded, so the member
+"Paty Marin" is the agent "Paty%20Marin" in both).
 
 A guess is written with the lowest version that passes ours (`Versions.next`
 at time 0): a waiting call gone from a snapshot taken after a reconnect (it
@@ -41,25 +43,37 @@ Mapping
 - Leave/QueueCallerLeave comes before AgentConnect for an answered call
   (app_queue.c's try_calling leaves the queue, then publishes AgentConnect),
   and alone for a caller who left by timeout, key or an empty queue. So a
-  Leave is held `leave_grace_s`; not answered by then, the call is ended
-  (neither answered nor abandoned, as queue_log's EXITWITHTIMEOUT).
+  Leave is held `leave_grace_s`; not answered by then, the caller left the
+  queue unanswered: abandoned_at and ended_at at the Leave, as the queue_log
+  source maps EXITWITHTIMEOUT, EXITWITHKEY and EXITEMPTY (a caller the queue
+  timed out is a call it failed, in service level and the abandon rate).
 - Known events that change no record: AgentCalled, AgentRingNoAnswer,
   AgentDump, QueueMemberPenalty, QueueMemberRinginuse. Any other event is
   counted as unmapped ("unknown event", its name as the example), never fatal.
-- After-contact work is not seen by AMI (no event ends a wrap-up), so an
-  agent goes from on_contact to whatever its device and pause say.
+- After-contact work: AMI sends no event for it; as the queue_log source
+  does, a call's end puts its agent in after_contact_work for its queue's
+  `wrapup_s` (settings; the call's wrap_s), ended at its own time by the
+  first event or tick past it.
+- Customers: a caller's number (settings.customer_id) and CallerIDName make
+  the customer record, named as the queue_log source names it (a name with
+  no letter, or one that may hold a hashed number, is not taken).
+- A guess (below) is written for a call that a snapshot no longer shows,
+  with ended_at alone: AMI cannot say whether it was answered or abandoned.
 """
 
 from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 from floorview.sources.asterisk.ami.protocol import Message
 from floorview.sources.asterisk.records import (
+    ID_MAX,
     Versions,
     agent_id,
     interaction_id,
@@ -72,8 +86,10 @@ from floorview.sources.asterisk.settings import AsteriskSettings
 from floorview.sources.base import Change
 
 LEAVE_GRACE_S = 2.0
-RECENT_CALLS = 20000  # calls whose entry count is remembered (a re-queue into the same queue)
+RECENT_CALLS = 5000  # ended calls remembered (their entry count, their data for a late event)
+CUSTOMERS_KEPT = 5000  # customers whose record was written (not written again)
 EXAMPLE_MAX = 80
+NO_NAMES = frozenset({"", "unknown", "<unknown>", "anonymous", "restricted", "private", "unavailable"})
 
 OFFLINE = frozenset({0, 4, 5})  # UNKNOWN, INVALID, UNAVAILABLE
 IN_USE = frozenset({2, 3, 7, 8})  # INUSE, BUSY, RINGINUSE, ONHOLD
@@ -92,17 +108,43 @@ NO_CHANGE = frozenset(
 )
 
 
+def feed_id(value: str) -> str:
+    """An id the feed takes (printable ASCII, no space): anything else, and `%`,
+    percent-encoded as UTF-8, so "Paty Marin" is "Paty%20Marin" and stays distinct.
+    The queue_log source encodes its ids the same way (one agent, one call, one record)."""
+    if value.isascii() and " " not in value and "%" not in value and value.isprintable():
+        return value[:ID_MAX]
+    out = []
+    for ch in value:
+        if "\x21" <= ch <= "\x7e" and ch != "%":
+            out.append(ch)
+        else:
+            out.extend(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
+    return "".join(out)[:ID_MAX]
+
+
+def qid_of(name: str) -> str:
+    return feed_id(queue_id(name))
+
+
+def iid_of(uniqueid: str, queue: str, entry: int = 1) -> str:
+    return feed_id(interaction_id(uniqueid, queue, entry))
+
+
 @dataclass
 class Agent:
     """What AMI has said of one member (one agent, all its queues)."""
 
-    member: str  # the agent id
+    aid: str  # the agent id (feed_id of the member name)
+    name: str  # the member name
     interface: str = ""
     status: int | None = None  # device state, the latest reported
     in_call: bool = False
-    queues: dict[str, tuple[bool, str | None]] = field(default_factory=dict)  # queue -> paused, reason
+    queues: dict[str, tuple[bool, str | None]] = field(default_factory=dict)  # Asterisk queue -> paused, reason
     interaction_id: str | None = None
-    shown: tuple[str, str | None] | None = None  # the state and reason last written
+    wrap_iid: str | None = None  # the call whose after-contact work it is in
+    wrap_until: float | None = None
+    shown: tuple[str, str | None, str | None] | None = None  # state, reason, interaction last derived
     since: float = 0.0
 
 
@@ -133,10 +175,11 @@ class Mapper:
         self.agents: dict[str, Agent] = {}
         self.calls: dict[str, Call] = {}
         self.open: dict[tuple[str, str], str] = {}  # (uniqueid, queue) -> open call id
-        self.entries: OrderedDict[str, int] = OrderedDict()  # uniqueid@queue -> its entries so far
+        self.entries: OrderedDict[tuple[str, str], int] = OrderedDict()  # (uniqueid, queue) -> entries so far
         self.by_interface: dict[str, str] = {}
         self.written: dict[str, dict[str, Any]] = {}  # record key -> the data last written
         self.closed: OrderedDict[str, dict[str, Any]] = OrderedDict()  # ended calls' last data (recent ones)
+        self.customers: OrderedDict[str, tuple[str, bool]] = OrderedDict()  # id -> (name written, a real name)
         self.unmapped: dict[str, list[str]] = {}
         self.newest: float | None = None  # the newest platform time mapped since `take_newest`
         self._restore(resume)
@@ -157,7 +200,7 @@ class Mapper:
         for key in self.versions.state():
             kind, _, rid = key.partition("\x1f")
             if kind == "agent" and rid:
-                self.agents[rid] = Agent(rid)  # facts unknown until the snapshot
+                self.agents[rid] = Agent(rid, unquote(rid))  # facts unknown until the snapshot
         calls = point.get("calls")
         for cid, c in (calls if isinstance(calls, dict) else {}).items():
             if not isinstance(c, dict) or not isinstance(c.get("data"), dict):
@@ -170,9 +213,8 @@ class Mapper:
             talking = call.data.get("agent_id")
             if isinstance(talking, str) and talking in self.agents and call.data.get("answered_at"):
                 self.agents[talking].interaction_id = call.cid
-            base = interaction_id(uniqueid, queue)
-            entry = 1 if call.cid == base else int(call.cid.rpartition("#")[2] or 1)
-            self.entries[base] = max(entry, self.entries.get(base, 0))
+            entry = 1 if call.cid == iid_of(uniqueid, queue) else _int(call.cid.rpartition("#")[2]) or 1
+            self.entries[(uniqueid, queue)] = max(entry, self.entries.get((uniqueid, queue), 0))
 
     # -- what the source reads back --------------------------------------------------
     def take_unmapped(self) -> dict[str, list[str]]:
@@ -183,7 +225,7 @@ class Mapper:
         out, self.newest = self.newest, None
         return out
 
-    def _skip(self, reason: str, example: str) -> None:
+    def skip(self, reason: str, example: str) -> None:
         self.unmapped.setdefault(reason, []).append(text(example, EXAMPLE_MAX))
 
     # -- records ---------------------------------------------------------------------
@@ -198,55 +240,101 @@ class Mapper:
         out.append({"kind": kind, "id": rid, "version": version, "op": "upsert", "data": dict(data)})
 
     def _queue(self, out: list[Change], name: str, ts: float) -> None:
-        qid = queue_id(name)
+        qid = qid_of(name)
         if qid:
             self._emit(out, "queue", qid, self.settings.queue_data(name), ts)
 
-    def _member(self, name: str, interface: str) -> str:
-        """An agent's id: its member name, else its interface as `settings.members` maps it."""
-        if name and name != interface:
-            member = self.settings.member(name)
-        else:
-            member = self.settings.member(interface or name)
-        return agent_id(member)
+    def _customer(self, out: list[Change], caller: str, cidname: str, ts: float) -> str | None:
+        """The caller's customer id; its record written when new or newly named (as queue_log names it)."""
+        raw = self.settings.customer_id(caller)
+        if raw is None:
+            return None
+        cid = feed_id(raw)
+        name = text(cidname)
+        if (
+            name.lower() in NO_NAMES
+            or not any(ch.isalpha() for ch in name)
+            or (self.settings.caller_ids == "hashed" and sum(ch.isdigit() for ch in name) >= 3)
+        ):
+            name = ""  # no name, a number for a name, or a name that may hold the number a hash hides
+        real = bool(name)
+        if not real:
+            shown = text(caller) if self.settings.caller_ids == "plain" else ""
+            name = shown or f"Caller {cid.removeprefix('tel#')[:6]}"
+        held = self.customers.pop(cid, None)
+        if held is not None and (held[0] == name or (held[1] and not real)):
+            self.customers[cid] = held  # written already, and never a real name for none
+            return cid
+        self.customers[cid] = (name, real)
+        while len(self.customers) > CUSTOMERS_KEPT:
+            self.customers.popitem(last=False)
+        key = record_key("customer", cid)
+        self.written.pop(key, None)
+        self._emit(out, "customer", cid, {"name": name}, ts)
+        self.written.pop(key, None)  # not kept: `customers` remembers it, the resume point stays small
+        self.versions.forget(key)
+        return cid
 
-    def _state(self, a: Agent) -> tuple[str, str | None]:
+    def _member(self, name: str, interface: str) -> str:
+        """A member's name: its MemberName, else its interface as `settings.members` maps it."""
+        if name and name != interface:
+            return text(self.settings.member(name))
+        return text(self.settings.member(interface or name))
+
+    def _agent_named(self, member: str, interface: str = "") -> Agent | None:
+        aid = feed_id(agent_id(member))
+        if not aid:
+            return None
+        a = self.agents.get(aid)
+        if a is None:
+            a = self.agents[aid] = Agent(aid, member or aid, interface)
+        elif a.name != member and member:
+            a.name = member
+        if interface:
+            a.interface = interface
+            self.by_interface[interface] = aid
+        return a
+
+    def _state(self, a: Agent, now: float) -> tuple[str, str | None, str | None]:
+        """(state, reason, interaction) of an agent, as the module says."""
         if not a.queues or (a.status is not None and a.status in OFFLINE):
-            return "offline", None
+            return "offline", None, None
         if a.in_call or a.interaction_id is not None or (a.status is not None and a.status in IN_USE):
-            return "on_contact", None
+            return "on_contact", None, a.interaction_id
         paused = [a.queues[q] for q in sorted(a.queues)]
         if all(p for p, _ in paused):
-            return "not_ready", next((r for _, r in paused if r), None)
-        return "available", None
+            return "not_ready", next((r for _, r in paused if r), None), None
+        if a.wrap_until is not None and now < a.wrap_until:
+            return "after_contact_work", None, a.wrap_iid
+        return "available", None, None
 
-    def _agent(self, out: list[Change], a: Agent, ts: float, since: float | None = None, guess: bool = False) -> None:
-        shown = self._state(a)
+    def _agent(self, out: list[Change], a: Agent, ts: float, since: float | None = None) -> None:
+        shown = self._state(a, ts)
         if shown != a.shown:
             a.shown, a.since = shown, min(ts, since) if since else ts
-        state, reason = shown
+        state, reason, iid = shown
         data = {
-            "name": text(a.member) or a.member,
-            "team": self.settings.team(a.member) or self.settings.default_team,
+            "name": a.name,
+            "team": self.settings.team(a.name) or self.settings.default_team or "Floor",
             "state": state,
             "state_since": iso(a.since),
             "reason": reason,
-            "queues": sorted({queue_id(q) for q in a.queues}),
-            "interaction_id": a.interaction_id if state == "on_contact" else None,
+            "queues": sorted({qid_of(q) for q in a.queues} - {""}),
+            "interaction_id": iid,
         }
-        self._emit(out, "agent", a.member, data, ts, guess)
+        self._emit(out, "agent", a.aid, data, ts)
 
-    def _new_call(self, uniqueid: str, queue: str, enqueued: float, caller: str) -> Call:
-        base = interaction_id(uniqueid, queue)
-        entry = self.entries.pop(base, 0) + 1
-        self.entries[base] = entry
+    def _new_call(self, out: list[Change], uniqueid: str, queue: str, enqueued: float, m: Message) -> Call:
+        key = (uniqueid, queue)
+        entry = self.entries.pop(key, 0) + 1
+        self.entries[key] = entry
         while len(self.entries) > RECENT_CALLS:
             self.entries.popitem(last=False)
-        cid = interaction_id(uniqueid, queue, entry)
+        cid = iid_of(uniqueid, queue, entry)
         data: dict[str, Any] = {
-            "queue_id": queue_id(queue),
+            "queue_id": qid_of(queue),
             "channel": self.settings.queue(queue).channel,
-            "customer_id": self.settings.customer_id(caller),
+            "customer_id": self._customer(out, m.get("CallerIDNum", ""), m.get("CallerIDName", ""), enqueued),
             "agent_id": None,
             "enqueued_at": iso(enqueued),
             "answered_at": None,
@@ -254,12 +342,10 @@ class Mapper:
             "ended_at": None,
             "wrap_s": None,
             "transfers": 0,
-            "resolved": None,
-            "qa_score": None,
         }
         call = Call(cid, uniqueid, queue, data)
         self.calls[cid] = call
-        self.open[(uniqueid, queue)] = cid
+        self.open[key] = cid
         return call
 
     def _call_of(self, uniqueid: str, queue: str) -> Call | None:
@@ -267,12 +353,11 @@ class Mapper:
         return None if cid is None else self.calls.get(cid)
 
     def _late_call(self, uniqueid: str, queue: str) -> Call | None:
-        """A call we no longer hold open (closed by a guess, or before a restart): its latest entry again."""
-        base = interaction_id(uniqueid, queue)
-        if base not in self.entries:
+        """A call no longer held open (ended by a guess): its latest entry again."""
+        entry = self.entries.get((uniqueid, queue))
+        if entry is None:
             return None
-        entry = self.entries[base]
-        cid = interaction_id(uniqueid, queue, entry)
+        cid = iid_of(uniqueid, queue, entry)
         data = self.closed.get(cid)
         if data is None:
             return None
@@ -306,8 +391,8 @@ class Mapper:
         for m in items:
             name = m.event or ""
             queue = m.get("Queue", "")
-            if name in ("QueueParams", "QueueMember", "QueueEntry") and not queue_id(queue):
-                self._skip(f"{name} without Queue", name)
+            if name in ("QueueParams", "QueueMember", "QueueEntry") and not qid_of(queue):
+                self.skip(f"{name} without Queue", name)
                 continue
             if name == "QueueParams":
                 self._queue(out, queue, t)
@@ -318,10 +403,11 @@ class Mapper:
                 if cid is not None:
                     waiting.add(cid)
             else:
-                self._skip("unknown snapshot item", name or "(no Event)")
+                self.skip("unknown snapshot item", name or "(no Event)")
         for a in members.values():
-            self._queue_names(out, a.queues, t)
-        # agents: the snapshot's facts, keeping what AMI's snapshot cannot say (the call an agent took)
+            for q in a.queues:
+                self._queue(out, q, t)
+        # agents: the snapshot's facts, keeping what a snapshot cannot say (the call taken, the wrap-up)
         for aid in sorted(set(members) | set(self.agents)):
             new = members.get(aid)
             old = self.agents.get(aid)
@@ -331,13 +417,13 @@ class Mapper:
                 self._agent(out, old, t)
                 continue
             if old is not None:
-                new.shown, new.since = old.shown, old.since
+                new.shown, new.since, new.wrap_iid, new.wrap_until = old.shown, old.since, old.wrap_iid, old.wrap_until
                 if new.in_call or (new.status is not None and new.status in IN_USE):
                     new.interaction_id = old.interaction_id
             self.agents[aid] = new
             if new.interface:
                 self.by_interface[new.interface] = aid
-            self._agent(out, new, t, since=hints.get(aid) if self._state(new)[0] != "on_contact" else None)
+            self._agent(out, new, t, since=hints.get(aid) if self._state(new, t)[0] != "on_contact" else None)
         # calls we held open that the snapshot no longer shows
         for call in list(self.calls.values()):
             if call.cid in waiting:
@@ -346,20 +432,21 @@ class Mapper:
             if call.data["answered_at"] is not None and agent is not None and agent.interaction_id == call.cid:
                 continue  # still talking (the snapshot lists callers waiting, not calls in progress)
             if call.data["answered_at"] is None and call.left_at is not None:
-                call.data["ended_at"] = iso(call.left_at)  # it left the queue before we lost sight of it
-            else:
-                call.data["ended_at"] = iso(t)
+                self._exit(out, call)  # it left the queue unanswered before we lost sight of it
+                continue
+            call.data["ended_at"] = iso(max(t, _epoch(call.data.get("answered_at")) or t))
             self._emit(out, "interaction", call.cid, call.data, t, guess=True)
             self._close(call)
         return out
 
     def _snapshot_member(self, m: Message, queue: str, members: dict[str, Agent], hints: dict[str, float]) -> None:
         interface = m.first("Location", "Interface", "StateInterface")
-        aid = self._member(m.first("Name", "MemberName"), interface)
+        name = self._member(m.first("Name", "MemberName"), interface)
+        aid = feed_id(agent_id(name))
         if not aid:
-            self._skip("QueueMember without a name", queue)
+            self.skip("QueueMember without a name", queue)
             return
-        a = members.setdefault(aid, Agent(aid))
+        a = members.setdefault(aid, Agent(aid, name))
         a.interface = interface or a.interface
         status = _int(m.get("Status"))
         if status is not None:
@@ -375,20 +462,16 @@ class Mapper:
     def _snapshot_entry(self, out: list[Change], m: Message, queue: str, t: float) -> str | None:
         uniqueid = m.get("Uniqueid", "")
         if not text(uniqueid):
-            self._skip("QueueEntry without Uniqueid", queue)
+            self.skip("QueueEntry without Uniqueid", queue)
             return None
         self._queue(out, queue, t)
         call = self._call_of(uniqueid, queue)
         if call is None or call.data["answered_at"] is not None:
             wait = max(0, _int(m.get("Wait")) or 0)
-            call = self._new_call(uniqueid, queue, t - wait, m.get("CallerIDNum", ""))
+            call = self._new_call(out, uniqueid, queue, t - wait, m)
             self._emit(out, "interaction", call.cid, call.data, t - wait)
         call.left_at = call.left_seen = None  # waiting still
         return call.cid
-
-    def _queue_names(self, out: list[Change], queues: Mapping[str, object], t: float) -> None:
-        for q in queues:
-            self._queue(out, q, t)
 
     # -- events ------------------------------------------------------------------------
     def event(self, m: Message, received: float) -> list[Change]:
@@ -399,33 +482,44 @@ class Mapper:
         handler = _HANDLERS.get(name)
         if handler is None:
             if name not in NO_CHANGE:
-                self._skip("unknown event", name or "(no Event)")
+                self.skip("unknown event", name or "(no Event)")
             return out
         self._saw(t)
+        self._end_wraps(out, t)
         handler(self, m, t, received, out)
         return out
 
     def tick(self, now: float) -> list[Change]:
-        """Calls that left their queue `leave_grace_s` ago with no AgentConnect: ended (they exited)."""
+        """Time passing with no event: Leaves not followed by an AgentConnect within
+        `leave_grace_s` (the caller left unanswered), wrap-ups that are over."""
         out: list[Change] = []
         for call in list(self.calls.values()):
             if call.left_seen is not None and call.left_at is not None and now - call.left_seen >= self.leave_grace_s:
                 self._exit(out, call)
+        self._end_wraps(out, now)
         return out
+
+    def _end_wraps(self, out: list[Change], now: float) -> None:
+        for a in self.agents.values():
+            if a.wrap_until is not None and a.wrap_until <= now:
+                until = a.wrap_until
+                a.wrap_until = a.wrap_iid = None
+                self._agent(out, a, until)
 
     def _saw(self, t: float) -> None:
         self.newest = t if self.newest is None else max(self.newest, t)
 
     def _exit(self, out: list[Change], call: Call) -> None:
+        """The caller left the queue unanswered (timeout, key, empty queue): abandoned, as queue_log says."""
         assert call.left_at is not None
-        call.data["ended_at"] = iso(call.left_at)
+        call.data.update(abandoned_at=iso(call.left_at), ended_at=iso(call.left_at))
         self._emit(out, "interaction", call.cid, call.data, call.left_at)
         self._close(call)
 
     def _caller(self, m: Message, name: str) -> tuple[str, str] | None:
         uniqueid, queue = m.get("Uniqueid", ""), m.get("Queue", "")
-        if not text(uniqueid) or not queue_id(queue):
-            self._skip(f"{name} without Uniqueid or Queue", name)
+        if not text(uniqueid) or not qid_of(queue):
+            self.skip(f"{name} without Uniqueid or Queue", name)
             return None
         return uniqueid, queue
 
@@ -436,11 +530,11 @@ class Mapper:
         uniqueid, queue = key
         call = self._call_of(uniqueid, queue)
         if call is not None and call.left_at is None and call.data["answered_at"] is None:
-            return  # a Join we hold already (read again after a reconnect)
+            return  # a Join we hold already
         if call is not None and call.left_at is not None and call.data["answered_at"] is None:
             self._exit(out, call)  # it left and came back: the first entry ended when it left
         self._queue(out, queue, t)
-        call = self._new_call(uniqueid, queue, t, m.get("CallerIDNum", ""))
+        call = self._new_call(out, uniqueid, queue, t, m)
         self._emit(out, "interaction", call.cid, call.data, t)
 
     def _leave(self, m: Message, t: float, received: float, out: list[Change]) -> None:
@@ -457,67 +551,60 @@ class Mapper:
         if key is None:
             return
         uniqueid, queue = key
-        hold = _int(m.first("HoldTime", "Holdtime")) or 0
         call = self._call_of(uniqueid, queue) or self._late_call(uniqueid, queue)
         if call is None:
             self._queue(out, queue, t)
-            call = self._new_call(uniqueid, queue, t - hold, m.get("CallerIDNum", ""))
+            call = self._new_call(out, uniqueid, queue, t - (_int(m.first("HoldTime", "Holdtime")) or 0), m)
         call.data.update(abandoned_at=iso(t), ended_at=iso(t))
         self._emit(out, "interaction", call.cid, call.data, t)
         self._close(call)
 
     def _agent_of(self, m: Message) -> Agent | None:
         interface = m.first("Interface", "Member", "Location")
-        aid = self._member(m.first("MemberName", "Name"), interface)
-        if not aid:
-            return None
-        a = self.agents.get(aid)
-        if a is None:
-            a = self.agents[aid] = Agent(aid, interface)
-        if interface:
-            a.interface = interface
-            self.by_interface[interface] = aid
-        return a
+        return self._agent_named(self._member(m.first("MemberName", "Name"), interface), interface)
 
     def _connect(self, m: Message, t: float, received: float, out: list[Change]) -> None:
         key = self._caller(m, "AgentConnect")
+        if key is None:
+            return
         a = self._agent_of(m)
-        if key is None or a is None:
-            if a is None and key is not None:
-                self._skip("AgentConnect without MemberName", "AgentConnect")
+        if a is None:
+            self.skip("AgentConnect without MemberName", "AgentConnect")
             return
         uniqueid, queue = key
         call = self._call_of(uniqueid, queue) or self._late_call(uniqueid, queue)
         if call is None:
             self._queue(out, queue, t)
-            hold = _int(m.first("HoldTime", "Holdtime")) or 0
-            call = self._new_call(uniqueid, queue, t - hold, m.get("CallerIDNum", ""))
+            call = self._new_call(out, uniqueid, queue, t - (_int(m.first("HoldTime", "Holdtime")) or 0), m)
         call.left_at = call.left_seen = None
-        call.data.update(answered_at=iso(t), agent_id=a.member, abandoned_at=None, ended_at=None)
+        call.data.update(answered_at=iso(t), agent_id=a.aid, abandoned_at=None, ended_at=None)
         self._emit(out, "interaction", call.cid, call.data, t)
-        if queue not in a.queues:
-            a.queues[queue] = (False, None)
+        a.queues.setdefault(queue, (False, None))
         a.interaction_id, a.in_call = call.cid, True
+        a.wrap_iid = a.wrap_until = None
         self._agent(out, a, t)
 
     def _complete(self, m: Message, t: float, received: float, out: list[Change]) -> None:
         key = self._caller(m, "AgentComplete")
-        a = self._agent_of(m)
         if key is None:
             return
+        a = self._agent_of(m)
         uniqueid, queue = key
         call = self._call_of(uniqueid, queue) or self._late_call(uniqueid, queue)
         if call is None:  # answered before we could see it
             talk = _int(m.get("TalkTime")) or 0
             hold = _int(m.first("HoldTime", "Holdtime")) or 0
             self._queue(out, queue, t)
-            call = self._new_call(uniqueid, queue, t - talk - hold, m.get("CallerIDNum", ""))
+            call = self._new_call(out, uniqueid, queue, t - talk - hold, m)
             call.data["answered_at"] = iso(t - talk)
         if a is not None and call.data["agent_id"] is None:
-            call.data["agent_id"] = a.member
+            call.data["agent_id"] = a.aid
         call.data["ended_at"] = iso(t)
         if m.get("Reason", "").strip().lower() == "transfer":
             call.data["transfers"] = int(call.data.get("transfers") or 0) + 1
+        wrap = self.settings.queue(queue).wrapup_s
+        if wrap > 0:
+            call.data["wrap_s"] = float(wrap)
         self._emit(out, "interaction", call.cid, call.data, t)
         self._close(call)
         if a is not None:
@@ -526,13 +613,15 @@ class Mapper:
             a.in_call = False
             if a.status is not None and a.status in IN_USE:
                 a.status = 1  # the device's own state change may not be sent (Asterisk 11, eventmemberstatus=no)
+            if wrap > 0:
+                a.wrap_iid, a.wrap_until = call.cid, t + wrap
             self._agent(out, a, t)
 
     def _member_event(self, m: Message, t: float, received: float, out: list[Change]) -> None:
         name = m.event or ""
         a = self._agent_of(m)
         if a is None:
-            self._skip(f"{name} without MemberName", name)
+            self.skip(f"{name} without MemberName", name)
             return
         queue = m.get("Queue", "")
         status = _int(m.get("Status"))
@@ -543,7 +632,7 @@ class Mapper:
         if name == "QueueMemberRemoved":
             a.queues.pop(queue, None)
         else:
-            targets = [queue] if queue_id(queue) else list(a.queues)  # a pause without Queue: all of its queues
+            targets = [queue] if qid_of(queue) else list(a.queues)  # a pause without Queue: all of its queues
             for q in targets:
                 paused, reason = a.queues.get(q, (False, None))
                 if "Paused" in m:
@@ -557,13 +646,14 @@ class Mapper:
         """chan_agent (Agentlogin, before 12) and app_agent_pool (AgentLogin): the member Agent/<id>."""
         number = m.get("Agent", "")
         if not text(number):
-            self._skip(f"{m.event} without Agent", m.event or "")
+            self.skip(f"{m.event} without Agent", m.event or "")
             return
         interface = number if "/" in number else f"Agent/{number}"
-        aid = self.by_interface.get(interface) or agent_id(self.settings.member(interface))
-        a = self.agents.get(aid)
+        aid = self.by_interface.get(interface)
+        a = self.agents.get(aid) if aid else self._agent_named(text(self.settings.member(interface)), interface)
         if a is None:
-            a = self.agents[aid] = Agent(aid, interface)
+            self.skip(f"{m.event} without Agent", m.event or "")
+            return
         a.status = 5 if (m.event or "").lower() == "agentlogoff" else 1
         if a.status == 5:
             a.in_call, a.interaction_id = False, None
@@ -575,6 +665,16 @@ def _int(value: str | None) -> int | None:
         return None
     try:
         return int(value.strip().split(".")[0])
+    except ValueError:
+        return None
+
+
+def _epoch(value: object) -> float | None:
+    """A feed timestamp we wrote (iso) back to epoch seconds."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
 

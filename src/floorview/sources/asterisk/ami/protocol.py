@@ -128,6 +128,7 @@ class Parser:
                 out.banner = match.group(1)
                 return
             out.garbage.append(_example(raw) + " (no banner)")
+            return
         if not line.strip():
             if len(self._current):
                 out.messages.append(self._current)

@@ -33,6 +33,7 @@ from typing import Any
 from floorview.sources.asterisk.ami.client import AmiClient, AmiError, AmiLoginRefused, AmiProtocolError
 from floorview.sources.asterisk.ami.mapper import LEAVE_GRACE_S, Mapper
 from floorview.sources.asterisk.ami.protocol import Message
+from floorview.sources.asterisk.records import text
 from floorview.sources.asterisk.settings import AsteriskSettings
 from floorview.sources.base import Change, Sink
 
@@ -104,7 +105,7 @@ class AmiSource:
         try:
             asyncio.run(self._until_stopped(sink, stop))
         finally:
-            if stop.is_set():
+            if stop.is_set() and (self._pending or self._unmapped or self._read):
                 self._flush(sink, force=True)  # stopping: what was mapped goes in
 
     async def _until_stopped(self, sink: Sink, stop: threading.Event) -> None:
@@ -124,7 +125,8 @@ class AmiSource:
                 raise
 
     async def _main(self, sink: Sink, stop: threading.Event) -> None:
-        self._flush(sink, force=bool(self._pending))  # a batch that failed to write before
+        if self._pending or self._unmapped:
+            self._flush(sink, force=True)  # a batch that failed to write before
         wait, failures = self.first_wait_s, 0
         while not stop.is_set():
             began = time.monotonic()
@@ -183,13 +185,13 @@ class AmiSource:
                     if message is None:
                         self.last_error = f"the Asterisk manager connection ended ({client.closed_because})"
                         break
-                    self._add(self.mapper.event(message, self.clock()), read=1)
+                    self._event(message)
                     while not client.events.empty() and len(self._pending) < BATCH_MAX:
                         more = client.events.get_nowait()
                         if more is None:
                             client.events.put_nowait(None)  # seen on the next turn
                             break
-                        self._add(self.mapper.event(more, self.clock()), read=1)
+                        self._event(more)
                 self._add(self.mapper.tick(self.clock()))
                 if client.garbage.count:
                     self._unmapped.setdefault("garbled line", []).extend(client.garbage.take())
@@ -203,6 +205,19 @@ class AmiSource:
             if getter is not None:
                 getter.cancel()
             await client.close()
+
+    def _event(self, message: Message) -> None:
+        """One event mapped; a fault of the mapper on it is counted, never fatal."""
+        assert self.mapper is not None
+        try:
+            changes = self.mapper.event(message, self.clock())
+        except Exception as exc:
+            self.mapper.skip(
+                f"mapper fault on {text(message.event or '', 40)}: {type(exc).__name__}", message.event or ""
+            )
+            log.exception("AMI source %s: the mapper failed on an event %s", self._name, message.event)
+            changes = []
+        self._add(changes, read=1)
 
     # -- batches ---------------------------------------------------------------------
     def _add(self, changes: list[Change], read: int = 0) -> None:
