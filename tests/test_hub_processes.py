@@ -106,7 +106,7 @@ print(json.dumps({"batches": batches, "written": written, "purged": sum(purged_n
 """
 
 
-def start_hubs(url: str, n: int, stderr: Path) -> list[tuple[subprocess.Popen, str]]:
+def start_hubs(url: str, n: int, stderr: Path, *flags: str) -> list[tuple[subprocess.Popen, str]]:
     """`n` hub processes on the database, started together; (process, base URL) each."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("FLOORVIEW_")}
     procs = []
@@ -114,7 +114,7 @@ def start_hubs(url: str, n: int, stderr: Path) -> list[tuple[subprocess.Popen, s
         with open(stderr.with_suffix(f".{i}.log"), "w") as err:
             procs.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "floorview", "hub", "--db", url, "--port", "0", "--print-port"],
+                    [sys.executable, "-m", "floorview", "hub", "--db", url, "--port", "0", "--print-port", *flags],
                     stdout=subprocess.PIPE,
                     stderr=err,
                     text=True,

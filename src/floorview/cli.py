@@ -49,7 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     hub = sub.add_parser("hub", help="serve the feed (the reference hub)")
     hub.add_argument(
-        "--db", default=None, help="SQLAlchemy URL of the hub database (default: hub.db in the data directory)"
+        "--db",
+        default=None,
+        help="SQLAlchemy URL of the hub database: sqlite:///PATH, or postgresql+psycopg://USER@HOST/DB with the"
+        " password in ~/.pgpass, never here (default: env FLOORVIEW_HUB_DB, else hub.db in the data directory)",
     )
     hub.add_argument(
         "--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this machine only)"
@@ -605,18 +608,35 @@ def _hub(args) -> int:
     from floorview.hub.hubstore import HubDatabaseError, HubStore, open_hub_engine
     from floorview.store.location import default_store_path, secure_directory
 
-    def default_url() -> str:
+    def default_url(given: str | None = None) -> str:
+        """--db, else FLOORVIEW_HUB_DB, else hub.db in the data directory. A password
+        in --db would show in the process list: it is refused, with where to put it."""
+        if given:
+            from sqlalchemy.engine import make_url
+
+            try:
+                has_password = make_url(given).password is not None
+            except Exception:  # noqa: BLE001 - not a URL: open_hub_engine says so
+                has_password = False
+            if has_password:
+                raise _UserError(
+                    "a password in --db would show in the process list: give the URL in FLOORVIEW_HUB_DB, "
+                    "or the password in ~/.pgpass (PGPASSFILE) and the URL without it"
+                )
+            return given
+        if os.environ.get("FLOORVIEW_HUB_DB"):
+            return os.environ["FLOORVIEW_HUB_DB"]
         path = default_store_path().with_name("hub.db")
         secure_directory(path.parent, own_default=True)
         return f"sqlite:///{path}"
 
     try:
         if args.hub_command == "token":
-            return _hub_token(args, HubStore(open_hub_engine(args.token_db or args.db or default_url())))
+            return _hub_token(args, HubStore(open_hub_engine(default_url(args.token_db or args.db))))
         if args.hub_command == "status":
             from floorview.hub.status import status_text
 
-            url = args.status_db or args.db or default_url()
+            url = default_url(args.status_db or args.db)
             from sqlalchemy.engine import make_url
 
             where = make_url(url)
@@ -635,7 +655,7 @@ def _hub(args) -> int:
                 print(f"floorview hub on http://{args.host}:{port}", file=sys.stderr, flush=True)
 
         serve(
-            args.db or default_url(),
+            default_url(args.db),
             args.host,
             args.port,
             simulate=args.simulate,

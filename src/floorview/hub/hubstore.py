@@ -78,6 +78,7 @@ from floorview.hub.tables import (
     facts_of,
     hub_agent,
     hub_format,
+    hub_lease,
     hub_meta,
     hub_reach,
     hub_record,
@@ -118,6 +119,10 @@ _CHUNK = 500
 
 class HubDatabaseError(Exception):
     """The hub database cannot be used by this version."""
+
+
+class LeaseLost(Exception):
+    """A source's batch from a process that no longer holds the source's lease (hub/leases.py)."""
 
 
 class CursorGone(Exception):
@@ -203,9 +208,16 @@ def hub_engine(url: str) -> Engine:
     """On SQLite, the store's engine factory and settings; readers take a
     snapshot and never wait (WAL), writers queue for the lock up front. Any
     other database as it comes (no SQLite pragmas on PostgreSQL)."""
-    if make_url(url).get_backend_name() == "sqlite":
+    where = make_url(url)
+    if where.get_backend_name() == "sqlite":
         return sqlite_engine(url, begin="marked")
-    return create_engine(url, hide_parameters=True)  # errors never log note text or token hashes
+    try:
+        return create_engine(where, hide_parameters=True)  # errors never log note text or token hashes
+    except ImportError as exc:  # the driver is an extra: say which
+        raise HubDatabaseError(
+            f"a hub on {where.get_backend_name()} needs its driver ({exc.name}); the hub runs on SQLite, and on"
+            " PostgreSQL with floorview[postgresql] installed"
+        ) from None
 
 
 def open_hub_engine(url: str) -> Engine:
@@ -224,6 +236,9 @@ def open_hub_engine(url: str) -> Engine:
             return engine
         except (OperationalError, IntegrityError, ProgrammingError) as exc:
             if attempt == _OPEN_TRIES - 1 or not _made_meanwhile(exc):
+                if isinstance(exc, OperationalError):  # unreachable, refused, locked: said in one line
+                    reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig)
+                    raise HubDatabaseError(f"the hub database cannot be opened: {reason}") from None
                 raise
             log.info("hub tables made by another process while this one started; looking again")
     raise AssertionError("unreachable")
@@ -572,8 +587,15 @@ class HubStore:
                 stop.wait(1.0)
 
     def _keep_resume(self, conn, resume: tuple[str, Any, Mapping[str, Any]], written: int) -> None:
-        """A source's resume point and counters, inside the write's transaction."""
+        """A source's resume point and counters, inside the write's transaction; first,
+        when the counters name the writing process (`owner`), that it holds the source's
+        lease (hub/leases.py): `LeaseLost` otherwise, and the whole batch is rolled back."""
         name, point, counters = resume
+        owner = counters.get("owner")
+        if owner is not None:
+            held = conn.execute(select(hub_lease.c.owner).where(hub_lease.c.name == name)).scalar()
+            if held != owner:
+                raise LeaseLost(f"another hub process runs the source {name!r} now")
         row = conn.execute(select(hub_source).where(hub_source.c.name == name)).first()
         unmapped = json.loads(row.unmapped) if row is not None else {}
         for reason, examples in (counters.get("unmapped") or {}).items():

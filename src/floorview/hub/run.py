@@ -124,14 +124,17 @@ class FloorFeeder:
         now = time.time()
         zone = afternoon_zone(now)
         start = first_midnight(now, 1, zone) if day_start is None else day_start
-        self.source = SimulatorSource(Floor, seed, zone, start, speed, tick_s)
-        self.runner = SourceRunner(store, self.source, status_name="floor")
+
+        def make() -> SimulatorSource:  # afresh after another hub process ran the floor (leases.py)
+            return SimulatorSource(Floor, seed, zone, start, speed, tick_s)
+
+        self.runner = SourceRunner(store, make(), status_name="floor", remake=make)
         self.stop, self.ready, self.status = self.runner.stop, self.runner.ready, self.runner.status
 
     @property
     def floor(self) -> Floor | None:
         """The floor, once started."""
-        return self.source.floor  # type: ignore[return-value]  # a Floor: made by `Floor`
+        return self.runner.source.floor  # type: ignore[attr-defined]  # a SimulatorSource's Floor
 
     def run(self) -> None:
         """The thread's body: the floor's work, started again after an error, until `stop`."""

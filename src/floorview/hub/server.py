@@ -37,7 +37,7 @@ class Writer(BaseModel):
     """One of the hub process's writer threads (the simulated floor, the purge)."""
 
     name: str
-    state: str  # starting, running, restarting (after an error), stopped
+    state: str  # starting, running, restarting (after an error), standby (another process runs it), stopped
     restarts: int
     last_error: str | None = None
     last_error_at: float | None = None

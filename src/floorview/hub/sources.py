@@ -1,24 +1,37 @@
 """Running sources (floorview/sources/) in the hub: each in a thread of its
 own, started again with backoff after an error (supervise.py), writing
 through a `StoreSink` that commits its records and its resume point in one
-transaction (HubStore.write's `resume`)."""
+transaction (HubStore.write's `resume`).
+
+Several hub processes may serve one database, each configured with the same
+sources: a source runs in one process at a time, the one holding its lease
+(leases.py). The others stand by, and one takes the source over within
+seconds when its owner dies; every batch is fenced by the lease, so an owner
+that hung and lost it cannot write after the new owner began."""
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from floorview.hub.hubstore import HubStore
+from floorview.hub.hubstore import HubStore, LeaseLost
+from floorview.hub.leases import LEASE_S, Lease, process_tag
 from floorview.hub.supervise import WriterStatus, supervise
 from floorview.sources.base import JSON, Change, Sink, Source
+
+log = logging.getLogger(__name__)
 
 
 class StoreSink(Sink):
     """The hub's sink for one source: its writes go to the store with its resume point."""
 
-    def __init__(self, store: HubStore, name: str, status: WriterStatus, ready: threading.Event) -> None:
-        self.store, self.name, self.status, self.ready = store, name, status, ready
+    def __init__(
+        self, store: HubStore, name: str, status: WriterStatus, ready: threading.Event, owner: str | None = None
+    ) -> None:
+        self.store, self.name, self.status, self.ready, self.owner = store, name, status, ready, owner
 
     def resume_point(self) -> JSON | None:
         state = self.store.source_state(self.name)
@@ -34,6 +47,8 @@ class StoreSink(Sink):
         read: int = 0,
     ) -> int:
         counters: dict[str, Any] = {"unmapped": dict(unmapped or {}), "last_record_at": last_record_at, "read": read}
+        if self.owner is not None:
+            counters["owner"] = self.owner  # fenced: written only while this process holds the lease
         written = self.store.write(changes, resume=(self.name, resume, counters))
         self.status.ok()
         return written
@@ -44,23 +59,83 @@ class StoreSink(Sink):
 
 class SourceRunner:
     """One source's thread: `run` is its body; `stop` ends it, `ready` once it has caught up
-    (or failed: the hub then serves what it has), `status` for /v1/health."""
+    (or failed, or another process runs it: the hub then serves what the database has),
+    `status` for /v1/health.
 
-    def __init__(self, store: HubStore, source: Source, status_name: str | None = None) -> None:
-        self.source = source
+    `remake`, when given, makes the source afresh each time this process takes
+    its lease after having lost it: another process ran it meanwhile, and a
+    source keeps what it read in memory. Without it, the same object runs again."""
+
+    def __init__(
+        self,
+        store: HubStore,
+        source: Source,
+        status_name: str | None = None,
+        remake: Callable[[], Source] | None = None,
+        lease_s: float = LEASE_S,
+    ) -> None:
+        self.store, self.source, self.remake = store, source, remake
         self.stop = threading.Event()
         self.ready = threading.Event()
         self.status = WriterStatus(status_name or source.name)
-        self.sink = StoreSink(store, source.name, self.status, self.ready)
+        self.lease = Lease(store, source.name, process_tag(), lease_s)
+        self.lost = False  # the lease was lost since the source last ran
 
     def run(self) -> None:
         try:
-            supervise(self._work, self.status, self.stop)
+            while not self.stop.is_set():
+                if not self._take():
+                    self.status.standby(self.lease.holder)
+                    self.ready.set()  # another process feeds the database: serve it
+                    self.stop.wait(self.lease.lease_s / 3)
+                    continue
+                if self.lost and self.remake is not None:
+                    self.source = self.remake()
+                self.lost = False
+                self._term()
+            self.lease.release()
         finally:
             self.ready.set()
 
-    def _work(self) -> None:
+    def _take(self) -> bool:
         try:
-            self.source.run(self.sink, self.stop)
-        finally:
-            self.ready.set()  # also on failure: the hub still serves what it has
+            return self.lease.take()
+        except Exception as exc:  # the database unreachable: said in health, tried again at the next look
+            self.status.failed(exc, self.store.clock())
+            log.warning("source %s: its lease could not be looked at: %s", self.source.name, type(exc).__name__)
+            return False
+
+    def _term(self) -> None:
+        """Run the source while this process holds its lease, renewing it."""
+        term = threading.Event()  # ends the source's run: stopping, or the lease lost
+        sink = StoreSink(self.store, self.source.name, self.status, self.ready, self.lease.owner)
+
+        def renew() -> None:  # every third of the lease; ends the term when stopping or the lease is lost
+            due = time.monotonic() + self.lease.lease_s / 3
+            while not term.wait(0.1):
+                if self.stop.is_set():
+                    term.set()
+                elif time.monotonic() >= due:
+                    due = time.monotonic() + self.lease.lease_s / 3
+                    if not self._take():
+                        log.warning("source %s: its lease was lost; standing by", self.source.name)
+                        self.lost = True
+                        term.set()
+
+        def work() -> None:
+            try:
+                self.source.run(sink, term)
+            except LeaseLost:
+                self.lost = True
+                term.set()
+            finally:
+                if not self.lost:
+                    self.ready.set()  # also on failure: the hub still serves what it has
+
+        renewer = threading.Thread(target=renew, name=f"lease-{self.source.name}", daemon=True)
+        renewer.start()
+        supervise(work, self.status, term)
+        term.set()
+        renewer.join()
+        if self.lost:
+            self.status.standby(self.lease.holder)

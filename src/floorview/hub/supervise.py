@@ -29,10 +29,13 @@ class WriterStatus:
     """How one writer thread stands, as `/v1/health` reports it."""
 
     name: str
-    state: str = "starting"  # running, restarting (after an error, waiting to start again), stopped
+    # running; restarting (after an error, waiting to start again); standby (another
+    # hub process runs it: it holds the source's lease); stopped
+    state: str = "starting"
     restarts: int = 0  # times its work was started again after an error
     last_error: str | None = None  # the newest error, in one line
     last_error_at: float | None = None
+    held_by: str | None = None  # standing by: the process that runs it (kept from the public health)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -41,6 +44,13 @@ class WriterStatus:
         """The work did what it is for (a write went in)."""
         with self._lock:
             self.state = "running"
+            self.held_by = None
+
+    def standby(self, holder: str | None) -> None:
+        """Another hub process runs it (holds its lease), `holder` when known."""
+        with self._lock:
+            self.state = "standby"
+            self.held_by = holder
 
     def failed(self, exc: BaseException, now: float) -> None:
         with self._lock:
