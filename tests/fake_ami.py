@@ -110,9 +110,11 @@ class FakeAmi:
         eventlist: bool = True,  # `EventList: start/Complete` (Asterisk 12 and later)
         md5: bool = True,
         refuse_logins: int = 0,  # the first N logins are refused whatever the secret
+        answer_ping: bool = True,  # False: a link gone dead (no answer, no FIN)
     ) -> None:
         self.scripts, self.user, self.secret, self.version = scripts, user, secret, version
         self.eventlist, self.md5, self.refuse_logins = eventlist, md5, refuse_logins
+        self.answer_ping = answer_ping
         self.port = 0
         self.connections = 0
         self.logins = 0  # accepted
@@ -219,7 +221,8 @@ class FakeAmi:
                         return
                     self.replayed += 1
                 elif name == "ping":
-                    writer.write(wire({"Response": "Success", **head, "Ping": "Pong"}))
+                    if self.answer_ping:
+                        writer.write(wire({"Response": "Success", **head, "Ping": "Pong"}))
                 elif name == "logoff":
                     writer.write(wire({"Response": "Goodbye", **head, "Message": "Thanks for all the fish."}))
                     await writer.drain()

@@ -532,12 +532,12 @@ def queue_log_changes() -> list[dict[str, Any]]:
 def ami_changes() -> list[dict[str, Any]]:
     """The mapper's changes for the 13 trace (its messages fed directly, as the source would)."""
     scripts = load_trace(TRACES / "asterisk13.ami")
-    mapper = Mapper(SETTINGS, leave_grace_s=0.0)
+    mapper = Mapper(SETTINGS, leave_grace_s=0.5)
     out = mapper.snapshot([Message(m) for m in scripts[0].snapshot], T + 0.2)
-    for i, m in enumerate(scripts[0].events):
+    for i, m in enumerate(scripts[0].events):  # read 10 ms apart, ticks between them
         out += mapper.event(Message(m), T + 0.3 + i / 100)
         out += mapper.tick(T + 0.3 + i / 100)
-    return out
+    return out + mapper.tick(T + 2)
 
 
 @pytest.mark.parametrize("order", ["ami first", "queue_log first", "interleaved"])
@@ -754,3 +754,144 @@ def test_a_secret_file_others_may_read_is_refused(tmp_path: Path, mode: int) -> 
     assert SECRET not in str(caught.value)
     with pytest.raises(CredentialsError, match="cannot read"):
         ami_secret(None, {"FLOORVIEW_AMI_SECRET_FILE": str(tmp_path / "missing")})
+
+
+def test_the_queue_log_mapper_itself_makes_the_same_call_records() -> None:
+    """The queue_log source's own mapper (sources/asterisk/queue_log/), fed the queue_log lines
+    Asterisk writes for the 13 trace's calls, makes the very records the AMI mapper makes: same
+    ids, same versions, same data. So whichever source writes first, the hub keeps one record
+    per call and ignores the other's equal version."""
+    events = pytest.importorskip("floorview.sources.asterisk.queue_log.events")
+    qmapper = pytest.importorskip("floorview.sources.asterisk.queue_log.mapper")
+    lines = [
+        f"{T - 40}|1763999960.10|sales|NONE|ENTERQUEUE||+1 (555) 010-0001|1",
+        f"{T + 1}|1764000001.20|support|NONE|ENTERQUEUE||5550200|1",
+        f"{T + 5}|1763999960.10|sales|Ana Lima|CONNECT|45|1764000003.11|2",
+        f"{T + 10}|1764000001.20|support|NONE|ABANDON|1|1|9",
+        f"{T + 12}|1764000012.30|sales|NONE|ENTERQUEUE|||1",
+        f"{T + 20}|1764000012.30|sales|NONE|EXITWITHTIMEOUT|1|1|8",
+        f"{T + 60}|1763999960.10|sales|Ana Lima|ATTENDEDTRANSFER|BRIDGE|4f2a|45|55|1",
+        f"{T + 100}|1764000100.40|support|NONE|ENTERQUEUE||5550400|1",
+    ]
+    mapper = qmapper.QueueLogMapper(SETTINGS)
+    qlog = [ch for line in lines for ch in mapper.feed(events.parse_line(line))]
+
+    def calls(changes: list[dict[str, Any]]) -> list[tuple[str, int, dict[str, Any]]]:
+        return sorted((ch["id"], ch["version"], ch["data"]) for ch in changes if ch["kind"] == "interaction")
+
+    assert calls(qlog) == calls(ami_changes())
+    assert {ch["id"]: ch["data"] for ch in qlog if ch["kind"] == "interaction"} == EXPECTED_13_CALLS
+
+
+def test_feed_ids_are_made_as_the_queue_log_source_makes_them() -> None:
+    qmapper = pytest.importorskip("floorview.sources.asterisk.queue_log.mapper")
+    from floorview.sources.asterisk.ami.mapper import feed_id
+
+    theirs = getattr(qmapper, "feed_id", None) or qmapper._feed_id
+    for name in ["Ana Lima", "Agent/1001", "PJSIP/1001", "100%", "Zoë", "a\u202eb", "x" * 200, "tel:555", ""]:
+        assert feed_id(name) == theirs(name), name
+    assert feed_id("Paty Marin") == "Paty%20Marin"
+
+
+def test_a_late_agent_connect_reopens_a_call_taken_for_an_exit_with_a_higher_version() -> None:
+    """A Leave held less than the AgentConnect took to come (a slow read): the call was written as
+    abandoned at T+5; the AgentConnect of the same second writes it answered, one version above."""
+    mapper = Mapper(SETTINGS, leave_grace_s=0.0)
+    caller = {"Uniqueid": "1764000000.9", "Queue": "sales", "CallerIDNum": "5550900"}
+    mapper.event(Message({"Event": "QueueCallerJoin", "Timestamp": str(T), **caller}), T)
+    mapper.event(Message({"Event": "QueueCallerLeave", "Timestamp": str(T + 5), **caller}), T + 5)
+    (exit_,) = mapper.tick(T + 5)
+    assert exit_["data"]["abandoned_at"] == at(5) and exit_["version"] == version_at(T + 5)
+    connect = {"Event": "AgentConnect", "Timestamp": f"{T + 5}.2", "MemberName": "Ana Lima", "Interface": "PJSIP/1"}
+    answered, ana = mapper.event(Message({**connect, **caller, "HoldTime": "5"}), T + 5.3)
+    assert answered["version"] == version_at(T + 5) + 1
+    assert (answered["data"]["answered_at"], answered["data"]["abandoned_at"], answered["data"]["ended_at"]) == (
+        at(5),
+        None,
+        None,
+    )
+    assert ana["data"]["interaction_id"] == answered["id"] == "1764000000.9@sales"
+
+
+def test_wrap_up_is_after_contact_work_for_the_queues_wrapup_s() -> None:
+    """sales has wrapup_s 15: Ana's call ends at T+60, she is in after-contact work on it
+    until T+75 (the call's wrap_s 15.0), then available since T+75 (written at a tick)."""
+    settings = AsteriskSettings(queues={"sales": QueueSettings(wrapup_s=15)}, teams={"Ana Lima": "North"})
+    mapper = Mapper(settings)
+    mapper.snapshot(
+        [Message({"Event": "QueueMember", "Queue": "sales", "Name": "Ana Lima", "Location": "PJSIP/1", "Status": "1"})],
+        T,
+    )
+    caller = {"Uniqueid": "1764000000.7", "Queue": "sales", "MemberName": "Ana Lima", "Interface": "PJSIP/1"}
+    mapper.event(Message({"Event": "AgentConnect", "Timestamp": str(T + 10), "HoldTime": "4", **caller}), T + 10)
+    done = mapper.event(
+        Message({"Event": "AgentComplete", "Timestamp": str(T + 60), "TalkTime": "50", "Reason": "agent", **caller}),
+        T + 60,
+    )
+    call_data = next(ch["data"] for ch in done if ch["kind"] == "interaction")
+    ana = next(ch["data"] for ch in done if ch["kind"] == "agent")
+    assert (call_data["enqueued_at"], call_data["answered_at"], call_data["ended_at"], call_data["wrap_s"]) == (
+        at(6),
+        at(10),
+        at(60),
+        15.0,
+    )
+    assert (ana["state"], ana["state_since"], ana["interaction_id"]) == (
+        "after_contact_work",
+        at(60),
+        "1764000000.7@sales",
+    )
+    assert mapper.tick(T + 74) == []
+    (back,) = mapper.tick(T + 75.5)
+    assert (back["data"]["state"], back["data"]["state_since"], back["version"]) == (
+        "available",
+        at(75),
+        version_at(T + 75),
+    )
+
+
+def test_app_agent_pool_login_and_logoff_13_names() -> None:
+    mapper = Mapper(SETTINGS)
+    member = {"Event": "QueueMember", "Queue": "sales", "Name": "Agent/1005", "Location": "Agent/1005", "Status": "5"}
+    (offline,) = [ch for ch in mapper.snapshot([Message(member)], T) if ch["kind"] == "agent"]
+    assert (offline["id"], offline["data"]["state"]) == ("Eve%20Park", "offline")
+    (login,) = mapper.event(Message({"Event": "AgentLogin", "Timestamp": str(T + 4), "Agent": "1005"}), T + 4)
+    assert (login["data"]["state"], login["data"]["state_since"]) == ("available", at(4))
+    (logoff,) = mapper.event(Message({"Event": "AgentLogoff", "Timestamp": str(T + 9), "Agent": "1005"}), T + 9)
+    assert (logoff["data"]["state"], logoff["data"]["state_since"]) == ("offline", at(9))
+
+
+def test_stop_returns_within_a_second_while_a_peer_never_sends_its_banner() -> None:
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        source = AmiSource("127.0.0.1", server.getsockname()[1], USER, SECRET, SETTINGS, connect_timeout=30)
+        sink = ListSink()
+        run = Running(source, sink)
+        run.thread.start()
+        conn, _ = server.accept()  # connected; silent
+        with conn:
+            time.sleep(0.2)
+            started = time.monotonic()
+            run.stop.set()
+            run.thread.join(3)
+            assert not run.thread.is_alive() and time.monotonic() - started < 1.0
+    assert run.error is None and sink.batches == []
+
+
+def test_a_link_gone_silent_is_pinged_and_opened_again() -> None:
+    """No FIN, no answer to Ping: after `ping_s` of silence and the Ping's wait, a new session
+    and a new snapshot (the fake answers no Ping at all here)."""
+    with FakeAmi(load_trace(TRACES / "asterisk13.ami"), answer_ping=False) as ami:
+        sink = ListSink()
+        with Running(source_for(ami, ping_s=0.3), sink) as run:
+            wait_for(lambda: ami.sessions >= 2, timeout=5)
+            assert run.error is None
+    pings = [a for a in ami.received if a.get("Action") == "Ping"]
+    assert pings and "did not answer Ping" in (run.source.last_error or "")
+    records = sink.records()  # the first session's calls stand; Ana's state, unchanged, keeps its time
+    for rid in ("1763999960.10@sales", "1764000001.20@support", "1764000012.30@sales"):
+        assert records[("interaction", rid)] == EXPECTED_13_CALLS[rid]
+    assert records[("agent", "Ana%20Lima")] == EXPECTED_13_AGENTS["Ana%20Lima"]

@@ -22,6 +22,7 @@ import asyncio
 import hashlib
 import itertools
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,6 +81,7 @@ class AmiClient:
         self._parser = Parser(expect_banner=False)
         self._task: asyncio.Task[None] | None = None
         self.closed_because: str | None = None
+        self.last_read = time.monotonic()  # when the peer last sent anything (a silent peer is pinged)
 
     @classmethod
     async def connect(cls, host: str, port: int, timeout: float = 10.0) -> AmiClient:
@@ -108,6 +110,7 @@ class AmiClient:
                 data = await self.reader.read(READ_CHUNK)
                 if not data:
                     break
+                self.last_read = time.monotonic()
                 parsed = self._parser.feed(data)
                 if parsed.garbage:
                     self.garbage.add(parsed.garbage)

@@ -178,7 +178,8 @@ class Mapper:
         self.entries: OrderedDict[tuple[str, str], int] = OrderedDict()  # (uniqueid, queue) -> entries so far
         self.by_interface: dict[str, str] = {}
         self.written: dict[str, dict[str, Any]] = {}  # record key -> the data last written
-        self.closed: OrderedDict[str, dict[str, Any]] = OrderedDict()  # ended calls' last data (recent ones)
+        # ended calls' last data and version (recent ones): a late event carries on from them
+        self.closed: OrderedDict[str, tuple[dict[str, Any], int]] = OrderedDict()
         self.customers: OrderedDict[str, tuple[str, bool]] = OrderedDict()  # id -> (name written, a real name)
         self.unmapped: dict[str, list[str]] = {}
         self.newest: float | None = None  # the newest platform time mapped since `take_newest`
@@ -358,9 +359,13 @@ class Mapper:
         if entry is None:
             return None
         cid = iid_of(uniqueid, queue, entry)
-        data = self.closed.get(cid)
-        if data is None:
+        ended = self.closed.pop(cid, None)
+        if ended is None:
             return None
+        data, version = ended
+        key = record_key("interaction", cid)
+        self.written[key] = dict(data)
+        self.versions.last[key] = max(version, self.versions.last.get(key, 0))
         call = Call(cid, uniqueid, queue, dict(data))
         self.calls[cid] = call
         self.open[(uniqueid, queue)] = cid
@@ -371,8 +376,8 @@ class Mapper:
         if self.open.get((call.uniqueid, call.queue)) == call.cid:
             del self.open[(call.uniqueid, call.queue)]
         key = record_key("interaction", call.cid)
+        self.closed[call.cid] = (self.written.pop(key, call.data), self.versions.last.get(key, 0))
         self.versions.forget(key)
-        self.closed[call.cid] = self.written.pop(key, call.data)
         while len(self.closed) > RECENT_CALLS:
             self.closed.popitem(last=False)
 
@@ -434,7 +439,8 @@ class Mapper:
             if call.data["answered_at"] is None and call.left_at is not None:
                 self._exit(out, call)  # it left the queue unanswered before we lost sight of it
                 continue
-            call.data["ended_at"] = iso(max(t, _epoch(call.data.get("answered_at")) or t))
+            began = max(_epoch(call.data.get("answered_at")) or t, _epoch(call.data.get("enqueued_at")) or t)
+            call.data["ended_at"] = iso(max(t, began))  # never before it began (clocks apart)
             self._emit(out, "interaction", call.cid, call.data, t, guess=True)
             self._close(call)
         return out

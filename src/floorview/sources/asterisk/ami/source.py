@@ -68,6 +68,7 @@ class AmiSource:
         batch_s: float = 0.25,
         heartbeat_s: float = 10.0,
         give_up_after: int = 5,
+        ping_s: float = 20.0,
         first_wait_s: float = FIRST_WAIT_S,
         longest_wait_s: float = LONGEST_WAIT_S,
     ) -> None:
@@ -80,6 +81,7 @@ class AmiSource:
         self.allow_plain_login = allow_plain_login
         self.clock, self.connect_timeout, self.leave_grace_s = clock, connect_timeout, leave_grace_s
         self.batch_s, self.heartbeat_s, self.give_up_after = batch_s, heartbeat_s, give_up_after
+        self.ping_s = ping_s
         self.first_wait_s, self.longest_wait_s = first_wait_s, longest_wait_s
         self.mapper: Mapper | None = None  # made from the stored resume point on the first run
         self.sessions = 0  # sessions that logged in and took a snapshot
@@ -163,7 +165,6 @@ class AmiSource:
         Raises AmiError when it could not connect or log in; a drop after that is a return."""
         assert self.mapper is not None
         client = await AmiClient.connect(self.host, self.port, self.connect_timeout)
-        getter: asyncio.Future[Message | None] | None = None
         try:
             self.login_how = await client.login(self.user, self._secret, self.allow_plain_login)
             try:
@@ -175,6 +176,25 @@ class AmiSource:
             self._add(self.mapper.snapshot(items, self.clock()), read=len(items))
             self._flush(sink, force=True)
             sink.caught_up()
+            try:
+                await self._follow(client, sink, stop)
+            except AmiProtocolError as exc:  # it went silent: a new session, as after a drop
+                self.last_error = str(exc)
+                return True
+            if client.garbage.count:
+                self._unmapped.setdefault("garbled line", []).extend(client.garbage.take())
+            if stop.is_set():
+                await client.logoff()
+            return True
+        finally:
+            await client.close()
+
+    async def _follow(self, client: AmiClient, sink: Sink, stop: threading.Event) -> None:
+        """Events until the connection ends or `stop`; a peer silent for `ping_s` is pinged,
+        and one that does not answer is an AmiProtocolError (a link gone dead sends no FIN)."""
+        assert self.mapper is not None
+        getter: asyncio.Future[Message | None] | None = None
+        try:
             while not stop.is_set():
                 if getter is None:
                     getter = asyncio.ensure_future(client.events.get())
@@ -184,7 +204,7 @@ class AmiSource:
                     getter = None
                     if message is None:
                         self.last_error = f"the Asterisk manager connection ended ({client.closed_because})"
-                        break
+                        return
                     self._event(message)
                     while not client.events.empty() and len(self._pending) < BATCH_MAX:
                         more = client.events.get_nowait()
@@ -196,15 +216,11 @@ class AmiSource:
                 if client.garbage.count:
                     self._unmapped.setdefault("garbled line", []).extend(client.garbage.take())
                 self._flush(sink)
-            if client.garbage.count:
-                self._unmapped.setdefault("garbled line", []).extend(client.garbage.take())
-            if stop.is_set():
-                await client.logoff()
-            return True
+                if time.monotonic() - client.last_read > self.ping_s:
+                    await client.action("Ping", timeout=min(10.0, self.ping_s))
         finally:
             if getter is not None:
                 getter.cancel()
-            await client.close()
 
     def _event(self, message: Message) -> None:
         """One event mapped; a fault of the mapper on it is counted, never fatal."""
