@@ -128,9 +128,11 @@ NO_FIELD = frozenset({"AGENTDUMP", "SYSCOMPAT", "DID", "INFO", "CALLSTATUS"})
 SILENT = frozenset({"QUEUESTART", "CONFIGRELOAD"})  # logger.c's own: nothing to map, nothing lost
 
 
-def _feed_id(value: str) -> str:
-    """An id the feed takes (printable ASCII, no space): anything else, and `%`,
-    percent-encoded as UTF-8, so "Paty Marin" is "Paty%20Marin" and stays distinct."""
+def feed_id(value: str) -> str:
+    """An id the feed takes (printable ASCII, no space: hub/checks.py, domain/feed.py):
+    anything else, and `%`, percent-encoded as UTF-8, so "Paty Marin" is "Paty%20Marin"
+    and stays distinct. Applied to records.py's ids (which keep spaces and non-ASCII
+    names, which the hub refuses); an AMI source must apply it too to name the same agent."""
     if value.isascii() and " " not in value and "%" not in value and value.isprintable():
         return value[:ID_MAX]
     out = []
@@ -232,7 +234,7 @@ class _Call:
             return None if ts is None else iso(ts)
 
         return {
-            "queue_id": _feed_id(queue_id(self.queue)),
+            "queue_id": feed_id(queue_id(self.queue)),
             "channel": settings.queue(self.queue).channel,
             "customer_id": self.customer_id,
             "agent_id": self.agent_id,
@@ -482,7 +484,7 @@ class QueueLogMapper:
 
     # -- queues and customers --------------------------------------------------------------
     def _queue(self, name: str, t: float) -> str:
-        qid = _feed_id(queue_id(name))
+        qid = feed_id(queue_id(name))
         if qid not in self._queues:
             self._queues.add(qid)
             data = self.settings.queue_data(name)
@@ -494,7 +496,7 @@ class QueueLogMapper:
         raw = self.settings.customer_id(caller)
         if raw is None:
             return None
-        cid = _feed_id(raw)
+        cid = feed_id(raw)
         name = text(cidname) if cidname is not None else ""
         if (
             name.lower() in NO_NAMES
@@ -520,7 +522,7 @@ class QueueLogMapper:
 
     # -- calls --------------------------------------------------------------------------
     def _iid(self, callid: str, queue: str, entry: int) -> str:
-        return _feed_id(interaction_id(callid, queue, entry))
+        return feed_id(interaction_id(callid, queue, entry))
 
     def _latest(self, callid: str, queue: str) -> _Call | None:
         """The newest entry of the call into `queue` still kept."""
@@ -690,7 +692,7 @@ class QueueLogMapper:
 
     def _call_line(self, e: QueueLogEvent) -> bool:
         """Whether a call's line names its call and queue (counted unmapped if not)."""
-        if not _given(e.callid) or not _feed_id(text(e.callid, 64)):
+        if not _given(e.callid) or not feed_id(text(e.callid, 64)):
             self._unmap(f"{e.event} without a call id", e)
             return False
         if not _given(e.queue) or not queue_id(e.queue):
@@ -703,7 +705,7 @@ class QueueLogMapper:
         if not _given(e.agent):
             return None
         member = self.settings.member(e.agent)
-        aid = _feed_id(agent_id(member))
+        aid = feed_id(agent_id(member))
         if not aid:
             return None
         agent = self._agents.get(aid)
@@ -894,4 +896,4 @@ class QueueLogMapper:
 
 
 def _aid(mapper: QueueLogMapper, e: QueueLogEvent) -> str | None:
-    return _feed_id(agent_id(mapper.settings.member(e.agent))) if _given(e.agent) else None
+    return feed_id(agent_id(mapper.settings.member(e.agent))) if _given(e.agent) else None
