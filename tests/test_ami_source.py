@@ -268,6 +268,7 @@ def test_asterisk13_login_is_md5_and_the_secret_never_crosses_the_wire() -> None
         assert run.source.login_how == "md5"
     logins = [a for a in ami.received if a.get("Action") == "Login"]
     assert len(logins) == 1 and "Secret" not in logins[0] and logins[0]["AuthType"] == "MD5"
+    assert logins[0]["Events"] == "agent"  # manager 2.x (Asterisk 12+): app_queue's events are all `agent`
     assert all(SECRET not in value for action in ami.received for value in action.values())
     assert [a["Action"] for a in ami.received] == ["Challenge", "Login", "QueueStatus", "Logoff"]
 
@@ -297,6 +298,8 @@ def test_asterisk11_trace_old_event_names() -> None:
         "1764000010.60@sales": call("sales", at(10), customer_id="tel:5550600", abandoned_at=at(14), ended_at=at(14)),
         "1764000050.70@sales": call("sales", at(50), customer_id="tel:5550700"),
     }
+    # before 12 (manager 1.x), Join and Leave are `call` events: asked for too
+    assert [a["Events"] for a in ami.received if a.get("Action") == "Login"] == ["agent,call"]
     # Eve's states in the order written: offline (snapshot), available, on_contact, available, offline
     eve = [ch["data"]["state"] for b in sink.batches for ch in b["changes"] if ch["id"] == "Eve%20Park"]
     assert eve == ["offline", "available", "on_contact", "available", "offline"]

@@ -189,15 +189,22 @@ class AmiClient:
             else:
                 done.cancel()
 
+    def event_mask(self) -> str:
+        """The event classes the source reads: app_queue's events are `agent` from Asterisk 12
+        (manager 2.x); before, Join and Leave were `call`. Asking for these only keeps the
+        dialplan's flood (Newexten, VarSet) off the wire."""
+        major = self.version.split(".")[0]
+        return "agent,call" if major.isdigit() and int(major) < 2 else "agent"
+
     async def login(self, user: str, secret: str, allow_plain: bool = False) -> str:
         """Log in as `user`; how ("md5" or "plain"). AmiLoginRefused when Asterisk says no."""
         challenge = await self.action("Challenge", {"AuthType": "MD5"})
         if challenge.response == "Success" and challenge.get("Challenge"):
             key = hashlib.md5((challenge["Challenge"] + secret).encode("utf-8")).hexdigest()
-            fields = {"Username": user, "AuthType": "MD5", "Key": key, "Events": "on"}
+            fields = {"Username": user, "AuthType": "MD5", "Key": key, "Events": self.event_mask()}
             how = "md5"
         elif allow_plain:
-            fields = {"Username": user, "Secret": secret, "Events": "on"}
+            fields = {"Username": user, "Secret": secret, "Events": self.event_mask()}
             how = "plain"
         else:
             raise AmiLoginRefused(

@@ -19,7 +19,16 @@ version not above the stored one); a later event wins from whichever source.
 Both write full records of the same shape (every interaction key, None where
 unknown), so the one kept is whole, and make ids the feed takes the same way
 (`feed_id`: printable ASCII, anything else percent-encoded, so the member
-"Paty Marin" is the agent "Paty%20Marin" in both).
+"Paty Marin" is the agent "Paty%20Marin" in both). tests/test_ami_source.py
+feeds the queue_log mapper the lines Asterisk logs for a traced stream and
+finds the same call records, versions included.
+
+Where they may still differ: AMI's Timestamp and queue_log's time(NULL) are
+taken microseconds apart, and on either side of a second's edge they give
+versions a second apart: the later wins, the same state with its times one
+second off, still one record. A customer's name: AMI has CallerIDName,
+queue_log a caller name only from Asterisk 20.14; at equal versions the first
+written stays.
 
 A guess is written with the lowest version that passes ours (`Versions.next`
 at time 0): a waiting call gone from a snapshot taken after a reconnect (it
@@ -57,8 +66,10 @@ Mapping
 - Customers: a caller's number (settings.customer_id) and CallerIDName make
   the customer record, named as the queue_log source names it (a name with
   no letter, or one that may hold a hashed number, is not taken).
-- A guess (below) is written for a call that a snapshot no longer shows,
-  with ended_at alone: AMI cannot say whether it was answered or abandoned.
+- A call a snapshot no longer shows (see the guess above) is ended with
+  ended_at alone: AMI cannot say whether it was answered or abandoned. An
+  answered call whose agent is still in a call stays open (QueueStatus lists
+  waiting callers, not calls in progress).
 """
 
 from __future__ import annotations

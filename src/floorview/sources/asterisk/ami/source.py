@@ -7,7 +7,10 @@ a batch at most every `batch_s` (and a heartbeat every `heartbeat_s`).
 
 - A session that drops is opened again with backoff (0.5 s doubling to 30 s,
   with jitter; back to 0.5 s after a session that lasted 30 s), and every new
-  session starts with a snapshot, which corrects whatever was missed.
+  session starts with a snapshot, which corrects whatever was missed. A link
+  silent for `ping_s` is pinged; no answer, and it is taken for dropped (a
+  dead link sends no FIN).
+- Log-in asks for app_queue's event classes only (client.event_mask).
 - A refused log-in raises `AmiLoginRefused`, and `give_up_after` connection
   attempts failing in a row raise `AmiUnavailable`: the hub's supervisor
   (hub/supervise.py) then says why in /v1/health and starts `run` again with
