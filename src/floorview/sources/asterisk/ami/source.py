@@ -117,12 +117,14 @@ class AmiSource:
         """`_main`, cancelled if it has not ended half a second after `stop` (a connect that hangs)."""
         main = asyncio.ensure_future(self._main(sink, stop))
         stopped_at: float | None = None
+        cancelled = False
         while not main.done():
             await asyncio.wait({main}, timeout=POLL_S)
             if stop.is_set() and not main.done():
                 stopped_at = stopped_at or time.monotonic()
-                if time.monotonic() - stopped_at > 0.5:
-                    main.cancel()
+                if time.monotonic() - stopped_at > 0.5 and not cancelled:
+                    main.cancel()  # once: its clean-up (closing the socket) then runs undisturbed
+                    cancelled = True
         try:
             await main
         except asyncio.CancelledError:
