@@ -757,6 +757,12 @@ def test_a_secret_file_others_may_read_is_refused(tmp_path: Path, mode: int) -> 
     assert SECRET not in str(caught.value)
     with pytest.raises(CredentialsError, match="cannot read"):
         ami_secret(None, {"FLOORVIEW_AMI_SECRET_FILE": str(tmp_path / "missing")})
+    link = tmp_path / "link"  # a link to it (as mounted secrets are): the file it names is judged
+    link.symlink_to(secret_file)
+    with pytest.raises(CredentialsError, match=f"mode {mode:04o}"):
+        ami_secret(None, {"FLOORVIEW_AMI_SECRET_FILE": str(link)})
+    secret_file.chmod(0o400)
+    assert ami_secret(None, {"FLOORVIEW_AMI_SECRET_FILE": str(link)}) == SECRET
 
 
 def test_the_queue_log_mapper_itself_makes_the_same_call_records() -> None:

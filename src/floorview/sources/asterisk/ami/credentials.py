@@ -54,7 +54,7 @@ def ami_secret(config_value: str | None = None, environ: Mapping[str, str] | Non
 def read_secret_file(path: str) -> str:
     """A secret file's first line; refused unless only its owner may read and write it."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(path, os.O_RDONLY)  # a symlink is followed (mounted secrets are links): the file is judged
     except OSError as exc:
         raise CredentialsError(f"cannot read the AMI secret file {path}: {exc.strerror}") from None
     try:
