@@ -904,3 +904,63 @@ def test_a_link_gone_silent_is_pinged_and_opened_again() -> None:
     for rid in ("1763999960.10@sales", "1764000001.20@support", "1764000012.30@sales"):
         assert records[("interaction", rid)] == EXPECTED_13_CALLS[rid]
     assert records[("agent", "Ana%20Lima")] == EXPECTED_13_AGENTS["Ana%20Lima"]
+
+
+def test_a_new_process_carries_on_from_the_resume_point_in_the_hub(tmp_path: Path) -> None:
+    """A hub restarted (a new AmiSource, its state only what the store kept): at T+200 the
+    snapshot lists Ana alone (her last call T+60) and no caller. The caller 1764000100.40, open
+    in the resume point, is ended at T+200 (a guess, one version above the last); Bob, Carol and
+    Dan, known by their versions, are offline in no queue; Ana is unchanged."""
+    db = f"sqlite:///{tmp_path / 'hub.db'}"
+
+    def run_until(store: HubStore, ami: FakeAmi, check: Callable[[], bool]) -> None:
+        runner = SourceRunner(store, source_for(ami))
+        thread = threading.Thread(target=runner.run, daemon=True)
+        thread.start()
+        try:
+            wait_for(check)
+        finally:
+            runner.stop.set()
+            thread.join(5)
+        assert not thread.is_alive()
+
+    first = HubStore(open_hub_engine(db))
+    with FakeAmi(load_trace(TRACES / "asterisk13.ami")) as ami:
+        run_until(
+            first,
+            ami,
+            lambda: (
+                first.current("interaction", "1764000100.40@support") is not None
+                and (first.current("interaction", "1764000012.30@sales") or {"data": {}})["data"].get("ended_at")
+                is not None
+            ),
+        )
+    before = first.current("interaction", "1764000100.40@support")
+    assert before is not None and before["version"] == version_at(T + 100)
+    point = first.source_state("asterisk-ami")
+    assert point is not None and set(point.resume["calls"]) == {"1764000100.40@support"}
+
+    scripts = load_trace(TRACES / "asterisk13.ami")
+    ana = [
+        {**m, "LastCall": str(T + 60)}
+        for m in scripts[0].snapshot
+        if m["Event"] == "QueueParams" or m.get("Name") == "Ana Lima"
+    ]
+    scripts[0].snapshot, scripts[0].events, scripts[0].at = ana, [], float(T + 200)
+    second = HubStore(open_hub_engine(db))
+
+    def ended() -> bool:
+        current = second.current("interaction", "1764000100.40@support")
+        return current is not None and current["data"]["ended_at"] is not None
+
+    with FakeAmi(scripts) as ami:
+        run_until(second, ami, ended)
+    after = second.current("interaction", "1764000100.40@support")
+    assert after is not None and after["version"] == version_at(T + 100) + 1
+    assert after["data"] == call("support", at(100), customer_id="tel:5550400", ended_at=at(200))
+    for rid in ("Bob%20Stone", "Carol%20Diaz", "Dan%20Roe"):
+        current = second.current("agent", rid)
+        assert current is not None
+        assert (current["data"]["state"], current["data"]["queues"]) == ("offline", []), rid
+    ana_now = second.current("agent", "Ana%20Lima")
+    assert ana_now is not None and ana_now["data"] == EXPECTED_13_AGENTS["Ana%20Lima"]
