@@ -28,6 +28,7 @@ from floorview.hub.sources import SourceRunner
 from floorview.sources.asterisk.ami import AmiSource
 from floorview.sources.asterisk.ami.client import AmiLoginRefused
 from floorview.sources.asterisk.ami.credentials import CredentialsError, ami_secret, ami_user
+from floorview.sources.asterisk.ami import mapper as mapper_module
 from floorview.sources.asterisk.ami.mapper import Mapper
 from floorview.sources.asterisk.ami.protocol import Message, Parser, encode
 from floorview.sources.asterisk.records import interaction_id, iso, version_at
@@ -964,3 +965,22 @@ def test_a_new_process_carries_on_from_the_resume_point_in_the_hub(tmp_path: Pat
         assert (current["data"]["state"], current["data"]["queues"]) == ("offline", []), rid
     ana_now = second.current("agent", "Ana%20Lima")
     assert ana_now is not None and ana_now["data"] == EXPECTED_13_AGENTS["Ana%20Lima"]
+
+
+def test_a_mapper_fault_is_counted_and_the_stream_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug of ours on one event (here: AgentComplete raising) is counted as unmapped with its
+    reason and logged; the events after it are still mapped and the session stays up."""
+
+    def broken(self: Mapper, *args: Any) -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setitem(mapper_module._HANDLERS, "AgentComplete", broken)
+    with FakeAmi(load_trace(TRACES / "asterisk13.ami")) as ami:
+        sink = ListSink()
+        with Running(source_for(ami), sink) as run:
+            wait_for(lambda: ("interaction", "1764000100.40@support") in sink.records())
+            assert run.error is None and ami.connections == 1
+    assert sink.unmapped()["mapper fault on AgentComplete: KeyError"] == ["AgentComplete"]
+    records = sink.records()
+    assert records[("interaction", "1763999960.10@sales")]["ended_at"] is None  # its end was the fault
+    assert records[("agent", "Bob%20Stone")] == EXPECTED_13_AGENTS["Bob%20Stone"]  # later events mapped

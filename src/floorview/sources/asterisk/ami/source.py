@@ -178,7 +178,13 @@ class AmiSource:
                 self.last_error = str(exc)
                 return True  # logged in, then lost: reconnect at once rather than count a failure
             self.sessions += 1
-            self._add(self.mapper.snapshot(items, self.clock()), read=len(items))
+            try:
+                snapshot = self.mapper.snapshot(items, self.clock())
+            except Exception as exc:  # a fault of the mapper: counted and logged; the events still follow
+                self.mapper.skip(f"mapper fault on QueueStatus: {type(exc).__name__}", "QueueStatus")
+                log.exception("AMI source %s: the mapper failed on the QueueStatus snapshot", self._name)
+                snapshot = []
+            self._add(snapshot, read=len(items))
             self._flush(sink, force=True)
             sink.caught_up()
             try:
