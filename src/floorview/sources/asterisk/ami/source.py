@@ -166,18 +166,15 @@ class AmiSource:
             wait = min(wait * 2, self.longest_wait_s)
 
     async def _session(self, sink: Sink, stop: threading.Event) -> bool:
-        """One connection: log in, snapshot, events until it ends or `stop`. Whether it logged in.
-        Raises AmiError when it could not connect or log in; a drop after that is a return."""
+        """One connection: log in, snapshot, events until it ends or `stop`; True once it had its
+        snapshot. Raises AmiError when it could not connect, log in or take the snapshot; a drop
+        after that is a return."""
         assert self.mapper is not None
         client = await AmiClient.connect(self.host, self.port, self.connect_timeout)
         try:
             self.login_how = await client.login(self.user, self._secret, self.allow_plain_login)
-            try:
-                _, items = await client.action_list("QueueStatus", timeout=max(30.0, self.connect_timeout))
-            except AmiProtocolError as exc:
-                self.last_error = str(exc)
-                return True  # logged in, then lost: reconnect at once rather than count a failure
-            self.sessions += 1
+            _, items = await client.action_list("QueueStatus", timeout=max(30.0, self.connect_timeout))
+            self.sessions += 1  # a session counts as working once it has its snapshot
             try:
                 snapshot = self.mapper.snapshot(items, self.clock())
             except Exception as exc:  # a fault of the mapper: counted and logged; the events still follow
