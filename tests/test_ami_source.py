@@ -984,3 +984,40 @@ def test_a_mapper_fault_is_counted_and_the_stream_goes_on(monkeypatch: pytest.Mo
     records = sink.records()
     assert records[("interaction", "1763999960.10@sales")]["ended_at"] is None  # its end was the fault
     assert records[("agent", "Bob%20Stone")] == EXPECTED_13_AGENTS["Bob%20Stone"]  # later events mapped
+
+
+def test_the_queue_log_mapper_itself_makes_the_same_agent_records_after_the_snapshot() -> None:
+    """Agents, for the events both see (an unpause at T+3, a call T+5 to T+60, an added queue at
+    T+80): the queue_log mapper's records are the AMI mapper's, version for version. Before the
+    snapshot only queue_log has a history; AMI's snapshot (version at T) then stands."""
+    events = pytest.importorskip("floorview.sources.asterisk.queue_log.events")
+    qmapper = pytest.importorskip("floorview.sources.asterisk.queue_log.mapper")
+    lines = [
+        f"{T - 7200}|NONE|sales|Bob Stone|ADDMEMBER|",
+        f"{T - 3600}|NONE|sales|Ana Lima|ADDMEMBER|",
+        f"{T - 3600}|NONE|support|Ana Lima|ADDMEMBER|",
+        f"{T - 300}|NONE|sales|Bob Stone|PAUSE|Lunch",
+        f"{T - 40}|1763999960.10|sales|NONE|ENTERQUEUE||+1 (555) 010-0001|1",
+        f"{T + 3}|NONE|sales|Bob Stone|UNPAUSE|",
+        f"{T + 5}|1763999960.10|sales|Ana Lima|CONNECT|45|1764000003.11|2",
+        f"{T + 60}|1763999960.10|sales|Ana Lima|ATTENDEDTRANSFER|BRIDGE|4f2a|45|55|1",
+        f"{T + 80}|NONE|support|Bob Stone|ADDMEMBER|",
+    ]
+    mapper = qmapper.QueueLogMapper(SETTINGS)
+    qlog = [ch for line in lines for ch in mapper.feed(events.parse_line(line))]
+
+    def agents(changes: list[dict[str, Any]]) -> list[tuple[str, int, dict[str, Any]]]:
+        return sorted(
+            (ch["id"], ch["version"], ch["data"])
+            for ch in changes
+            if ch["kind"] == "agent" and ch["id"] in ("Ana%20Lima", "Bob%20Stone") and ch["version"] > version_at(T)
+        )
+
+    ours = agents(ami_changes())
+    assert [(rid, v) for rid, v, _ in ours] == [
+        ("Ana%20Lima", version_at(T + 5)),
+        ("Ana%20Lima", version_at(T + 60)),
+        ("Bob%20Stone", version_at(T + 3)),
+        ("Bob%20Stone", version_at(T + 80)),
+    ]
+    assert agents(qlog) == ours
