@@ -434,6 +434,15 @@ def test_asterisk_22_caller_names_and_dialplan_events(tmp_path):
     check(queues["vip"], 6, 2, 1, 3, 1 / 3, 20.0, 60.0)
 
 
+def test_a_caller_name_holding_digits_is_not_shown_when_numbers_are_hashed():
+    row = lines("100|A|vip|NONE|ENTERQUEUE||+15550177|1|Cell 555 0177")
+    hashed = AsteriskSettings()
+    cid = hashed.customer_id("+15550177")
+    assert of(final(run(row, hashed)[1]), "customer", cid) == {"name": f"Caller {cid[4:10]}"}
+    plain = AsteriskSettings(caller_ids="plain")  # the number is in the id already
+    assert of(final(run(row, plain)[1]), "customer", "tel:15550177") == {"name": "Cell 555 0177"}
+
+
 def test_plain_numbers_name_the_customer_by_the_number_as_logged():
     site = AsteriskSettings(caller_ids="plain")
     _, changes = run(lines("100|A|vip|NONE|ENTERQUEUE||+1 555-0100|1|5550100"), site)
@@ -466,6 +475,47 @@ def test_rows_out_of_time_order_never_undo_a_later_fact():
     zed = of(rec, "agent", "Zed")  # the late CONNECT does not put Zed back on A, nor the late PAUSE pause him
     assert (zed["state"], zed["interaction_id"], zed["reason"]) == ("available", None, None)
     assert not any(c["data"]["state"] == "not_ready" for c in changes if c["kind"] == "agent")
+
+
+def test_pauses_per_queue_and_everywhere():
+    log = """
+    1|MANAGER|q1|Bo|ADDMEMBER|
+    2|MANAGER|q2|Bo|ADDMEMBER|
+    10|NONE|NONE|Bo|PAUSEALL|Break
+    20|NONE|q1|Bo|UNPAUSE|
+    30|NONE|q1|Bo|PAUSE|Admin
+    40|NONE|q2|Bo|PAUSE|Lunch
+    50|NONE|q2|Bo|UNPAUSE|
+    60|NONE|NONE|Bo|PAUSE|Meeting
+    """
+    rows = lines(log)
+    seen = []
+    for n in range(3, len(rows) + 1):
+        bo = of(final(run(rows[:n], AsteriskSettings())[1]), "agent", "Bo")
+        seen.append((bo["state"], bo["reason"], at(bo["state_since"])))
+    assert seen == [
+        ("not_ready", "Break", 10),  # paused everywhere
+        ("available", None, 20),  # unpaused in q1: takes q1's calls again
+        ("not_ready", "Admin", 30),  # paused in q1; q2 still paused by the PAUSEALL
+        ("not_ready", "Lunch", 40),  # a new pause, a new reason (the newest): its time starts
+        ("available", None, 50),
+        ("not_ready", "Meeting", 60),  # PAUSE with no queue: everywhere
+    ]
+
+
+def test_logged_off_an_agent_is_back_only_when_rung_or_connected():
+    log = """
+    1|MANAGER|q|Cy|ADDMEMBER|
+    10|NONE|NONE|Cy|AGENTLOGOFF|PJSIP/9-1|9
+    20|NONE|q|Cy|PAUSE|Admin
+    30|NONE|q|Cy|UNPAUSE|
+    40|A|q|NONE|ENTERQUEUE||5550100|1
+    41|A|q|Cy|RINGNOANSWER|1000
+    """
+    rows = lines(log)
+    cy = [of(final(run(rows[:n], AsteriskSettings())[1]), "agent", "Cy")["state"] for n in (2, 3, 4, 6)]
+    # an administrator's pause of a logged-off member does not log it in; being rung does
+    assert cy == ["offline", "offline", "offline", "available"]
 
 
 def test_parse_line():
@@ -535,6 +585,18 @@ def test_the_state_stays_bounded():
     assert len(state["calls"]) == 500 and len(state["customers"]) == 1500 and len(state["recent"]) == 500
     assert len(state["versions"]) == 500 + 1500 + 2  # kept calls, customers, the queue and Ann
     assert len(json.dumps(state)) < 400_000
+
+
+def test_an_event_with_an_impossible_time_is_counted_not_mapped():
+    """A table reader builds events itself: a time no feed timestamp can hold is refused."""
+    mapper = QueueLogMapper(AsteriskSettings())
+    for t in (math.nan, math.inf, -1.0, 5e9):
+        assert mapper.feed(QueueLogEvent(t, "A", "q", "NONE", "ENTERQUEUE", ("", "5550100", "1"))) == []
+    assert mapper.take_unmapped() == {
+        "time out of range": ["nan|A|q|NONE|ENTERQUEUE||5550100|1", "inf|A|q|NONE|ENTERQUEUE||5550100|1",
+                              "-1|A|q|NONE|ENTERQUEUE||5550100|1", "5000000000|A|q|NONE|ENTERQUEUE||5550100|1"]
+    }  # fmt: skip
+    assert mapper.newest is None
 
 
 # -- resume ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ lines it could not map.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -34,7 +35,7 @@ class QueueLogEvent:
     def line(self) -> str:
         """The event as queue_log writes it (for examples of what was not mapped)."""
         t = self.time
-        stamp = str(int(t)) if t == int(t) else repr(t)
+        stamp = str(int(t)) if math.isfinite(t) and t == int(t) else repr(t)
         return "|".join((stamp, self.callid, self.queue, self.agent, self.event, *self.data))
 
 
