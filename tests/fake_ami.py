@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import hashlib
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -111,10 +112,11 @@ class FakeAmi:
         md5: bool = True,
         refuse_logins: int = 0,  # the first N logins are refused whatever the secret
         answer_ping: bool = True,  # False: a link gone dead (no answer, no FIN)
+        tls: ssl.SSLContext | None = None,  # a server context: AMI over TLS
     ) -> None:
         self.scripts, self.user, self.secret, self.version = scripts, user, secret, version
         self.eventlist, self.md5, self.refuse_logins = eventlist, md5, refuse_logins
-        self.answer_ping = answer_ping
+        self.answer_ping, self.tls = answer_ping, tls
         self.port = 0
         self.connections = 0
         self.logins = 0  # accepted
@@ -155,7 +157,7 @@ class FakeAmi:
     def _run(self) -> None:
         loop = self._loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        self._server = loop.run_until_complete(asyncio.start_server(self._serve, "127.0.0.1", 0))
+        self._server = loop.run_until_complete(asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls))
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         try:

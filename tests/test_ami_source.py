@@ -1021,3 +1021,35 @@ def test_the_queue_log_mapper_itself_makes_the_same_agent_records_after_the_snap
         ("Bob%20Stone", version_at(T + 80)),
     ]
     assert agents(qlog) == ours
+
+
+def test_ami_over_tls_checks_the_certificate(tmp_path: Path) -> None:
+    """manager.conf tlsenable: the source speaks TLS when given a context, and one that does not
+    trust the server's certificate never logs in (no secret, no MD5 key sent)."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl to make a certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert)]
+        + ["-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert, key)
+    trusting = ssl.create_default_context(cafile=str(cert))
+    with FakeAmi(load_trace(TRACES / "asterisk11.ami"), eventlist=False, tls=server) as ami:
+        sink = ListSink()
+        with Running(source_for(ami, tls=trusting), sink):
+            wait_for(lambda: ("interaction", "1764000050.70@sales") in sink.records())
+        assert sink.records()[("agent", "Eve%20Park")]["state"] == "offline"
+        stranger = ssl.create_default_context()  # the system's CAs: this certificate is not among them
+        refused = ListSink()
+        with Running(source_for(ami, tls=stranger, give_up_after=1), refused) as run:
+            wait_for(lambda: run.error is not None)
+        assert "CERTIFICATE_VERIFY_FAILED" in str(run.error) and refused.batches == []
+        assert ami.logins == 1

@@ -22,6 +22,7 @@ import asyncio
 import hashlib
 import itertools
 import logging
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -84,10 +85,11 @@ class AmiClient:
         self.last_read = time.monotonic()  # when the peer last sent anything (a silent peer is pinged)
 
     @classmethod
-    async def connect(cls, host: str, port: int, timeout: float = 10.0) -> AmiClient:
-        """Open a session: TCP, then the banner (an error if the peer is not an AMI)."""
+    async def connect(cls, host: str, port: int, timeout: float = 10.0, tls: ssl.SSLContext | None = None) -> AmiClient:
+        """Open a session: TCP (TLS with `tls`: manager.conf `tlsenable`, port 5039 by default),
+        then the banner (an error if the peer is not an AMI)."""
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, ssl=tls), timeout)
         except (OSError, asyncio.TimeoutError) as exc:
             raise AmiProtocolError(f"cannot connect to the Asterisk manager at {host}:{port}: {_why(exc)}") from None
         try:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -72,19 +73,23 @@ class AmiSource:
         heartbeat_s: float = 10.0,
         give_up_after: int = 5,
         ping_s: float = 20.0,
+        tls: ssl.SSLContext | None = None,
         first_wait_s: float = FIRST_WAIT_S,
         longest_wait_s: float = LONGEST_WAIT_S,
     ) -> None:
         """`allow_plain_login`: log in with the secret itself when Asterisk offers
         no MD5 challenge (the secret then crosses the wire: use it on loopback or a
-        trusted network only)."""
+        trusted network only). `tls`: speak TLS (manager.conf `tlsenable`), checked
+        as the context says (`ssl.create_default_context()` checks the host's
+        certificate); AMI is plain TCP otherwise, and its events carry callers'
+        numbers: across a network other than loopback, TLS or a tunnel."""
         self._name = name
         self.host, self.port, self.user, self.settings = host, port, user, settings
         self._secret = secret
         self.allow_plain_login = allow_plain_login
         self.clock, self.connect_timeout, self.leave_grace_s = clock, connect_timeout, leave_grace_s
         self.batch_s, self.heartbeat_s, self.give_up_after = batch_s, heartbeat_s, give_up_after
-        self.ping_s = ping_s
+        self.ping_s, self.tls = ping_s, tls
         self.first_wait_s, self.longest_wait_s = first_wait_s, longest_wait_s
         self.mapper: Mapper | None = None  # made from the stored resume point on the first run
         self.sessions = 0  # sessions that logged in and took a snapshot
@@ -170,7 +175,7 @@ class AmiSource:
         snapshot. Raises AmiError when it could not connect, log in or take the snapshot; a drop
         after that is a return."""
         assert self.mapper is not None
-        client = await AmiClient.connect(self.host, self.port, self.connect_timeout)
+        client = await AmiClient.connect(self.host, self.port, self.connect_timeout, self.tls)
         try:
             self.login_how = await client.login(self.user, self._secret, self.allow_plain_login)
             _, items = await client.action_list("QueueStatus", timeout=max(30.0, self.connect_timeout))
