@@ -1053,3 +1053,46 @@ def test_ami_over_tls_checks_the_certificate(tmp_path: Path) -> None:
             wait_for(lambda: run.error is not None)
         assert "CERTIFICATE_VERIFY_FAILED" in str(run.error) and refused.batches == []
         assert ami.logins == 1
+
+
+def test_the_13_trace_through_the_clients_own_store_gives_the_queue_figures(tmp_path: Path) -> None:
+    """The AMI changes applied by the store's Applier (what the sync runs), read as the Queues
+    screen reads them at T+3600 (the same UTC day). By hand, from the calls above:
+    sales: offered 2 (.10, .30), answered 1 after 45 s (over its 30 s threshold), abandoned 1
+    (8 s, not short: >= 5 s); service level 0/(1+1) = 0, ASA 45, abandon rate 1/2, AHT 55 (talk,
+    no wrap-up); nobody waiting. support: offered 2 (.20, .40), abandoned 1 (9 s), none answered:
+    service level 0/1, abandon rate 1, no ASA or AHT; 1 waiting since T+100."""
+    from floorview.domain.metrics import figures
+    from floorview.store.apply import Applier
+    from floorview.store.engine import open_engine, open_reader
+    from floorview.store.reads import queue_snapshots
+
+    path = tmp_path / "store" / "floorview.db"
+    engine = open_engine(path)
+    try:
+        with engine.begin() as conn:
+            result = Applier(conn, T + 3600).apply(ami_changes())
+    finally:
+        engine.dispose()
+    assert (result.quarantined, result.unknown) == (0, 0)  # every record valid by the feed's models
+    con = open_reader(path)
+    try:
+        snaps = {s.id: s for s in queue_snapshots(con, T + 3600)}
+        agents = dict(
+            ((aid, (state, reason)) for aid, state, reason in con.execute("SELECT id, state, reason FROM agent"))
+        )
+    finally:
+        con.close()
+    sales, support = figures(snaps["sales"].today), figures(snaps["support"].today)
+    assert (sales.offered, sales.answered, sales.abandoned, sales.short_abandoned) == (2, 1, 1, 0)
+    assert (sales.service_level, sales.asa_s, sales.abandon_rate, sales.aht_s) == (0.0, 45.0, 0.5, 55.0)
+    assert (snaps["sales"].waiting, snaps["sales"].oldest_enqueued_at) == (0, None)
+    assert (support.offered, support.answered, support.abandoned, support.short_abandoned) == (2, 0, 1, 0)
+    assert (support.service_level, support.asa_s, support.abandon_rate, support.aht_s) == (0.0, None, 1.0, None)
+    assert (snaps["support"].waiting, snaps["support"].oldest_enqueued_at) == (1, T + 100)
+    assert agents == {
+        "Ana%20Lima": ("available", None),
+        "Bob%20Stone": ("available", None),
+        "Carol%20Diaz": ("not_ready", "Coaching [b]1:1[/b][2J"),
+        "Dan%20Roe": ("offline", None),
+    }
