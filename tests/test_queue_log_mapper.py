@@ -582,8 +582,8 @@ def test_the_state_stays_bounded():
     mapper, changes = run(lines("\n".join(rows)), AsteriskSettings())
     assert sum(1 for c in changes if c["kind"] == "interaction") == 4500  # entered, answered, ended: each
     state = json.loads(json.dumps(mapper.state()))
-    assert len(state["calls"]) == 500 and len(state["customers"]) == 1500 and len(state["recent"]) == 500
-    assert len(state["versions"]) == 500 + 1500 + 2  # kept calls, customers, the queue and Ann
+    assert len(state["calls"]) == 300 and len(state["customers"]) == 1000 and len(state["recent"]) == 500
+    assert len(state["versions"]) == 300 + 1000 + 2  # kept calls, customers, the queue and Ann
     assert len(json.dumps(state)) < 400_000
 
 

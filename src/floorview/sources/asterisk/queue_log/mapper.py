@@ -87,7 +87,6 @@ waiting), and counted unmapped.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,8 +107,8 @@ from floorview.sources.asterisk.settings import AsteriskSettings
 STATE_FORMAT = 1
 # What the state keeps, so that a resume point (written with every batch) stays small:
 DEDUPE = 500  # recent events' digests, to drop exact repeats
-ENDED_KEPT = 500  # ended calls kept for their late rows (minutes of a busy floor)
-CUSTOMERS_KEPT = 2000  # customers whose record was written (not written again)
+ENDED_KEPT = 300  # ended calls kept for their late rows (a minute or more of a busy floor)
+CUSTOMERS_KEPT = 1000  # customers whose record was written (not written again soon)
 STALE_S = 6 * 3600  # an open call with no line for this long has lost its end
 SWEEP_S = 300  # how often (platform time) open calls are checked for that
 MATCH_S = 2.0  # a rebuilt enqueue time (whole seconds of hold) and its late ENTERQUEUE
@@ -150,9 +149,9 @@ def _unicode(value: str) -> str:
 
 
 def _digest(value: object) -> str:
-    """A short digest of JSON-able data, for what the state need only compare."""
-    raw = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.blake2b(raw.encode("utf-8", "replace"), digest_size=8).hexdigest()
+    """A short digest of data built in a fixed order (strings, numbers, None, lists and
+    dicts of them), for what the state need only compare: its repr is stable across runs."""
+    return hashlib.blake2b(repr(value).encode("utf-8", "replace"), digest_size=8).hexdigest()
 
 
 def _given(value: str) -> bool:
@@ -508,11 +507,11 @@ class QueueLogMapper:
         if not real:
             shown = text(caller) if self.settings.caller_ids == "plain" else ""
             name = shown or f"Caller {cid.removeprefix('tel#')[:6]}"
-        held = self._customers.pop(cid, None)
-        if held is not None and (held[0] == _digest(name) or (held[1] and not real)):
+        held, digest = self._customers.pop(cid, None), _digest(name)
+        if held is not None and (held[0] == digest or (held[1] and not real)):
             self._customers[cid] = held  # written already, and never a real name for none
             return cid
-        self._customers[cid] = (_digest(name), real)
+        self._customers[cid] = (digest, real)
         if len(self._customers) > CUSTOMERS_KEPT:
             old = next(iter(self._customers))
             del self._customers[old]
@@ -544,8 +543,9 @@ class QueueLogMapper:
     def _show(self, call: _Call, t: float) -> None:
         call.seen = max(call.seen, t)
         data = call.data(self.settings)
-        if _digest(data) != call.shown:
-            call.shown = _digest(data)
+        digest = _digest(data)
+        if digest != call.shown:
+            call.shown = digest
             self._emit("interaction", call.iid, data, t)
         if call.ended_at is not None and self._open.get(call.callid) == call.iid:
             del self._open[call.callid]
@@ -742,8 +742,9 @@ class QueueLogMapper:
             "queues": agent.queues(),
             "interaction_id": iid,
         }
-        if _digest(data) != agent.shown:
-            agent.shown = _digest(data)
+        digest = _digest(data)
+        if digest != agent.shown:
+            agent.shown = digest
             self._emit("agent", agent.aid, data, max(t, agent.since))
 
     def _end_wraps(self, now: float) -> None:
