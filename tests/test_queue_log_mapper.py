@@ -518,6 +518,25 @@ def test_logged_off_an_agent_is_back_only_when_rung_or_connected():
     assert cy == ["offline", "offline", "offline", "available"]
 
 
+def test_the_version_narrows_line_by_line_and_starts_again_at_an_upgrade():
+    mapper = QueueLogMapper(AsteriskSettings())
+    seen = []
+    for row in lines("""
+    1|A|q|NONE|ENTERQUEUE||5550100|1
+    2|A|q|Al|CONNECT|1|A.1|1
+    9|A|q|Al|TRANSFER|200|default|1|7|1
+    20|B|q|NONE|ENTERQUEUE||5550101|1
+    25|B|q|Al|CONNECT|5|B.1|1
+    30|B|q|Al|BLINDTRANSFER|200|default|5|5|1
+    40|C|q|NONE|WITHDRAW|1|1|3|x
+    """):
+        mapper.feed(parse_line(row))
+        seen.append(mapper.version)
+    # 3-field ENTERQUEUE: 1.8+; CONNECT's 3 fields (1.6+) change nothing; TRANSFER: up to 11;
+    # BLINDTRANSFER (12+) fits none of 1.8-11: upgraded; WITHDRAW: 16+.
+    assert seen == ["1.8+", "1.8+", "1.8-11", "1.8-11", "1.8-11", "12+", "16+"]
+
+
 def test_parse_line():
     e = parse_line("1700000000|1700000000.5|sales|Paty Marin|ENTERQUEUE||+15550100|1\r\n")
     assert e == QueueLogEvent(1700000000.0, "1700000000.5", "sales", "Paty Marin", "ENTERQUEUE", ("", "+15550100", "1"))

@@ -71,6 +71,15 @@ number as the name) or the numbers are hashed and the name holds digits
 numbers, the number as logged; else "Caller" and the start of the hash,
 which a supervisor can read out and which says nothing of the number.
 
+Versions. Asterisk's version shows in the shape of some events
+(platform-formats.md 1.3: ENTERQUEUE's and CONNECT's field counts, TRANSFER
+up to 11, BLIND/ATTENDEDTRANSFER from 12; and RINGCANCELED 15+, WITHDRAW
+16+, RINGINUSE 11+ ...): each narrows the range of families the log fits
+(`version`, "1.8-11"). A line that fits none of the range so far means the
+log spans an upgrade: the range starts again from that line's. Each line is
+read by its own fields, whatever the range says, and a realtime table's
+padded data1..data5 (trailing empty columns) by the fields it holds.
+
 Never fatal. A line that cannot be used (an unknown event, a call never
 seen whose line lacks the times to rebuild it, an event with no place in
 the feed) is counted by reason in `take_unmapped`, with the line as
