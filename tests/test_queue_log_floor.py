@@ -3,6 +3,7 @@ queue_log mapper: the queues' figures, through floorview's own store, are the fl
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,8 @@ def test_a_day_of_the_floor_written_as_a_queue_log_reads_back_as_the_floor(tmp_p
         if mapper is None:  # the site's settings: the floor's queues, the agents' interfaces (all in batch 1)
             mapper = QueueLogMapper(site_of(final(floor_changes), writer.members()))
         changes += [c for line in lines for c in mapper.feed(parse_line(line))]
+        if t - DAY == 12 * 3600:  # the hub restarts at noon: the mapper carries on from its state
+            mapper = QueueLogMapper(mapper.settings, json.loads(json.dumps(mapper.state())))
         if (t - DAY) % 3600 == 0:  # every hour, the agents as they stand
             working.append(agents_agree(final(floor_changes), final(changes), writer))
     assert mapper is not None

@@ -679,3 +679,32 @@ def test_feed_never_raises_and_its_records_are_valid(tmp_path_factory, rows, jun
     store(tmp_path_factory.mktemp("s"), changes)  # every record passes the feed's models
     state = json.loads(json.dumps(mapper.state()))
     assert len(json.dumps(state)) < 200_000
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 600),
+            st.sampled_from(["A", "B", "C"]),
+            st.sampled_from(["q1", "q2"]),
+            st.sampled_from(["Ann", "Bo Li", "NONE"]),
+            st.sampled_from(EVENTS),
+            st.lists(st.sampled_from(["", "0", "3", "30", "Lunch", "PAUSED", "LINK"]), max_size=6),
+        ),
+        max_size=30,
+    ),
+    st.data(),
+)
+def test_any_log_resumed_anywhere_gives_the_records_of_one_run(rows, data):
+    site = AsteriskSettings(queues={"q1": QueueSettings(wrapup_s=15)})
+    log = [f"{int(T + t)}|{c}|{q}|{a}|{e}|" + "|".join(d) for t, c, q, a, e, d in rows]
+    cut = data.draw(st.integers(0, len(log)))
+    whole, all_changes = run(log, site)
+    first, changes = run(log[:cut], site)
+    second, rest = run(log[cut:], site, QueueLogMapper(site, json.loads(json.dumps(first.state()))))
+    assert final(changes + rest) == final(all_changes)
+    unmapped = first.take_unmapped()
+    for reason, examples in second.take_unmapped().items():
+        unmapped.setdefault(reason, []).extend(examples)
+    assert unmapped == whole.take_unmapped()
