@@ -4,6 +4,8 @@ Pure: events in, changes out, and a JSON-able state (`state()`) to carry on
 after a restart exactly where it stopped. The conventions every Asterisk
 source shares (ids, time-based versions, times, text) are records.py's; what
 Asterisk leaves out (queue settings, teams, customers) is settings.py's.
+Ids are records.py's, made ones the feed takes (`feed_id`: a member "Paty
+Marin" is the agent "Paty%20Marin"), as the AMI source makes them.
 
 Calls. ENTERQUEUE opens an interaction `<callid>@<queue>`; CONNECT answers
 it (agent, answered_at); COMPLETECALLER/COMPLETEAGENT end it, and so do
@@ -61,7 +63,13 @@ offline; paused in every queue it serves: not_ready (with the newest
 pause's reason, or a later PAUSEREASON's); within its queue's wrapup_s
 after a call: after_contact_work (interaction_id: the call just ended);
 else available. A wrap-up's end is written (at its own time) as soon as an
-event later than it is fed, as Asterisk writes no line for it.
+event later than it is fed, as Asterisk writes no line for it; the call
+carries the wrap-up as its wrap_s (in AHT), none when wrapup_s is 0.
+RINGNOANSWER and RINGCANCELED (rung, so logged in), PENALTY and RINGINUSE
+only show membership. DID, INFO, CALLSTATUS, AGENTDUMP and SYSCOMPAT have
+no place in the feed, and OUTCALL, CALLOUTBOUND and PBXware's OUT* are
+outbound calls, not queue traffic: counted unmapped. QUEUESTART and
+CONFIGRELOAD carry nothing and lose nothing.
 
 Customers. ENTERQUEUE's caller id gives the customer (settings.customer_id).
 Its record's name is the caller-id name Asterisk 20.14+ logs
