@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from floorview.domain.metrics import QueueFigures, figures
+from floorview.hub.checks import change_problem
 from floorview.sources.asterisk.queue_log.events import BadLine, QueueLogEvent, parse_line
 from floorview.sources.asterisk.queue_log.mapper import QueueLogMapper
 from floorview.sources.asterisk.settings import AsteriskSettings, QueueSettings
@@ -75,9 +76,11 @@ def at(value: str | None) -> float | None:
 
 
 def store(tmp_path: Path, changes: list[dict[str, Any]]) -> tuple[dict[str, QueueFigures], dict[str, tuple]]:
-    """The changes applied by the store's own Applier (what the sync runs) to a real SQLite
+    """The changes judged by the hub's own checks, then applied by the store's own Applier (what the sync runs) to a real SQLite
     file; returns each queue's figures for today as the Queues screen computes them, and
     each agent's (state, reason) as the store holds it."""
+    problems = {c["id"]: change_problem(dict(c))[0] for c in changes}
+    assert {rid: p for rid, p in problems.items() if p} == {}  # the hub, first, takes every change
     path = tmp_path / "store" / "floorview.db"
     engine = open_engine(path)
     try:
