@@ -547,7 +547,8 @@ def test_parse_line():
     for bad, reason in (
         ("", "blank line"),
         ("   ", "blank line"),
-        ("1|2|3|4", "4 fields, a queue_log line has at least 5"),
+        ("1|2|3|4", "fewer than 5 fields"),
+        ("hello", "fewer than 5 fields"),
         ("x|NONE|q|a|ENTERQUEUE", "time is not epoch seconds"),
         ("nan|NONE|q|a|ENTERQUEUE", "time is not epoch seconds"),
         ("9999999999|NONE|q|a|ENTERQUEUE", "time after 2100"),
