@@ -454,6 +454,29 @@ def test_plain_numbers_name_the_customer_by_the_number_as_logged():
     assert [c["kind"] for c in changes] == ["queue", "interaction"]
 
 
+def test_the_queues_screen_sees_who_waits_and_who_staffs(tmp_path):
+    log = """
+    1|MANAGER|q|PJSIP/1|ADDMEMBER|
+    2|MANAGER|q|PJSIP/2|ADDMEMBER|
+    3|MANAGER|q|PJSIP/3|ADDMEMBER|PAUSED
+    100|A|q|NONE|ENTERQUEUE||5550100|1
+    110|B|q|NONE|ENTERQUEUE||5550101|1
+    120|C|q|NONE|ENTERQUEUE||5550102|1
+    125|A|q|Ann|CONNECT|25|A.2|1
+    """
+    site = AsteriskSettings(members={"PJSIP/1": "Ann", "PJSIP/2": "Bo", "PJSIP/3": "Cy"})
+    _, changes = run(lines(log), site)
+    store(tmp_path, changes)
+    con = open_reader(tmp_path / "store" / "floorview.db")
+    try:
+        (snap,) = queue_snapshots(con, NOW)
+    finally:
+        con.close()
+    assert (snap.waiting, snap.oldest_enqueued_at) == (2, T + 110)  # B and C; A was answered
+    assert snap.staffing.by_state == {"on_contact": 1, "available": 1, "not_ready": 1}  # Ann, Bo, Cy
+    assert snap.staffing.can_take == 2  # Ann (on this queue's call) and Bo
+
+
 # -- hazards ------------------------------------------------------------------------------------
 
 
