@@ -65,6 +65,7 @@ def _before_migrations(conn) -> None:
     """A database of this floorview as one from before the hub's migrations (format 4 at most) stands."""
     conn.execute(text("DROP TABLE hub_alembic_version"))
     conn.execute(text("DROP TABLE hub_lease"))
+    conn.execute(text("DROP TABLE hub_reach_member"))
     conn.execute(text("ALTER TABLE hub_source DROP COLUMN records_read"))
 
 

@@ -440,30 +440,44 @@ def _play(f: Floor, step: tuple) -> None:
 def test_random_floors_feed_what_the_rule_says(batches, scope):
     """The hub in process: after every batch, a token that follows along holds
     the union of what the rule allowed, and a fresh read is exactly the rule."""
-    teams, queues = scope
     with tempfile.TemporaryDirectory() as tmp:
-        store = HubStore(open_hub_engine(f"sqlite:///{Path(tmp) / 'hub.db'}"))
-        try:
-            f = Floor(store)
-            who = store.scope_for(store.create_token("Lead", teams, queues))
-            after, held, follow = 0, {}, Follower()
-            for batch in batches:
-                for step in batch:
-                    _play(f, step)
-                    if len(f.batch) > 4:  # some records land in earlier batches than what refers to them
-                        f.flush()
-                f.flush()
-                now = visible(f.records, teams, queues)
-                current, expected = follow.sync(f, now)
-                while True:
-                    page, after, more = store.page(who, after, 3)
-                    for ch in page:
-                        held[(ch["kind"], ch["id"])] = max(held.get((ch["kind"], ch["id"]), 0), ch["version"])
-                    if not more:
-                        break
-                fresh, _, _ = store.page(who, 0, 10_000)
-                assert {(c["kind"], c["id"]) for c in fresh} == now
-                assert set(held) == expected
-                assert all(held[k] == f.versions[k] for k in current)
-        finally:
-            store.engine.dispose()
+        _feeds_what_the_rule_says(f"sqlite:///{Path(tmp) / 'hub.db'}", batches, scope)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    batches=st.lists(st.lists(writes, min_size=1, max_size=12), min_size=1, max_size=4),
+    scope=scopes,
+)
+def test_random_floors_feed_what_the_rule_says_on_postgresql(pg_server, batches, scope):
+    """The same on PostgreSQL: the scope's filter runs in the database (hubstore._sees)."""
+    _feeds_what_the_rule_says(pg_server.database(), batches, scope)
+
+
+def _feeds_what_the_rule_says(url: str, batches, scope) -> None:
+    teams, queues = scope
+    store = HubStore(open_hub_engine(url))
+    try:
+        f = Floor(store)
+        who = store.scope_for(store.create_token("Lead", teams, queues))
+        after, held, follow = 0, {}, Follower()
+        for batch in batches:
+            for step in batch:
+                _play(f, step)
+                if len(f.batch) > 4:  # some records land in earlier batches than what refers to them
+                    f.flush()
+            f.flush()
+            now = visible(f.records, teams, queues)
+            current, expected = follow.sync(f, now)
+            while True:
+                page, after, more = store.page(who, after, 3)
+                for ch in page:
+                    held[(ch["kind"], ch["id"])] = max(held.get((ch["kind"], ch["id"]), 0), ch["version"])
+                if not more:
+                    break
+            fresh, _, _ = store.page(who, 0, 10_000)
+            assert {(c["kind"], c["id"]) for c in fresh} == now
+            assert set(held) == expected
+            assert all(held[k] == f.versions[k] for k in current)
+    finally:
+        store.engine.dispose()

@@ -18,7 +18,10 @@ Scope (feed-protocol.md, Scope) is worked out in two halves:
   agent's team and queues, and `hub_reach` each customer's reach: the agents
   and queues of the customer's contacts.
 - At read time a token's scope is resolved against the floor as it stands
-  (`View`): its teams' agents, the queues they serve, the agents it sees.
+  (`View`): its teams' agents, the queues they serve, the agents it sees;
+  the page is filtered by it in the database (`_sees`, with each customer's
+  reach one member a row in `hub_reach_member`), so a team token reads its
+  share of the log, not all of it.
 When that resolution grows for records a token's cursor has already passed
 (an agent joins a team or takes a queue, a customer contacts a new queue),
 the rows concerned are re-stamped: same version, a new seq at the end of the
@@ -57,13 +60,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Table,
+    and_,
     bindparam,
     case,
     create_engine,
     delete,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -81,6 +87,7 @@ from floorview.hub.tables import (
     hub_lease,
     hub_meta,
     hub_reach,
+    hub_reach_member,
     hub_record,
     hub_source,
     hub_token,
@@ -175,23 +182,6 @@ class View:
             or queues
             and not self.queues.isdisjoint(queues.split(TEAM_SEP))
         )
-
-    def sees(self, row) -> bool:
-        """A stored row (with its customer's reach joined as r_agents, r_queues)."""
-        kind = row.kind
-        if kind == "queue":
-            return True
-        if kind == "interaction":
-            return row.agent in self.team_agents or row.queue in self.queues
-        if kind == "agent":
-            return row.id in self.agents
-        if kind == "note":
-            if row.is_private:
-                return row.agent in self.team_agents
-            return row.agent in self.agents or self.reaches(row.r_agents, row.r_queues)
-        if kind in ("customer", "survey"):
-            return self.reaches(row.r_agents, row.r_queues)
-        return False  # a kind the hub does not know: the whole floor only
 
 
 def change_json(row) -> str:
@@ -779,6 +769,17 @@ class HubStore:
         gone = [cid for cid, r in changed.items() if not r[0] and not r[1]]
         for i in range(0, len(gone), _CHUNK):
             conn.execute(delete(hub_reach).where(hub_reach.c.customer.in_(gone[i : i + _CHUNK])))
+        redone = sorted(changed)
+        for i in range(0, len(redone), _CHUNK):
+            conn.execute(delete(hub_reach_member).where(hub_reach_member.c.customer.in_(redone[i : i + _CHUNK])))
+        members = [
+            {"customer": cid, "is_queue": is_queue, "member": m}
+            for cid, (a, q) in changed.items()
+            for is_queue, names in ((False, a), (True, q))
+            for m in names
+        ]
+        if members:
+            conn.execute(insert(hub_reach_member), members)
         rows = [
             {"c": cid, "agents": join_teams(a), "queues": join_teams(q)} for cid, (a, q) in changed.items() if a or q
         ]
@@ -892,46 +893,32 @@ class HubStore:
         """Up to `limit` stored rows the scope sees after seq `after`, and no more
         than `max_bytes` of them as JSON unless the first alone is: (rows, last
         seq examined, more)."""
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn, conn.begin():
             return self._page(conn, scope, after, limit, max_bytes)
 
     def _page(self, conn, scope: Scope, after: int, limit: int, max_bytes: int) -> tuple[list, int, bool]:
+        """The page after `after`, read in `conn`'s snapshot. Only the rows the scope
+        sees leave the database; when none are left, the page's last position is the
+        log's end in the snapshot, so the next page does not look at the rows it
+        passed again (every position up to the end is committed: docs/hub.md)."""
         out: list = []
         size = 0
         last = after
         c = hub_record.c
-        if scope.whole_floor:
-            view, query = None, select(c.kind, c.id, c.version, c.op, c.data, c.seq)
-        else:
-            view = self.view(conn, scope)
-            query = select(
-                c.kind,
-                c.id,
-                c.version,
-                c.op,
-                c.data,
-                c.seq,
-                c.agent,
-                c.queue,
-                c.is_private,
-                hub_reach.c.agents.label("r_agents"),
-                hub_reach.c.queues.label("r_queues"),
-            ).select_from(hub_record.outerjoin(hub_reach, hub_reach.c.customer == _customer_of))
-        while len(out) < limit:
-            rows = conn.execute(query.where(c.seq > last).order_by(c.seq).limit(max(limit, 500))).all()
-            if not rows:
-                return out, last, False
-            for r in rows:
-                if view is None or view.sees(r):
-                    size += _size(r)
-                    if out and size > max_bytes:
-                        return out, last, True  # r is the next page's first
-                    out.append(r)
-                last = r.seq
-                if len(out) == limit:
-                    break
-        more = conn.execute(select(c.seq).where(c.seq > last).limit(1)).first() is not None
-        return out, last, more
+        query = select(c.kind, c.id, c.version, c.op, c.data, c.seq)
+        if not scope.whole_floor:
+            query = query.where(_sees(self.view(conn, scope)))
+        rows = conn.execute(query.where(c.seq > after).order_by(c.seq).limit(limit)).all()
+        for r in rows:
+            size += _size(r)
+            if out and size > max_bytes:
+                return out, last, True  # r is the next page's first
+            out.append(r)
+            last = r.seq
+        if len(rows) == limit and conn.execute(query.where(c.seq > last).limit(1)).first() is not None:
+            return out, last, True
+        end = conn.execute(select(hub_meta.c.seq)).scalar_one()
+        return out, max(last, end), False
 
     def page(self, scope: Scope, after: int, limit: int) -> tuple[list[dict], int, bool]:
         """As `page_rows`, the rows as change dicts."""
@@ -1020,6 +1007,33 @@ def _move_seq(conn, start: int, end: int) -> None:
 
 # The customer a row hangs on: a customer record's own id, else its `customer` fact.
 _customer_of = case((hub_record.c.kind == "customer", hub_record.c.id), else_=hub_record.c.customer)
+
+
+def _sees(view: View) -> ColumnElement[bool]:
+    """The rows a resolved scope sees, as a condition on `hub_record` (the Scope rule of
+    feed-protocol.md): queues, always; an interaction handled by a team agent or on a
+    queue seen; an agent seen; a private note about a team agent; a team note about an
+    agent seen or a customer reached; a customer or survey reached. A customer is
+    reached when one of its contacts was handled by a team agent or is on a queue seen
+    (`hub_reach_member`, indexed). Kinds the hub does not know: the whole floor only."""
+    c, m = hub_record.c, hub_reach_member.c
+    team, agents, queues = sorted(view.team_agents), sorted(view.agents), sorted(view.queues)
+    reached = (
+        select(m.customer)
+        .where(
+            m.customer == _customer_of,
+            or_(and_(m.is_queue.is_(False), m.member.in_(team)), and_(m.is_queue.is_(True), m.member.in_(queues))),
+        )
+        .exists()
+    )
+    return or_(
+        c.kind == "queue",
+        and_(c.kind == "interaction", or_(c.agent.in_(team), c.queue.in_(queues))),
+        and_(c.kind == "agent", c.id.in_(agents)),
+        and_(c.kind == "note", c.is_private.is_(True), c.agent.in_(team)),
+        and_(c.kind == "note", c.is_private.is_(False), or_(c.agent.in_(agents), reached)),
+        and_(c.kind.in_(("customer", "survey")), reached),
+    )
 
 
 def _size(row) -> int:

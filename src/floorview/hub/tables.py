@@ -66,6 +66,14 @@ hub_reach = Table(  # each customer's contacts: who handled them and on which qu
     Column("agents", Text, nullable=False),  # joined by TEAM_SEP
     Column("queues", Text, nullable=False),
 )
+hub_reach_member = Table(  # hub_reach one member a row: scoped pages are filtered in the database
+    "hub_reach_member",
+    metadata,
+    Column("customer", String(128), primary_key=True),
+    Column("is_queue", Boolean, primary_key=True),  # a queue of the customer's contacts, else an agent
+    Column("member", String(128), primary_key=True),
+)
+Index("ix_hub_reach_member_member", hub_reach_member.c.is_queue, hub_reach_member.c.member)
 hub_meta = Table(
     "hub_meta",
     metadata,
