@@ -27,7 +27,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_hub_reach_member_member", "hub_reach_member", ["is_queue", "member"])
     bind = op.get_bind()
-    rows = []
+    rows: list[dict] = []
     for customer, agents, queues in bind.execute(sa.text("SELECT customer, agents, queues FROM hub_reach")):
         for is_queue, joined in ((False, agents), (True, queues)):
             rows.extend(
