@@ -645,6 +645,13 @@ def test_an_event_with_an_impossible_time_is_counted_not_mapped():
     assert mapper.newest is None
 
 
+def test_an_event_not_built_as_typed_is_counted_as_a_fault_not_raised():
+    mapper = QueueLogMapper(AsteriskSettings())
+    bad = QueueLogEvent(T, None, "q", "NONE", "ENTERQUEUE", (1, 2))  # type: ignore[arg-type]
+    assert mapper.feed(bad) == []
+    assert list(mapper.take_unmapped()) == ["mapper fault on ENTERQUEUE: AttributeError"]
+
+
 # -- resume ---------------------------------------------------------------------------------------
 
 

@@ -395,8 +395,13 @@ class QueueLogMapper:
         self._out = []
         try:
             self._feed(event)
-        except Exception as exc:  # a fault of this mapper, not of the line: counted, never fatal
-            self._unmap(f"mapper fault on {text(event.event, 40)}: {type(exc).__name__}", event)
+        except Exception as exc:  # a fault of this mapper (or an event not built as typed): counted, never fatal
+            try:
+                example = event.line()
+            except Exception:
+                example = repr(event)
+            reason = f"mapper fault on {text(str(event.event), 40)}: {type(exc).__name__}"
+            self._unmapped.setdefault(reason, []).append(text(example, EXAMPLE_MAX))
         out, self._out = self._out, []
         return out
 
