@@ -742,3 +742,30 @@ def test_any_log_resumed_anywhere_gives_the_records_of_one_run(rows, data):
     for reason, examples in second.take_unmapped().items():
         unmapped.setdefault(reason, []).extend(examples)
     assert unmapped == whole.take_unmapped()
+
+
+nasty = st.one_of(
+    st.sampled_from(["\x07", " ", "NONE", " NONE ", "Ä b", "\ud800", "%", "q", "Ann", "A"]), st.text(max_size=6)
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 100),
+            nasty,
+            nasty,
+            nasty,
+            st.sampled_from(EVENTS),
+            st.lists(st.text(max_size=6), max_size=6),
+        ),
+        max_size=20,
+    )
+)
+def test_any_text_in_any_field_makes_only_records_the_hub_takes(rows):
+    """Names that clean to nothing, controls, lone surrogates, spaces: never an id the hub refuses."""
+    mapper = QueueLogMapper(AsteriskSettings())
+    changes = [c for t, *fields, e, d in rows for c in mapper.feed(QueueLogEvent(T + t, *fields, e, tuple(d)))]
+    assert not any(reason.startswith("mapper fault") for reason in mapper.take_unmapped())
+    assert [(c["id"], change_problem(c)[0]) for c in changes if change_problem(c)[0]] == []

@@ -175,6 +175,11 @@ def _given(value: str) -> bool:
     return value.strip() not in ("", "NONE")
 
 
+def _is_queue(name: str) -> bool:
+    """A queue field naming a queue: not NONE, and not a name that cleans to nothing."""
+    return _given(name) and bool(queue_id(name))
+
+
 def _seconds(data: tuple[str, ...], at: int) -> float | None:
     """Field `at` as a duration in seconds, or None (absent, not a number, out of range)."""
     if at >= len(data):
@@ -717,7 +722,7 @@ class QueueLogMapper:
         if not _given(e.callid) or not feed_id(text(e.callid, 64)):
             self._unmap(f"{e.event} without a call id", e)
             return False
-        if not _given(e.queue) or not queue_id(e.queue):
+        if not _is_queue(e.queue):
             self._unmap(f"{e.event} without a queue", e)
             return False
         return True
@@ -788,7 +793,7 @@ class QueueLogMapper:
         agent = self._agent_line(e)
         if agent is None:
             return
-        if not _given(e.queue):
+        if not _is_queue(e.queue):
             self._unmap(f"{e.event} without a queue", e)
             return
         qid, t = self._queue(e.queue, e.time), e.time
@@ -821,7 +826,7 @@ class QueueLogMapper:
             return
         paused = e.event in ("PAUSE", "PAUSEALL")
         reason = text(e.data[0]) if e.data and paused else None
-        if e.event in ("PAUSEALL", "UNPAUSEALL") or not _given(e.queue):
+        if e.event in ("PAUSEALL", "UNPAUSEALL") or not _is_queue(e.queue):
             where = "*"
         else:
             where = self._queue(e.queue, e.time)
@@ -847,7 +852,7 @@ class QueueLogMapper:
         agent = self._agent_line(e)
         if agent is None:
             return
-        if _given(e.queue):
+        if _is_queue(e.queue):
             self._membership(agent, self._queue(e.queue, e.time), e.time, strong=False)
         if _newer(agent.present, e.time):
             agent.present = (e.event in ("AGENTLOGIN", "AGENTCALLBACKLOGIN"), e.time)
@@ -859,7 +864,7 @@ class QueueLogMapper:
         agent = self._agent_line(e)
         if agent is None:
             return
-        if not _given(e.queue):
+        if not _is_queue(e.queue):
             self._unmap(f"{e.event} without a queue", e)
             return
         strong = e.event in ("RINGNOANSWER", "RINGCANCELED")
