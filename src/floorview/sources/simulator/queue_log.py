@@ -66,17 +66,14 @@ class QueueLogWriter:
         return {f"PJSIP/{aid}": name for aid, name in self._names.items()}
 
     def lines(self, changes: Iterable[Mapping[str, Any]]) -> list[str]:
-        changes = list(changes)
-        out: list[tuple[int, int, int, str]] = []
+        out: list[tuple[int, int, int, str]] = []  # (second, order at that second, arrival, line)
         for change in changes:
             data = change.get("data")
             if change.get("op") != "upsert" or not isinstance(data, dict):
                 continue
-            if change["kind"] == "agent":
+            if change.get("kind") == "agent":
                 self._agent(str(change["id"]), data, out)
-        for change in changes:
-            data = change.get("data")
-            if change.get("kind") == "interaction" and change.get("op") == "upsert" and isinstance(data, dict):
+            elif change.get("kind") == "interaction":
                 self._contact(str(change["id"]), data, out)
         out.sort(key=lambda row: row[:3])
         return [row[3] for row in out]
