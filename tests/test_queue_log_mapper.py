@@ -529,6 +529,39 @@ def test_pauses_per_queue_and_everywhere():
     ]
 
 
+def test_a_pause_during_a_call_or_a_wrap_up():
+    log = """
+    1|MANAGER|q|Di|ADDMEMBER|
+    100|A|q|NONE|ENTERQUEUE||5550100|1
+    105|A|q|Di|CONNECT|5|A.1|1
+    150|NONE|q|Di|PAUSE|Break
+    200|A|q|Di|COMPLETEAGENT|5|95|1
+    300|NONE|q|Di|UNPAUSE|
+    400|B|q|NONE|ENTERQUEUE||5550101|1
+    402|B|q|Di|CONNECT|2|B.1|1
+    500|B|q|Di|COMPLETECALLER|2|98|1
+    510|NONE|q|Di|PAUSE|Coaching
+    520|NONE|q|Di|UNPAUSE|
+    600|C|q|NONE|ENTERQUEUE||5550102|1
+    """
+    site = AsteriskSettings(default_queue=QueueSettings(wrapup_s=60))
+    _, changes = run(lines(log), site)
+    di = [(c["data"]["state"], c["data"]["reason"], at(c["data"]["state_since"])) for c in changes if c["id"] == "Di"]
+    assert di == [
+        ("available", None, 1),
+        ("on_contact", None, 105),  # the pause at 150 waits for the call's end
+        ("not_ready", "Break", 200),  # paused beats wrap-up
+        ("available", None, 300),  # unpaused after the wrap-up's end (200 + 60)
+        ("on_contact", None, 402),
+        ("after_contact_work", None, 500),
+        ("not_ready", "Coaching", 510),
+        ("after_contact_work", None, 520),  # unpaused within the wrap-up: its rest, to 500 + 60
+        ("available", None, 560),  # written when the line at 600 comes
+    ]
+    a = of(final(changes), "interaction", "A@q")
+    assert a["wrap_s"] == 60.0
+
+
 def test_logged_off_an_agent_is_back_only_when_rung_or_connected():
     log = """
     1|MANAGER|q|Cy|ADDMEMBER|
