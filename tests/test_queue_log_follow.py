@@ -1,0 +1,253 @@
+"""The queue_log follower (sources/asterisk/queue_log/follow.py) on real files in tmp_path:
+partial lines, blank lines, bad bytes, exact resume, rotation (rename and a new file;
+copy-truncate) while it runs and while it was stopped, and a writer thread that appends
+and rotates while a follower thread reads."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import random
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from floorview.sources.asterisk.queue_log.follow import Batch, Position, QueueLogFollower
+
+
+def _line(i: int) -> str:
+    return f"{1764600000 + i}|call-{i}|support|Agent {i % 7}|ENTERQUEUE||555{i:04d}|1"
+
+
+def _append(path: Path, *lines: str, raw: bytes = b"") -> None:
+    with open(path, "ab") as f:
+        f.write("".join(line + "\n" for line in lines).encode() + raw)
+
+
+def _drain(f: QueueLogFollower) -> tuple[list[str], list[Batch]]:
+    """Every line the follower has now, and its batches (the last one at the end)."""
+    lines, batches = [], []
+    while True:
+        batch = f.read()
+        batches.append(batch)
+        lines.extend(batch.lines)
+        if batch.at_end:
+            return lines, batches
+
+
+def test_complete_lines_only_blank_lines_skipped_bad_bytes_replaced(tmp_path):
+    path = tmp_path / "queue_log"
+    f = QueueLogFollower(path)
+    assert f.read().at_end and f.position is None  # no file yet: nothing, and no error
+    _append(path, _line(1), "", "   ", _line(2) + "\r", raw=b"1764600003|call-3|supp")
+    lines, batches = _drain(f)
+    assert lines == [_line(1), _line(2)]  # blank lines left out, a CR before the newline removed
+    assert batches[-1].position is not None
+    assert batches[-1].position.offset == path.stat().st_size - len(b"1764600003|call-3|supp")
+    assert _drain(f)[0] == []  # the partial line waits...
+    _append(path, raw=b"ort|NONE|ENTERQUEUE|\xff\xfe|1\n")
+    assert _drain(f)[0] == ["1764600003|call-3|support|NONE|ENTERQUEUE|\ufffd\ufffd|1"]  # ...until complete
+    assert f.position is not None and f.position.offset == path.stat().st_size
+
+
+def test_batches_are_bounded_and_every_position_resumes_exactly(tmp_path):
+    path = tmp_path / "queue_log"
+    every = [_line(i) for i in range(2000)]
+    _append(path, *every)
+    f = QueueLogFollower(path, batch_bytes=4096)
+    lines, batches = _drain(f)
+    assert lines == every and len(batches) > 20 and all(len(b.lines) < 100 for b in batches)
+    # From each batch's position, a new follower reads exactly what came after it.
+    seen = 0
+    for batch in batches[:-1:5]:
+        seen = sum(len(b.lines) for b in batches[: batches.index(batch) + 1])
+        point = Position.from_json(batch.position.to_json())
+        assert point == batch.position
+        assert _drain(QueueLogFollower(path, point))[0] == every[seen:]
+    assert Position.from_json({"inode": 1, "offset": 5, "head_len": 9, "head": "x"}) is None  # head past offset
+    assert Position.from_json({"inode": True, "offset": 5, "head_len": 5, "head": "x"}) is None
+    assert Position.from_json("nope") is None
+
+
+def test_a_line_longer_than_a_batch_is_handed_out_whole_and_an_over_long_one_skipped(tmp_path, monkeypatch):
+    import floorview.sources.asterisk.queue_log.follow as follow
+
+    monkeypatch.setattr(follow, "MAX_LINE_BYTES", 3000)
+    path = tmp_path / "queue_log"
+    long_line = _line(1) + "x" * 500
+    _append(path, long_line, _line(2), "y" * 5000, _line(3))
+    f = QueueLogFollower(path, batch_bytes=256)
+    lines, batches = _drain(f)
+    assert lines == [long_line, _line(2), _line(3)]
+    assert [n for b in batches for n in b.notices] == [("a queue_log line longer than 2 KiB", "y" * 200)]
+    _append(path, raw=b"z" * 1000)  # a long line still being written: nothing handed out yet
+    assert _drain(f)[0] == []
+    _append(path, raw=b"\n" + _line(4).encode() + b"\n")
+    assert _drain(f)[0] == ["z" * 1000, _line(4)]
+
+
+def test_rename_rotation_finishes_the_old_file_before_the_new_one(tmp_path):
+    path = tmp_path / "queue_log"
+    _append(path, _line(1))
+    f = QueueLogFollower(path)
+    assert _drain(f)[0] == [_line(1)]
+    old = open(path, "ab")  # Asterisk's open file
+    os.rename(path, tmp_path / "queue_log.1")
+    assert _drain(f)[0] == []  # renamed, no new file yet
+    old.write((_line(2) + "\n").encode())
+    old.flush()
+    path.touch()  # logrotate's `create`: empty until Asterisk reopens
+    old.write((_line(3) + "\n").encode())  # Asterisk still writes to the old file
+    old.flush()
+    assert _drain(f)[0] == [_line(2), _line(3)]
+    old.write(b"1764600004|call-4|sup")  # an unfinished line Asterisk never completes
+    old.close()
+    _append(path, _line(5))  # Asterisk reopened
+    lines, batches = _drain(f)
+    assert lines == [_line(5)]
+    assert [n for b in batches for n in b.notices] == [
+        ("an unfinished last line in a rotated queue_log", "1764600004|call-4|sup")
+    ]
+    assert f.position is not None and f.position.inode == path.stat().st_ino
+
+
+def test_copy_truncate_reads_the_rest_from_the_copy(tmp_path):
+    path = tmp_path / "queue_log"
+    _append(path, _line(1), _line(2))
+    f = QueueLogFollower(path)
+    assert _drain(f)[0] == [_line(1), _line(2)]
+    _append(path, _line(3), _line(4))  # not read yet when logrotate copies
+    shutil.copyfile(path, tmp_path / "queue_log.1")
+    os.truncate(path, 0)
+    _append(path, _line(5))
+    assert _drain(f)[0] == [_line(3), _line(4), _line(5)]
+    # Truncated and written again past the offset (the size alone would not tell): the start does.
+    _append(path, *[_line(i) for i in range(6, 40)])
+    assert len(_drain(f)[0]) == 34
+    long_again = [_line(i) for i in range(100, 200)]
+    os.truncate(path, 0)
+    _append(path, *long_again)  # no copy this time: said, and the new content read from its start
+    lines, batches = _drain(f)
+    assert lines == long_again
+    assert [n[0] for b in batches for n in b.notices] == [
+        "queue_log truncated before it was read to its end (no uncompressed copy beside it)"
+    ]
+
+
+def test_resume_after_rotation_while_stopped(tmp_path):
+    path = tmp_path / "queue_log"
+    _append(path, _line(1), _line(2))
+    f = QueueLogFollower(path)
+    _drain(f)
+    point = f.position
+    f.close()
+
+    # Renamed (twice, as logrotate shifts .1 to .2) with lines after the point, and a new file.
+    _append(path, _line(3))
+    os.rename(path, tmp_path / "queue_log.1")
+    _append(path, _line(4))
+    os.rename(tmp_path / "queue_log.1", tmp_path / "queue_log.2")
+    os.rename(path, tmp_path / "queue_log.1")
+    _append(path, _line(5))
+    f = QueueLogFollower(path, point)
+    lines, batches = _drain(f)
+    assert lines == [_line(3), _line(4), _line(5)] and not any(b.notices for b in batches)
+    point = f.position
+    f.close()
+
+    # Copy-truncate while stopped: the copy is finished from the point.
+    _append(path, _line(6))
+    shutil.copyfile(path, tmp_path / "queue_log.0")
+    os.truncate(path, 0)
+    _append(path, _line(7))
+    f = QueueLogFollower(path, point)
+    assert _drain(f)[0] == [_line(6), _line(7)]
+    point = f.position
+    f.close()
+
+    # The rotated file compressed before the hub came back: said, and the new file read.
+    _append(path, _line(8))
+    with open(path, "rb") as src, gzip.open(tmp_path / "queue_log.3.gz", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    os.unlink(path)
+    _append(path, _line(9))
+    f = QueueLogFollower(path, point)
+    lines, batches = _drain(f)
+    assert lines == [_line(9)]
+    assert len([n for b in batches for n in b.notices]) == 1
+
+    # Renamed and no new file yet: the old one is finished, then the new one read once it is there.
+    point = f.position
+    f.close()
+    _append(path, _line(10))
+    os.rename(path, tmp_path / "queue_log.1")
+    f = QueueLogFollower(path, point)
+    assert _drain(f)[0] == [_line(10)] and f.position is None
+    _append(path, _line(11))
+    assert _drain(f)[0] == [_line(11)]
+
+
+def test_a_writer_appending_and_rotating_while_the_follower_runs_loses_and_doubles_nothing(tmp_path):
+    """Asterisk (a thread) writes numbered lines in bursts, sometimes half a line at a time, and
+    rotates every so often by rename (writing on to the old file a little before reopening) or by
+    copy-truncate; the follower (another thread) polls. Every line arrives once, in order."""
+    path = tmp_path / "queue_log"
+    rng = random.Random(1201)
+    total = 6000
+    got: list[str] = []
+    done = threading.Event()
+
+    def follow() -> None:
+        f = QueueLogFollower(path, batch_bytes=2048)
+        while True:
+            finished = done.is_set()
+            batch = f.read()
+            got.extend(batch.lines)
+            assert not batch.notices, batch.notices
+            if batch.at_end:
+                if finished:
+                    return
+                time.sleep(0.002)
+
+    reader = threading.Thread(target=follow)
+    reader.start()
+    out = open(path, "ab", buffering=0)
+    rotations = 0
+    i = 0
+    while i < total:
+        for _ in range(rng.randint(1, 60)):
+            data = (_line(i) + "\n").encode()
+            if rng.random() < 0.05:  # a line written in two parts
+                cut = rng.randint(1, len(data) - 1)
+                out.write(data[:cut])
+                time.sleep(0.001)
+                out.write(data[cut:])
+            else:
+                out.write(data)
+            i += 1
+        time.sleep(rng.uniform(0, 0.003))
+        if rng.random() < 0.08:
+            rotations += 1
+            for n in range(5, 0, -1):  # logrotate shifts the older ones first
+                older = tmp_path / f"queue_log.{n}"
+                if older.exists():
+                    os.rename(older, tmp_path / f"queue_log.{n + 1}")
+            if rng.random() < 0.5:  # rename, a new file, a few more lines to the old one, reopen
+                os.rename(path, tmp_path / "queue_log.1")
+                path.touch()
+                for _ in range(rng.randint(0, 3)):
+                    out.write((_line(i) + "\n").encode())
+                    i += 1
+                out.close()
+                out = open(path, "ab", buffering=0)
+            else:  # copy-truncate: the writer keeps its file
+                shutil.copyfile(path, tmp_path / "queue_log.1")
+                os.truncate(path, 0)
+    out.close()
+    time.sleep(0.05)
+    done.set()
+    reader.join(30)
+    assert not reader.is_alive()
+    assert rotations >= 5
+    assert got == [_line(n) for n in range(i)]  # i: the lines written (the last burst may pass `total`)
