@@ -795,14 +795,21 @@ def test_the_queue_log_mapper_itself_makes_the_same_call_records() -> None:
     assert {ch["id"]: ch["data"] for ch in qlog if ch["kind"] == "interaction"} == EXPECTED_13_CALLS
 
 
-def test_feed_ids_are_made_as_the_queue_log_source_makes_them() -> None:
-    qmapper = pytest.importorskip("floorview.sources.asterisk.queue_log.mapper")
-    from floorview.sources.asterisk.ami.mapper import feed_id
+def test_ids_are_ids_the_hub_takes_made_in_one_place_for_both_sources() -> None:
+    """records.py makes every Asterisk id (both sources import it): printable ASCII,
+    anything else and `%` percent-encoded as UTF-8, so names stay distinct."""
+    from floorview.hub.checks import change_problem
+    from floorview.sources.asterisk.records import agent_id, feed_id, interaction_id, queue_id
 
-    theirs = getattr(qmapper, "feed_id", None) or qmapper._feed_id
-    for name in ["Ana Lima", "Agent/1001", "PJSIP/1001", "100%", "Zoë", "a\u202eb", "x" * 200, "tel:555", ""]:
-        assert feed_id(name) == theirs(name), name
-    assert feed_id("Paty Marin") == "Paty%20Marin"
+    assert agent_id("Paty Marin") == "Paty%20Marin"
+    assert feed_id("100%") == "100%25" and feed_id("Zoë") == "Zo%C3%AB"
+    assert queue_id("support desk") == "support%20desk"
+    assert interaction_id("1764000000.5", "support desk", 2) == "1764000000.5@support%20desk#2"
+    names = ["Ana Lima", "Ana%20Lima", "Agent/1001", "PJSIP/1001", "100%", "Zoë", "a\u202eb", "tel:555"]
+    assert len({agent_id(n) for n in names}) == len(names)
+    for name in names + ["x" * 200]:
+        change = {"kind": "agent", "id": agent_id(name), "version": 1, "op": "delete"}
+        assert change_problem(change)[0] is None, name
 
 
 def test_a_late_agent_connect_reopens_a_call_taken_for_an_exit_with_a_higher_version() -> None:

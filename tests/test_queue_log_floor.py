@@ -10,7 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from floorview.sources.asterisk.queue_log.events import parse_line
-from floorview.sources.asterisk.queue_log.mapper import QueueLogMapper, feed_id
+from floorview.sources.asterisk.queue_log.mapper import QueueLogMapper
+from floorview.sources.asterisk.records import feed_id
 from floorview.sources.asterisk.settings import AsteriskSettings, QueueSettings
 from floorview.sources.simulator.floor import Floor
 from floorview.sources.simulator.floorplan import SITE_TZ

@@ -1,7 +1,8 @@
 """What every Asterisk source (queue_log, AMI) agrees on, so that two sources
 reading one Asterisk describe one call as one record and never count it twice.
 
-- Ids. A queue's id is its Asterisk name; an agent's is its member name (the
+- Ids (made ones the feed takes by `feed_id`: printable ASCII, anything else
+  percent-encoded). A queue's id is its Asterisk name; an agent's is its member name (the
   `MemberName` / queue_log agent field, mapped from an interface by the
   source's `members` setting where Asterisk logs the interface). A call in a
   queue is the interaction `<uniqueid>@<queue>`: the caller channel's
@@ -42,18 +43,33 @@ def text(value: str, limit: int = NAME_MAX) -> str:
     return clean(value).strip()[:limit]
 
 
+def feed_id(value: str) -> str:
+    """An id the feed takes (printable ASCII, no space: hub/checks.py, domain/feed.py):
+    anything else, and `%`, percent-encoded as UTF-8, so the member "Paty Marin" is
+    "Paty%20Marin" and stays distinct from every other name."""
+    if value.isascii() and " " not in value and "%" not in value and value.isprintable():
+        return value[:ID_MAX]
+    out = []
+    for ch in value:
+        if "\x21" <= ch <= "\x7e" and ch != "%":
+            out.append(ch)
+        else:
+            out.extend(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
+    return "".join(out)[:ID_MAX]
+
+
 def queue_id(name: str) -> str:
-    return text(name, ID_MAX)
+    return feed_id(text(name, ID_MAX))
 
 
 def agent_id(member: str) -> str:
-    return text(member, ID_MAX)
+    return feed_id(text(member, ID_MAX))
 
 
 def interaction_id(uniqueid: str, queue: str, entry: int = 1) -> str:
     """The call `uniqueid` in `queue`; `entry` counts its entries into that queue (1 first)."""
-    base = f"{text(uniqueid, 64)}@{queue_id(queue)}"
-    return (base if entry <= 1 else f"{base}#{entry}")[:ID_MAX]
+    base = f"{text(uniqueid, 64)}@{text(queue, ID_MAX)}"
+    return feed_id(base if entry <= 1 else f"{base}#{entry}")
 
 
 def version_at(ts: float) -> int:

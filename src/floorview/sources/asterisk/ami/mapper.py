@@ -84,9 +84,9 @@ from urllib.parse import unquote
 
 from floorview.sources.asterisk.ami.protocol import Message
 from floorview.sources.asterisk.records import (
-    ID_MAX,
     Versions,
     agent_id,
+    feed_id,
     interaction_id,
     iso,
     queue_id,
@@ -119,27 +119,12 @@ NO_CHANGE = frozenset(
 )
 
 
-def feed_id(value: str) -> str:
-    """An id the feed takes (printable ASCII, no space): anything else, and `%`,
-    percent-encoded as UTF-8, so "Paty Marin" is "Paty%20Marin" and stays distinct.
-    The queue_log source encodes its ids the same way (one agent, one call, one record)."""
-    if value.isascii() and " " not in value and "%" not in value and value.isprintable():
-        return value[:ID_MAX]
-    out = []
-    for ch in value:
-        if "\x21" <= ch <= "\x7e" and ch != "%":
-            out.append(ch)
-        else:
-            out.extend(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
-    return "".join(out)[:ID_MAX]
-
-
 def qid_of(name: str) -> str:
-    return feed_id(queue_id(name))
+    return queue_id(name)
 
 
 def iid_of(uniqueid: str, queue: str, entry: int = 1) -> str:
-    return feed_id(interaction_id(uniqueid, queue, entry))
+    return interaction_id(uniqueid, queue, entry)
 
 
 @dataclass
@@ -294,7 +279,7 @@ class Mapper:
         return text(self.settings.member(interface or name))
 
     def _agent_named(self, member: str, interface: str = "") -> Agent | None:
-        aid = feed_id(agent_id(member))
+        aid = agent_id(member)
         if not aid:
             return None
         a = self.agents.get(aid)
@@ -459,7 +444,7 @@ class Mapper:
     def _snapshot_member(self, m: Message, queue: str, members: dict[str, Agent], hints: dict[str, float]) -> None:
         interface = m.first("Location", "Interface", "StateInterface")
         name = self._member(m.first("Name", "MemberName"), interface)
-        aid = feed_id(agent_id(name))
+        aid = agent_id(name)
         if not aid:
             self.skip("QueueMember without a name", queue)
             return

@@ -110,9 +110,9 @@ from typing import Any
 
 from floorview.sources.asterisk.queue_log.events import MAX_TIME, QueueLogEvent
 from floorview.sources.asterisk.records import (
-    ID_MAX,
     Versions,
     agent_id,
+    feed_id,
     interaction_id,
     iso,
     queue_id,
@@ -142,22 +142,6 @@ OUTBOUND = frozenset(
 )
 NO_FIELD = frozenset({"AGENTDUMP", "SYSCOMPAT", "DID", "INFO", "CALLSTATUS"})
 SILENT = frozenset({"QUEUESTART", "CONFIGRELOAD"})  # logger.c's own: nothing to map, nothing lost
-
-
-def feed_id(value: str) -> str:
-    """An id the feed takes (printable ASCII, no space: hub/checks.py, domain/feed.py):
-    anything else, and `%`, percent-encoded as UTF-8, so "Paty Marin" is "Paty%20Marin"
-    and stays distinct. Applied to records.py's ids (which keep spaces and non-ASCII
-    names, which the hub refuses); an AMI source must apply it too to name the same agent."""
-    if value.isascii() and " " not in value and "%" not in value and value.isprintable():
-        return value[:ID_MAX]
-    out = []
-    for ch in value:
-        if "\x21" <= ch <= "\x7e" and ch != "%":
-            out.append(ch)
-        else:
-            out.extend(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
-    return "".join(out)[:ID_MAX]
 
 
 def _unicode(value: str) -> str:
@@ -255,7 +239,7 @@ class _Call:
             return None if ts is None else iso(ts)
 
         return {
-            "queue_id": feed_id(queue_id(self.queue)),
+            "queue_id": queue_id(self.queue),
             "channel": settings.queue(self.queue).channel,
             "customer_id": self.customer_id,
             "agent_id": self.agent_id,
@@ -510,7 +494,7 @@ class QueueLogMapper:
 
     # -- queues and customers --------------------------------------------------------------
     def _queue(self, name: str, t: float) -> str:
-        qid = feed_id(queue_id(name))
+        qid = queue_id(name)
         if qid not in self._queues:
             self._queues.add(qid)
             data = self.settings.queue_data(name)
@@ -548,7 +532,7 @@ class QueueLogMapper:
 
     # -- calls --------------------------------------------------------------------------
     def _iid(self, callid: str, queue: str, entry: int) -> str:
-        return feed_id(interaction_id(callid, queue, entry))
+        return interaction_id(callid, queue, entry)
 
     def _latest(self, callid: str, queue: str) -> _Call | None:
         """The newest entry of the call into `queue` still kept."""
@@ -732,7 +716,7 @@ class QueueLogMapper:
         if not _given(e.agent):
             return None
         member = self.settings.member(e.agent)
-        aid = feed_id(agent_id(member))
+        aid = agent_id(member)
         if not aid:
             return None
         agent = self._agents.get(aid)
@@ -924,4 +908,4 @@ class QueueLogMapper:
 
 
 def _aid(mapper: QueueLogMapper, e: QueueLogEvent) -> str | None:
-    return feed_id(agent_id(mapper.settings.member(e.agent))) if _given(e.agent) else None
+    return agent_id(mapper.settings.member(e.agent)) if _given(e.agent) else None
