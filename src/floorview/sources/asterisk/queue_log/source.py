@@ -1,0 +1,219 @@
+"""Asterisk's queue_log as a source (sources/base.py): the file, followed as
+Asterisk writes it (`QueueLogSource`), or the realtime table (`QueueLogTableSource`).
+
+Lines or rows become events, events become feed changes (`QueueLogMapper`),
+and each batch is written with the resume point that names exactly what it
+holds: the reader's position after the batch and the mapper's state after
+it. A run always starts from the resume point the hub has stored (read back
+through the sink), so a restart after a crash, or after a write that failed,
+reads again what was not committed, and nothing is lost or written twice.
+
+History is read in batches of thousands of lines; once at the end of it the
+source tells the hub it has caught up, then looks for new lines every
+`poll_s` (0.1 s: a line appended reaches a synced client within a second).
+With nothing new it still writes its resume point every `HEARTBEAT_S`, so
+`floorview hub status` can tell a quiet source from a stopped one.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+from floorview.sources.asterisk.queue_log.events import BadLine, QueueLogEvent, parse_line
+from floorview.sources.asterisk.queue_log.follow import Position, QueueLogFollower
+from floorview.sources.asterisk.queue_log.mapper import QueueLogMapper
+from floorview.sources.asterisk.settings import AsteriskSettings
+from floorview.sources.base import JSON, Sink
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.1
+HEARTBEAT_S = 10.0
+RESUME_FORMAT = 1
+
+
+class _Read(Protocol):
+    """A batch from a reader: events, what could not be read, the position after them."""
+
+    events: list[QueueLogEvent]
+    bad: list[tuple[str, str]]
+    read: int
+    at_end: bool
+    position: JSON
+
+
+class _Reader(Protocol):
+    def read(self) -> _Read: ...
+
+    def close(self) -> None: ...
+
+
+class _Lines:
+    """The follower's lines parsed into events."""
+
+    def __init__(self, follower: QueueLogFollower) -> None:
+        self.follower = follower
+
+    def read(self) -> _Read:
+        batch = self.follower.read()
+        out = _Batch([], list(batch.notices), len(batch.lines), batch.at_end, None)
+        for line in batch.lines:
+            try:
+                out.events.append(parse_line(line))
+            except BadLine as exc:
+                out.bad.append((str(exc), line))
+        out.position = None if batch.position is None else batch.position.to_json()
+        return out
+
+    def close(self) -> None:
+        self.follower.close()
+
+
+class _Batch:
+    def __init__(
+        self, events: list[QueueLogEvent], bad: list[tuple[str, str]], read: int, at_end: bool, position: JSON
+    ) -> None:
+        self.events, self.bad, self.read, self.at_end, self.position = events, bad, read, at_end, position
+
+
+class _QueueLogRun:
+    """What the file and the table sources share: the loop from the resume point on."""
+
+    kind = ""
+    poll_s = POLL_S
+
+    def __init__(self, settings: AsteriskSettings, name: str) -> None:
+        self.settings, self._name = settings, name
+        self.mapper: QueueLogMapper | None = None  # the running mapper (tests read it)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def _reader(self, position: JSON) -> _Reader:
+        raise NotImplementedError
+
+    def run(self, sink: Sink, stop: threading.Event) -> None:
+        point = sink.resume_point()
+        position: JSON = None
+        state: object = None
+        if isinstance(point, dict) and point.get("format") == RESUME_FORMAT and point.get("kind") == self.kind:
+            position, state = point.get("position"), point.get("mapper")
+        elif point is not None:
+            log.warning("source %s: its stored resume point is not one of ours; reading from the start", self.name)
+        mapper = self.mapper = QueueLogMapper(self.settings, state)
+        reader = self._reader(position)
+        caught_up = False
+        last_write = -math.inf
+        version = mapper.version
+        try:
+            while not stop.is_set():
+                batch = reader.read()
+                changes: list[dict[str, Any]] = []
+                for event in batch.events:
+                    changes.extend(mapper.feed(event))
+                for reason, example in batch.bad:
+                    mapper.bad_line(reason, example)
+                moved = batch.position != position
+                now = time.monotonic()
+                if batch.read or batch.bad or moved or now - last_write >= HEARTBEAT_S:
+                    resume = {
+                        "format": RESUME_FORMAT,
+                        "kind": self.kind,
+                        "position": batch.position,
+                        "mapper": mapper.state(),
+                        "asterisk": mapper.version,
+                    }
+                    sink.write(
+                        changes,
+                        resume=resume,
+                        unmapped=mapper.take_unmapped(),
+                        last_record_at=mapper.newest,
+                        read=batch.read,
+                    )
+                    position, last_write = batch.position, now
+                if mapper.version != version:
+                    version = mapper.version
+                    log.info("source %s: the queue_log reads as Asterisk %s", self.name, version)
+                if batch.at_end:
+                    if not caught_up:
+                        caught_up = True
+                        sink.caught_up()
+                    stop.wait(self.poll_s)
+        finally:
+            reader.close()
+
+
+class QueueLogSource(_QueueLogRun):
+    """Asterisk's queue_log file (/var/log/asterisk/queue_log), from its start, then as it grows."""
+
+    kind = "file"
+
+    def __init__(
+        self,
+        path: Path | str,
+        settings: AsteriskSettings,
+        name: str = "asterisk-queue-log",
+        poll_s: float = POLL_S,
+        batch_bytes: int | None = None,
+    ) -> None:
+        super().__init__(settings, name)
+        self.path, self.poll_s, self.batch_bytes = Path(path), poll_s, batch_bytes
+
+    def _reader(self, position: JSON) -> _Reader:
+        pos = Position.from_json(position)
+        if position is not None and pos is None:
+            log.warning("source %s: its stored file position is not one; reading from the start", self.name)
+        if self.batch_bytes is None:
+            return _Lines(QueueLogFollower(self.path, pos))
+        return _Lines(QueueLogFollower(self.path, pos, self.batch_bytes))
+
+
+class QueueLogTableSource(_QueueLogRun):
+    """Asterisk's realtime queue_log table, read through SQLAlchemy from `url` (which may hold a
+    password: it is never logged, and the engine is made here, in the source's thread)."""
+
+    kind = "table"
+
+    def __init__(
+        self,
+        url: str,
+        settings: AsteriskSettings,
+        table: str = "queue_log",
+        time_zone: str = "",
+        name: str = "asterisk-queue-log-table",
+        poll_s: float = 0.2,
+        batch_rows: int | None = None,
+    ) -> None:
+        super().__init__(settings, name)
+        self._url, self.table, self.time_zone, self.poll_s = url, table, time_zone, poll_s
+        self.batch_rows = batch_rows
+
+    def __repr__(self) -> str:  # never the URL
+        return f"QueueLogTableSource(name={self.name!r}, table={self.table!r})"
+
+    def _reader(self, position: JSON) -> _Reader:
+        from sqlalchemy import create_engine
+
+        from floorview.sources.asterisk.queue_log.table import BATCH_ROWS, QueueLogTable
+
+        engine = create_engine(self._url, pool_pre_ping=True)
+        table = QueueLogTable(engine, self.table, self.time_zone, position, self.batch_rows or BATCH_ROWS)
+        return _Rows(table, engine)
+
+
+class _Rows:
+    def __init__(self, table: Any, engine: Any) -> None:
+        self.table, self.engine = table, engine
+
+    def read(self) -> _Read:
+        batch = self.table.read()
+        return _Batch(batch.events, batch.bad, batch.read, batch.at_end, batch.position)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,424 @@
+"""The queue_log sources (sources/asterisk/queue_log/source.py, table.py) run into a real hub
+store: a simulated floor's queue_log file read, followed, rotated and resumed; the realtime
+table in both layouts on a real SQLite file; a failing write; a real `floorview hub --source`
+process on loopback serving the records to a client; hub processes SIGKILLed mid-backfill."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from floorview.hub.hubstore import HubStore, open_hub_engine
+from floorview.hub.sources import SourceRunner
+from floorview.hub.tables import hub_record
+from floorview.sources.asterisk.queue_log.events import parse_line
+from floorview.sources.asterisk.queue_log.mapper import QueueLogMapper
+from floorview.sources.asterisk.queue_log.source import QueueLogSource, QueueLogTableSource
+from floorview.sources.asterisk.queue_log.table import QueueLogTable
+from floorview.sources.asterisk.settings import AsteriskSettings
+from floorview.sources.simulator.floor import Floor
+from floorview.sources.simulator.floorplan import SITE_TZ
+from floorview.sources.simulator.queue_log import QueueLogWriter
+
+DAY = datetime(2026, 11, 19, tzinfo=ZoneInfo(SITE_TZ)).timestamp()
+SETTINGS = AsteriskSettings()
+
+
+@functools.cache
+def _floor_log_cached(hours: float, seed: int) -> tuple[str, ...]:
+    return tuple(_make_floor_log(hours, seed))
+
+
+def _floor_log(hours: float, seed: int = 11) -> list[str]:
+    """A simulated floor's queue_log from its midnight (quiet until 7:00), a minute at a time."""
+    return list(_floor_log_cached(hours, seed))
+
+
+def _make_floor_log(hours: float, seed: int) -> list[str]:
+    floor, writer = Floor(seed, DAY), QueueLogWriter()
+    lines: list[str] = []
+    t = DAY
+    while t < DAY + hours * 3600:
+        t += 60
+        lines += writer.lines(floor.advance(t))
+    return lines
+
+
+def _expected(lines: list[str], settings: AsteriskSettings = SETTINGS) -> dict[tuple[str, str], tuple[int, Any]]:
+    """What one mapper fed every line makes: each record at its newest version."""
+    mapper = QueueLogMapper(settings)
+    best: dict[tuple[str, str], tuple[int, Any]] = {}
+    for line in lines:
+        for c in mapper.feed(parse_line(line)):
+            key = (c["kind"], c["id"])
+            if key not in best or c["version"] > best[key][0]:
+                best[key] = (c["version"], c.get("data"))
+    return best
+
+
+def _stored(store: HubStore) -> dict[tuple[str, str], tuple[int, Any]]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(hub_record.c.kind, hub_record.c.id, hub_record.c.version, hub_record.c.data))
+        return {(r.kind, r.id): (r.version, json.loads(r.data) if r.data else None) for r in rows}
+
+
+def _write(path: Path, lines: list[str], mode: str = "a") -> None:
+    with open(path, mode, encoding="utf-8") as f:
+        f.write("".join(line + "\n" for line in lines))
+
+
+def _store(path: Path) -> HubStore:
+    return HubStore(open_hub_engine(f"sqlite:///{path}"))
+
+
+class _Running:
+    def __init__(self, store: HubStore, source) -> None:
+        self.runner = SourceRunner(store, source)
+        self.thread = threading.Thread(target=self.runner.run, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.runner.stop.set()
+        self.thread.join(30)
+        assert not self.thread.is_alive()
+
+
+def _until(check, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_the_file_source_backfills_follows_rotates_and_resumes_as_one_run(tmp_path):
+    lines = _floor_log(12)
+    a, b, c, d = len(lines) // 4, len(lines) // 2, 3 * len(lines) // 4, len(lines) - 5
+    path = tmp_path / "queue_log"
+    _write(path, lines[:a] + ["", "garbage without fields", "1764600000|x|q|a|"])
+    store = _store(tmp_path / "hub.db")
+    run = _Running(store, QueueLogSource(path, SETTINGS, name="ql", poll_s=0.02))
+    assert run.runner.ready.wait(30)  # caught up with the file as it was
+    assert _stored(store) == _expected(lines[:a])
+    state = store.source_state("ql")
+    assert state.unmapped["fewer than 5 fields"]["count"] == 1 and state.unmapped["no event name"]["count"] == 1
+    assert getattr(state, "records_read", a + 2) == a + 2  # blank lines are not counted
+
+    # Live: appended lines arrive; a rename rotation and a copy-truncate on the way.
+    _write(path, lines[a:b])
+    os.rename(path, tmp_path / "queue_log.1")
+    _write(path, lines[b:c])
+    _until(lambda: _stored(store) == _expected(lines[:c]))
+    _write(path, lines[c:d][:7], mode="a")
+    with open(path, "ab") as f:
+        f.write(lines[c:d][7].encode()[:10])  # half a line: not read until its newline
+    time.sleep(0.2)
+    _until(lambda: _stored(store) == _expected(lines[:c] + lines[c:d][:7]))
+    run.stop()
+
+    # Stopped; the rest of the half line, more lines, and a copy-truncate before the restart.
+    with open(path, "ab") as f:
+        f.write(lines[c:d][7].encode()[10:] + b"\n")
+    _write(path, lines[c:d][8:])
+    with open(path, "rb") as src, open(tmp_path / "queue_log.0", "wb") as dst:
+        dst.write(src.read())
+    os.truncate(path, 0)
+    _write(path, lines[d:])
+    run = _Running(store, QueueLogSource(path, SETTINGS, name="ql", poll_s=0.02))
+    _until(lambda: _stored(store) == _expected(lines))
+    run.stop()
+    state = store.source_state("ql")
+    assert state.resume["asterisk"] is not None and state.resume["position"]["inode"] == path.stat().st_ino
+    assert state.last_record_at == parse_line(lines[-1]).time
+
+
+def test_a_line_appended_reaches_the_hub_within_a_second(tmp_path):
+    lines = _floor_log(9)
+    path = tmp_path / "queue_log"
+    _write(path, lines[:-20])
+    store = _store(tmp_path / "hub.db")
+    run = _Running(store, QueueLogSource(path, SETTINGS, name="ql"))
+    assert run.runner.ready.wait(30)
+    delays = []
+    for i in range(len(lines) - 20, len(lines)):
+        before = store.source_state("ql").resume["position"]["offset"]
+        start = time.monotonic()
+        _write(path, [lines[i]])
+        _until(lambda: store.source_state("ql").resume["position"]["offset"] > before, timeout=5)
+        delays.append(time.monotonic() - start)
+    run.stop()
+    delays.sort()
+    assert delays[int(len(delays) * 0.95) - 1] < 1.0, delays
+    assert _stored(store) == _expected(lines)
+
+
+class _FailingSink:
+    """The hub's store behind a sink whose writes fail on demand (the disk full, the lock held)."""
+
+    def __init__(self, store: HubStore, name: str) -> None:
+        import floorview.hub.sources as hs
+        from floorview.hub.supervise import WriterStatus
+
+        self.inner = hs.StoreSink(store, name, WriterStatus(name), threading.Event())
+        self.fail_every = 3
+        self.writes = 0
+
+    def resume_point(self):
+        return self.inner.resume_point()
+
+    def write(self, changes, **kw):
+        self.writes += 1
+        if self.writes % self.fail_every == 0:
+            raise RuntimeError("disk full")
+        return self.inner.write(changes, **kw)
+
+    def caught_up(self) -> None:
+        self.inner.caught_up()
+        self.stop.set()
+
+
+def test_a_failed_write_is_read_again_from_the_stored_point(tmp_path):
+    lines = _floor_log(11)
+    path = tmp_path / "queue_log"
+    _write(path, lines)
+    store = _store(tmp_path / "hub.db")
+    sink = _FailingSink(store, "ql")
+    source = QueueLogSource(path, SETTINGS, name="ql", batch_bytes=8192)
+    stop = sink.stop = threading.Event()  # set once caught up
+    failures = 0
+    while True:  # as supervise.py does: the work started again after each error
+        try:
+            source.run(sink, stop)
+            break
+        except RuntimeError:
+            failures += 1
+    assert failures > 3 and sink.writes > 30
+    assert _stored(store) == _expected(lines)
+
+
+# -- the realtime table --------------------------------------------------------------------------
+
+
+def _table_rows(lines: list[str], zone: ZoneInfo | None, fractions: bool = True) -> list[tuple]:
+    """queue_log lines as Asterisk's realtime rows: (time text, callid, queue, agent, event, data fields)."""
+    rows = []
+    second, k = None, 0
+    for n, line in enumerate(lines):
+        e = parse_line(line)
+        k = k + 1 if e.time == second else 0
+        second = e.time
+        at = datetime.fromtimestamp(e.time, zone or timezone.utc)
+        # Microseconds as Asterisk writes them ("%F %T.%6q"), rising within a second as the
+        # file's order has it; a second's first row sometimes without them (older schemas).
+        text = at.strftime("%Y-%m-%d %H:%M:%S") + (".%06d" % (k * 1000) if fractions and (k or n % 2) else "")
+        rows.append((text, e.callid, e.queue, e.agent, e.event, e.data))
+    return rows
+
+
+def _make_table(
+    db: Path, lines: list[str], layout: str, with_id: bool, zone: ZoneInfo | None, fractions: bool = True
+) -> None:
+    con = sqlite3.connect(db)
+    data_cols = "data TEXT" if layout == "data" else ", ".join(f"data{i} TEXT" for i in range(1, 6))
+    id_col = "id INTEGER PRIMARY KEY AUTOINCREMENT, " if with_id else ""
+    con.execute(
+        f"CREATE TABLE queue_log ({id_col}time DATETIME, callid TEXT, queuename TEXT, agent TEXT,"
+        f" event TEXT, {data_cols})"
+    )
+    _insert(con, _table_rows(lines, zone, fractions), layout)
+    con.close()
+
+
+def _insert(con: sqlite3.Connection, rows: list[tuple], layout: str) -> None:
+    for text, callid, queue, agent, event, data in rows:
+        if layout == "data":
+            values = [text, callid, queue, agent, event, "|".join(data)]
+            con.execute(
+                "INSERT INTO queue_log (time, callid, queuename, agent, event, data) VALUES (?,?,?,?,?,?)", values
+            )
+        else:
+            # Asterisk's adaptive layout: five columns, the fifth keeping the rest, pipes and all.
+            split = list(data[:4]) + ["|".join(data[4:])]
+            split += [""] * (5 - len(split))
+            con.execute(
+                "INSERT INTO queue_log (time, callid, queuename, agent, event, data1, data2, data3, data4, data5)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [text, callid, queue, agent, event, *split],
+            )
+    con.commit()
+
+
+@pytest.mark.parametrize("layout", ["data", "data1..5"])
+@pytest.mark.parametrize("with_id", [True, False])
+def test_the_table_reader_reads_both_layouts_and_resumes_at_every_batch(tmp_path, layout, with_id):
+    from sqlalchemy import create_engine
+
+    lines = _floor_log(9)[:400]
+    end = int(lines[-1].split("|")[0])
+    lines += [f"{end + 1}|NONE|NONE|NONE|QUEUESTART|", f"{end + 2}|c|q|a|FOO|a|b|c|d|e|f|g"]
+    zone = ZoneInfo("America/Chicago")
+    db = tmp_path / "asterisk.db"
+    _make_table(db, lines, layout, with_id, zone)
+    engine = create_engine(f"sqlite:///{db}")
+    reader = QueueLogTable(engine, time_zone="America/Chicago", batch_rows=7)
+    events, points = [], []
+    while True:
+        batch = reader.read()
+        assert not batch.bad
+        events += batch.events
+        points.append((len(events), batch.position))
+        if batch.at_end:
+            break
+    assert reader.layout == layout
+    # Whole seconds as in the file; the microseconds of the rows kept.
+    assert [(round(e.time), e.callid, e.queue, e.agent, e.event) for e in events] == [
+        (round(p.time), p.callid, p.queue, p.agent, p.event) for p in map(parse_line, lines)
+    ]
+    assert [e.data for e in events] == [parse_line(line).data for line in lines]
+    assert len({round(e.time - int(e.time), 3) for e in events}) > 3
+    for seen, point in points[::9]:
+        rest = []
+        again = QueueLogTable(engine, time_zone="America/Chicago", position=json.loads(json.dumps(point)))
+        while True:
+            batch = again.read()
+            rest += batch.events
+            if batch.at_end:
+                break
+        assert rest == events[seen:]
+    # Rows added later, some at the very time of the last one read: read once each.
+    con = sqlite3.connect(db)
+    more = _floor_log(9)[400:420]
+    last_text = _table_rows(lines, zone)[-1][0]
+    extra = [(last_text, "same-time", "q", "a", "ENTERQUEUE", ("", "5550100", "1"))] + _table_rows(more, zone)
+    _insert(con, extra, layout)
+    con.close()
+    added = []
+    while True:
+        batch = reader.read()
+        added += batch.events
+        if batch.at_end:
+            break
+    assert [e.callid for e in added] == ["same-time"] + [parse_line(m).callid for m in more]
+    engine.dispose()
+
+
+def test_the_table_source_feeds_the_hub_like_the_file(tmp_path):
+    lines = _floor_log(10)
+    db = tmp_path / "asterisk.db"
+    _make_table(db, lines[:1000], "data1..5", True, ZoneInfo("UTC"), fractions=False)  # whole seconds, as the file
+    store = _store(tmp_path / "hub.db")
+    source = QueueLogTableSource(f"sqlite:///{db}", SETTINGS, time_zone="UTC", name="qt", poll_s=0.02)
+    assert "sqlite" not in repr(source)
+    run = _Running(store, source)
+    assert run.runner.ready.wait(30)
+    assert _stored(store) == _expected(lines[:1000])
+    con = sqlite3.connect(db)
+    _insert(con, _table_rows(lines[1000:], ZoneInfo("UTC"), fractions=False), "data1..5")
+    con.close()
+    _until(lambda: _stored(store) == _expected(lines))
+    run.stop()
+
+
+# -- a real hub process ----------------------------------------------------------------------------
+
+
+def _hub(db: Path, log: Path, out=subprocess.DEVNULL) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "floorview", "hub", "--port", "0", "--print-port", "--db", f"sqlite:///{db}"]
+        + ["--source", f"asterisk-queue-log:{log}"],
+        stdout=out,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def test_a_hub_process_serves_a_queue_log_as_it_grows(tmp_path):
+    lines = _floor_log(9)
+    log, db = tmp_path / "queue_log", tmp_path / "hub.db"
+    _write(log, lines[:-30])
+    child = _hub(db, log, subprocess.PIPE)
+    try:
+        line = child.stdout.readline()
+        assert line.startswith("PORT "), line
+        token = _store(db).create_token("Lead One")
+        seen: dict[tuple[str, str], tuple[int, Any]] = {}
+        cursor = None
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{line.split()[1]}", headers={"Authorization": f"Bearer {token}"}, timeout=30
+        ) as client:
+
+            def pull() -> None:
+                nonlocal cursor
+                while True:
+                    params = {"limit": 5000, **({"cursor": cursor} if cursor else {})}
+                    page = client.get("/v1/changes", params=params).json()
+                    for c in page["changes"]:
+                        seen[(c["kind"], c["id"])] = (c["version"], c.get("data"))
+                    cursor = page["cursor"]
+                    if not page["more"]:
+                        return
+
+            pull()
+            assert seen == _expected(lines[:-30])
+            _write(log, lines[-30:])
+            deadline = time.monotonic() + 10
+            while seen != _expected(lines):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+                pull()
+    finally:
+        child.terminate()
+        child.wait(10)
+
+
+def test_hub_processes_sigkilled_mid_backfill_lose_and_double_nothing(tmp_path):
+    lines = _floor_log(24, seed=5) + _floor_log(24, seed=6)
+    lines.sort(key=lambda line: int(line.split("|", 1)[0]))
+    log = tmp_path / "queue_log"
+    _write(log, lines)
+    # One uninterrupted run, in a hub process of its own.
+    whole = tmp_path / "whole.db"
+    child = _hub(whole, log, subprocess.PIPE)
+    assert child.stdout.readline().startswith("PORT ")  # caught up
+    child.send_signal(signal.SIGTERM)
+    child.wait(30)
+    reference = _stored(_store(whole))
+    assert reference == _expected(lines)
+
+    db = tmp_path / "hub.db"
+    rng = random.Random(20261201)
+    offsets = []
+    for _ in range(6):
+        child = _hub(db, log)
+        time.sleep(rng.uniform(0.3, 2.0))
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+        if db.exists():
+            state = _store(db).source_state(f"asterisk-queue-log:{log}")
+            if state is not None:
+                offsets.append(state.resume["position"]["offset"])
+    assert offsets == sorted(offsets) and offsets and offsets[0] < log.stat().st_size  # killed mid-backfill
+    child = _hub(db, log, subprocess.PIPE)
+    assert child.stdout.readline().startswith("PORT ")
+    child.send_signal(signal.SIGTERM)
+    child.wait(30)
+    store = _store(db)
+    assert _stored(store) == reference
+    state = store.source_state(f"asterisk-queue-log:{log}")
+    assert state.records_written == _store(whole).source_state(f"asterisk-queue-log:{log}").records_written
