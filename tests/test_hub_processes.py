@@ -602,3 +602,45 @@ def test_a_long_poll_on_one_hub_process_wakes_at_once_when_another_writes(tmp_pa
     # Without the wake-up the poll finds the write at its next look: up to 1 s, 500 ms at the median.
     # (The 200 ms p95 target is measured by benchmarks/hub_scale.py: a test does not time a shared machine.)
     assert delays[len(delays) // 2] < 0.25, delays
+
+
+def test_long_polls_woken_together_at_one_cursor_read_their_page_once(hub_url):
+    """Caught-up clients all hold the log's end: a write wakes them together, and
+    they share one read of the page and one check of the token (before: one each,
+    so a hundred clients made a hundred identical reads per write)."""
+    from .hubs import start_hub
+
+    hub = start_hub(hub_url)
+    reads: list = []
+    real = hub.store.read_page
+
+    def counted(*args, **kwargs):
+        reads.append(args[1])
+        return real(*args, **kwargs)
+
+    hub.store.read_page = counted  # type: ignore[method-assign]
+    try:
+        auth = {"Authorization": f"Bearer {hub.token}"}
+        cursor = httpx.get(f"{hub.url}/v1/changes", headers=auth).json()["cursor"]
+        answers: list = []
+
+        def poll() -> None:
+            with httpx.Client(headers=auth, timeout=30) as client:
+                answers.append(client.get(f"{hub.url}/v1/changes", params={"cursor": cursor, "wait": 10}))
+
+        polls = [threading.Thread(target=poll) for _ in range(20)]
+        for p in polls:
+            p.start()
+        time.sleep(1.5)  # all waiting (each has looked at least once, and again at its 1 s re-check)
+        reads.clear()
+        hub.store.write([{"kind": "queue", "id": "q-1", "version": 1, "op": "upsert", "data": {"name": "Sales"}}])
+        for p in polls:
+            p.join(30)
+        assert [a.status_code for a in answers] == [200] * 20
+        assert all([c["id"] for c in a.json()["changes"]] == ["q-1"] for a in answers)
+        assert len({a.json()["cursor"] for a in answers}) == 1
+        # One read for the wake (a re-check landing at the same moment may make a second).
+        assert len(reads) <= 3, len(reads)
+    finally:
+        hub.store.read_page = real  # type: ignore[method-assign]
+        hub.stop()

@@ -8,7 +8,7 @@ import asyncio
 import json
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Annotated, Any
@@ -103,6 +103,7 @@ def create_app(
     `writers`: the process's writer threads, reported by `/v1/health`."""
     changed = asyncio.Event()
     stopping = stopping or threading.Event()
+    shared = _Shared()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -181,7 +182,7 @@ def create_app(
         while True:
             changed.clear()
             try:  # the position checked, the page read and its generation: one snapshot (docs/hub.md)
-                found, last, more, gen = await run_in_threadpool(store.read_page, who, at, limit)
+                found, last, more, gen = await shared.run(("page", who, at, limit), store.read_page, who, at, limit)
             except CursorGone as exc:
                 raise _problem(410, str(exc)) from None
             remaining = deadline - asyncio.get_running_loop().time()
@@ -194,7 +195,7 @@ def create_app(
             at = (gen, last)  # a purge while it waits is checked against where it stands
         # The token may have been revoked or expired since the request began
         # (while it waited, or between its check and the read): no page for it.
-        await run_in_threadpool(authorize, request)
+        await shared.run(("token", request.headers.get("authorization")), authorize, request)
         # Written by hand from the stored JSON: the records were checked on the
         # way in, and re-validating a thousand of them per page halves the hub.
         head = json.dumps(
@@ -240,6 +241,31 @@ def create_app(
         return JSONResponse(status_code=200, content={"id": note_id, "version": version})
 
     return app
+
+
+class _Shared:
+    """Identical reads in flight at once are read once (single flight). Caught-up
+    clients all hold the log's end: a write wakes their long polls together, each
+    to read the same page and check the same kind of token again. A read shared
+    is as right as one made when the first was asked: the page's own cursor
+    names the snapshot it came from, and a token re-checked at that moment was
+    valid then (the next request checks it again)."""
+
+    def __init__(self) -> None:
+        self.flights: dict[Any, asyncio.Future] = {}
+
+    async def run(self, key: Any, fn: Callable[..., Any], *args: Any) -> Any:
+        flight = self.flights.get(key)
+        if flight is None:
+            flight = asyncio.ensure_future(run_in_threadpool(fn, *args))
+            self.flights[key] = flight
+            flight.add_done_callback(lambda done: self._landed(key, done))
+        return await asyncio.shield(flight)  # a client that goes away does not cancel the others' read
+
+    def _landed(self, key: Any, done: asyncio.Future) -> None:
+        self.flights.pop(key, None)
+        if not done.cancelled():
+            done.exception()  # retrieved here too: every asker may have gone
 
 
 def _in_words(errors, request: bool = True) -> str:
