@@ -334,6 +334,16 @@ def test_the_table_source_feeds_the_hub_like_the_file(tmp_path):
     run.stop()
 
 
+def _lines_before(lines: list[str], offset: int) -> int:
+    """How many of `lines` (as written to the file) end at or before byte `offset`."""
+    at = 0
+    for n, line in enumerate(lines):
+        at += len(line.encode()) + 1
+        if at > offset:
+            return n
+    return len(lines)
+
+
 # -- a real hub process ----------------------------------------------------------------------------
 
 
@@ -387,9 +397,18 @@ def test_a_hub_process_serves_a_queue_log_as_it_grows(tmp_path):
         child.wait(10)
 
 
+def _state_of(db: Path, name: str):
+    store = _store(db)
+    try:
+        return store.source_state(name)
+    except Exception:  # the tables are being made
+        return None
+    finally:
+        store.engine.dispose()
+
+
 def test_hub_processes_sigkilled_mid_backfill_lose_and_double_nothing(tmp_path):
-    lines = _floor_log(24, seed=5) + _floor_log(24, seed=6)
-    lines.sort(key=lambda line: int(line.split("|", 1)[0]))
+    lines = _floor_log(24, seed=5)  # about 1 MB: four batches, each a transaction, in about 2 s
     log = tmp_path / "queue_log"
     _write(log, lines)
     # One uninterrupted run, in a hub process of its own.
@@ -404,21 +423,26 @@ def test_hub_processes_sigkilled_mid_backfill_lose_and_double_nothing(tmp_path):
     db = tmp_path / "hub.db"
     rng = random.Random(20261201)
     offsets = []
-    for _ in range(6):
+    name = f"asterisk-queue-log:{log}"
+    for i in range(5):
         child = _hub(db, log)
-        time.sleep(rng.uniform(0.3, 2.0))
+        if i == 0:  # the first hub writes something, so that every later one starts from a resume point
+            _until(lambda: db.exists() and _state_of(db, name) is not None, timeout=60)
+            time.sleep(rng.uniform(0, 0.5))
+        else:  # starting (about 2 s), or backfilling
+            time.sleep(rng.uniform(1.5, 3.5))
         child.send_signal(signal.SIGKILL)
         child.wait(10)
-        if db.exists():
-            state = _store(db).source_state(f"asterisk-queue-log:{log}")
-            if state is not None:
-                offsets.append(state.resume["position"]["offset"])
-    assert offsets == sorted(offsets) and offsets and offsets[0] < log.stat().st_size  # killed mid-backfill
+        state = _state_of(db, name)
+        assert state is not None
+        offsets.append(state.resume["position"]["offset"])
+        assert _stored(_store(db)) == _expected(lines[: _lines_before(lines, offsets[-1])])
+    assert offsets == sorted(offsets) and offsets[0] < log.stat().st_size  # killed mid-backfill
     child = _hub(db, log, subprocess.PIPE)
     assert child.stdout.readline().startswith("PORT ")
     child.send_signal(signal.SIGTERM)
     child.wait(30)
     store = _store(db)
     assert _stored(store) == reference
-    state = store.source_state(f"asterisk-queue-log:{log}")
-    assert state.records_written == _store(whole).source_state(f"asterisk-queue-log:{log}").records_written
+    state = store.source_state(name)
+    assert state.records_written == _store(whole).source_state(name).records_written

@@ -61,6 +61,28 @@ def _parser() -> argparse.ArgumentParser:
     hub.add_argument("--simulate", action="store_true", help="run a simulated floor into the hub, live")
     hub.add_argument("--seed", type=int, default=7, help="names the simulated floor (default 7)")
     hub.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
+    hub.add_argument(
+        "--config",
+        dest="hub_config",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the hub's config file: its sources, one [sources.NAME] table each, and the Asterisk site settings"
+        " (every key documented in config/hub.toml; env FLOORVIEW_HUB_CONFIG). A file holding a secret must be"
+        " readable by you alone (0600)",
+    )
+    hub.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="a source to feed the hub (repeatable; beside the config file's and --simulate):"
+        " asterisk-queue-log:PATH (the queue_log file, followed as it grows),"
+        " asterisk-ami:HOST:PORT (user from FLOORVIEW_AMI_USER; secret from the 0600 file named by"
+        " FLOORVIEW_AMI_SECRET_FILE, or FLOORVIEW_AMI_SECRET), or asterisk-queue-log-table (the realtime"
+        " table; its database URL from FLOORVIEW_QUEUE_LOG_URL or the config file, never the command line:"
+        " a URL may hold a password)",
+    )
     hub.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     hub.add_argument("--print-port", action="store_true", help=argparse.SUPPRESS)
     hub_sub = hub.add_subparsers(dest="hub_command", metavar="SUBCOMMAND")
@@ -645,6 +667,12 @@ def _hub(args) -> int:
             store = HubStore(open_hub_engine(url))
             print(status_text(store.sources(), store.clock()))
             return 0
+        from floorview.hub.source_config import SourceConfigError, load_sources
+
+        try:
+            sources = [spec.build() for spec in load_sources(args.hub_config, args.source)]
+        except SourceConfigError as exc:
+            raise _UserError(str(exc)) from None
         _setup_logging()
         from floorview.hub.run import serve
 
@@ -664,6 +692,7 @@ def _hub(args) -> int:
             on_ready=ready,
             parent_pid=args.parent_pid,
             bootstrap_token=os.environ.pop("FLOORVIEW_HUB_BOOTSTRAP_TOKEN", None),
+            sources=sources,
         )
     except HubDatabaseError as exc:
         raise _UserError(str(exc)) from None

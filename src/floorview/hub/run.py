@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,8 @@ from floorview.hub.hubstore import HubStore, open_hub_engine
 from floorview.hub.supervise import WriterStatus, supervise
 
 if TYPE_CHECKING:
+    from floorview.hub.sources import SourceRunner
+    from floorview.sources.base import Source
     from floorview.sources.simulator.floor import Floor
 
 log = logging.getLogger(__name__)
@@ -151,9 +153,12 @@ def serve(
     on_ready: Callable[[int], None] | None = None,
     parent_pid: int | None = None,
     bootstrap_token: str | None = None,
+    sources: Sequence[Source] = (),
 ) -> None:
-    """Serve until interrupted. `on_ready(port)` is called once the port is bound;
-    with `parent_pid`, the hub also ends when that process is gone."""
+    """Serve until interrupted. `on_ready(port)` is called once the port is bound and
+    every source has caught up with its platform's history; with `parent_pid`, the hub
+    also ends when that process is gone. Each of `sources` runs in a thread of its own
+    (hub/sources.py), started again with backoff after an error."""
     import uvicorn
 
     from floorview.hub.server import create_app
@@ -171,6 +176,15 @@ def serve(
         # Written while uvicorn starts; the port is announced once the day so far
         # is in, so the demo never shows a half-written morning as "live".
         threading.Thread(target=feeder.run, name="floor", daemon=True).start()
+    runners: list[SourceRunner] = []
+    if sources:
+        from floorview.hub.sources import SourceRunner
+
+        for source in sources:
+            runner = SourceRunner(store, source)
+            runners.append(runner)
+            writers.append(runner.status)
+            threading.Thread(target=runner.run, name=f"source {source.name}", daemon=True).start()
 
     class HubServer(uvicorn.Server):
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:  # Ctrl-C, SIGTERM: long polls answer now
@@ -187,6 +201,10 @@ def serve(
         while feeder is not None and not feeder.ready.wait(0.05):
             if server.should_exit:
                 return
+        for runner in runners:  # announced once each source has caught up (or failed: it is retried)
+            while not runner.ready.wait(0.05):
+                if server.should_exit:
+                    return
         if on_ready is not None:
             on_ready(server.servers[0].sockets[0].getsockname()[1])
         while parent_pid is not None and not server.should_exit:
@@ -210,3 +228,5 @@ def serve(
         stopping.set()
         if feeder is not None:
             feeder.stop.set()
+        for runner in runners:
+            runner.stop.set()

@@ -39,7 +39,13 @@ def status_text(states: Iterable[SourceState], now: float) -> str:
             lag = now - s.last_record_at
             where = "behind the platform" if lag >= 0 else "ahead of the wall clock (a floor simulated faster)"
             lines.append(f"  lag: {_age(lag)} {where} (last record {_utc(s.last_record_at)})")
+        read = getattr(s, "records_read", getattr(s, "read", None))  # counted once the hub stores it
+        if read is not None:
+            lines.append(f"  lines or events read: {read}")
         lines.append(f"  records written: {s.records_written}")
+        version = s.resume.get("asterisk") if isinstance(s.resume, dict) else None
+        if isinstance(version, str):
+            lines.append(f"  platform: Asterisk {clean(version)} (as its data reads)")
         total = sum(int(entry.get("count", 0)) for entry in s.unmapped.values())
         if not total:
             lines.append("  not mapped: none")
