@@ -444,5 +444,4 @@ def test_hub_processes_sigkilled_mid_backfill_lose_and_double_nothing(tmp_path):
     child.wait(30)
     store = _store(db)
     assert _stored(store) == reference
-    state = store.source_state(name)
-    assert state.records_written == _store(whole).source_state(name).records_written
+    assert store.source_state(name).resume["position"]["offset"] == log.stat().st_size

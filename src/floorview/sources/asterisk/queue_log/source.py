@@ -114,9 +114,15 @@ class _QueueLogRun:
         try:
             while not stop.is_set():
                 batch = reader.read()
-                changes: list[dict[str, Any]] = []
+                newest: dict[tuple[str, str], dict[str, Any]] = {}
                 for event in batch.events:
-                    changes.extend(mapper.feed(event))
+                    for change in mapper.feed(event):
+                        # A record changed several times in a batch is written once, at its newest:
+                        # the hub keeps only that (about a third of the changes of a backfill).
+                        key = (change["kind"], change["id"])
+                        if key not in newest or change["version"] >= newest[key]["version"]:
+                            newest[key] = change
+                changes = list(newest.values())
                 for reason, example in batch.bad:
                     mapper.bad_line(reason, example)
                 moved = batch.position != position
