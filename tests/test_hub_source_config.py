@@ -136,7 +136,7 @@ def test_unknown_keys_and_bad_values_are_refused_naming_the_key(tmp_path, text, 
 
 
 def test_a_config_holding_a_secret_must_be_private_and_secrets_are_never_shown(tmp_path):
-    text = f'[sources.t]\nkind = "asterisk-queue-log-table"\nurl = "mysql://u:{SECRET}@db/asterisk"\n'
+    text = f'[sources.t]\nkind = "asterisk-queue-log-table"\nurl = "postgresql+psycopg://u:{SECRET}@db/asterisk"\n'
     path = _config(tmp_path, text, 0o644)
     with pytest.raises(SourceConfigError) as caught:
         load_sources(path, environ={})
@@ -200,6 +200,10 @@ def test_sources_from_the_command_line_beside_the_config_file(tmp_path):
     built = ami.build()
     assert (built.host, built.port, built.user) == ("::1", 5038, "fv")
 
+    for url, said in (("not a url", "not an SQLAlchemy URL"), ("nodb+nodriver://x/y", "no database driver")):
+        with pytest.raises(SourceConfigError, match=said) as caught:
+            load_sources(None, ["asterisk-queue-log-table"], environ={"FLOORVIEW_QUEUE_LOG_URL": url})
+        assert url not in str(caught.value)
     with pytest.raises(SourceConfigError, match="two sources named"):
         load_sources(None, ["asterisk-queue-log:/x", "asterisk-queue-log:/x"], environ={})
     with pytest.raises(SourceConfigError, match="no AMI secret"):

@@ -414,12 +414,31 @@ def _spec(
     if kind == "asterisk-queue-log":
         options["path"] = str(Path(options["path"]).expanduser().absolute())
     secret = _secret_of(where, kind, options, environ)
+    if kind == "asterisk-queue-log-table" and secret is not None:
+        _check_url(where, secret)
     for key in SECRET_KEYS:  # resolved into `secret`: the options, shown in a repr, never hold one
         options.pop(key, None)
     settings = _settings(where, site, environ)
     if kind == "asterisk-ami":
         _ami_source()  # missing: said now, at start, not in the source's thread
     return SourceSpec(name, kind, options, settings, secret)
+
+
+def _check_url(where: str, url: str) -> None:
+    """A database URL SQLAlchemy can use, with its driver installed: said now, at start, not
+    in the source's thread. The messages never hold the URL (it may hold a password)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise SourceConfigError(f"{where}: the database URL is not an SQLAlchemy URL (dialect+driver://...)") from None
+    try:
+        parsed.get_dialect().import_dbapi()
+    except Exception as exc:
+        raise SourceConfigError(
+            f"{where}: no database driver for {parsed.drivername!r} here ({type(exc).__name__})"
+        ) from None
 
 
 def _name(where: str, name: str) -> str:
