@@ -445,3 +445,33 @@ def test_hub_processes_sigkilled_mid_backfill_lose_and_double_nothing(tmp_path):
     store = _store(db)
     assert _stored(store) == reference
     assert store.source_state(name).resume["position"]["offset"] == log.stat().st_size
+
+
+def test_a_hub_process_reads_the_table_named_by_the_environment(tmp_path):
+    """`--source asterisk-queue-log-table`: the URL comes from FLOORVIEW_QUEUE_LOG_URL, never argv."""
+    lines = _floor_log(9)
+    asterisk, db = tmp_path / "asterisk.db", tmp_path / "hub.db"
+    _make_table(asterisk, lines, "data", True, None, fractions=False)  # time_zone UTC below
+    config = tmp_path / "conf"
+    config.mkdir(mode=0o700)
+    (config / "hub.toml").write_text(
+        '[sources.qt]\nkind = "asterisk-queue-log-table"\ntime_zone = "UTC"\nurl_env = "ASTERISK_DB_URL"\n'
+    )
+    env = {**os.environ, "ASTERISK_DB_URL": f"sqlite:///{asterisk}"}
+    env.pop("FLOORVIEW_HUB_CONFIG", None)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "floorview", "hub", "--port", "0", "--print-port", "--db", f"sqlite:///{db}"]
+        + ["--config", str(config / "hub.toml")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    try:
+        assert child.stdout.readline().startswith("PORT ")  # caught up
+        assert _stored(_store(db)) == _expected(lines)
+        assert f"sqlite:///{asterisk}" not in " ".join(child.args)
+    finally:
+        child.terminate()
+        child.wait(10)
