@@ -202,7 +202,10 @@ def hub_engine(url: str) -> Engine:
     if where.get_backend_name() == "sqlite":
         return sqlite_engine(url, begin="marked")
     try:
-        return create_engine(where, hide_parameters=True)  # errors never log note text or token hashes
+        # Errors never log note text or token hashes. The pool grows to the server's
+        # worker threads (40: a page read or a token check each) and shrinks back to 10;
+        # a connection the server dropped (a restart, a failover) is found before use.
+        return create_engine(where, hide_parameters=True, pool_size=10, max_overflow=30, pool_pre_ping=True)
     except ImportError as exc:  # the driver is an extra: say which
         raise HubDatabaseError(
             f"a hub on {where.get_backend_name()} needs its driver ({exc.name}); the hub runs on SQLite, and on"

@@ -158,7 +158,7 @@ def create_app(
             raise _problem(401, str(exc), {"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
 
     @app.get("/v1/health", response_model=Health, response_model_exclude_none=True)
-    def health() -> Health:
+    async def health() -> Health:  # no database: answered on the event loop, never queued for a thread
         if not writers:
             return Health()
         reports = [Writer(**w.report()) for w in writers]
