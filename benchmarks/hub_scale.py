@@ -87,7 +87,12 @@ def start_hubs(url: str, n: int) -> list[tuple[subprocess.Popen, str]]:
         )
         for _ in range(n)
     ]
-    return [(p, f"http://127.0.0.1:{int(p.stdout.readline().split()[1])}") for p in procs]
+    return [(p, f"http://127.0.0.1:{_port(p)}") for p in procs]
+
+
+def _port(proc: subprocess.Popen) -> int:
+    assert proc.stdout is not None
+    return int(proc.stdout.readline().split()[1])
 
 
 def cpu_s(pid: int) -> float:
