@@ -252,3 +252,29 @@ def test_hub_status_says_how_each_source_stands(tmp_path, capsys):
     assert simulator.startswith("source simulator: running (last update")
     assert "ahead of the wall clock" in simulator  # a floor at 600x runs ahead of now
     assert f"records written: {written}" in simulator and "not mapped: none" in simulator
+
+
+def test_an_administrators_health_says_how_each_source_stands_and_no_one_elses_does(tmp_path):
+    import httpx
+
+    from .hubs import start_hub
+
+    hub = start_hub(tmp_path / "hub.db")
+    try:
+        counters = {"unmapped": {"unknown event": ["1700000000|1.1|q|a|FOO"]}, "last_record_at": time.time() - 90}
+        hub.store.write([], resume=("asterisk", {"offset": 10}, {**counters, "read": 12}))
+        team = hub.store.create_token("Bo Lead", teams=["Canyon"])
+        public = httpx.get(f"{hub.url}/v1/health").json()
+        assert public == {"status": "ok", "protocol": 1}
+        as_team = httpx.get(f"{hub.url}/v1/health", headers={"Authorization": f"Bearer {team}"}).json()
+        assert "sources" not in as_team
+        refused = httpx.get(f"{hub.url}/v1/health", headers={"Authorization": "Bearer fv_not-a-token"})
+        assert refused.status_code == 401
+        admin = httpx.get(f"{hub.url}/v1/health", headers={"Authorization": f"Bearer {hub.token}"}).json()
+        (source,) = admin["sources"]
+        assert source["name"] == "asterisk" and source["running"] is True
+        assert source["read"] == 12 and source["written"] == 0
+        assert 89 <= source["lag_s"] <= 120
+        assert source["unmapped"] == {"unknown event": {"count": 1, "examples": ["1700000000|1.1|q|a|FOO"]}}
+    finally:
+        hub.stop()

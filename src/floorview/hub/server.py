@@ -25,6 +25,7 @@ from floorview.domain import feed
 from floorview.domain.ids import note_id_problem
 from floorview.hub.checks import MAX_VERSION, value_problem, version_problem
 from floorview.hub.supervise import WriterStatus
+from floorview.hub.status import RUNNING_WITHIN_S
 from floorview.hub.hubstore import CursorGone, HubStore, Scope, TokenRefused, change_json, facts_of
 
 PROTOCOL = 1
@@ -43,10 +44,24 @@ class Writer(BaseModel):
     last_error_at: float | None = None
 
 
+class SourceHealth(BaseModel):
+    """A source feeding the hub, from its row in the database (any process may run it)."""
+
+    name: str
+    running: bool  # it wrote (a batch or its heartbeat) within the last minute
+    updated_at: float
+    last_record_at: float | None = None  # the platform's time of its newest record
+    lag_s: float | None = None  # how far behind the platform it is
+    read: int  # lines or events read from the platform
+    written: int  # records written
+    unmapped: dict[str, dict[str, Any]]  # reason -> {"count", "examples"}
+
+
 class Health(BaseModel):
     status: str = "ok"  # "degraded": a writer thread of this process is failing and restarting
     protocol: int = PROTOCOL
     writers: list[Writer] | None = None  # this process's writer threads, when it runs any
+    sources: list[SourceHealth] | None = None  # for a whole-floor token only: every source's standing
 
 
 class Page(BaseModel):
@@ -158,12 +173,20 @@ def create_app(
             raise _problem(401, str(exc), {"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
 
     @app.get("/v1/health", response_model=Health, response_model_exclude_none=True)
-    async def health() -> Health:  # no database: answered on the event loop, never queued for a thread
-        if not writers:
-            return Health()
-        reports = [Writer(**w.report()) for w in writers]
-        failing = any(w.state in ("restarting", "stopped") for w in reports) and not stopping.is_set()
-        return Health(status="degraded" if failing else "ok", writers=reports)
+    async def health(request: Request) -> Health:
+        """The protocol's health, and this process's writer threads; with a whole-floor
+        token (an administrator's), every source's standing too. Without a token no
+        database is read: answered on the event loop, never queued for a thread."""
+        out = Health()
+        if writers:
+            reports = [Writer(**w.report()) for w in writers]
+            failing = any(w.state in ("restarting", "stopped") for w in reports) and not stopping.is_set()
+            out = Health(status="degraded" if failing else "ok", writers=reports)
+        if request.headers.get("authorization"):
+            who = await run_in_threadpool(authorize, request)
+            if who.whole_floor:
+                out.sources = await run_in_threadpool(_sources, store)
+        return out
 
     @app.get("/v1/me", response_model=Me)
     def me(who: Annotated[Scope, Depends(authorize)]) -> Me:
@@ -241,6 +264,23 @@ def create_app(
         return JSONResponse(status_code=200, content={"id": note_id, "version": version})
 
     return app
+
+
+def _sources(store: HubStore) -> list[SourceHealth]:
+    now = store.clock()
+    return [
+        SourceHealth(
+            name=s.name,
+            running=now - s.updated_at <= RUNNING_WITHIN_S,
+            updated_at=s.updated_at,
+            last_record_at=s.last_record_at,
+            lag_s=None if s.last_record_at is None else round(now - s.last_record_at, 3),
+            read=s.records_read,
+            written=s.records_written,
+            unmapped=s.unmapped,
+        )
+        for s in store.sources()
+    ]
 
 
 class _Shared:
