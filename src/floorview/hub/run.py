@@ -177,6 +177,7 @@ def serve(
         # is in, so the demo never shows a half-written morning as "live".
         threading.Thread(target=feeder.run, name="floor", daemon=True).start()
     runners: list[SourceRunner] = []
+    threads: list[threading.Thread] = []
     if sources:
         from floorview.hub.sources import SourceRunner
 
@@ -184,7 +185,8 @@ def serve(
             runner = SourceRunner(store, source)
             runners.append(runner)
             writers.append(runner.status)
-            threading.Thread(target=runner.run, name=f"source {source.name}", daemon=True).start()
+            threads.append(threading.Thread(target=runner.run, name=f"source {source.name}", daemon=True))
+            threads[-1].start()
 
     class HubServer(uvicorn.Server):
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:  # Ctrl-C, SIGTERM: long polls answer now
@@ -230,3 +232,6 @@ def serve(
             feeder.stop.set()
         for runner in runners:
             runner.stop.set()
+        deadline = time.monotonic() + 3.0  # a batch being written goes in, and leases are released
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
