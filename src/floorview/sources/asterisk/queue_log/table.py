@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,6 +53,8 @@ class TableBatch:
 def _cursor_value(value: object) -> dict[str, Any]:
     if isinstance(value, datetime):
         return {"k": "datetime", "v": value.isoformat()}
+    if isinstance(value, Decimal):  # a NUMERIC column of epoch seconds: kept exact
+        return {"k": "decimal", "v": str(value)}
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return {"k": "number", "v": value}
     return {"k": "text", "v": str(value)}
@@ -61,6 +64,8 @@ def _bound(cursor: dict[str, Any]) -> object:
     kind, value = cursor["k"], cursor["v"]
     if kind == "datetime":
         return datetime.fromisoformat(value)
+    if kind == "decimal":
+        return Decimal(value)
     return value
 
 
@@ -175,7 +180,7 @@ class QueueLogTable:
         batch.events.append(QueueLogEvent(when, callid, queue, agent, event.strip(), tuple(data)))
 
     def _epoch(self, value: object) -> float | None:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
             return float(value)  # some schemas keep epoch seconds
         if isinstance(value, str):
             try:
