@@ -10,7 +10,10 @@ reads again what was not committed, and nothing is lost or written twice.
 
 History is read in batches of thousands of lines; once at the end of it the
 source tells the hub it has caught up, then looks for new lines every
-`poll_s` (0.1 s: a line appended reaches a synced client within a second).
+`poll_s` (0.1 s), writing what arrived at most every `WRITE_GAP_S` (each
+write carries the mapper's state): a line appended reaches the hub within
+half a second. A record changed several times between two writes is
+written once, at its newest version.
 With nothing new it still writes its resume point every `HEARTBEAT_S`, so
 `floorview hub status` can tell a quiet source from a stopped one.
 """
@@ -33,6 +36,7 @@ from floorview.sources.base import JSON, Sink
 log = logging.getLogger(__name__)
 
 POLL_S = 0.1
+WRITE_GAP_S = 0.3  # live: what arrives within this is written together (a line still reaches the hub in < 0.5 s)
 HEARTBEAT_S = 10.0
 RESUME_FORMAT = 1
 
@@ -98,6 +102,16 @@ class _QueueLogRun:
     def _reader(self, position: JSON) -> _Reader:
         raise NotImplementedError
 
+    def _point(self, position: JSON, mapper: QueueLogMapper) -> dict[str, Any]:
+        """The resume point after what `mapper` was fed: the reader's position and the mapper's state."""
+        return {
+            "format": RESUME_FORMAT,
+            "kind": self.kind,
+            "position": position,
+            "mapper": mapper.state(),
+            "asterisk": mapper.version,  # for `floorview hub status`
+        }
+
     def run(self, sink: Sink, stop: threading.Event) -> None:
         point = sink.resume_point()
         position: JSON = None
@@ -111,46 +125,50 @@ class _QueueLogRun:
         caught_up = False
         last_write = -math.inf
         version = mapper.version
+        # Read but not written yet: a record changed several times is written once, at its newest
+        # (the hub keeps only that: about a third of a backfill's changes).
+        pending: dict[tuple[str, str], dict[str, Any]] = {}
+        read = 0
         try:
             while not stop.is_set():
                 batch = reader.read()
-                newest: dict[tuple[str, str], dict[str, Any]] = {}
                 for event in batch.events:
                     for change in mapper.feed(event):
-                        # A record changed several times in a batch is written once, at its newest:
-                        # the hub keeps only that (about a third of the changes of a backfill).
                         key = (change["kind"], change["id"])
-                        if key not in newest or change["version"] >= newest[key]["version"]:
-                            newest[key] = change
-                changes = list(newest.values())
+                        if key not in pending or change["version"] >= pending[key]["version"]:
+                            pending[key] = change
                 for reason, example in batch.bad:
                     mapper.bad_line(reason, example)
-                moved = batch.position != position
+                read += batch.read
                 now = time.monotonic()
-                if batch.read or batch.bad or moved or now - last_write >= HEARTBEAT_S:
-                    resume = {
-                        "format": RESUME_FORMAT,
-                        "kind": self.kind,
-                        "position": batch.position,
-                        "mapper": mapper.state(),
-                        "asterisk": mapper.version,
-                    }
+                new = bool(read or batch.bad or batch.position != position)
+                # Live, writes are at least WRITE_GAP_S apart (each carries the mapper's state);
+                # while backfilling, every batch is written.
+                due = new and (not batch.at_end or now - last_write >= WRITE_GAP_S)
+                if due or now - last_write >= HEARTBEAT_S:
                     sink.write(
-                        changes,
-                        resume=resume,
+                        list(pending.values()),
+                        resume=self._point(batch.position, mapper),
                         unmapped=mapper.take_unmapped(),
                         last_record_at=mapper.newest,
-                        read=batch.read,
+                        read=read,
                     )
-                    position, last_write = batch.position, now
+                    position, last_write, pending, read = batch.position, now, {}, 0
                 if mapper.version != version:
                     version = mapper.version
                     log.info("source %s: the queue_log reads as Asterisk %s", self.name, version)
                 if batch.at_end:
-                    if not caught_up:
+                    if not caught_up and not pending and not read:
                         caught_up = True
                         sink.caught_up()
-                    stop.wait(self.poll_s)
+                    if stop.wait(self.poll_s) and (pending or read):  # stopping: what was read goes in
+                        sink.write(
+                            list(pending.values()),
+                            resume=self._point(batch.position, mapper),
+                            unmapped=mapper.take_unmapped(),
+                            last_record_at=mapper.newest,
+                            read=read,
+                        )
         finally:
             reader.close()
 
