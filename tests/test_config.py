@@ -79,3 +79,23 @@ def test_every_problem_is_reported_at_once(tmp_path):
 def test_missing_named_config_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_every_floorview_variable_the_code_reads_is_a_setting_or_known_not_to_be_one(monkeypatch):
+    """The client refuses an unknown FLOORVIEW_* variable (a typo is not silently ignored), so
+    every one the code reads elsewhere (its own secrets, the hub's and its sources') is
+    listed as not a setting: a jump host running both keeps one environment."""
+    import re
+
+    from floorview.config import NOT_SETTINGS
+
+    read = set()
+    for path in (ROOT / "src" / "floorview").rglob("*.py"):
+        read |= set(re.findall(r'"(FLOORVIEW_[A-Z_]+)"', path.read_text()))
+    for name in read - NOT_SETTINGS:  # the rest are settings, which the client takes
+        monkeypatch.delenv(name, raising=False)
+    for name in NOT_SETTINGS - {"FLOORVIEW_CONFIG"}:  # that one names the client's own file
+        monkeypatch.setenv(name, "x")
+    load_settings()  # none refused
+    assert {"FLOORVIEW_HUB_DB", "FLOORVIEW_AMI_SECRET", "FLOORVIEW_HUB_CONFIG"} <= NOT_SETTINGS
+    assert read - NOT_SETTINGS <= {"FLOORVIEW_DB", "FLOORVIEW_HUB", "FLOORVIEW_REFRESH_S", "FLOORVIEW_KEYS"}

@@ -481,7 +481,22 @@ def default_config_path() -> Path:
 
 
 ENV_PREFIX = "FLOORVIEW_"
-NOT_SETTINGS = {"FLOORVIEW_CONFIG", "FLOORVIEW_TOKEN", "FLOORVIEW_HUB_BOOTSTRAP_TOKEN", "FLOORVIEW_ALERTS_WEBHOOK"}
+# FLOORVIEW_* variables that are not the client's settings: its own secrets and
+# config file, and the hub's (a jump host may run both with one environment).
+NOT_SETTINGS = {
+    "FLOORVIEW_CONFIG",
+    "FLOORVIEW_TOKEN",
+    "FLOORVIEW_HUB_BOOTSTRAP_TOKEN",
+    "FLOORVIEW_ALERTS_WEBHOOK",
+    "FLOORVIEW_HUB_CONFIG",
+    "FLOORVIEW_HUB_DB",
+    "FLOORVIEW_QUEUE_LOG_URL",
+    "FLOORVIEW_CUSTOMER_KEY",
+    "FLOORVIEW_CUSTOMER_KEY_FILE",
+    "FLOORVIEW_AMI_USER",
+    "FLOORVIEW_AMI_SECRET",
+    "FLOORVIEW_AMI_SECRET_FILE",
+}
 
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:

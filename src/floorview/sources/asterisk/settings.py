@@ -45,7 +45,7 @@ class AsteriskSettings:
     # A caller's number as the interaction's customer: "hashed" (keyed by
     # `customer_key`, so the number itself never reaches the hub), "plain", or "none".
     caller_ids: Literal["hashed", "plain", "none"] = "hashed"
-    customer_key: str = ""  # the key for "hashed"; empty: numbers are hashed unkeyed
+    customer_key: str = field(default="", repr=False)  # the key for "hashed" (a secret); empty: unkeyed
 
     def queue(self, name: str) -> QueueSettings:
         return self.queues.get(name, self.default_queue)
