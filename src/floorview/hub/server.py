@@ -205,7 +205,7 @@ def create_app(
         while True:
             changed.clear()
             try:  # the position checked, the page read and its generation: one snapshot (docs/hub.md)
-                found, last, more, gen = await shared.run(("page", who, at, limit), store.read_page, who, at, limit)
+                found, last, more, gen = await shared.run(("page", who, at, limit), _page_json, store, who, at, limit)
             except CursorGone as exc:
                 raise _problem(410, str(exc)) from None
             remaining = deadline - asyncio.get_running_loop().time()
@@ -228,7 +228,7 @@ def create_app(
                 "server_time": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
             }
         )
-        body = f'{head[:-1]},"changes":[{",".join(change_json(r) for r in found)}]}}'
+        body = f'{head[:-1]},"changes":[{found}]}}'
         return Response(body, media_type="application/json")
 
     # `:path`, so that an id holding a slash reaches the handler and is refused in words.
@@ -264,6 +264,12 @@ def create_app(
         return JSONResponse(status_code=200, content={"id": note_id, "version": version})
 
     return app
+
+
+def _page_json(store: HubStore, who: Scope, at: tuple[int, int] | None, limit: int) -> tuple[str, int, bool, int]:
+    """`read_page`, its changes joined as JSON once for every request that shares the read."""
+    rows, last, more, gen = store.read_page(who, at, limit)
+    return ",".join(change_json(r) for r in rows), last, more, gen
 
 
 def _sources(store: HubStore) -> list[SourceHealth]:
