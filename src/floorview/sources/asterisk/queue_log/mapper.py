@@ -104,9 +104,9 @@ waiting), and counted unmapped.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from floorview.sources.asterisk.queue_log.events import MAX_TIME, QueueLogEvent
 from floorview.sources.asterisk.records import (
@@ -149,6 +149,30 @@ def _unicode(value: str) -> str:
     return value.encode("utf-8", "replace").decode("utf-8") if not value.isascii() else value
 
 
+_K = TypeVar("_K", bound=Hashable)
+MEMO_MAX = 10_000  # a memo's entries (it starts again when full): queue names, agents, times
+
+
+def _memo(fn: Callable[[_K], str]) -> Callable[[_K], str]:
+    """`fn`, a pure function, remembering its recent answers (a backfill asks the same ones
+    again and again: a queue's id for each of its lines, a call's times each time it is shown)."""
+    cache: dict[_K, str] = {}
+
+    def call(value: _K) -> str:
+        out = cache.get(value)
+        if out is None:
+            if len(cache) >= MEMO_MAX:
+                cache.clear()
+            out = cache[value] = fn(value)
+        return out
+
+    return call
+
+
+_queue_id = _memo(queue_id)
+_iso = _memo(iso)
+
+
 def _digest(value: object) -> str:
     """A short digest of data built in a fixed order (strings, numbers, None, lists and
     dicts of them), for what the state need only compare: its repr is stable across runs."""
@@ -161,7 +185,7 @@ def _given(value: str) -> bool:
 
 def _is_queue(name: str) -> bool:
     """A queue field naming a queue: not NONE, and not a name that cleans to nothing."""
-    return _given(name) and bool(queue_id(name))
+    return _given(name) and bool(_queue_id(name))
 
 
 def _seconds(data: tuple[str, ...], at: int) -> float | None:
@@ -236,14 +260,14 @@ class _Call:
 
     def data(self, settings: AsteriskSettings) -> dict[str, Any]:
         def when(ts: float | None) -> str | None:
-            return None if ts is None else iso(ts)
+            return None if ts is None else _iso(ts)
 
         return {
-            "queue_id": queue_id(self.queue),
+            "queue_id": _queue_id(self.queue),
             "channel": settings.queue(self.queue).channel,
             "customer_id": self.customer_id,
             "agent_id": self.agent_id,
-            "enqueued_at": iso(self.enqueued_at),
+            "enqueued_at": _iso(self.enqueued_at),
             "answered_at": when(self.answered_at),
             "abandoned_at": when(self.abandoned_at),
             "ended_at": when(self.ended_at),
@@ -366,6 +390,7 @@ class QueueLogMapper:
         self._sweep_at = 0.0
         self._unmapped: dict[str, list[str]] = {}
         self._out: list[dict[str, Any]] = []
+        self._members: dict[str, tuple[str, str]] = {}  # agent field -> (member name, agent id)
         if isinstance(state, dict) and state.get("format") == STATE_FORMAT:
             self._restore(state)
 
@@ -494,7 +519,7 @@ class QueueLogMapper:
 
     # -- queues and customers --------------------------------------------------------------
     def _queue(self, name: str, t: float) -> str:
-        qid = queue_id(name)
+        qid = _queue_id(name)
         if qid not in self._queues:
             self._queues.add(qid)
             data = self.settings.queue_data(name)
@@ -715,14 +740,23 @@ class QueueLogMapper:
     def _agent(self, e: QueueLogEvent) -> _Agent | None:
         if not _given(e.agent):
             return None
-        member = self.settings.member(e.agent)
-        aid = agent_id(member)
+        member, aid = self._member(e.agent)
         if not aid:
             return None
         agent = self._agents.get(aid)
         if agent is None:
             agent = self._agents[aid] = _Agent(aid, text(member) or aid, since=e.time)
         return agent
+
+    def _member(self, field: str) -> tuple[str, str]:
+        """An agent field's member name and agent id (remembered: a floor has a few thousand)."""
+        known = self._members.get(field)
+        if known is None:
+            if len(self._members) >= MEMO_MAX:
+                self._members.clear()
+            member = self.settings.member(field)
+            known = self._members[field] = (member, agent_id(member))
+        return known
 
     def _membership(self, agent: _Agent, qid: str, t: float, strong: bool) -> None:
         """An event of the agent in a queue: it serves it (a static member need never be
@@ -748,7 +782,7 @@ class QueueLogMapper:
             "name": agent.name,
             "team": self.settings.team(agent.name) or self.settings.default_team or "Floor",
             "state": state,
-            "state_since": iso(agent.since),
+            "state_since": _iso(agent.since),
             "reason": reason,
             "queues": agent.queues(),
             "interaction_id": iid,
@@ -908,4 +942,4 @@ class QueueLogMapper:
 
 
 def _aid(mapper: QueueLogMapper, e: QueueLogEvent) -> str | None:
-    return agent_id(mapper.settings.member(e.agent)) if _given(e.agent) else None
+    return mapper._member(e.agent)[1] if _given(e.agent) else None

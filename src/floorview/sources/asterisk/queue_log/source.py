@@ -8,8 +8,9 @@ it. A run always starts from the resume point the hub has stored (read back
 through the sink), so a restart after a crash, or after a write that failed,
 reads again what was not committed, and nothing is lost or written twice.
 
-History is read in batches of thousands of lines; once at the end of it the
-source tells the hub it has caught up, then looks for new lines every
+History is read in batches of thousands of lines (the first, then
+`BACKFILL_BATCH_BYTES`, about ten thousand, each written as one); once at
+the end of it the source tells the hub it has caught up, then looks for new lines every
 `poll_s` (0.1 s), writing what arrived at most every `WRITE_GAP_S` (each
 write carries the mapper's state): a line appended reaches the hub within
 half a second. A record changed several times between two writes is
@@ -38,6 +39,11 @@ log = logging.getLogger(__name__)
 POLL_S = 0.1
 WRITE_GAP_S = 0.3  # live: what arrives within this is written together (a line still reaches the hub in < 0.5 s)
 HEARTBEAT_S = 10.0
+# A backfill's batches after its first: about 12,000 lines, each a write (the follower's own
+# 256 KiB make a write every 3,000 lines, and a third of what they write are records written
+# again a batch later). Not larger: a write holds the database's lock, and the lease's renewal
+# (hub/leases.py) waits for it, for 5 s at most, on a busy machine.
+BACKFILL_BATCH_BYTES = 1024 * 1024
 RESUME_FORMAT = 1
 
 
@@ -58,13 +64,19 @@ class _Reader(Protocol):
 
 
 class _Lines:
-    """The follower's lines parsed into events."""
+    """The follower's lines parsed into events. `backfill_bytes`: the batch size once more than
+    a batch is waiting (a backfill, a burst), back to the follower's own at the end of the file."""
 
-    def __init__(self, follower: QueueLogFollower) -> None:
+    def __init__(self, follower: QueueLogFollower, backfill_bytes: int | None = None) -> None:
         self.follower = follower
+        self.small, self.large = follower.batch_bytes, backfill_bytes or follower.batch_bytes
 
     def read(self) -> _Read:
         batch = self.follower.read()
+        # The first batch stays small (a backfill's first write comes soon); the next ones are
+        # large: fewer writes, each record written once for all its changes in a batch, and the
+        # mapper's state with it.
+        self.follower.batch_bytes = self.small if batch.at_end else self.large
         out = _Batch([], list(batch.notices), len(batch.lines), batch.at_end, None)
         for line in batch.lines:
             try:
@@ -194,7 +206,7 @@ class QueueLogSource(_QueueLogRun):
         if position is not None and pos is None:
             log.warning("source %s: its stored file position is not one; reading from the start", self.name)
         if self.batch_bytes is None:
-            return _Lines(QueueLogFollower(self.path, pos))
+            return _Lines(QueueLogFollower(self.path, pos), BACKFILL_BATCH_BYTES)
         return _Lines(QueueLogFollower(self.path, pos, self.batch_bytes))
 
 
