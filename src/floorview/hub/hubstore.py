@@ -889,7 +889,7 @@ class HubStore:
                     raise CursorGone("the cursor is beyond this hub's log: start again without one")
                 if gen < meta.purge_gen and after < meta.purged_seq:
                     raise CursorGone("the cursor is older than the retained log: start again without one")
-            rows, last, more = self._page(conn, scope, after, limit, max_bytes)
+            rows, last, more = self._page(conn, scope, after, limit, max_bytes, meta.seq)
         return rows, last, more, meta.purge_gen
 
     def page_rows(self, scope: Scope, after: int, limit: int, max_bytes: int = PAGE_BYTES) -> tuple[list, int, bool]:
@@ -899,11 +899,15 @@ class HubStore:
         with self.reader.connect() as conn, conn.begin():
             return self._page(conn, scope, after, limit, max_bytes)
 
-    def _page(self, conn, scope: Scope, after: int, limit: int, max_bytes: int) -> tuple[list, int, bool]:
-        """The page after `after`, read in `conn`'s snapshot. Only the rows the scope
-        sees leave the database; when none are left, the page's last position is the
-        log's end in the snapshot, so the next page does not look at the rows it
-        passed again (every position up to the end is committed: docs/hub.md)."""
+    def _page(
+        self, conn, scope: Scope, after: int, limit: int, max_bytes: int, end: int | None = None
+    ) -> tuple[list, int, bool]:
+        """The page after `after`, read in `conn`'s snapshot, whose log ends at `end`
+        (read here when not given). Only the rows the scope sees leave the database;
+        when none are left, the page's last position is the log's end in the
+        snapshot, so the next page does not look at the rows it passed again (every
+        position up to the end is committed: docs/hub.md). One row past the limit
+        is read to know whether there are more."""
         out: list = []
         size = 0
         last = after
@@ -911,16 +915,17 @@ class HubStore:
         query = select(c.kind, c.id, c.version, c.op, c.data, c.seq)
         if not scope.whole_floor:
             query = query.where(_sees(self.view(conn, scope)))
-        rows = conn.execute(query.where(c.seq > after).order_by(c.seq).limit(limit)).all()
-        for r in rows:
+        rows = conn.execute(query.where(c.seq > after).order_by(c.seq).limit(limit + 1)).all()
+        for r in rows[:limit]:
             size += _size(r)
             if out and size > max_bytes:
                 return out, last, True  # r is the next page's first
             out.append(r)
             last = r.seq
-        if len(rows) == limit and conn.execute(query.where(c.seq > last).limit(1)).first() is not None:
+        if len(rows) > limit:
             return out, last, True
-        end = conn.execute(select(hub_meta.c.seq)).scalar_one()
+        if end is None:
+            end = conn.execute(select(hub_meta.c.seq)).scalar_one()
         return out, max(last, end), False
 
     def page(self, scope: Scope, after: int, limit: int) -> tuple[list[dict], int, bool]:
