@@ -51,6 +51,44 @@ async def test_every_screen_offers_help_in_the_footer_and_names_itself(sample_st
                 assert all(o in title for o in others), title
 
 
+@pytest.mark.parametrize("size", [(60, 24), (80, 24), (120, 40)])
+async def test_the_footer_shows_whole_keys_only_and_all_of_them_when_it_can(sample_store, size) -> None:
+    """A key that does not fit beside the palette key is left out, never shown cut
+    ("h H" for "h Huddle"); `?` lists them all. Widened, the footer shows them again."""
+    app = make_app(sample_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for key in ("2", "5", "1"):
+            await pilot.press(key)
+            keys, shown, edge = await _footer(pilot, app, size[0])
+            assert shown and shown[0].key == "question_mark"
+            assert all(k.region.right <= edge for k in shown), [(k.key, k.region) for k in shown]
+            left_out = [k for k in keys if not k.display]
+            assert all(keys.index(k) > keys.index(shown[-1]) for k in left_out)  # from the right only
+        if size[0] < 120:
+            assert left_out  # at this width Queues has more keys than room
+            await pilot.resize_terminal(160, 40)
+            for _ in range(30):
+                await pilot.pause(0.1)
+                if all(k.display for k in app.screen.query(FooterKey)):
+                    break
+            assert all(k.display for k in app.screen.query(FooterKey))
+
+
+async def _footer(pilot, app, width: int):
+    """The footer once laid out (a busy machine takes a few frames): its keys, those
+    shown (the palette key apart), and where the palette key begins."""
+    for _ in range(30):
+        await pilot.pause(0.1)
+        keys = list(app.screen.query(FooterKey))
+        palette = [k for k in keys if k.has_class("-command-palette")]
+        edge = palette[0].region.x if palette else width
+        shown = [k for k in keys if k.display and not k.has_class("-command-palette")]
+        if shown and all(k.region.width and k.region.right <= edge for k in shown):
+            break
+    return keys, shown, edge
+
+
 async def test_help_lists_each_intent_once_with_all_its_keys(sample_store) -> None:
     app = make_app(sample_store)
     async with app.run_test(size=(120, 40)) as pilot:
