@@ -6,12 +6,13 @@ For each process count, `--clients` clients long poll (wait=25) with their
 own cursors, each request to the next process in turn, as a load balancer
 would send them. A writer process writes the large simulated floor's changes
 in batches (the load), about 100 changes a second in batches of 20 every
-200 ms, each with a marker record whose commit time it notes; a client's latency is the marker's arrival minus that time. Figures:
-change-to-client latency p50/p95, /v1/health p95 under the load, the hubs'
-CPU seconds per second per 1,000 clients. The clients run in 4 processes
-(asyncio, one connection each) and the health probe in another; on a small
-machine they, the writer, the hubs and PostgreSQL share the cores, and the
-figures include that.
+200 ms, each with a marker record whose commit time it notes; a client's
+latency is the marker's arrival minus that time. Figures: change-to-client
+latency p50/p95, /v1/health p95 under the load, the hubs' CPU seconds per
+second per 1,000 clients. The clients run in 4 processes (plain HTTP/1.1 on
+asyncio streams, one keep-alive connection each) and the health probe in
+another; on a small machine they, the writer, the hubs and PostgreSQL share
+the cores, and the figures include that.
 
     uv run python benchmarks/hub_scale.py [--clients 500] [--seconds 20]
 """
@@ -105,37 +106,48 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
+# The clients speak plain HTTP/1.1 on asyncio streams, one keep-alive connection each:
+# httpx costs a few milliseconds a response, and 500 of them on a small machine
+# measured the client, not the hub.
 CLIENTS = r"""
 import asyncio, json, sys, time
-import httpx
+from urllib.parse import urlsplit
 urls, n, first, cursor0, token, seconds = json.loads(sys.argv[1])
 async def main():
     arrived, pages = [], []
-    limits = httpx.Limits(max_connections=n + 5, max_keepalive_connections=n + 5)
-    async with httpx.AsyncClient(limits=limits, timeout=60, headers={"Authorization": f"Bearer {token}"}) as http:
-        async def client(k):
-            cursor, turn = cursor0, first + k
-            while True:
-                turn += 1
-                try:
-                    answer = await http.get(f"{urls[turn % len(urls)]}/v1/changes",
-                                            params={"cursor": cursor, "wait": 25, "limit": 1000})
-                except httpx.HTTPError:
-                    continue
-                now = time.time()
-                if answer.status_code != 200:
-                    await asyncio.sleep(0.5)
-                    continue
-                body = answer.json()
-                cursor = body["cursor"]
-                pages.append(len(body["changes"]))
-                arrived.extend((ch["id"], now) for ch in body["changes"] if ch["id"].startswith("mark-"))
-        tasks = [asyncio.create_task(client(k)) for k in range(n)]
-        print("READY", flush=True)
-        await asyncio.sleep(seconds)
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    async def client(k):
+        cursor, turn, conns = cursor0, first + k, {}
+        while True:
+            turn += 1
+            where = urlsplit(urls[turn % len(urls)])
+            try:
+                if where.port not in conns:
+                    conns[where.port] = await asyncio.open_connection(where.hostname, where.port)
+                reader, writer = conns[where.port]
+                writer.write((f"GET /v1/changes?cursor={cursor}&wait=25&limit=1000 HTTP/1.1\r\n"
+                              f"Host: {where.netloc}\r\nAuthorization: Bearer {token}\r\n\r\n").encode())
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = int(head.split(b" ", 2)[1])
+                length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length:"))
+                body = json.loads(await reader.readexactly(length))
+            except (OSError, asyncio.IncompleteReadError, StopIteration, ValueError):
+                conns.pop(where.port, None)
+                await asyncio.sleep(0.2)
+                continue
+            now = time.time()
+            if status != 200:
+                await asyncio.sleep(0.5)
+                continue
+            cursor = body["cursor"]
+            pages.append(len(body["changes"]))
+            arrived.extend((ch["id"], now) for ch in body["changes"] if ch["id"].startswith("mark-"))
+    tasks = [asyncio.create_task(client(k)) for k in range(n)]
+    print("READY", flush=True)
+    await asyncio.sleep(seconds)
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
     print(json.dumps({"arrived": arrived, "pages": pages}), flush=True)
 asyncio.run(main())
 """
