@@ -75,13 +75,18 @@ def generate(path: Path, n: int) -> tuple[int, dict[str, str], int]:
 def backfill(path: Path, db: Path, settings: AsteriskSettings) -> tuple[float, int]:
     """(seconds from nothing until the source has caught up with the file, writes)."""
     store = HubStore(open_hub_engine(f"sqlite:///{db}"))
-    writes = 0
+    writes, in_write, longest = 0, 0.0, 0.0
     write = store.write
 
     def counted(*args: Any, **kwargs: Any) -> int:
-        nonlocal writes
+        nonlocal writes, in_write, longest
         writes += 1
-        return write(*args, **kwargs)
+        began = time.perf_counter()
+        try:
+            return write(*args, **kwargs)
+        finally:
+            took = time.perf_counter() - began
+            in_write, longest = in_write + took, max(longest, took)
 
     store.write = counted  # type: ignore[method-assign]
     runner = SourceRunner(store, QueueLogSource(path, settings))
@@ -101,6 +106,7 @@ def backfill(path: Path, db: Path, settings: AsteriskSettings) -> tuple[float, i
     if runner.status.last_error is not None:
         print(f"  (the source's run was interrupted: {runner.status.report()})")
     store.engine.dispose()
+    print(f"  of which in HubStore.write: {in_write:.1f} s ({in_write / elapsed:.0%}), the longest {longest:.2f} s")
     return elapsed, writes
 
 

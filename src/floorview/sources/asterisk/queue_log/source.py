@@ -9,7 +9,7 @@ through the sink), so a restart after a crash, or after a write that failed,
 reads again what was not committed, and nothing is lost or written twice.
 
 History is read in batches of thousands of lines (the first, then
-`BACKFILL_BATCH_BYTES`, about ten thousand, each written as one); once at
+`BACKFILL_BATCH_BYTES`, about twelve thousand, each written as one); once at
 the end of it the source tells the hub it has caught up, then looks for new lines every
 `poll_s` (0.1 s), writing what arrived at most every `WRITE_GAP_S` (each
 write carries the mapper's state): a line appended reaches the hub within
@@ -42,7 +42,8 @@ HEARTBEAT_S = 10.0
 # A backfill's batches after its first: about 12,000 lines, each a write (the follower's own
 # 256 KiB make a write every 3,000 lines, and a third of what they write are records written
 # again a batch later). Not larger: a write holds the database's lock, and the lease's renewal
-# (hub/leases.py) waits for it, for 5 s at most, on a busy machine.
+# (hub/leases.py) waits for it for 5 s at most (on the large floor a 1 MiB write takes 1.5 s,
+# some up to 8 s whatever their size, and a backfill of a million lines may lose its lease).
 BACKFILL_BATCH_BYTES = 1024 * 1024
 RESUME_FORMAT = 1
 
