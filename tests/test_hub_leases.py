@@ -147,3 +147,35 @@ def test_a_lease_held_by_a_dead_process_on_this_host_is_taken_at_once(hub_url):
     assert Lease(store, "counter", "me:5:dd").take()  # the dead one's lease: taken at once
     assert alive.take() is False and other_host.take() is False  # neither is dead here
     store.engine.dispose()
+
+
+def test_a_renewal_that_fails_while_the_lease_still_holds_does_not_stop_the_source(hub_url):
+    """A long write can hold the database's lock past a renewal's wait (SQLite's busy
+    timeout): that renewal fails, but the lease is still this process's until it runs
+    out, so the source goes on and the renewal is tried again (before: the source was
+    stopped and started afresh, mid-backfill)."""
+    from sqlalchemy.exc import OperationalError
+
+    store = HubStore(open_hub_engine(hub_url))
+    source = Counting()
+    runner = SourceRunner(store, source, lease_s=3.0)
+    real_take = runner.lease.take
+    failures = {"left": 0}
+
+    def take() -> bool:  # a fault a real lock produces only by chance: made here on demand
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OperationalError("UPDATE hub_lease ...", None, Exception("database is locked"))
+        return real_take()
+
+    runner.lease.take = take  # type: ignore[method-assign]
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    _wait(lambda: runner.status.state == "running")
+    failures["left"] = 2  # the next two renewals fail; the lease (3 s) has not run out
+    _wait(lambda: failures["left"] == 0, timeout=10)
+    time.sleep(1.5)
+    assert runner.status.state == "running" and source.runs == 1 and not runner.lost
+    runner.stop.set()
+    thread.join(10)
+    store.engine.dispose()

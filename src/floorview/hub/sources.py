@@ -111,16 +111,29 @@ class SourceRunner:
         sink = StoreSink(self.store, self.source.name, self.status, self.ready, self.lease.owner)
 
         def renew() -> None:  # every third of the lease; ends the term when stopping or the lease is lost
+            held_until = time.monotonic() + self.lease.lease_s  # taken just now
             due = time.monotonic() + self.lease.lease_s / 3
             while not term.wait(0.1):
                 if self.stop.is_set():
                     term.set()
-                elif time.monotonic() >= due:
+                    continue
+                if time.monotonic() < due:
+                    continue
+                try:
+                    renewed: bool | None = self.lease.take()
+                except Exception as exc:  # noqa: BLE001 - e.g. the lock held past the busy timeout by a long write
+                    log.info("source %s: its lease not renewed yet (%s)", self.source.name, type(exc).__name__)
+                    renewed = None
+                if renewed:
+                    held_until = time.monotonic() + self.lease.lease_s
                     due = time.monotonic() + self.lease.lease_s / 3
-                    if not self._take():
-                        log.warning("source %s: its lease was lost; standing by", self.source.name)
-                        self.lost = True
-                        term.set()
+                elif renewed is False or time.monotonic() >= held_until:
+                    # Another process holds it, or ours ran out while we could not renew it.
+                    log.warning("source %s: its lease was lost; standing by", self.source.name)
+                    self.lost = True
+                    term.set()
+                else:
+                    due = time.monotonic() + 0.5  # not renewed, still ours: try again soon
 
         def work() -> None:
             try:
