@@ -35,7 +35,7 @@ class KeyFooter(Footer):
         used = 0
         for widget in keys:
             width = self._width(widget)
-            fits = used + width <= room
+            fits = used + width - widget.styles.margin.right <= room  # a key's right margin may meet the edge
             used = used + width if fits else room + 1  # keys stay in order: none after a key left out
             widget.display = fits
 
