@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from floorview.sources.asterisk.records import queue_id, text
+from floorview.sources.asterisk.records import feed_id, queue_id, text
 
 CHANNELS = ("voice", "chat", "email", "social", "task")
+# Caller-id names that name no one.
+NO_NAMES = frozenset({"", "unknown", "<unknown>", "anonymous", "restricted", "private", "unavailable"})
 
 
 @dataclass(frozen=True)
@@ -79,3 +81,24 @@ class AsteriskSettings:
             return f"tel:{digits}"
         key = self.customer_key.encode()
         return "tel#" + hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()[:24]
+
+    def customer(self, caller: str, cidname: str | None) -> tuple[str, str, bool] | None:
+        """The customer a call's caller is, as both Asterisk sources write it: (id, name,
+        whether the name is the caller's own), or None. The name is the caller-id name
+        unless it names no one, is a number, or (numbers hashed) may hold the number the
+        hash hides; then the number itself ("plain") or "Caller" and the hash's start."""
+        raw = self.customer_id(caller)
+        if raw is None:
+            return None
+        cid = feed_id(raw)
+        name = text(cidname) if cidname is not None else ""
+        if (
+            name.lower() in NO_NAMES
+            or not any(ch.isalpha() for ch in name)
+            or (self.caller_ids == "hashed" and sum(ch.isdigit() for ch in name) >= 3)
+        ):
+            name = ""
+        if name:
+            return cid, name, True
+        shown = text(caller) if self.caller_ids == "plain" else ""
+        return cid, shown or f"Caller {cid.removeprefix('tel#')[:6]}", False

@@ -86,7 +86,6 @@ from floorview.sources.asterisk.ami.protocol import Message
 from floorview.sources.asterisk.records import (
     Versions,
     agent_id,
-    feed_id,
     interaction_id,
     iso,
     queue_id,
@@ -100,7 +99,6 @@ LEAVE_GRACE_S = 2.0
 RECENT_CALLS = 5000  # ended calls remembered (their entry count, their data for a late event)
 CUSTOMERS_KEPT = 5000  # customers whose record was written (not written again)
 EXAMPLE_MAX = 80
-NO_NAMES = frozenset({"", "unknown", "<unknown>", "anonymous", "restricted", "private", "unavailable"})
 
 OFFLINE = frozenset({0, 4, 5})  # UNKNOWN, INVALID, UNAVAILABLE
 IN_USE = frozenset({2, 3, 7, 8})  # INUSE, BUSY, RINGINUSE, ONHOLD
@@ -243,21 +241,10 @@ class Mapper:
 
     def _customer(self, out: list[Change], caller: str, cidname: str, ts: float) -> str | None:
         """The caller's customer id; its record written when new or newly named (as queue_log names it)."""
-        raw = self.settings.customer_id(caller)
-        if raw is None:
+        found = self.settings.customer(caller, cidname)
+        if found is None:
             return None
-        cid = feed_id(raw)
-        name = text(cidname)
-        if (
-            name.lower() in NO_NAMES
-            or not any(ch.isalpha() for ch in name)
-            or (self.settings.caller_ids == "hashed" and sum(ch.isdigit() for ch in name) >= 3)
-        ):
-            name = ""  # no name, a number for a name, or a name that may hold the number a hash hides
-        real = bool(name)
-        if not real:
-            shown = text(caller) if self.settings.caller_ids == "plain" else ""
-            name = shown or f"Caller {cid.removeprefix('tel#')[:6]}"
+        cid, name, real = found
         held = self.customers.pop(cid, None)
         if held is not None and (held[0] == name or (held[1] and not real)):
             self.customers[cid] = held  # written already, and never a real name for none

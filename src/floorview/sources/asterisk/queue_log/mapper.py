@@ -131,7 +131,6 @@ SWEEP_S = 300  # how often (platform time) open calls are checked for that
 MATCH_S = 2.0  # a rebuilt enqueue time (whole seconds of hold) and its late ENTERQUEUE
 MAX_SECONDS = 1e7  # a hold, talk or wait beyond this (115 days) is not taken
 EXAMPLE_MAX = 200
-NO_NAMES = frozenset({"", "unknown", "<unknown>", "anonymous", "restricted", "private", "unavailable"})
 
 # Asterisk families, oldest first: the version markers of platform-formats.md 1.3 and 1.2.
 FAMILIES = ("1.2", "1.4", "1.6", "1.8", "10", "11", "12", "13", "15", "16", "18", "20", "20.14")
@@ -528,21 +527,10 @@ class QueueLogMapper:
         return qid
 
     def _customer(self, caller: str, cidname: str | None, t: float) -> str | None:
-        raw = self.settings.customer_id(caller)
-        if raw is None:
+        found = self.settings.customer(caller, cidname)
+        if found is None:
             return None
-        cid = feed_id(raw)
-        name = text(cidname) if cidname is not None else ""
-        if (
-            name.lower() in NO_NAMES
-            or not any(ch.isalpha() for ch in name)
-            or (self.settings.caller_ids == "hashed" and sum(ch.isdigit() for ch in name) >= 3)
-        ):
-            name = ""  # no name, a number for a name, or a name that may hold the number a hash hides
-        real = bool(name)
-        if not real:
-            shown = text(caller) if self.settings.caller_ids == "plain" else ""
-            name = shown or f"Caller {cid.removeprefix('tel#')[:6]}"
+        cid, name, real = found
         held, digest = self._customers.pop(cid, None), _digest(name)
         if held is not None and (held[0] == digest or (held[1] and not real)):
             self._customers[cid] = held  # written already, and never a real name for none
