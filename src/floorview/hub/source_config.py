@@ -32,12 +32,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from floorview.sources.asterisk.settings import CHANNELS, AsteriskSettings, QueueSettings
 from floorview.sources.base import Source
+from floorview.sources.secret_file import SecretFileError
+from floorview.sources.secret_file import read_secret_file as read_secret
 
 CONFIG_ENV = "FLOORVIEW_HUB_CONFIG"
 TABLE_URL_ENV = "FLOORVIEW_QUEUE_LOG_URL"
 CUSTOMER_KEY_ENV = "FLOORVIEW_CUSTOMER_KEY"
 CUSTOMER_KEY_FILE_ENV = "FLOORVIEW_CUSTOMER_KEY_FILE"
-SECRET_FILE_MAX = 64 * 1024
+
 
 KINDS = ("asterisk-queue-log", "asterisk-queue-log-table", "asterisk-ami")
 _MISSING = object()
@@ -169,36 +171,11 @@ SECRET_KEYS = ("customer_key", "url", "secret")
 
 
 def read_secret_file(path: str | Path, what: str) -> str:
-    """A file holding a secret (`what` names it in errors): its first line, refused unless it is a
-    regular file of ours that no one else may read or write. Never logged, never in a message."""
-    path = Path(path).expanduser()
+    """A file holding a secret (sources/secret_file.py): its first line, or a refusal in words."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY)
-    except OSError as exc:
-        raise SourceConfigError(f"cannot read the {what} file {path}: {exc.strerror}") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise SourceConfigError(f"refusing the {what} file {path}: it is not a regular file")
-        if st.st_uid != os.getuid():
-            raise SourceConfigError(f"refusing the {what} file {path}: it belongs to another user")
-        if stat.S_IMODE(st.st_mode) & 0o077:
-            raise SourceConfigError(
-                f"refusing the {what} file {path}: others may read it (mode {stat.S_IMODE(st.st_mode):o}); chmod 600 it"
-            )
-        raw = os.read(fd, SECRET_FILE_MAX + 1)
-    finally:
-        os.close(fd)
-    if len(raw) > SECRET_FILE_MAX:
-        raise SourceConfigError(f"the {what} file {path} is too large")
-    try:
-        lines = raw.decode("utf-8").splitlines()
-    except UnicodeDecodeError:
-        raise SourceConfigError(f"the {what} file {path} is not text") from None
-    value = lines[0].strip() if lines else ""
-    if not value:
-        raise SourceConfigError(f"the {what} file {path} is empty")
-    return value
+        return read_secret(path, what)
+    except SecretFileError as exc:
+        raise SourceConfigError(str(exc)) from None
 
 
 def _check_private(path: Path, why: str) -> None:

@@ -11,13 +11,14 @@ Errors name the variable or the file, never the secret, and nothing here logs.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Mapping
+
+from floorview.sources.secret_file import SecretFileError
+from floorview.sources.secret_file import read_secret_file as read_secret
 
 USER_ENV = "FLOORVIEW_AMI_USER"
 SECRET_ENV = "FLOORVIEW_AMI_SECRET"
 SECRET_FILE_ENV = "FLOORVIEW_AMI_SECRET_FILE"
-SECRET_FILE_MAX = 4096
 
 
 class CredentialsError(ValueError):
@@ -52,28 +53,8 @@ def ami_secret(config_value: str | None = None, environ: Mapping[str, str] | Non
 
 
 def read_secret_file(path: str) -> str:
-    """A secret file's first line; refused unless only its owner may read and write it."""
+    """The AMI secret file's first line (sources/secret_file.py)."""
     try:
-        fd = os.open(path, os.O_RDONLY)  # a symlink is followed (mounted secrets are links): the file is judged
-    except OSError as exc:
-        raise CredentialsError(f"cannot read the AMI secret file {path}: {exc.strerror}") from None
-    try:
-        info = os.fstat(fd)  # of the file opened, not of whatever the path names by now
-        if not stat.S_ISREG(info.st_mode):
-            raise CredentialsError(f"the AMI secret file {path} is not a regular file")
-        mode = stat.S_IMODE(info.st_mode)
-        if mode & 0o077:
-            raise CredentialsError(
-                f"the AMI secret file {path} may be read or written by others (mode {mode:04o}): chmod 600 it"
-            )
-        raw = os.read(fd, SECRET_FILE_MAX + 1)
-    finally:
-        os.close(fd)
-    if len(raw) > SECRET_FILE_MAX:
-        raise CredentialsError(f"the AMI secret file {path} is longer than {SECRET_FILE_MAX} bytes")
-    try:
-        content = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise CredentialsError(f"the AMI secret file {path} is not UTF-8 text") from None
-    lines = content.splitlines()
-    return lines[0].strip() if lines else ""
+        return read_secret(path, "AMI secret")
+    except SecretFileError as exc:
+        raise CredentialsError(str(exc)) from None
