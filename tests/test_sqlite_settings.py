@@ -68,4 +68,7 @@ def test_the_factory_is_for_sqlite_only_and_the_hub_on_postgresql_gets_no_pragma
     monkeypatch.setattr(hubstore, "create_engine", lambda url, **kw: made.append((url, kw)) or "pg-engine")
     monkeypatch.setattr(hubstore, "sqlite_engine", lambda *a, **kw: pytest.fail("SQLite settings on PostgreSQL"))
     assert hubstore.hub_engine("postgresql://floorview@db.example/hub") == "pg-engine"
-    assert made == [("postgresql://floorview@db.example/hub", {"hide_parameters": True})]
+    ((url, kw),) = made
+    assert str(url) == "postgresql://floorview@db.example/hub"
+    # Errors never log parameters; the pool checks a connection before use and grows to the server's threads.
+    assert kw == {"hide_parameters": True, "pool_size": 10, "max_overflow": 30, "pool_pre_ping": True}
