@@ -77,6 +77,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from floorview.hub.checks import change_problem
+from floorview.hub.known_tokens import ALIVE_S, TOKENS_CHANNEL, KnownTokens
 from floorview.hub.tables import (
     HUB_FORMAT,
     TEAM_SEP,
@@ -307,6 +308,7 @@ class HubStore:
         # A page is read in one snapshot (docs/hub.md): SQLite's read transaction in WAL is
         # one; PostgreSQL's default (READ COMMITTED) takes a new snapshot per statement.
         self.reader = engine.execution_options(isolation_level="REPEATABLE READ") if self.postgres else engine
+        self.known: KnownTokens[Scope] = KnownTokens()  # used only while `listen` runs (known_tokens.py)
 
     # -- tokens ----------------------------------------------------------------
     def create_token(
@@ -346,10 +348,16 @@ class HubStore:
         """The scope of a presented token; `TokenRefused` when unknown, revoked or expired.
 
         Found by the unique index on its hash, then compared in constant time.
-        Read from the database at every call: a revocation by any process holds
-        at the next request.
+        A process that listens for revocations (`listen`, PostgreSQL) keeps the
+        tokens it accepted and answers from memory (hub/known_tokens.py); any
+        other reads the database at every call. Either way a revocation by any
+        process holds at the next request once it is heard.
         """
         wanted = hash_token(token)
+        kept = self.known.get(wanted, self.clock())
+        if kept is not None:
+            return kept
+        generation = self.known.generation
         c = hub_token.c
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -363,7 +371,14 @@ class HubStore:
             raise TokenRefused("the token was revoked")
         if row.expires_at is not None and self.clock() >= row.expires_at:
             raise TokenRefused("the token has expired")
-        return Scope(row.name, split_teams(row.teams), frozenset(row.queues.split()))
+        scope = Scope(row.name, split_teams(row.teams), frozenset(row.queues.split()))
+        self.known.keep(wanted, scope, row.expires_at, generation)
+        return scope
+
+    def cached_scope(self, token: str) -> Scope | None:
+        """The scope of a token this process accepted and may still trust without
+        the database (see `check_token`); None when the database must be asked."""
+        return self.known.get(hash_token(token), self.clock())
 
     def scope_for(self, token: str) -> Scope | None:
         """The scope of a presented token; None if unknown, revoked or expired."""
@@ -405,6 +420,10 @@ class HubStore:
             fresh = [r.id for r in found if r.revoked_at is None]
             if fresh:
                 conn.execute(update(hub_token).where(c.id.in_(fresh)).values(revoked_at=self.clock()))
+                if self.postgres:  # every process forgets the tokens it kept, at commit (known_tokens.py)
+                    conn.execute(select(func.pg_notify(TOKENS_CHANNEL, "")))
+        if fresh:
+            self.known.forget()  # this process at once, before its own NOTIFY comes back
         ids = {r.id for r in found}
         listed = [t for t in self.tokens() if t.id in ids]
         return [t for t in listed if t.id in fresh], [t for t in listed if t.id not in fresh]
@@ -558,9 +577,11 @@ class HubStore:
             conn.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
 
     def listen(self, stop: threading.Event) -> None:
-        """Until `stop`: wake this process's listeners when another process writes
-        (PostgreSQL's LISTEN; returns at once on SQLite). Run in a thread of its own;
-        a lost connection is opened again after a second."""
+        """Until `stop`: wake this process's listeners when another process writes,
+        and forget the tokens kept when any process revokes one (PostgreSQL's
+        LISTEN; returns at once on SQLite). Run in a thread of its own; a lost
+        connection is opened again after a second, and kept tokens are not used
+        until it is (hub/known_tokens.py)."""
         if not self.postgres:
             return
         import psycopg
@@ -571,13 +592,30 @@ class HubStore:
             try:
                 with psycopg.connect(dsn, autocommit=True) as conn:
                     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    conn.execute(f"LISTEN {TOKENS_CHANNEL}")
+                    self.known.forget()  # revocations may have passed unheard before
+                    proven = 0.0
                     while not stop.is_set():
-                        if any(True for _ in conn.notifies(timeout=0.5)):
+                        if time.monotonic() - proven >= ALIVE_S:
+                            conn.execute("SELECT 1")
+                            proven = time.monotonic()
+                            self.known.alive()
+                        moved = False
+                        for note in conn.notifies(timeout=0.5):
+                            if note.channel == TOKENS_CHANNEL:
+                                self.known.forget()
+                            else:
+                                moved = True
+                            if moved:
+                                break  # wake the long polls at once; any more are read next turn
+                        if moved:
                             for listener in list(self.listeners):
                                 listener()
             except psycopg.Error as exc:
+                self.known.deaf()
                 log.warning("listening for other hub processes' writes: %s; again in 1 s", type(exc).__name__)
                 stop.wait(1.0)
+        self.known.deaf()
 
     def _keep_resume(self, conn, resume: tuple[str, Any, Mapping[str, Any]], written: int) -> None:
         """A source's resume point and counters, inside the write's transaction; first,

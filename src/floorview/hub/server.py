@@ -159,7 +159,10 @@ def create_app(
             status_code=503, content={"detail": "the hub's database is busy: try again"}, headers={"Retry-After": "2"}
         )
 
-    def authorize(request: Request) -> Scope:
+    async def authorize(request: Request) -> Scope:
+        """The presented token's scope: from memory when this process may trust what
+        it kept (hub/known_tokens.py), else one database lookup shared by every
+        request presenting the same token at that moment."""
         values = request.headers.getlist("authorization")
         if len(values) > 1:
             raise _problem(400, "one Authorization header, not several")
@@ -167,8 +170,11 @@ def create_app(
         token = token.strip()
         if scheme.lower() != "bearer" or not token:  # the scheme is case-insensitive (RFC 6750)
             raise _problem(401, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
+        kept = store.cached_scope(token)
+        if kept is not None:
+            return kept
         try:
-            return store.check_token(token)
+            return await shared.run(("token", token), store.check_token, token)
         except TokenRefused as exc:
             raise _problem(401, str(exc), {"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
 
@@ -183,7 +189,7 @@ def create_app(
             failing = any(w.state in ("restarting", "stopped") for w in reports) and not stopping.is_set()
             out = Health(status="degraded" if failing else "ok", writers=reports)
         if request.headers.get("authorization"):
-            who = await run_in_threadpool(authorize, request)
+            who = await authorize(request)
             if who.whole_floor:
                 out.sources = await run_in_threadpool(_sources, store)
         return out
@@ -218,7 +224,7 @@ def create_app(
             at = (gen, last)  # a purge while it waits is checked against where it stands
         # The token may have been revoked or expired since the request began
         # (while it waited, or between its check and the read): no page for it.
-        await shared.run(("token", request.headers.get("authorization")), authorize, request)
+        await authorize(request)
         # Written by hand from the stored JSON: the records were checked on the
         # way in, and re-validating a thousand of them per page halves the hub.
         head = json.dumps(
