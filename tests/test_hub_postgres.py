@@ -9,8 +9,10 @@ import signal
 import time
 
 import httpx
+from sqlalchemy import select
 
 from floorview.hub.hubstore import HubStore, open_hub_engine
+from floorview.hub.tables import hub_lease
 
 from .test_hub_processes import start_hubs, stop_hubs
 from .test_sync_cli import run
@@ -75,3 +77,24 @@ def _floor_states(hubs) -> list[str]:
     return [
         next(w["state"] for w in httpx.get(f"{u}/v1/health").json()["writers"] if w["name"] == "floor") for _, u in hubs
     ]
+
+
+def test_a_hub_stopped_by_sigterm_gives_its_source_up_for_another_process_to_take_at_once(tmp_path, pg_server):
+    """uvicorn raises a caught SIGTERM again as it leaves, which ended the process
+    before it released its leases: a process on another host then waited for
+    the lease to lapse (up to 13 s). The sources now wind down first."""
+    url = pg_server.database()
+    setup = HubStore(open_hub_engine(url))
+    hubs = start_hubs(url, 1, tmp_path / "hub", "--simulate", "--speed", "60")
+    try:
+        assert _floor_states(hubs) == ["running"]
+        with setup.engine.connect() as conn:
+            assert conn.execute(select(hub_lease.c.name)).scalars().all() == ["simulator"]
+        proc = hubs[0][0]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) in (0, -signal.SIGTERM)
+        with setup.engine.connect() as conn:
+            assert conn.execute(select(hub_lease.c.name)).scalars().all() == []
+    finally:
+        stop_hubs([h for h in hubs if h[0].poll() is None])
+        setup.engine.dispose()

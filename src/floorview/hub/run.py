@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -176,7 +177,7 @@ def serve(
         # Written while uvicorn starts; the port is announced once the day so far
         # is in, so the demo never shows a half-written morning as "live".
         threading.Thread(target=feeder.run, name="floor", daemon=True).start()
-    runners: list[SourceRunner] = []
+    runners: list[SourceRunner] = [] if feeder is None else [feeder.runner]
     threads: list[threading.Thread] = []
     if sources:
         from floorview.hub.sources import SourceRunner
@@ -188,10 +189,30 @@ def serve(
             threads.append(threading.Thread(target=runner.run, name=f"source {source.name}", daemon=True))
             threads[-1].start()
 
+    def wind_down() -> None:
+        """Stop the sources: a batch being written goes in, and their leases are
+        released, so another process takes them over at once (leases.py)."""
+        stopping.set()
+        for runner in runners:
+            runner.stop.set()
+        deadline = time.monotonic() + 3.0
+        for runner in runners:
+            runner.done.wait(max(0.0, deadline - time.monotonic()))
+
     class HubServer(uvicorn.Server):
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:  # Ctrl-C, SIGTERM: long polls answer now
             stopping.set()
             super().handle_exit(sig, frame)
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            # uvicorn raises a caught SIGTERM again as it leaves, which ends the process
+            # before `serve`'s `finally`: the sources wind down first.
+            with super().capture_signals():
+                try:
+                    yield
+                finally:
+                    wind_down()
 
     server = HubServer(hub_config(create_app(store, stopping, writers), host, port))
 
@@ -227,11 +248,4 @@ def serve(
     try:
         server.run()
     finally:
-        stopping.set()
-        if feeder is not None:
-            feeder.stop.set()
-        for runner in runners:
-            runner.stop.set()
-        deadline = time.monotonic() + 3.0  # a batch being written goes in, and leases are released
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+        wind_down()

@@ -80,6 +80,7 @@ class SourceRunner:
         self.status = WriterStatus(status_name or source.name)
         self.lease = Lease(store, source.name, process_tag(), lease_s)
         self.lost = False  # the lease was lost since the source last ran
+        self.done = threading.Event()  # `run` has returned, its lease released
 
     def run(self) -> None:
         try:
@@ -96,6 +97,7 @@ class SourceRunner:
             self.lease.release()
         finally:
             self.ready.set()
+            self.done.set()
 
     def _take(self) -> bool:
         try:
