@@ -532,33 +532,18 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 def _check_private(path: Path) -> None:
     """A config file holding a secret (alerts.webhook_url) is refused, as a token file is
-    (sync/token.py), unless it is a regular file of ours that no one else can read, in a
-    directory of ours that no one else can enter."""
-    import stat
+    (sync/token.py), unless it is private (store/location.py, one rule with the hub's)."""
+    from floorview.store.location import private_file_problem
 
-    why = "it holds alerts.webhook_url, a secret"
     try:
-        st = path.lstat()
-        folder = path.absolute().parent
-        dst = folder.stat()
+        found = private_file_problem(path)
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
-    if stat.S_ISLNK(st.st_mode):
-        raise ConfigError(f"refusing config {path}: {why}, and it is a symbolic link; keep the file itself there")
-    if not stat.S_ISREG(st.st_mode):
-        raise ConfigError(f"refusing config {path}: it is not a regular file")
-    if st.st_uid != os.getuid():
-        raise ConfigError(f"refusing config {path}: {why}, and it belongs to another user")
-    if stat.S_IMODE(st.st_mode) & 0o077:
+    if found is not None:
+        problem, fix = found
         raise ConfigError(
-            f"refusing config {path}: {why}, and others can read it (mode {stat.S_IMODE(st.st_mode):o}); "
-            "chmod 600 it, or give the URL in FLOORVIEW_ALERTS_WEBHOOK or --alerts-webhook-file"
-        )
-    if dst.st_uid != os.getuid() or stat.S_IMODE(dst.st_mode) & 0o077:
-        raise ConfigError(
-            f"refusing config {path}: {why}, and its directory {folder} is open to others "
-            f"(mode {stat.S_IMODE(dst.st_mode):o}{'' if dst.st_uid == os.getuid() else ', another user owns it'});"
-            " chmod 700 it, or give the URL in FLOORVIEW_ALERTS_WEBHOOK or --alerts-webhook-file"
+            f"refusing config {path}: it holds alerts.webhook_url, a secret, and {problem}; {fix},"
+            " or give the URL in FLOORVIEW_ALERTS_WEBHOOK or --alerts-webhook-file"
         )
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import os
-import stat
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from floorview.sources.asterisk.settings import CHANNELS, AsteriskSettings, Queu
 from floorview.sources.base import Source
 from floorview.sources.secret_file import SecretFileError
 from floorview.sources.secret_file import read_secret_file as read_secret
+from floorview.store.location import private_file_problem
 
 CONFIG_ENV = "FLOORVIEW_HUB_CONFIG"
 TABLE_URL_ENV = "FLOORVIEW_QUEUE_LOG_URL"
@@ -179,29 +179,16 @@ def read_secret_file(path: str | Path, what: str) -> str:
 
 
 def _check_private(path: Path, why: str) -> None:
-    """A config file holding a secret: a regular file of ours no one else can read, in a
-    directory of ours no one else can enter (as the client's config, config.py)."""
+    """A config file holding a secret: private, by the client's rule (store/location.py)."""
     try:
-        st = path.lstat()
-        folder = path.absolute().parent
-        dst = folder.stat()
+        found = private_file_problem(path)
     except OSError as exc:
         raise SourceConfigError(f"cannot read the hub config {path}: {exc.strerror}") from None
-    if stat.S_ISLNK(st.st_mode):
-        raise SourceConfigError(f"refusing the hub config {path}: {why}, and it is a symbolic link")
-    if not stat.S_ISREG(st.st_mode):
-        raise SourceConfigError(f"refusing the hub config {path}: it is not a regular file")
-    if st.st_uid != os.getuid():
-        raise SourceConfigError(f"refusing the hub config {path}: {why}, and it belongs to another user")
-    if stat.S_IMODE(st.st_mode) & 0o077:
+    if found is not None:
+        problem, fix = found
         raise SourceConfigError(
-            f"refusing the hub config {path}: {why}, and others can read it (mode {stat.S_IMODE(st.st_mode):o});"
-            " chmod 600 it, or keep the secret in a file of its own or the environment"
-        )
-    if dst.st_uid != os.getuid() or stat.S_IMODE(dst.st_mode) & 0o077:
-        raise SourceConfigError(
-            f"refusing the hub config {path}: {why}, and its directory {folder} is open to others"
-            f" (mode {stat.S_IMODE(dst.st_mode):o}); chmod 700 it"
+            f"refusing the hub config {path}: {why}, and {problem}; {fix},"
+            " or keep the secret in a file of its own or the environment"
         )
 
 

@@ -146,3 +146,27 @@ def _private_group(gid: int) -> bool:
     except KeyError:
         return False
     return group.gr_name == me and set(group.gr_mem) <= {me}
+
+
+def private_file_problem(path: Path) -> tuple[str, str] | None:
+    """What keeps a file that holds a secret (a config with a webhook URL or a
+    database password) from being private, with its remedy: `(problem, fix)`, or
+    None when it is a regular file of ours no one else can read, in a directory
+    of ours no one else can enter. OSError when it cannot be looked at. One rule
+    for the client's config and the hub's; each says it in its own words."""
+    st = path.lstat()
+    folder = path.absolute().parent
+    dst = folder.stat()
+    if stat.S_ISLNK(st.st_mode):
+        return "it is a symbolic link", "keep the file itself there"
+    if not stat.S_ISREG(st.st_mode):
+        return "it is not a regular file", "use a plain file"
+    if st.st_uid != os.getuid():
+        return "it belongs to another user", "keep a copy of your own"
+    if stat.S_IMODE(st.st_mode) & 0o077:
+        return f"others can read it (mode {stat.S_IMODE(st.st_mode):o})", "chmod 600 it"
+    if dst.st_uid != os.getuid():
+        return f"its directory {folder} belongs to another user", "keep it in a directory of your own"
+    if stat.S_IMODE(dst.st_mode) & 0o077:
+        return f"its directory {folder} is open to others (mode {stat.S_IMODE(dst.st_mode):o})", "chmod 700 it"
+    return None
