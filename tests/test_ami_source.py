@@ -25,6 +25,7 @@ import pytest
 
 from floorview.hub.hubstore import HubStore, open_hub_engine
 from floorview.hub.sources import SourceRunner
+from floorview.hub.status import status_text
 from floorview.sources.asterisk.ami import AmiSource
 from floorview.sources.asterisk.ami.client import AmiLoginRefused
 from floorview.sources.asterisk.ami.credentials import CredentialsError, ami_secret, ami_user
@@ -390,7 +391,13 @@ def test_login_refused_is_a_clear_error_retried_by_the_hub(tmp_path: Path) -> No
         " Authentication failed"
     )
     assert SECRET not in report["last_error"]
-    assert ami.logins == 0 and store.source_state("asterisk-ami") is None
+    # Kept in the database for `floorview hub status`, though the source never wrote.
+    state = store.source_state("asterisk-ami")
+    assert ami.logins == 0 and state is not None and state.records_written == 0 and state.failing
+    assert state.problem == report["last_error"]
+    said = status_text(store.sources(), time.time())
+    assert said.startswith("source asterisk-ami: FAILING, nothing written yet")
+    assert f"problem (now): {report['last_error']}" in said and SECRET not in said
 
 
 def test_login_refused_then_accepted_writes_the_floor(tmp_path: Path) -> None:
@@ -405,6 +412,8 @@ def test_login_refused_then_accepted_writes_the_floor(tmp_path: Path) -> None:
             runner.stop.set()
             thread.join(5)
     assert ami.refused == 1 and ami.logins == 1 and runner.status.restarts == 1
+    said = status_text(store.sources(), time.time())
+    assert said.startswith("source asterisk-ami: running") and "problem (since recovered): AmiLoginRefused" in said
     eve = store.current("agent", "Eve%20Park")
     assert eve is not None and (eve["data"]["state"], eve["data"]["state_since"]) == ("offline", at(42))
 

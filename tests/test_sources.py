@@ -279,5 +279,11 @@ def test_an_administrators_health_says_how_each_source_stands_and_no_one_elses_d
         assert source["read"] == 12 and source["written"] == 0
         assert 89 <= source["lag_s"] <= 120
         assert source["unmapped"] == {"unknown event": {"count": 1, "examples": ["1700000000|1.1|q|a|FOO"]}}
+        assert source["failing"] is False and "problem" not in source
+        hub.store.source_problem("asterisk", "OSError: \x1b[2Jno such file", time.time())
+        admin = httpx.get(f"{hub.url}/v1/health", headers={"Authorization": f"Bearer {hub.token}"}).json()
+        (source,) = admin["sources"]
+        assert source["failing"] is True and source["running"] is False
+        assert source["problem"] == "OSError: [2Jno such file"  # cleaned of terminal control
     finally:
         hub.stop()

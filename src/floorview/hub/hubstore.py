@@ -105,6 +105,7 @@ NOTIFY_CHANNEL = "floorview_hub"  # PostgreSQL: a write's NOTIFY wakes long poll
 PAGE_BYTES = 8 << 20  # a page's changes, serialized: well under the client's 20 MiB
 _WRITE = {WRITE_OPTION: True}  # execution option: BEGIN IMMEDIATE (on SQLite)
 UNMAPPED_EXAMPLES = 5  # examples kept per reason a source could not map a record
+PROBLEM_MAX = 300  # a source's problem, as kept for `hub status`
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,13 @@ class SourceState:
     unmapped: dict[str, dict[str, Any]]  # reason -> {"count": n, "examples": [...]}
     last_record_at: float | None
     updated_at: float
+    problem: str | None = None  # its newest error, in one line
+    problem_at: float | None = None
+
+    @property
+    def failing(self) -> bool:
+        """Its newest problem came after its last write (or it never wrote)."""
+        return self.problem_at is not None and self.problem_at >= self.updated_at
 
 
 # Within a batch, records others refer to are written first.
@@ -673,9 +681,34 @@ class HubStore:
                 json.loads(r.unmapped),
                 r.last_record_at,
                 r.updated_at,
+                r.problem,
+                r.problem_at,
             )
             for r in rows
         ]
+
+    def source_problem(self, name: str, problem: str, at: float) -> None:
+        """Keep a source's newest problem (one line) for `floorview hub status`: on its
+        row, made now if the source never wrote (its heartbeat is then the problem's time)."""
+        problem = problem[:PROBLEM_MAX]
+        with self.writer.begin() as conn:
+            conn.execute(select(hub_meta.c.seq).with_for_update())  # serialised with every write
+            found = conn.execute(
+                update(hub_source).where(hub_source.c.name == name).values(problem=problem, problem_at=at)
+            ).rowcount
+            if not found:
+                conn.execute(
+                    insert(hub_source).values(
+                        name=name,
+                        resume=None,
+                        records_written=0,
+                        records_read=0,
+                        unmapped="{}",
+                        updated_at=at,
+                        problem=problem,
+                        problem_at=at,
+                    )
+                )
 
     def _fetch(self, conn, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
         """What is stored for these records (version and facts), a kind at a time."""

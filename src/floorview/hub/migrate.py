@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 VERSION_TABLE = "hub_alembic_version"
 # The newest revision this floorview knows, and every one before it. Keep in step with migrations/versions.
-HUB_HEAD = "h0003"
-HUB_REVISIONS = ("h0001", "h0002", "h0003")
+HUB_HEAD = "h0004"
+HUB_REVISIONS = ("h0001", "h0002", "h0003", "h0004")
 BASELINE = "h0001"  # the tables as format 4 left them
 
 

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import OperationalError
 
+from floorview.domain.text import clean
 from floorview.domain import feed
 from floorview.domain.ids import note_id_problem
 from floorview.hub.checks import MAX_VERSION, value_problem, version_problem
@@ -55,6 +56,9 @@ class SourceHealth(BaseModel):
     read: int  # lines or events read from the platform
     written: int  # records written
     unmapped: dict[str, dict[str, Any]]  # reason -> {"count", "examples"}
+    problem: str | None = None  # its newest error, in one line (cleaned)
+    problem_at: float | None = None
+    failing: bool = False  # that problem came after its last write
 
 
 class Health(BaseModel):
@@ -283,13 +287,16 @@ def _sources(store: HubStore) -> list[SourceHealth]:
     return [
         SourceHealth(
             name=s.name,
-            running=now - s.updated_at <= RUNNING_WITHIN_S,
+            running=now - s.updated_at <= RUNNING_WITHIN_S and not s.failing,
             updated_at=s.updated_at,
             last_record_at=s.last_record_at,
             lag_s=None if s.last_record_at is None else round(now - s.last_record_at, 3),
             read=s.records_read,
             written=s.records_written,
             unmapped=s.unmapped,
+            problem=None if s.problem is None else clean(s.problem),
+            problem_at=s.problem_at,
+            failing=s.failing,
         )
         for s in store.sources()
     ]

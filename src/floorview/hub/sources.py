@@ -19,7 +19,7 @@ from typing import Any
 
 from floorview.hub.hubstore import HubStore, LeaseLost
 from floorview.hub.leases import LEASE_S, Lease, process_tag
-from floorview.hub.supervise import WriterStatus, supervise
+from floorview.hub.supervise import WriterStatus, error_line, supervise
 from floorview.sources.base import JSON, Change, Sink, Source
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,14 @@ class SourceRunner:
             log.warning("source %s: its lease could not be looked at: %s", self.source.name, type(exc).__name__)
             return False
 
+    def _keep_problem(self, exc: Exception) -> None:
+        """The source's error, kept in the database for `floorview hub status` (which other
+        processes and the command line read; /v1/health says only this process's)."""
+        try:
+            self.store.source_problem(self.source.name, f"{type(exc).__name__}: {error_line(exc)}", self.store.clock())
+        except Exception as kept:  # noqa: BLE001 - the database may be the trouble itself
+            log.warning("source %s: its problem could not be kept: %s", self.source.name, type(kept).__name__)
+
     def _term(self) -> None:
         """Run the source while this process holds its lease, renewing it."""
         term = threading.Event()  # ends the source's run: stopping, or the lease lost
@@ -143,6 +151,9 @@ class SourceRunner:
             except LeaseLost:
                 self.lost = True
                 term.set()
+            except Exception as exc:
+                self._keep_problem(exc)
+                raise  # supervise logs it, says it in health and starts the source again
             finally:
                 if not self.lost:
                     self.ready.set()  # also on failure: the hub still serves what it has

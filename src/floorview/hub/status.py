@@ -31,8 +31,18 @@ def status_text(states: Iterable[SourceState], now: float) -> str:
     blocks = []
     for s in states:
         since = now - s.updated_at
-        running = "running" if since <= RUNNING_WITHIN_S else "NOT RUNNING"
+        if s.failing and s.records_written == 0 and s.resume is None:
+            running = "FAILING, nothing written yet"
+        elif s.failing:
+            running = "FAILING"
+        else:
+            running = "running" if since <= RUNNING_WITHIN_S else "NOT RUNNING"
         lines = [f"source {clean(s.name)}: {running} (last update {_age(since)} ago, {_utc(s.updated_at)})"]
+        if s.problem is not None and s.problem_at is not None:
+            when = "now" if s.failing else "since recovered"
+            lines.append(
+                f"  problem ({when}): {clean(s.problem)} ({_age(now - s.problem_at)} ago, {_utc(s.problem_at)})"
+            )
         if s.last_record_at is None:
             lines.append("  lag: no record from the platform yet")
         else:

@@ -55,7 +55,7 @@ class WriterStatus:
     def failed(self, exc: BaseException, now: float) -> None:
         with self._lock:
             self.state = "restarting"
-            self.last_error = f"{type(exc).__name__}: {_one_line(exc)}"
+            self.last_error = f"{type(exc).__name__}: {error_line(exc)}"
             self.last_error_at = now
 
     def report(self) -> dict:
@@ -67,7 +67,7 @@ class WriterStatus:
             return out
 
 
-def _one_line(exc: BaseException) -> str:
+def error_line(exc: BaseException) -> str:
     """The error's first line, short: a database error carries its SQL below (never its parameters)."""
     text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return (text[0] if text else "")[:200]

@@ -112,6 +112,8 @@ hub_source = Table(  # each source's resume point and counters, written with the
     Column("unmapped", Text, nullable=False, server_default="{}"),  # JSON: reason -> {"count", "examples"}
     Column("last_record_at", Float),  # the platform's time of the newest record the source handed over
     Column("updated_at", Float, nullable=False),  # when the source last wrote (a heartbeat)
+    Column("problem", Text),  # its newest error, one line (never a secret: sources keep them out of errors)
+    Column("problem_at", Float),  # when; a problem after the last write means it is failing now
 )
 hub_lease = Table(  # who runs each source: one hub process at a time (hub/leases.py)
     "hub_lease",
