@@ -67,6 +67,8 @@ def _before_migrations(conn) -> None:
     conn.execute(text("DROP TABLE hub_lease"))
     conn.execute(text("DROP TABLE hub_reach_member"))
     conn.execute(text("ALTER TABLE hub_source DROP COLUMN records_read"))
+    conn.execute(text("ALTER TABLE hub_source DROP COLUMN problem"))
+    conn.execute(text("ALTER TABLE hub_source DROP COLUMN problem_at"))
 
 
 def test_old_team_strings_are_read_as_the_longest_known_names():
