@@ -10,7 +10,8 @@ in batches (the load), about 100 changes a second in batches of 20 every
 latency is the marker's arrival minus that time. Figures: change-to-client
 latency p50/p95, /v1/health p95 under the load, the hubs' CPU seconds per
 second per 1,000 clients. The clients run in 4 processes (plain HTTP/1.1 on
-asyncio streams, one keep-alive connection each) and the health probe in
+asyncio streams, one keep-alive connection each, accepting gzip as the
+client does) and the health probe in
 another; on a small machine they, the writer, the hubs and PostgreSQL share
 the cores, and the figures include that.
 
@@ -110,7 +111,7 @@ def pct(values: list[float], q: float) -> float:
 # httpx costs a few milliseconds a response, and 500 of them on a small machine
 # measured the client, not the hub.
 CLIENTS = r"""
-import asyncio, json, sys, time
+import asyncio, gzip, json, sys, time
 from urllib.parse import urlsplit
 urls, n, first, cursor0, token, seconds = json.loads(sys.argv[1])
 async def main():
@@ -125,12 +126,14 @@ async def main():
                     conns[where.port] = await asyncio.open_connection(where.hostname, where.port)
                 reader, writer = conns[where.port]
                 writer.write((f"GET /v1/changes?cursor={cursor}&wait=25&limit=1000 HTTP/1.1\r\n"
-                              f"Host: {where.netloc}\r\nAuthorization: Bearer {token}\r\n\r\n").encode())
+                              f"Host: {where.netloc}\r\nAuthorization: Bearer {token}\r\n"
+                              "Accept-Encoding: gzip\r\n\r\n").encode())  # as the client's httpx asks
                 head = await reader.readuntil(b"\r\n\r\n")
                 status = int(head.split(b" ", 2)[1])
                 length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
                               if line.lower().startswith(b"content-length:"))
-                body = json.loads(await reader.readexactly(length))
+                raw = await reader.readexactly(length)
+                body = json.loads(gzip.decompress(raw) if b"content-encoding: gzip" in head.lower() else raw)
             except (OSError, asyncio.IncompleteReadError, StopIteration, ValueError):
                 conns.pop(where.port, None)
                 await asyncio.sleep(0.2)

@@ -644,3 +644,39 @@ def test_long_polls_woken_together_at_one_cursor_read_their_page_once(hub_url):
     finally:
         hub.store.read_page = real  # type: ignore[method-assign]
         hub.stop()
+
+
+def test_long_polls_woken_together_are_sent_one_answer_compressed_once(hub_url):
+    """The answer of a shared read is made once, gzip included: clients that accept
+    gzip (httpx does, as the client's transport) are sent the same compressed
+    bytes, stamped with the read's time; a client that does not is sent the same
+    page uncompressed."""
+    from .hubs import start_hub
+
+    hub = start_hub(hub_url)
+    try:
+        auth = {"Authorization": f"Bearer {hub.token}"}
+        cursor = httpx.get(f"{hub.url}/v1/changes", headers=auth).json()["cursor"]
+        answers: list[tuple[str, httpx.Response]] = []
+
+        def poll(encoding: str) -> None:
+            with httpx.Client(headers={**auth, "Accept-Encoding": encoding}, timeout=30) as client:
+                answers.append((encoding, client.get(f"{hub.url}/v1/changes", params={"cursor": cursor, "wait": 10})))
+
+        polls = [threading.Thread(target=poll, args=("gzip" if i % 4 else "identity",)) for i in range(12)]
+        for p in polls:
+            p.start()
+        time.sleep(1.5)  # all waiting
+        queue = {"kind": "queue", "version": 1, "op": "upsert"}
+        hub.store.write([{**queue, "id": f"q-{i}", "data": {"name": f"Queue number {i}"}} for i in range(40)])
+        for p in polls:
+            p.join(30)
+        assert len(answers) == 12 and all(a.status_code == 200 for _, a in answers)
+        pages = [a.json() for _, a in answers]
+        assert all([c["id"] for c in page["changes"]] == [f"q-{i}" for i in range(40)] for page in pages)
+        assert len({json.dumps(page, sort_keys=True) for page in pages}) == 1  # one answer, one server_time
+        for encoding, answer in answers:
+            assert answer.headers.get("content-encoding") == ("gzip" if encoding == "gzip" else None), encoding
+            assert len(answer.content) > 1024
+    finally:
+        hub.stop()

@@ -5,11 +5,14 @@ definition; the OpenAPI document FastAPI derives from them is the protocol's.
 """
 
 import asyncio
+import gzip
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
@@ -31,6 +34,7 @@ from floorview.hub.hubstore import CursorGone, HubStore, Scope, TokenRefused, ch
 
 PROTOCOL = 1
 CURSOR_MAX = 256
+GZIP_MIN_BYTES = 1024  # as GZipMiddleware's minimum for every other answer
 BODY_BYTES = 1 << 20  # a request body: a note is at most 20,000 characters
 _TOO_LARGE = "a request body is at most 1 MiB"
 
@@ -148,7 +152,7 @@ def create_app(
         lifespan=lifespan,
         redirect_slashes=False,  # a redirect would be built from the Host header (I2)
     )
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     app.add_middleware(BodyLimit)
 
     @app.exception_handler(RequestValidationError)
@@ -215,30 +219,28 @@ def create_app(
         while True:
             changed.clear()
             try:  # the position checked, the page read and its generation: one snapshot (docs/hub.md)
-                found, last, more, gen = await shared.run(("page", who, at, limit), _page_json, store, who, at, limit)
+                page = await shared.run(("page", who, at, limit), _page_answer, store, who, at, limit)
             except CursorGone as exc:
                 raise _problem(410, str(exc)) from None
             remaining = deadline - asyncio.get_running_loop().time()
-            if found or more or remaining <= 0 or stopping.is_set():
+            if page.body or remaining <= 0 or stopping.is_set():
                 break
             try:  # long poll: sleep until a write lands, or check again each second
                 await asyncio.wait_for(changed.wait(), timeout=min(remaining, 1.0))
             except TimeoutError:
                 pass
-            at = (gen, last)  # a purge while it waits is checked against where it stands
+            at = (page.gen, page.last)  # a purge while it waits is checked against where it stands
         # The token may have been revoked or expired since the request began
         # (while it waited, or between its check and the read): no page for it.
         await authorize(request)
-        # Written by hand from the stored JSON: the records were checked on the
-        # way in, and re-validating a thousand of them per page halves the hub.
-        head = json.dumps(
-            {
-                "cursor": f"{store.epoch}.{gen}.{last}",
-                "more": more,
-                "server_time": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
-            }
-        )
-        body = f'{head[:-1]},"changes":[{found}]}}'
+        if page.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+            return Response(
+                page.gzipped,
+                media_type="application/json",
+                headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},  # GZipMiddleware lets it by
+            )
+        # Nothing came before the wait ended: an empty page, stamped now.
+        body = page.body or _page_body(store.epoch, replace(page, read_at=time.time()))
         return Response(body, media_type="application/json")
 
     # `:path`, so that an id holding a slash reaches the handler and is refused in words.
@@ -276,10 +278,42 @@ def create_app(
     return app
 
 
-def _page_json(store: HubStore, who: Scope, at: tuple[int, int] | None, limit: int) -> tuple[str, int, bool, int]:
-    """`read_page`, its changes joined as JSON once for every request that shares the read."""
+@dataclass
+class _PageAnswer:
+    """A page read, and its answer made once for every request that shares the read
+    (`_Shared`): woken together, hundreds of long polls send the same bytes."""
+
+    found: str  # the changes, joined as JSON
+    last: int
+    more: bool
+    gen: int
+    read_at: float  # the hub's clock at the read: the answer's server_time
+    body: bytes = b""  # made when there is something to send
+    gzipped: bytes | None = None  # the body compressed once, for clients that accept gzip
+
+
+def _page_answer(store: HubStore, who: Scope, at: tuple[int, int] | None, limit: int) -> _PageAnswer:
+    """`read_page`, and when it has something to send, the answer's bytes (and their gzip)."""
     rows, last, more, gen = store.read_page(who, at, limit)
-    return ",".join(change_json(r) for r in rows), last, more, gen
+    page = _PageAnswer(",".join(change_json(r) for r in rows), last, more, gen, time.time())
+    if page.found or page.more:
+        page.body = _page_body(store.epoch, page)
+        if len(page.body) >= GZIP_MIN_BYTES:
+            page.gzipped = gzip.compress(page.body, compresslevel=6)
+    return page
+
+
+def _page_body(epoch: str, page: _PageAnswer) -> bytes:
+    """A Page, written by hand from the stored JSON: the records were checked on the
+    way in, and re-validating a thousand of them per page halves the hub."""
+    head = json.dumps(
+        {
+            "cursor": f"{epoch}.{page.gen}.{page.last}",
+            "more": page.more,
+            "server_time": datetime.fromtimestamp(page.read_at, timezone.utc).isoformat().replace("+00:00", "Z"),
+        }
+    )
+    return f'{head[:-1]},"changes":[{page.found}]}}'.encode()
 
 
 def _sources(store: HubStore) -> list[SourceHealth]:
