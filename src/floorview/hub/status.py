@@ -31,13 +31,13 @@ def status_text(states: Iterable[SourceState], now: float) -> str:
     blocks = []
     for s in states:
         since = now - s.updated_at
-        if s.failing and s.records_written == 0 and s.resume is None:
-            running = "FAILING, nothing written yet"
-        elif s.failing:
-            running = "FAILING"
+        never = s.records_written == 0 and s.resume is None  # its row was made by its first problem
+        if s.failing and never:
+            head = f"FAILING, nothing written yet (first failed {_age(since)} ago, {_utc(s.updated_at)})"
         else:
-            running = "running" if since <= RUNNING_WITHIN_S else "NOT RUNNING"
-        lines = [f"source {clean(s.name)}: {running} (last update {_age(since)} ago, {_utc(s.updated_at)})"]
+            running = "FAILING" if s.failing else "running" if since <= RUNNING_WITHIN_S else "NOT RUNNING"
+            head = f"{running} (last update {_age(since)} ago, {_utc(s.updated_at)})"
+        lines = [f"source {clean(s.name)}: {head}"]
         if s.problem is not None and s.problem_at is not None:
             when = "now" if s.failing else "since recovered"
             lines.append(
