@@ -4,7 +4,6 @@ heard (NOTIFY) and holds at the next request. On SQLite nothing is kept."""
 
 from __future__ import annotations
 
-import time
 
 import httpx
 from sqlalchemy import event
@@ -13,6 +12,7 @@ from floorview.hub.hubstore import HubStore, open_hub_engine
 from floorview.hub.known_tokens import TRUST_S, KnownTokens
 
 from .hubs import start_hub
+from .test_hub_leases import _wait
 from .test_hub_tokens import _second_hub, refused
 from .test_sync_cli import run
 
@@ -72,13 +72,6 @@ def _token_reads(store: HubStore) -> list[str]:
             seen.append(statement)
 
     return seen
-
-
-def _wait(predicate, timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < end, "timed out"
-        time.sleep(0.02)
 
 
 def test_on_postgresql_a_kept_token_reads_no_database_and_a_revocation_elsewhere_is_heard(pg_server):
