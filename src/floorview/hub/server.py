@@ -30,10 +30,10 @@ from floorview.domain.ids import note_id_problem
 from floorview.hub.checks import MAX_VERSION, value_problem, version_problem
 from floorview.hub.supervise import WriterStatus
 from floorview.hub.status import RUNNING_WITHIN_S
+from floorview.hub.plain_polls import CURSOR_MAX, LIMIT_MAX, WAIT_MAX_S, PlainPolls
 from floorview.hub.hubstore import CursorGone, HubStore, Scope, TokenRefused, change_json, facts_of
 
 PROTOCOL = 1
-CURSOR_MAX = 256
 GZIP_MIN_BYTES = 1024  # as GZipMiddleware's minimum for every other answer
 BODY_BYTES = 1 << 20  # a request body: a note is at most 20,000 characters
 _TOO_LARGE = "a request body is at most 1 MiB"
@@ -120,7 +120,7 @@ class BodyLimit:
 
 def create_app(
     store: HubStore, stopping: threading.Event | None = None, writers: Sequence[WriterStatus] = ()
-) -> FastAPI:
+) -> PlainPolls:
     """The hub's HTTP app. `stopping`, once set (the server is shutting down),
     ends long polls at once with what they have, so a stop is clean (m20).
     `writers`: the process's writer threads, reported by `/v1/health`."""
@@ -167,14 +167,14 @@ def create_app(
             status_code=503, content={"detail": "the hub's database is busy: try again"}, headers={"Retry-After": "2"}
         )
 
-    async def authorize(request: Request) -> Scope:
-        """The presented token's scope: from memory when this process may trust what
-        it kept (hub/known_tokens.py), else one database lookup shared by every
-        request presenting the same token at that moment."""
-        values = request.headers.getlist("authorization")
-        if len(values) > 1:
+    async def scope_of(authorization: list[str]) -> Scope:
+        """The presented token's scope (`authorization`: the request's Authorization
+        headers): from memory when this process may trust what it kept
+        (hub/known_tokens.py), else one database lookup shared by every request
+        presenting the same token at that moment."""
+        if len(authorization) > 1:
             raise _problem(400, "one Authorization header, not several")
-        scheme, _, token = values[0].strip().partition(" ") if values else ("", "", "")
+        scheme, _, token = authorization[0].strip().partition(" ") if authorization else ("", "", "")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:  # the scheme is case-insensitive (RFC 6750)
             raise _problem(401, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
@@ -185,6 +185,48 @@ def create_app(
             return await shared.run(("token", token), store.check_token, token)
         except TokenRefused as exc:
             raise _problem(401, str(exc), {"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+
+    async def authorize(request: Request) -> Scope:
+        return await scope_of(request.headers.getlist("authorization"))
+
+    async def poll(who: Scope, at: tuple[int, int] | None, limit: int, wait: float) -> _PageAnswer:
+        """The page after `at`; with `wait`, a long poll: until a write lands (or the
+        wait ends, or the hub stops). 410 when the log cannot continue from `at`."""
+        deadline = asyncio.get_running_loop().time() + wait
+        while True:
+            changed.clear()
+            try:  # the position checked, the page read and its generation: one snapshot (docs/hub.md)
+                page = await shared.run(("page", who, at, limit), _page_answer, store, who, at, limit)
+            except CursorGone as exc:
+                raise _problem(410, str(exc)) from None
+            remaining = deadline - asyncio.get_running_loop().time()
+            if page.body or remaining <= 0 or stopping.is_set():
+                return page
+            try:  # long poll: sleep until a write lands, or check again each second
+                await asyncio.wait_for(changed.wait(), timeout=min(remaining, 1.0))
+            except TimeoutError:
+                pass
+            at = (page.gen, page.last)  # a purge while it waits is checked against where it stands
+
+    async def plain_changes(
+        authorization: str, cursor: str | None, limit: int, wait: float, gzip_ok: bool
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        """A plain GET /v1/changes (hub/plain_polls.py): its answer, or None for the app to
+        answer the request itself (a refused token or cursor: said in words there)."""
+        try:
+            who = await scope_of([authorization])
+            at = _position(store, cursor)
+            page = await poll(who, at, limit, wait)
+        except (HTTPException, OperationalError):
+            return None  # nothing sent yet: the app answers it (401, 410, 503) as it would any request
+        try:  # revoked or expired while it waited: no page for it
+            await scope_of([authorization])
+        except HTTPException as exc:
+            head = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (exc.headers or {}).items()]
+            body = json.dumps({"detail": exc.detail}).encode()
+            return exc.status_code, [(b"content-type", b"application/json"), *head], body
+        headers, body = _page_response(store, page, gzip_ok)
+        return 200, [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()], body
 
     @app.get("/v1/health", response_model=Health, response_model_exclude_none=True)
     async def health(request: Request) -> Health:
@@ -211,37 +253,15 @@ def create_app(
         request: Request,
         who: Annotated[Scope, Depends(authorize)],
         cursor: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
-        limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-        wait: Annotated[float, Query(ge=0, le=25)] = 0,
+        limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = 1000,
+        wait: Annotated[float, Query(ge=0, le=WAIT_MAX_S)] = 0,
     ) -> Response:  # a Page (response_model), written by hand
-        at = _position(store, cursor)
-        deadline = asyncio.get_running_loop().time() + wait
-        while True:
-            changed.clear()
-            try:  # the position checked, the page read and its generation: one snapshot (docs/hub.md)
-                page = await shared.run(("page", who, at, limit), _page_answer, store, who, at, limit)
-            except CursorGone as exc:
-                raise _problem(410, str(exc)) from None
-            remaining = deadline - asyncio.get_running_loop().time()
-            if page.body or remaining <= 0 or stopping.is_set():
-                break
-            try:  # long poll: sleep until a write lands, or check again each second
-                await asyncio.wait_for(changed.wait(), timeout=min(remaining, 1.0))
-            except TimeoutError:
-                pass
-            at = (page.gen, page.last)  # a purge while it waits is checked against where it stands
+        page = await poll(who, _position(store, cursor), limit, wait)
         # The token may have been revoked or expired since the request began
         # (while it waited, or between its check and the read): no page for it.
         await authorize(request)
-        if page.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
-            return Response(
-                page.gzipped,
-                media_type="application/json",
-                headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},  # GZipMiddleware lets it by
-            )
-        # Nothing came before the wait ended: an empty page, stamped now.
-        body = page.body or _page_body(store.epoch, replace(page, read_at=time.time()))
-        return Response(body, media_type="application/json")
+        headers, body = _page_response(store, page, "gzip" in request.headers.get("accept-encoding", ""))
+        return Response(body, headers=headers)  # GZipMiddleware lets an answer with Content-Encoding by
 
     # `:path`, so that an id holding a slash reaches the handler and is refused in words.
     @app.put("/v1/notes/{note_id:path}", response_model=Accepted, responses={409: {"model": Conflict}})
@@ -275,7 +295,7 @@ def create_app(
             return JSONResponse(status_code=409, content={"current": store.current("note", note_id)})  # a race, lost
         return JSONResponse(status_code=200, content={"id": note_id, "version": version})
 
-    return app
+    return PlainPolls(app, plain_changes)
 
 
 @dataclass
@@ -301,6 +321,17 @@ def _page_answer(store: HubStore, who: Scope, at: tuple[int, int] | None, limit:
         if len(page.body) >= GZIP_MIN_BYTES:
             page.gzipped = gzip.compress(page.body, compresslevel=6)
     return page
+
+
+def _page_response(store: HubStore, page: _PageAnswer, gzip_ok: bool) -> tuple[dict[str, str], bytes]:
+    """The headers and bytes of a page's answer: the shared ones (compressed once, when
+    the client takes gzip), or an empty page stamped now when the wait ended with nothing."""
+    headers = {"Content-Type": "application/json"}
+    if page.gzipped is not None:
+        headers["Vary"] = "Accept-Encoding"
+        if gzip_ok:
+            return {**headers, "Content-Encoding": "gzip"}, page.gzipped
+    return headers, page.body or _page_body(store.epoch, replace(page, read_at=time.time()))
 
 
 def _page_body(epoch: str, page: _PageAnswer) -> bytes:
