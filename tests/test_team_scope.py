@@ -352,7 +352,10 @@ def test_a_canyon_lead_on_the_simulated_floor_gets_queues_customers_and_abandons
     want = visible(records, {"Canyon"}, set())
     assert set(got) == want
     kinds = {k for k, _ in want}
-    assert kinds == {"queue", "agent", "interaction", "customer", "survey", "note"}
+    # Notes too when a lead has written one about a Canyon agent by then (seed 5's morning:
+    # 14 notes, all about other teams' agents); note scope is held to its rule above either way.
+    assert kinds - {"note"} == {"queue", "agent", "interaction", "customer", "survey"}
+    assert any(k == "note" for k, _ in records)
     assert sum(1 for k, _ in want if k == "queue") == 8
     abandoned = [rid for (k, rid) in want if k == "interaction" and records[(k, rid)][1].get("abandoned_at")]
     assert abandoned, "a team lead must see the abandons of the queues the team serves"
