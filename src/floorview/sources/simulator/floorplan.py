@@ -226,20 +226,26 @@ def _roster(queues: list[QueuePlan], n: int) -> list[tuple[int, float]]:
     share the rest. Deterministic: no draw."""
     short = [_needed(q, queues) for q in queues]
     roster: list[tuple[int, float]] = []
+    span = int(SHIFT_H * 2)
+
+    def gains(qi: int) -> list[float]:
+        """What a shift from each start would cover of queue `qi`'s shortfall."""
+        covered = [min(1.0, max(0.0, x)) for x in short[qi]]
+        return [sum(covered[s % 48] for s in range(int(start * 2), int(start * 2) + span)) for start in STARTS]
+
+    cover = [gains(qi) for qi in range(len(queues))]
 
     def add(candidates: list[int]) -> None:
-        best, where = -1.0, (candidates[0], STARTS[0])
+        best, where = -1.0, (candidates[0], 0)
         for qi in candidates:
-            for start in STARTS:
-                first = int(start * 2)
-                gain = sum(min(1.0, max(0.0, short[qi][s % 48])) for s in range(first, first + int(SHIFT_H * 2)))
+            for i, gain in enumerate(cover[qi]):
                 if gain > best + 1e-9:
-                    best, where = gain, (qi, start)
-        qi, start = where
-        first = int(start * 2)
-        for s in range(first, first + int(SHIFT_H * 2)):
+                    best, where = gain, (qi, i)
+        qi, i = where
+        for s in range(int(STARTS[i] * 2), int(STARTS[i] * 2) + span):
             short[qi][s % 48] -= 1
-        roster.append(where)
+        cover[qi] = gains(qi)
+        roster.append((qi, STARTS[i]))
 
     live = [qi for qi, q in enumerate(queues) if q.channel != "email"]
     for qi, q in enumerate(queues):
