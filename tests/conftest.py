@@ -51,6 +51,41 @@ def sample_store(tmp_path: Path) -> Path:
     return path
 
 
+def apply_to(store: Path, changes: list[dict], at: float | None = None) -> None:
+    """Feed changes applied to a store (a copy: see sample_store) as a sync would apply a hub's,
+    the per-minute and per-interval sums kept as the store keeps them."""
+    from floorview.store.apply import Applier
+    from floorview.store.engine import open_engine
+
+    engine = open_engine(store)
+    try:
+        with engine.begin() as conn:
+            result = Applier(conn, SAMPLE_AT.timestamp() if at is None else at).apply(changes)
+            assert result.quarantined == 0
+    finally:
+        engine.dispose()
+
+
+def add_waiting(store: Path, callers: list[tuple[str, float, str | None]], at: float | None = None) -> list[str]:
+    """Contacts waiting in a copy of the sample: (queue, seconds waited by `at`, customer), `at`
+    the sample's moment unless given. The sample's floor runs near its targets and nobody waits on
+    its live queues at its moment; a test about a caller waiting puts one there. Their ids."""
+    import sqlite3
+    from datetime import timezone
+
+    when = SAMPLE_AT.timestamp() if at is None else at
+    con = sqlite3.connect(store)
+    channels = dict(con.execute("SELECT id, channel FROM queue"))
+    con.close()
+    changes = []
+    for n, (queue, waited, customer) in enumerate(callers):
+        enqueued = datetime.fromtimestamp(when - waited, timezone.utc).isoformat()
+        data = {"queue_id": queue, "channel": channels[queue], "customer_id": customer, "enqueued_at": enqueued}
+        changes.append({"kind": "interaction", "id": f"i-waiting-{n + 1}", "version": 1, "op": "upsert", "data": data})
+    apply_to(store, changes, when)
+    return [c["id"] for c in changes]
+
+
 @pytest.fixture
 def hub(tmp_path: Path):
     """The reference hub on loopback, on a fresh database (tests/hubs.py)."""

@@ -19,7 +19,7 @@ from floorview.tui.widgets.live_table import LiveTable
 from .conftest import make_app, settle, wait_for
 
 SIZES = [(80, 24), (120, 40)]
-AGENT = "a-0061"  # Amir Ueda: on a contact, with figures today and the days before, and notes
+AGENT = "a-0025"  # Oli Berg: on a contact, with figures today (17 handled) and the days before, and 8 notes
 sizes = pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 
 

@@ -377,10 +377,20 @@ async def test_the_asa_explanation_speaks_to_a_supervisor(sample_store, size):
 @pytest.mark.parametrize("clock", [False, True], ids=["", "clock"])
 async def test_the_title_shows_where_the_data_begins_whole(sample_store, size, clock):
     # m3: at 120 columns the title ended "data from 13".
-    from datetime import datetime
+    from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
+    from .conftest import SAMPLE_AT, SAMPLE_DAYS
+
     con = sqlite3.connect(sample_store)
+    # The sample's customers have 90 days of past contacts, so its sums reach before any window:
+    # a store that holds less than the 30 days (the floor's week alone, as a week's sync) is made
+    # here by taking out everything before the floor's first midnight.
+    floor_start = (SAMPLE_AT - timedelta(days=SAMPLE_DAYS - 1)).replace(hour=0, minute=0).timestamp()
+    with con:
+        con.execute("DELETE FROM queue_interval WHERE interval * 900 < ?", (floor_start,))
+        con.execute("DELETE FROM queue_minute WHERE minute * 60 < ?", (floor_start,))
+        con.execute("DELETE FROM interaction WHERE enqueued_at < ?", (floor_start,))
     first = con.execute("SELECT min(interval) FROM queue_interval").fetchone()[0] * 900
     day = datetime.fromtimestamp(first, ZoneInfo("America/New_York")).strftime("%d %b")
     app = make_app(sample_store, show_clock=clock)

@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.widgets import Input, Select, TextArea
 from textual.widgets._select import SelectCurrent
 
+from floorview.config import CoachingConfig
 from floorview.store.engine import open_engine
 from floorview.store.notes import save_note
 from floorview.store.syncstate import TokenScope, save_token_scope
@@ -35,6 +36,9 @@ SIZES = [(80, 24), (120, 40)]
 sizes = pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 TODAY = SAMPLE_AT.date().isoformat()
 AGENT = "a-0001"
+# Every agent of the sample has a coaching note in the last week; one, Nia Varga (a-0035, last
+# coached 13 Nov), has none in the last 5 days (SQL on sample.db): a "not coached lately" list of one.
+NOT_COACHED = CoachingConfig(not_coached_days=5)
 TEXT_COLUMNS = {"body", "what"}  # a note's words may be cut to the column; figures, names and dates may not
 
 
@@ -200,7 +204,7 @@ async def open_editor(pilot) -> NoteEditor:
 
 @sizes
 async def test_m14_visibility_is_explained_and_lists_show_the_author(sample_store, size):
-    app = make_app(sample_store)
+    app = make_app(sample_store, coaching=NOT_COACHED)
     async with app.run_test(size=size) as pilot:
         table = await coaching(pilot)
         con = sqlite3.connect(sample_store)
@@ -221,7 +225,7 @@ async def test_m14_visibility_is_explained_and_lists_show_the_author(sample_stor
 
 @sizes
 async def test_m15_escape_asks_before_discarding_typed_text(sample_store, size):
-    app = make_app(sample_store)
+    app = make_app(sample_store, coaching=NOT_COACHED)
     async with app.run_test(size=size) as pilot:
         editor = await open_editor(pilot)
         await pilot.press("escape")  # nothing typed: closes at once
@@ -245,7 +249,7 @@ async def test_m15_escape_asks_before_discarding_typed_text(sample_store, size):
 
 @sizes
 async def test_m24_the_editors_fields_hold_their_values(sample_store, size):
-    app = make_app(sample_store)
+    app = make_app(sample_store, coaching=NOT_COACHED)
     async with app.run_test(size=size) as pilot:
         editor = await open_editor(pilot)
         editor.query_one("#adkar", Select).value = "reinforcement"
@@ -278,7 +282,7 @@ async def test_m24_the_editors_fields_hold_their_values(sample_store, size):
 # -- m4, m3, m2, m23 and the lead's filter: the lists ---------------------------------------------
 @sizes
 async def test_m4_dates_and_stages_are_whole_in_every_list(sample_store, size):
-    app = make_app(sample_store)
+    app = make_app(sample_store, coaching=NOT_COACHED)
     async with app.run_test(size=size) as pilot:
         table = await coaching(pilot)
         assert_nothing_cut(table)
@@ -401,12 +405,12 @@ async def test_my_team_is_the_tokens_when_the_hub_says(sample_store, size):
 @sizes
 async def test_m23_counts_of_one_are_singular(sample_store, size):
     write(sample_store, "n-once", _note("Quokka drill went well."))
-    app = make_app(sample_store)
+    app = make_app(sample_store, coaching=NOT_COACHED)
     async with app.run_test(size=size) as pilot:
         table = await coaching(pilot)
         await pilot.press("u")
         await wait_for(pilot, lambda: app.screen.view == "uncoached" and table.row_count == 1)
-        assert caption(app).startswith("1 agent without a coaching note in 14 days")
+        assert caption(app).startswith("1 agent without a coaching note in 5 days")
         await pilot.press("slash", *"quokka", "enter")
         await wait_for(pilot, lambda: app.screen.view == "search" and table.row_count == 1)
         assert caption(app).startswith("1 note matches 'quokka'")

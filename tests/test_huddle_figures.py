@@ -3,7 +3,9 @@
 Usability walk M1 and M2: Canyon (11 of 64 agents) was credited with every
 answer on every queue it touches, and waits were averaged over voice, chat
 and email together. The reference figures here are counted from the
-contacts themselves, not from the per-interval sums the huddle reads.
+contacts themselves, not from the per-interval sums the huddle reads. The team
+here is Harbor (11 of 64 agents, serving 7 of the 8 queues: all but Tech chat);
+on the demo floor Canyon now serves all 8, which would not tell its queues apart.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from floorview.tui.huddle.screen import HuddleScreen
 from .conftest import make_app, settle, wait_for
 
 DAY_START = datetime(2026, 11, 20, 5, 0, tzinfo=timezone.utc).timestamp()  # midnight EST, the sample's day
-TEAM = "Canyon"
+TEAM = "Harbor"
 
 
 def _reference(store, team: str | None) -> dict[str, dict]:
@@ -86,9 +88,9 @@ def _table(markdown: str) -> dict[str, list[str]]:
 
 
 def test_a_teams_export_counts_its_own_work_and_its_queues_per_channel(sample_store, capsys):
-    assert main(["export", "huddle", "--db", str(sample_store), "--team", "canyon", "--format", "md"]) == 0
+    assert main(["export", "huddle", "--db", str(sample_store), "--team", "harbor", "--format", "md"]) == 0
     text = capsys.readouterr().out
-    assert text.startswith("# Huddle: Team Canyon, ")  # the team named as the feed spells it
+    assert text.startswith("# Huddle: Team Harbor, ")  # the team named as the feed spells it
     rows = _table(text)
     ref = _reference(sample_store, TEAM)
     floor_answered = sum(r["answered"] for r in _reference(sample_store, None).values())
@@ -106,7 +108,8 @@ def test_a_teams_export_counts_its_own_work_and_its_queues_per_channel(sample_st
     # Counts add up across channels; waits and handle times never do.
     assert rows["all channels"][1] == rows["all channels"][4] == "–"
     assert rows["all channels"][3] == _pct(sum(r["in_sl"] for r in ref.values()), sum(r["den"] for r in ref.values()))
-    assert "the 6 queues Canyon serves, all teams' work included" in text
+    # Harbor's agents serve 7 queues, every one but Tech chat (SQL on sample.db's agent_queue)
+    assert "the 7 queues Harbor serves, all teams' work included" in text
 
 
 def test_the_floor_export_shows_every_channels_wait_apart(sample_store, capsys):
@@ -148,8 +151,8 @@ async def test_the_huddle_screen_shows_the_teams_own_answers_for_the_busiest_cha
         await pilot.pause(0.05)
         answered = app.screen.query_one("#answered").value
         assert int(answered) == ref["voice"]["answered"]
-        assert "Canyon answered · voice" in str(app.screen.query_one("#answered-label").render())  # 80 columns
-        assert "Team Canyon" in str(app.screen.query_one("#marker").render())
+        assert "Harbor answered · voice" in str(app.screen.query_one("#answered-label").render())  # 80 columns
+        assert "Team Harbor" in str(app.screen.query_one("#marker").render())
         await pilot.press("c")  # the next channel in large type
         await wait_for(pilot, lambda: "chat" in str(app.screen.query_one("#answered-label").render()))
         assert int(app.screen.query_one("#answered").value) == ref["chat"]["answered"]
@@ -190,7 +193,7 @@ def test_the_talk_and_walk_sentence_counts_the_teams_visible_coaching(sample_sto
     share = round(topics.count(top) / len(topics) * 100)
     assert main(["export", "huddle", "--db", str(sample_store), "--team", TEAM, "--format", "md"]) == 0
     text = capsys.readouterr().out
-    assert "## Talk and walk: Canyon's coaching" in text
+    assert "## Talk and walk: Harbor's coaching" in text
     assert f"{share}% of" in text and top.title() in text.split("## Talk and walk")[1]
     assert "in team notes this week" in text
 

@@ -210,3 +210,26 @@ async def test_the_figures_labels_each_hold_one_line(sample_store, size):
             assert len([line for line in lines if line]) == 1, (key, lines)
         answered = str(screen.query_one("#answered-label").render())
         assert answered == ("answered by Canyon · voice" if size[0] >= 120 else "Canyon answered · voice"), answered
+
+
+def test_coaching_theme_items_are_never_broken_over_two_lines():
+    """The snapshot at 80 columns broke "cost · ability: 21" after "cost ·": items are packed whole."""
+    from floorview.tui.huddle.cells import packed
+
+    items = [
+        f"{t} · {s}: {n}"
+        for t, s, n in [
+            ("cost", "desire", 25),
+            ("cost", "awareness", 24),
+            ("cost", "knowledge", 22),
+            ("cost", "ability", 21),
+            ("cost", "reinforcement", 21),
+        ]
+    ]
+    text = packed(items, 78)
+    lines = text.split("\n")
+    assert all(len(line) <= 78 and line.startswith("  ") for line in lines)
+    assert sorted(item for line in lines for item in line.strip().split("   ")) == sorted(items)
+    assert lines[0] == "  cost · desire: 25   cost · awareness: 24   cost · knowledge: 22"
+    assert packed(["a very long item"], 5) == "  a very long item"  # wider than the line: a line of its own
+    assert packed([], 78) == ""

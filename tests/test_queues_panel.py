@@ -24,7 +24,7 @@ from floorview.tui.queues.whatif import WhatIfScreen
 from floorview.tui.queues.whatif_data import Adjustments, WhatIfRequest
 from floorview.tui.widgets.live_table import LiveTable
 
-from .conftest import SAMPLE_AT, make_app, settle, wait_for
+from .conftest import SAMPLE_AT, add_waiting, make_app, settle, wait_for
 
 SIZES = [(80, 24), (120, 40)]
 SIZE_IDS = ["80x24", "120x40"]
@@ -120,7 +120,8 @@ async def test_no_verdicts_while_catching_up(sample_store, size):
         app.post_message(SourceChanged("catching up", "3 pages"))
         await wait_for(pilot, lambda: "catching up" in title(app))
         await wait_for(pilot, lambda: not signs(table))
-        assert table.get_cell("q-billing", "sl").plain.strip() == "12%"  # the figure, without a sign
+        # the figure, without a sign: Billing's window, 40 of 44 answered within 20 s (SQL on sample.db)
+        assert table.get_cell("q-billing", "sl").plain.strip() == "91%"
         while table.current_column != "sl":
             await pilot.press("right")
         await pilot.press("e")
@@ -135,6 +136,8 @@ async def test_no_verdicts_while_catching_up(sample_store, size):
 # -- m19: the wait sort across channels ------------------------------------------------------------
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 async def test_the_wait_sort_puts_the_furthest_past_its_threshold_first(sample_store, size):
+    # Two callers waiting beside the sample's emails (nobody waits on its live queues at its moment).
+    add_waiting(sample_store, [("q-retention", 14, "c-0000067"), ("q-tech-support", 53, "c-0000002")])
     con = open_reader(sample_store)
     now = SAMPLE_AT.timestamp()
     past = {
@@ -145,7 +148,7 @@ async def test_the_wait_sort_puts_the_furthest_past_its_threshold_first(sample_s
         )
     }
     expected = sorted(past, key=lambda q: -past[q])
-    assert expected[0] == "q-tech-support"  # 53 s against 20 s: the worst, though emails have waited hours
+    assert expected[0] == "q-tech-support"  # 53 s against 30 s: the worst, though emails have waited 20 min
     app = make_app(sample_store)
     async with app.run_test(size=size) as pilot:
         table = await settle(pilot)
@@ -155,7 +158,7 @@ async def test_the_wait_sort_puts_the_furthest_past_its_threshold_first(sample_s
         order = [table.get_row_at(i)[0].plain.strip() for i in range(table.row_count)]
         names = dict(con.execute("SELECT id, name FROM queue"))
         assert order[: len(expected)] == [names[q] for q in expected]
-        assert order.index("Orders email") > order.index("Retention")  # 1h54 of 4 h after 14 s of 20 s
+        assert order.index("Orders email") > order.index("Retention")  # 20 min of 4 h after 14 s of 20 s
 
 
 # -- m26 and m2: the drill-down -------------------------------------------------------------------
@@ -180,6 +183,8 @@ async def drill(pilot, app, queue: str) -> QueueDetailScreen:
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 async def test_the_waiting_list_uses_the_free_space(sample_store, size):
+    # The sample's 7 order emails waiting and 55 more, an hour's mail: more than the screen holds.
+    add_waiting(sample_store, [("q-orders-email", 60 * n, None) for n in range(1, 56)])
     app = make_app(sample_store)
     async with app.run_test(size=size) as pilot:
         screen = await drill(pilot, app, "q-orders-email")  # 62 waiting, 7 agents
@@ -202,19 +207,22 @@ async def test_e_in_a_drill_down_with_nobody_waiting_explains_its_figures(sample
         assert screen.query_one("#waiting", LiveTable).row_count == 0
         assert "Nobody waiting" in text_of(app, "#waiting-heading")
         summary = text_of(app, "#summary")
-        assert "SL 30 min ✗ 12%" in summary and "need 12 · have 10" in summary
+        # SQL on sample.db: 40 of 44 within 20 s; Erlang A (tests/erlang_reference.py) on the window's
+        # 45 contacts in 29 min, AHT 263 s: 9 agents; 11 of Billing's agents available or on its contacts
+        assert "SL 30 min ✓ 91%" in summary and "need 9 · have 11" in summary
         app.notify = lambda message, **kw: notes.append(str(message))  # what a bell would say
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
         assert not notes
         assert text_of(app, "#title") == "Queue: Billing — its figures"
         body = text_of(app, "#body")
-        assert "answered within 20 s / (answered + abandoned)" in body and "need 12" in body
+        assert "answered within 20 s / (answered + abandoned)" in body and "need 9" in body
         assert "nobody waiting, so no oldest wait" in body
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 async def test_one_contact_waiting_reads_in_the_singular(sample_store, size):
+    add_waiting(sample_store, [("q-retention", 14, "c-0000067")])
     app = make_app(sample_store)
     async with app.run_test(size=size) as pilot:
         await drill(pilot, app, "q-retention")  # one contact waiting
@@ -228,6 +236,7 @@ async def test_one_contact_waiting_reads_in_the_singular(sample_store, size):
 
 
 async def test_the_drill_down_opens_agents_and_customers_by_message(sample_store):
+    add_waiting(sample_store, [("q-retention", 14, "c-0000067")])
     app = make_app(sample_store)
     async with app.run_test(size=(120, 40)) as pilot:
         await drill(pilot, app, "q-retention")

@@ -168,8 +168,8 @@ def test_customer_search_80x24(snap_compare, sample_store):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_alerts(snap_compare, sample_store, size):
-    """Screen 7 ten minutes past the sample's moment: two long waits and four agents past their
-    limits fire, five more are held back by the budget."""
+    """Screen 7 ten minutes past the sample's moment: four agents past their limits fire (two on
+    breaks, two in wrap-up); nobody waits on a live queue, and the budget holds none back."""
     from .conftest import SAMPLE_AT
 
     async def ready(pilot):

@@ -333,13 +333,15 @@ def test_canyon_sees_what_the_rule_says_at_every_step(hub, tmp_path):
 
 
 def test_a_canyon_lead_on_the_simulated_floor_gets_queues_customers_and_abandons(hub, tmp_path):
-    """The floor of the B1 walk: the simulator's morning, a `--team Canyon` token."""
+    """The simulator's morning on the sample's floor (seed 7, 08:30), a `--team Canyon` token.
+    (Seed 5, the B1 walk's floor, has no note about a Canyon agent by then: its leads wrote 14,
+    all about other teams'; seed 7's wrote 21, 2 of them about Canyon agents.)"""
     from floorview.hub.seed import simulated_changes
 
-    from .conftest import SAMPLE_AT
+    from .conftest import SAMPLE_AT, SAMPLE_SEED
 
     records: dict[Key, tuple[str, dict]] = {}
-    for batch in simulated_changes(5, SAMPLE_AT.timestamp() - 2 * 3600):
+    for batch in simulated_changes(SAMPLE_SEED, SAMPLE_AT.timestamp() - 2 * 3600):
         hub.store.write(batch)
         for ch in batch:
             old = records.get((ch["kind"], ch["id"]))

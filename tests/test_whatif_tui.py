@@ -181,12 +181,14 @@ async def open_whatif(pilot, app, qid: str) -> LiveTable:
 # -- tests -----------------------------------------------------------------------------
 async def test_the_what_if_shows_the_floor_beside_the_model_and_says_when_they_disagree(sample_store):
     con = open_reader(sample_store)
-    floor = by_hand(con, "q-billing", window_start())
-    assert floor["sl"] < 0.2  # Billing is failing on the snapshot: 12%
+    floor = by_hand(con, "q-tech-support", window_start())
+    # Tech support is in trouble on the snapshot: 14 of 29 within 30 s in the window, 48% (SQL on sample.db),
+    # where Erlang A (tests/erlang_reference.py) at its 8 agents says 77%
+    assert floor["sl"] < 0.5
     app = make_app(sample_store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        table = await open_whatif(pilot, app, "q-billing")
+        table = await open_whatif(pilot, app, "q-tech-support")
         labels = [c.label for c in table.columns_now]
         assert labels[1:] == ["Observed", "Model now", "Model what-if", "Change"]
         assert plain(table, "sl", "observed") == one_decimal(floor["sl"])
@@ -195,7 +197,7 @@ async def test_the_what_if_shows_the_floor_beside_the_model_and_says_when_they_d
         assert plain(table, "aht", "observed") == m_ss(floor["aht"])
         assert plain(table, "volume", "observed") == f"{floor['offered'] * 900 / (NOW - window_start()):.1f}"
         # The model is given the agents who could take the next contact, of those staffed.
-        have = have_by_hand(con, "q-billing")
+        have = have_by_hand(con, "q-tech-support")
         assert plain(table, "agents", "now") == str(have)
         assert plain(table, "agents", "observed").startswith(f"{have} of ")
         model = float(plain(table, "sl", "now").rstrip("%"))
@@ -203,7 +205,7 @@ async def test_the_what_if_shows_the_floor_beside_the_model_and_says_when_they_d
         words = " ".join(heading(app).split())
         assert f"The model says {model:.0f}% but the floor did {floor['sl'] * 100:.0f}%" in words
         assert "best case" in words and "model: Erlang" in words
-        assert "target 80% in 20 s" in words
+        assert "target 80% in 30 s" in words
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
         body = " ".join(str(app.screen.query_one("#body").render()).split())

@@ -10,6 +10,12 @@ oldest contact first.
 `Floor.advance(t)` runs the floor to time `t` and returns the records that
 changed since the last call, as feed changes with rising versions. The same
 seed and the same calls give the same floor, change for change.
+
+`Floor.remaining_customers()` (once the floor has caught up to now) sends the
+customers not met yet, then the customers' past: contacts over the 90 days
+before the floor's first moment and the surveys some answered, so a customer's
+card has a history and the recovery rules that reach back (hang-ups within a
+week, a return within 72 hours) have something to find.
 """
 
 from __future__ import annotations
@@ -24,7 +30,15 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from floorview.sources.simulator.floorplan import PROFILE, REASONS, SITE_TZ, AgentPlan, FloorPlan, make_plan
+from floorview.sources.simulator.floorplan import (
+    PROFILE,
+    REASONS,
+    SITE_TZ,
+    AgentPlan,
+    FloorPlan,
+    QueuePlan,
+    make_plan,
+)
 
 VERBATIMS_GOOD = (
     "Sorted in one call, thank you.",
@@ -49,8 +63,35 @@ NOTE_BODIES = {
 SEGMENTS = ("consumer", "consumer", "consumer", "small business", "enterprise")
 
 
+HISTORY_DAYS = 90  # the customers' past contacts reach this far back from the floor's first moment
+HISTORY_CUSTOMERS = 5000  # the customers who may have a past (a large floor's first; the small floor's all)
+
+
 def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _ts(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def _answers(r: random.Random, mood: float, cid: str, iid: str | None, at: float) -> dict[str, Any]:
+    """A survey's answers from a customer's mood (0..1, before noise): scores, trust and its
+    three legs, and now and then a verbatim to match."""
+    mood = max(0.0, min(1.0, mood + r.gauss(0, 0.15)))
+    return {
+        "customer_id": cid,
+        "interaction_id": iid,
+        "answered_at": at,
+        "nps": round(mood * 10),
+        "csat": 1 + round(mood * 4),
+        "ces": 7 - round(mood * 6),
+        "trust": "yes" if mood > 0.65 else ("sometimes" if mood > 0.4 else "no"),
+        "sincerity": max(1, min(5, round(1 + mood * 4 + r.gauss(0, 0.6)))),
+        "competence": max(1, min(5, round(1 + mood * 4 + r.gauss(0, 0.6)))),
+        "reliability": max(1, min(5, round(1 + mood * 4 + r.gauss(0, 0.6)))),
+        "verbatim": r.choice(VERBATIMS_GOOD if mood > 0.5 else VERBATIMS_BAD) if r.random() < 0.5 else None,
+    }
 
 
 @dataclass(slots=True)
@@ -69,8 +110,12 @@ class AgentState:
 class Floor:
     def __init__(self, seed: int, start: float, scale: str = "small", site_tz: str = SITE_TZ) -> None:
         self.rng = random.Random(seed)
+        self.seed, self.start = seed, start
         self.plan: FloorPlan = make_plan(self.rng, scale, site_tz)
         self.t = start
+        self._history_sent = False
+        frequent = max(1, self.plan.customers // 50)
+        self._returning = [k for k in range(frequent, min(self.plan.customers, HISTORY_CUSTOMERS)) if self._past(k)[1]]
         self._events: list[tuple[float, int, str, object]] = []
         self._seq = 0
         self.versions: dict[tuple[str, str], int] = {}
@@ -320,8 +365,15 @@ class Floor:
 
     def _pick_customer(self) -> str:
         n = self.plan.customers
-        # A fifth of contacts come from a small set of frequent callers: repeats happen.
-        k = self.rng.randrange(max(1, n // 50)) if self.rng.random() < 0.2 else self.rng.randrange(n)
+        # A fifth of contacts come from a small set of frequent callers: repeats happen;
+        # another from the customers in touch over the last months (those with a past).
+        draw = self.rng.random()
+        if draw < 0.2:
+            k = self.rng.randrange(max(1, n // 50))
+        elif draw < 0.4 and self._returning:
+            k = self.rng.choice(self._returning)
+        else:
+            k = self.rng.randrange(n)
         cid = f"c-{k + 1:07d}"
         if cid not in self.customers and ("customer", cid) not in self.versions:
             self.customers[cid] = self._customer(k)
@@ -350,21 +402,8 @@ class Floor:
         r = self.rng
         wait = it["answered_at"] - it["enqueued_at"]
         mood = 0.75 + (0.15 if it["resolved"] else -0.35) - min(0.4, wait / 900) - 0.1 * it["transfers"]
-        mood = max(0.0, min(1.0, mood + r.gauss(0, 0.15)))
         sid = f"s-{iid[2:]}"
-        self.surveys[sid] = {
-            "customer_id": it["customer_id"],
-            "interaction_id": iid,
-            "answered_at": self.t + r.uniform(60, 1800),
-            "nps": round(mood * 10),
-            "csat": 1 + round(mood * 4),
-            "ces": 7 - round(mood * 6),
-            "trust": "yes" if mood > 0.65 else ("sometimes" if mood > 0.4 else "no"),
-            "sincerity": max(1, min(5, round(1 + mood * 4 + r.gauss(0, 0.6)))),
-            "competence": max(1, min(5, round(1 + mood * 4 + r.gauss(0, 0.6)))),
-            "reliability": max(1, min(5, round(1 + mood * 4 + r.gauss(0, 0.6)))),
-            "verbatim": r.choice(VERBATIMS_GOOD if mood > 0.5 else VERBATIMS_BAD) if r.random() < 0.5 else None,
-        }
+        self.surveys[sid] = _answers(r, mood, it["customer_id"], iid, self.t + r.uniform(60, 1800))
         self._touch("survey", sid)
 
     def _note(self, aid: str, at: float) -> None:
@@ -390,12 +429,115 @@ class Floor:
         self._touch("note", nid)
 
     def remaining_customers(self) -> Iterator[dict[str, Any]]:
-        """The rest of the customer base: those no contact has brought in yet."""
+        """The rest of the customer base: those no contact has brought in yet; then,
+        once, what the customers did before the floor's first moment (`history`)."""
         for k in range(self.plan.customers):
             cid = f"c-{k + 1:07d}"
             if ("customer", cid) not in self.versions:
                 self.versions[("customer", cid)] = 1
                 yield {"kind": "customer", "id": cid, "version": 1, "op": "upsert", "data": self._customer(k)}
+        if self._history_sent:
+            return
+        self._history_sent = True
+        for kind, rid, data in self.history():
+            self.versions[(kind, rid)] = 1
+            yield {"kind": kind, "id": rid, "version": 1, "op": "upsert", "data": data}
+
+    def history(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(kind, id, data) of the customers' past: contacts over the HISTORY_DAYS days
+        before the floor's first moment, ended, on the floor's queues with its agents,
+        and the surveys some of them answered. The frequent callers all have some,
+        a share of the rest a few. Some customers are unhappy: their last contacts,
+        days ago, went badly (long waits, hang-ups, transfers), and they said so.
+        Each customer's past is drawn from a generator of its own and the floor's plan,
+        so it is the same whatever the order the customers are met in."""
+        n = min(self.plan.customers, HISTORY_CUSTOMERS)
+        day0 = datetime.fromtimestamp(self.start, self._site).date()
+        queues = self.plan.queues
+        weights = [q.peak_per_hour for q in queues]
+        for k in range(n):
+            r, contacts = self._past(k)
+            if not contacts:
+                continue
+            cid = f"c-{k + 1:07d}"
+            unhappy = r.random() < 0.2
+            home = r.choices(queues, weights)[0]
+            days = sorted((r.randrange(1, HISTORY_DAYS + 1) for _ in range(contacts)), reverse=True)
+            if unhappy:  # their trouble is recent: the last contact or two were days ago
+                days[-1] = r.randint(1, 6)
+                days.sort(reverse=True)
+            for j, ago in enumerate(days):
+                recent = unhappy and j >= contacts - 2
+                q = home if r.random() < 0.65 else r.choices(queues, weights)[0]
+                hour = r.choices(range(24), PROFILE)[0]
+                local = datetime.combine(day0 - timedelta(days=ago), datetime.min.time(), self._site)
+                enq = local.timestamp() + hour * 3600 + r.uniform(0, 3600)
+                iid = f"i-c{k + 1:07d}-{j + 1}"
+                it = self._past_contact(r, q, cid, enq, bad=recent)
+                yield "interaction", iid, it
+                if it["answered_at"] is not None and r.random() < (0.6 if recent else 0.25):
+                    wait = _ts(it["answered_at"]) - enq
+                    mood = 0.8 + (0.15 if it["resolved"] else -0.35) - min(0.4, wait / 900) - 0.1 * it["transfers"]
+                    if recent:
+                        mood -= 0.3
+                    at = min(_ts(it["ended_at"]) + r.uniform(60, 86400), self.start - r.uniform(60, 3600))
+                    s = _answers(r, mood, cid, iid, at)
+                    s["answered_at"] = iso(s["answered_at"])
+                    yield "survey", f"s-c{k + 1:07d}-{j + 1}", s
+            if r.random() < 0.3:  # a relationship survey, months back: the trend has a before
+                ago = r.randrange(HISTORY_DAYS + 5, 2 * HISTORY_DAYS)
+                at = datetime.combine(day0 - timedelta(days=ago), datetime.min.time(), self._site).timestamp()
+                s = _answers(r, 0.75 if unhappy else 0.7, cid, None, at + r.uniform(9, 20) * 3600)
+                s["answered_at"] = iso(s["answered_at"])
+                yield "survey", f"s-c{k + 1:07d}-r", s
+
+    def _past(self, k: int) -> tuple[random.Random, int]:
+        """Customer `k`'s own generator for its past, and how many contacts that past holds."""
+        r = random.Random(k * 104_729 + 7 + self.seed * 1_000_003)
+        if k >= HISTORY_CUSTOMERS:
+            return r, 0
+        if k < max(1, self.plan.customers // 50):  # the frequent callers
+            return r, r.randint(3, 6)
+        return r, r.choice((1, 1, 2, 2, 3)) if r.random() < 0.2 else 0
+
+    def _past_contact(self, r: random.Random, q: QueuePlan, cid: str, enq: float, bad: bool) -> dict[str, Any]:
+        """An ended contact before the floor's time: waits about the queue's threshold,
+        or, `bad`, well past it (some hung up, some were passed around)."""
+        agents = self._skilled.get(q.id) or list(self.agents)
+        if q.patience_mean_s is None:  # email: hours
+            wait = r.uniform(0.1, 3.5 if not bad else 12) * 3600
+        else:
+            wait = r.expovariate(1 / (q.sl_threshold_s * (0.6 if not bad else 5)))
+        abandons = q.patience_mean_s is not None and r.random() < (0.45 if bad else 0.04)
+        it: dict[str, Any] = {
+            "queue_id": q.id,
+            "channel": q.channel,
+            "customer_id": cid,
+            "agent_id": None,
+            "enqueued_at": iso(enq),
+            "answered_at": None,
+            "abandoned_at": None,
+            "ended_at": None,
+            "wrap_s": None,
+            "transfers": 0,
+            "resolved": None,
+            "qa_score": None,
+        }
+        if abandons:
+            it["abandoned_at"] = it["ended_at"] = iso(enq + max(6.0, wait))
+            return it
+        talk = r.lognormvariate(math.log(q.aht_mean_s * 0.65), 0.55)
+        if r.random() < (0.3 if bad else 0.06):
+            it["transfers"] = 1 + (r.random() < (0.6 if bad else 0.2))
+            talk *= 1.0 + 0.4 * it["transfers"]
+        it["agent_id"] = r.choice(agents)
+        it["answered_at"] = iso(enq + wait)
+        it["ended_at"] = iso(enq + wait + talk)
+        it["wrap_s"] = round(r.lognormvariate(math.log(q.aht_mean_s * 0.16), 0.5), 1)
+        it["resolved"] = r.random() < (0.4 if bad else (0.6 if it["transfers"] else 0.88))
+        if r.random() < 0.08:
+            it["qa_score"] = round(max(0.0, min(100.0, r.gauss(83 if not bad else 72, 9))), 1)
+        return it
 
     # -- output ----------------------------------------------------------------
     def data(self, kind: str, rid: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ Everything is drawn from one seeded random generator, so a seed names a floor.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 
@@ -70,16 +71,17 @@ LAST = (
 ).split()
 REASONS = ("break", "lunch", "meeting", "training", "coaching", "system issue")
 
-# name, channel, sl threshold, aht mean, patience mean (None: never abandons), peak/hour
+# name, channel, sl threshold, aht mean, patience mean (None: never abandons), peak/hour,
+# staffing (the share of the agents its load needs that the floor has: below 1, a queue in trouble)
 SMALL_QUEUES = (
-    ("Billing", "voice", 20, 300, 150, 125),
-    ("Tech support", "voice", 30, 480, 240, 82),
-    ("Sales", "voice", 20, 360, 120, 52),
-    ("Retention", "voice", 20, 540, 180, 24),
-    ("Billing chat", "chat", 60, 420, 400, 40),
-    ("Tech chat", "chat", 60, 600, 500, 28),
-    ("Orders email", "email", 4 * 3600, 420, None, 30),
-    ("Claims email", "email", 8 * 3600, 600, None, 14),
+    ("Billing", "voice", 20, 300, 150, 88, 1.0),
+    ("Tech support", "voice", 30, 480, 240, 57, 0.75),
+    ("Sales", "voice", 20, 360, 120, 37, 1.0),
+    ("Retention", "voice", 20, 540, 180, 18, 1.0),
+    ("Billing chat", "chat", 60, 420, 400, 29, 1.0),
+    ("Tech chat", "chat", 60, 600, 500, 20, 0.85),
+    ("Orders email", "email", 4 * 3600, 420, None, 22, 1.0),
+    ("Claims email", "email", 8 * 3600, 600, None, 10, 1.0),
 )
 TEAM_NAMES = ("Harbor", "Summit", "Prairie", "Canyon", "Delta", "Meadow", "Ridge", "Coast")
 
@@ -99,6 +101,7 @@ class QueuePlan:
     aht_target_s: float
     abandon_target: float | None
     cost_per_agent_hour: float
+    staffing: float = 1.0  # the share of the agents its load needs that the floor has
 
 
 @dataclass(slots=True)
@@ -128,16 +131,20 @@ def _person(rng: random.Random) -> str:
 def make_plan(rng: random.Random, scale: str, site_tz: str = SITE_TZ) -> FloorPlan:
     if scale == "small":
         specs = list(SMALL_QUEUES)
-        n_agents, n_customers = 64, 5000
+        n_agents, n_customers, regions = 64, 5000, 1
         teams: tuple[str, ...] = TEAM_NAMES[:6]
     elif scale == "large":
-        specs = [(f"{base[0]} {region}", *base[1:5], base[5] * 1.2) for region in range(1, 26) for base in SMALL_QUEUES]
-        n_agents, n_customers = 2000, 1_000_000
+        specs = [
+            (f"{base[0]} {region}", *base[1:5], base[5] * 1.2, base[6])
+            for region in range(1, 26)
+            for base in SMALL_QUEUES
+        ]
+        n_agents, n_customers, regions = 2000, 1_000_000, 25
         teams = tuple(f"{t} {i}" for i in range(1, 26) for t in TEAM_NAMES)
     else:
         raise ValueError(f"unknown scale {scale!r} (small or large)")
     queues = []
-    for i, (name, channel, threshold, aht, patience, peak) in enumerate(specs):
+    for i, (name, channel, threshold, aht, patience, peak, staffing) in enumerate(specs):
         slug = name.lower().replace(" ", "-")
         tz = site_tz if i % 8 != 3 else NEIGHBOUR_TZ.get(site_tz, site_tz)
         queues.append(
@@ -155,31 +162,100 @@ def make_plan(rng: random.Random, scale: str, site_tz: str = SITE_TZ) -> FloorPl
                 aht_target_s=round(aht * 0.95),
                 abandon_target=0.05 if patience else None,
                 cost_per_agent_hour=32.0 if channel == "voice" else 28.0,
+                staffing=staffing,
             )
         )
-    # Agents are skilled by channel: two or three queues of one channel each.
-    by_channel: dict[str, list[str]] = {}
-    for q in queues:
-        by_channel.setdefault(q.channel, []).append(q.id)
-    # Enough email agents to clear the inbox each day: no backlog builds over weeks.
-    weights = {"voice": 0.56, "chat": 0.26, "email": 0.18}
+    # Each region (the small floor is one) is staffed alike: the roster of its queues.
+    per_region = len(queues) // regions
+    roster = _roster(queues[:per_region], n_agents // regions)
     agents = []
     for i in range(n_agents):
-        channel = rng.choices(list(weights), list(weights.values()))[0]
-        pool = by_channel[channel]
-        skills = rng.sample(pool, min(len(pool), rng.choice((1, 2, 2, 3))))
+        region, slot = divmod(i, n_agents // regions)
+        home, start = roster[slot % len(roster)]
+        mine = queues[region * per_region : (region + 1) * per_region]
+        # A second queue of the same channel now and then, never one short of people:
+        # nobody else covers the queue in trouble, so it stays in trouble.
+        others = [q.id for q in mine if q.channel == mine[home].channel and q.staffing >= 1 and q is not mine[home]]
+        skills = [mine[home].id]
+        if others and (start < 6 or start >= 13 or rng.random() < 0.5):  # the few on late or night shifts cover more
+            skills += others if start < 6 or start >= 13 else [rng.choice(others)]
         agents.append(
             AgentPlan(
                 id=f"a-{i + 1:04d}",
                 name=_person(rng),
                 team=teams[i % len(teams)],
                 queues=skills,
-                shift_start_h=rng.choice((6.0, 7.0, 7.5, 8.0, 8.5, 9.0, 10.0, 11.0, 12.0, 13.0)),
-                shift_hours=8.5,
+                shift_start_h=start,
+                shift_hours=SHIFT_H,
             )
         )
     leads = {t: _person(rng) for t in teams}
     return FloorPlan(site_tz=site_tz, queues=queues, agents=agents, teams=leads, customers=n_customers)
+
+
+SHIFT_H = 8.5
+STARTS = tuple(h / 2 for h in range(-4, 28))  # shift starts, local hours (-2.0: 22:00 the day before)
+NIGHT = 0.2  # arrivals below this share of the peak: night
+SHRINKAGE = 1.18  # agents scheduled per agent needed on a seat: breaks, lunch, meetings
+
+
+def _needed(q: QueuePlan, queues: list[QueuePlan]) -> list[float]:
+    """Agents the queue needs on a seat, each half hour of the day, to meet its target
+    (Erlang A: callers abandon), times its staffing: below 1 the floor is short there."""
+    from floorview.domain.erlang import agents_for_target
+
+    aht = q.aht_mean_s * 0.96  # talk and wrap as the floor draws them
+    out = []
+    for slot in range(48):
+        rate = q.peak_per_hour * PROFILE[slot // 2] / 3600
+        if q.channel == "email":  # hours to answer: the day's work, not the hour's, sets the need
+            need = q.peak_per_hour * sum(PROFILE) * aht / 3600 / 15 / 0.85 if 14 <= slot < 44 else 0.0
+        else:
+            need = agents_for_target(rate, aht, q.sl_threshold_s, q.sl_target, q.patience_mean_s) if rate else 0.0
+            if PROFILE[slot // 2] < NIGHT:  # the few on at night serve every queue of their channel
+                need /= sum(1 for other in queues if other.channel == q.channel)
+        out.append(need * q.staffing * SHRINKAGE)
+    return out
+
+
+def _roster(queues: list[QueuePlan], n: int) -> list[tuple[int, float]]:
+    """(home queue index, shift start) for `n` agents: shifts added one at a time
+    where they cover the most of what is still short, so the floor is staffed to
+    its arrival profile (and its staffing). The inboxes first, with the people to
+    clear a day's mail in a day (no backlog builds over weeks); the live queues
+    share the rest. Deterministic: no draw."""
+    short = [_needed(q, queues) for q in queues]
+    roster: list[tuple[int, float]] = []
+    span = int(SHIFT_H * 2)
+
+    def gains(qi: int) -> list[float]:
+        """What a shift from each start would cover of queue `qi`'s shortfall."""
+        covered = [min(1.0, max(0.0, x)) for x in short[qi]]
+        return [sum(covered[s % 48] for s in range(int(start * 2), int(start * 2) + span)) for start in STARTS]
+
+    cover = [gains(qi) for qi in range(len(queues))]
+
+    def add(candidates: list[int]) -> None:
+        best, where = -1.0, (candidates[0], 0)
+        for qi in candidates:
+            for i, gain in enumerate(cover[qi]):
+                if gain > best + 1e-9:
+                    best, where = gain, (qi, i)
+        qi, i = where
+        for s in range(int(STARTS[i] * 2), int(STARTS[i] * 2) + span):
+            short[qi][s % 48] -= 1
+        cover[qi] = gains(qi)
+        roster.append((qi, STARTS[i]))
+
+    live = [qi for qi, q in enumerate(queues) if q.channel != "email"]
+    for qi, q in enumerate(queues):
+        if q.channel == "email":
+            work_h = q.peak_per_hour * sum(PROFILE) * q.aht_mean_s * 0.96 / 3600
+            for _ in range(math.ceil(work_h / (SHIFT_H - 1) / 0.9)):
+                add([qi])
+    while len(roster) < n:
+        add(live or list(range(len(queues))))
+    return roster[:n]
 
 
 def afternoon_zone(now: float) -> str:

@@ -116,6 +116,18 @@ def pairs(items: list[tuple[str, str]], width: int) -> Text:
     return Text("\n".join(shown))
 
 
+def packed(items: list[str], width: int, indent: str = "  ") -> str:
+    """Items on lines of `width`, as many a line as fit whole, GAP between them:
+    an item never breaks over two lines (one wider than a line has one to itself)."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + len(GAP) + len(item) <= width:
+            lines[-1] += GAP + item
+        else:
+            lines.append(indent + item)
+    return "\n".join(lines)
+
+
 def rest(data: Huddle, site: SiteTime, width: int) -> Text:
     """Under the large figures: today by channel, then the week's coaching,
     kudos, customers' words and the talk/walk sentence of the team."""
@@ -133,7 +145,7 @@ def rest(data: Huddle, site: SiteTime, width: int) -> Text:
     out.append_text(pairs(other_figures(data), width))
     out.append("\n\n")
     out.append(f"Coaching themes this week ({counted(data.coaching_notes, 'note')}, no names)\n", style="bold")
-    out.append("  " + ("   ".join(f"{t} · {s}: {n}" for t, s, n in data.themes) or "none yet") + "\n")
+    out.append((packed([f"{t} · {s}: {n}" for t, s, n in data.themes], width) or "  none yet") + "\n")
     out.append(f"Kudos this week ({data.kudos_count})\n", style="bold")
     for name, words in data.kudos[:3]:
         out.append("  ★ ")
