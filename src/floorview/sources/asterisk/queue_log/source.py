@@ -104,8 +104,9 @@ class _QueueLogRun:
     kind = ""
     poll_s = POLL_S
 
-    def __init__(self, settings: AsteriskSettings, name: str) -> None:
+    def __init__(self, settings: AsteriskSettings, name: str, agents: bool = True) -> None:
         self.settings, self._name = settings, name
+        self.agents = agents  # False: no agent records (an AMI source owns them; the mapper's `agents`)
         self.mapper: QueueLogMapper | None = None  # the running mapper (tests read it)
 
     @property
@@ -133,7 +134,9 @@ class _QueueLogRun:
             position, state = point.get("position"), point.get("mapper")
         elif point is not None:
             log.warning("source %s: its stored resume point is not one of ours; reading from the start", self.name)
-        mapper = self.mapper = QueueLogMapper(self.settings, state)
+        mapper = self.mapper = QueueLogMapper(self.settings, state, agents=self.agents)
+        if not self.agents:
+            log.info("source %s: writes no agent records (another source, AMI, writes them)", self.name)
         reader = self._reader(position)
         caught_up = False
         last_write = -math.inf
@@ -198,8 +201,9 @@ class QueueLogSource(_QueueLogRun):
         name: str = "asterisk-queue-log",
         poll_s: float = POLL_S,
         batch_bytes: int | None = None,
+        agents: bool = True,
     ) -> None:
-        super().__init__(settings, name)
+        super().__init__(settings, name, agents)
         self.path, self.poll_s, self.batch_bytes = Path(path), poll_s, batch_bytes
 
     def _reader(self, position: JSON) -> _Reader:
@@ -226,8 +230,9 @@ class QueueLogTableSource(_QueueLogRun):
         name: str = "asterisk-queue-log-table",
         poll_s: float = 0.2,
         batch_rows: int | None = None,
+        agents: bool = True,
     ) -> None:
-        super().__init__(settings, name)
+        super().__init__(settings, name, agents)
         self._url, self.table, self.time_zone, self.poll_s = url, table, time_zone, poll_s
         self.batch_rows = batch_rows
 
