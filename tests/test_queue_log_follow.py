@@ -131,7 +131,7 @@ def test_copy_truncate_reads_the_rest_from_the_copy(tmp_path):
     lines, batches = _drain(f)
     assert lines == long_again
     assert [n[0] for b in batches for n in b.notices] == [
-        "queue_log truncated before it was read to its end (no uncompressed copy beside it)"
+        "queue_log truncated before it was read to its end (no copy of it among the rotations)"
     ]
 
 
@@ -166,26 +166,48 @@ def test_resume_after_rotation_while_stopped(tmp_path):
     point = f.position
     f.close()
 
-    # The rotated file compressed before the hub came back: said, and the new file read.
+    # Rotated and compressed before the hub came back (logrotate's `compress`: a new inode): found
+    # by its start among the rotations, finished, then the new file.
     _append(path, _line(8))
-    with open(path, "rb") as src, gzip.open(tmp_path / "queue_log.3.gz", "wb") as dst:
+    for n in (2, 1, 0):  # logrotate shifts the older ones first
+        os.rename(tmp_path / f"queue_log.{n}", tmp_path / f"queue_log.{n + 2}")
+    with open(path, "rb") as src, gzip.open(tmp_path / "queue_log.1.gz", "wb") as dst:
         shutil.copyfileobj(src, dst)
     os.unlink(path)
     _append(path, _line(9))
     f = QueueLogFollower(path, point)
     lines, batches = _drain(f)
-    assert lines == [_line(9)]
-    assert len([n for b in batches for n in b.notices]) == 1
-
-    # Renamed and no new file yet: the old one is finished, then the new one read once it is there.
+    assert lines == [_line(8), _line(9)] and not any(b.notices for b in batches)
     point = f.position
     f.close()
+
+    # Rotated and removed (past logrotate's `rotate` count) before the hub came back: said, and
+    # the new file read.
     _append(path, _line(10))
-    os.rename(path, tmp_path / "queue_log.1")
-    f = QueueLogFollower(path, point)
-    assert _drain(f)[0] == [_line(10)] and f.position is None
+    os.unlink(path)
     _append(path, _line(11))
-    assert _drain(f)[0] == [_line(11)]
+    f = QueueLogFollower(path, point)
+    lines, batches = _drain(f)
+    assert lines == [_line(11)]
+    assert [n[0] for b in batches for n in b.notices] == [
+        "queue_log rotated while stopped, and the rotated file was not found among the rotations"
+        " to finish: its lines after the resume point are lost"
+    ]
+
+    # Renamed and no new file yet: the old one is finished, then the new one read once it is
+    # there. Meanwhile the position is the old one's end (a restart then reads nothing twice).
+    point = f.position
+    f.close()
+    _append(path, _line(12))
+    os.rename(path, tmp_path / "queue_log.1")  # beside queue_log.1.gz: the same rotation, named twice
+    f = QueueLogFollower(path, point)
+    assert _drain(f)[0] == [_line(12)]
+    assert f.position is not None and f.position.inode == (tmp_path / "queue_log.1").stat().st_ino
+    again = QueueLogFollower(path, f.position)
+    assert _drain(again)[0] == []
+    _append(path, _line(13))
+    assert _drain(f)[0] == [_line(13)]
+    assert _drain(again)[0] == [_line(13)]
 
 
 def test_a_writer_appending_and_rotating_while_the_follower_runs_loses_and_doubles_nothing(tmp_path):

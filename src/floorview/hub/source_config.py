@@ -153,6 +153,8 @@ KIND_KEYS: dict[str, dict[str, tuple[Callable[[str, object], Any], Any]]] = {
         "path": (_text, _MISSING),
         "poll_s": (_float(0.02, 10.0), 0.1),
         "agents": (_agents, "auto"),
+        "backfill_rotated": (_bool, True),
+        "rotated_dir": (_text, None),
     },
     "asterisk-queue-log-table": {
         "url": (_text, None),  # a secret (it may hold a password)
@@ -247,7 +249,13 @@ class SourceSpec:
             from floorview.sources.asterisk.queue_log.source import QueueLogSource
 
             return QueueLogSource(
-                o["path"], self.settings, name=self.name, poll_s=o["poll_s"], agents=o["write_agents"]
+                o["path"],
+                self.settings,
+                name=self.name,
+                poll_s=o["poll_s"],
+                agents=o["write_agents"],
+                backfill_rotated=o["backfill_rotated"],
+                rotated_dir=o["rotated_dir"],
             )
         if self.kind == "asterisk-queue-log-table":
             from floorview.sources.asterisk.queue_log.source import QueueLogTableSource
@@ -407,6 +415,8 @@ def _spec(
     options = _options(where, kind, own)
     if kind == "asterisk-queue-log":
         options["path"] = str(Path(options["path"]).expanduser().absolute())
+        if options["rotated_dir"] is not None:  # relative: to the file's directory, as logrotate's olddir
+            options["rotated_dir"] = str(Path(options["path"]).parent / Path(options["rotated_dir"]).expanduser())
     secret = _secret_of(where, kind, options, environ)
     if kind == "asterisk-queue-log-table" and secret is not None:
         _check_url(where, secret)

@@ -15,26 +15,66 @@ Rotation, while the follower runs or while the hub was stopped:
 - rename and a new file (logrotate's default; Asterisk's `logger rotate`):
   the renamed file, still open, is read to its end before the new one is
   started, and the switch happens only once the new file holds data, so
-  lines Asterisk wrote to the old file before reopening are not lost. After
-  a stop, the old file is found again by its inode among its siblings in the
-  directory (queue_log.1, queue_log-20261201; compressed ones cannot be).
+  lines Asterisk wrote to the old file before reopening are not lost.
 - copy-truncate: the file shrinks below the offset, or its first bytes
-  change. The copy (a sibling whose first bytes are the ones we hashed and
+  change. The copy (a rotation whose first bytes are the ones we hashed and
   which is at least as long as the offset) is read from the offset to its
   end first, then the truncated file from its start. Lines written between
   logrotate's copy and its truncate are lost by copy-truncate itself.
 
-What the follower cannot read (a file rotated away and compressed before it
-was finished, an over-long line, an unfinished last line of a rotated file)
-is reported in `Batch.notices`, counted by the source as not mapped, never
-silently dropped. Undecodable bytes are decoded with U+FFFD in their place:
-the mapper judges the line.
+The rotations are the files named as logrotate names them (queue_log.1,
+queue_log.2.gz, queue_log-20261201, queue_log-20261201.xz) in the queue_log's
+directory, or in `rotated_dir` (logrotate's `olddir`). Their order, oldest
+first, is their names' (queue_log.N: the larger N the older; a date: the
+earlier the older; numbered and dated ones together, by their newest file
+time), never their file times alone: compressing gives a file a new time.
+
+Compressed rotations (.gz, .bz2, .xz: what Python's standard library reads)
+are read by decompressing them into an unnamed temporary file (mode 0600,
+gone when closed), read as any other: a position in one is a byte offset in
+its decompressed content.
+
+A file's identity, to find where a stopped follower was: its inode where it
+can be (the live file, a renamed one), and always its start: the sha256 of
+its first min(HEAD_BYTES, offset) bytes (decompressed), and a length
+reaching the offset. Compressing gives a rotation a new inode, so a resume
+point in a file since rotated and compressed is found by its start alone
+among the rotations; queue_log lines begin with their time and call id, so
+two rotations do not begin alike. After a stop, the file the position names
+is finished first, then every rotation newer than it (rotated several times
+while stopped), oldest first, then the live file.
+
+First start (no position) with `backfill_rotated`: the rotations present are
+read first, oldest to newest, then the live file. A position in one of them
+resumes as above, so a restart in the middle of a backfill doubles nothing.
+A rotation being compressed while listed (its plain and compressed copies
+side by side for a moment) is read once: rotations with equal starts are one.
+
+What the follower cannot read (a file rotated away and removed before it
+was finished, or compressed as the standard library cannot read: .zst,
+.lz4, .Z, .zip; a compressed file cut short; an over-long line; an
+unfinished last line of a rotated file) is reported in `Batch.notices`,
+counted by the source as not mapped, never silently dropped. Undecodable
+bytes are decoded with U+FFFD in their place: the mapper judges the line.
+
+Not inotify: a poll every 0.1 s (the source's poll_s) costs a stat and a
+read of nothing, and inotify would need its own watches on the directory
+and olddir, and a poll beside it all the same for files on NFS.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import hashlib
+import io
+import lzma
 import os
+import re
+import shutil
+import stat
+import tempfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +83,11 @@ HEAD_BYTES = 1024  # how much of a file's start identifies it
 BATCH_BYTES = 256 * 1024  # a batch: the complete lines of up to this much (about 3,000 queue_log lines)
 MAX_LINE_BYTES = 1024 * 1024  # a longer line is skipped (and reported): no queue_log line is near this
 COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z", ".zip")
+READABLE = (".gz", ".bz2", ".xz")  # what the standard library decompresses
+# A backfill reads at most this many rotations (the newest), each held open until it is read.
+MAX_ROTATIONS = 400
+_ROTATED = re.compile(r"[.-][0-9]+(?:[._-][0-9]+)*")  # after the name: .3, -20261201, -20261201-1764547200
+_BROKEN = (EOFError, OSError, ValueError, lzma.LZMAError, zlib.error)  # a compressed file cut short or corrupt
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +132,72 @@ def _hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class _Open:
-    """One open file: what has been handed out of it, and whether it is a rotated one to finish."""
+def _codec(name: str) -> str | None:
+    """The compression a rotation's name says (".gz"), or None."""
+    return next((suffix for suffix in COMPRESSED if name.endswith(suffix)), None)
 
-    def __init__(self, fd: int, inode: int, offset: int, retired: bool) -> None:
-        self.fd, self.inode, self.offset, self.retired = fd, inode, offset, retired
+
+def _decompressing(codec: str, raw: io.BufferedReader) -> io.BufferedIOBase:
+    if codec == ".gz":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if codec == ".bz2":
+        return bz2.BZ2File(raw)
+    return lzma.LZMAFile(raw)
+
+
+def _start_of(fd: int, codec: str, n: int) -> bytes | None:
+    """The first `n` bytes of a compressed file's content (fewer if shorter), None if unreadable."""
+    try:
+        with os.fdopen(os.dup(fd), "rb") as raw:
+            raw.seek(0)
+            with _decompressing(codec, raw) as content:
+                return content.read(n)
+    except _BROKEN:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Rotation:
+    """A rotated file of ours, as listed."""
+
+    path: Path
+    codec: str | None  # READABLE's suffix, or None: plain
+    inode: int
+    size: int  # of the file as it is (compressed: the compressed size)
+    mtime_ns: int
+    dated: bool  # named by a date (dateext), else numbered
+    age: tuple[int, ...]  # sorts a kind's rotations oldest first
+
+
+class _Open:
+    """One open file: what has been handed out of it, and whether it is a rotated one to finish.
+    A compressed one (`codec`) holds the compressed file until `inflate` puts its content in an
+    unnamed temporary file (0600, gone when closed), read from then on as any file."""
+
+    def __init__(self, fd: int, inode: int, offset: int, retired: bool, codec: str | None = None) -> None:
+        self.fd, self.inode, self.offset, self.retired, self.codec = fd, inode, offset, retired, codec
         self.head = b""  # its first min(HEAD_BYTES, offset) bytes, once read
+        self.name = ""  # its path, for notices
+
+    def inflate(self) -> str | None:
+        """Decompress (once); the error's name if the compressed file is cut short or corrupt
+        (its content up to there is kept)."""
+        codec, self.codec = self.codec, None
+        if codec is None:
+            return None
+        problem = None
+        with tempfile.TemporaryFile() as out:
+            try:
+                with os.fdopen(os.dup(self.fd), "rb") as raw:
+                    raw.seek(0)
+                    with _decompressing(codec, raw) as content:
+                        shutil.copyfileobj(content, out, 1024 * 1024)
+            except _BROKEN as exc:
+                problem = type(exc).__name__
+            out.flush()
+            os.close(self.fd)
+            self.fd = os.dup(out.fileno())
+        return problem
 
     def load_head(self) -> None:
         want = min(HEAD_BYTES, self.offset)
@@ -109,12 +214,26 @@ class _Open:
 
 
 class QueueLogFollower:
-    """Reads `path` from `position` (None: from its start) and follows it; `read` never blocks."""
+    """Reads `path` from `position` (None: from its start, after the rotations beside it with
+    `backfill_rotated`) and follows it; `read` never blocks. `rotated_dir`: where rotations go
+    (logrotate's olddir; relative: to the file's directory), else beside the file."""
 
-    def __init__(self, path: Path | str, position: Position | None = None, batch_bytes: int = BATCH_BYTES) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        position: Position | None = None,
+        batch_bytes: int = BATCH_BYTES,
+        *,
+        backfill_rotated: bool = False,
+        rotated_dir: Path | str | None = None,
+    ) -> None:
         self.path = Path(path)
         self.batch_bytes = batch_bytes
+        self.backfill_rotated = backfill_rotated
+        self.rotated_dir = self.path.parent / rotated_dir if rotated_dir else self.path.parent
         self._resume = position  # applied when the file is first opened
+        self._started = False  # the resume point (or the backfill) has been acted on
+        self._last: Position | None = None  # with no file open: where reading stands
         self._cur: _Open | None = None
         self._then: list[_Open] = []  # files to read after the current one, in order (open already)
         # Files read to their end (inode -> size then): a rotation's file found again is not
@@ -125,7 +244,7 @@ class QueueLogFollower:
     @property
     def position(self) -> Position | None:
         if self._cur is None:
-            return self._resume
+            return self._last if self._started else self._resume
         return self._cur.position()
 
     def close(self) -> None:
@@ -143,49 +262,139 @@ class QueueLogFollower:
         st = os.fstat(fd)
         return _Open(fd, st.st_ino, 0, retired=False)
 
-    def _siblings(self) -> list[Path]:
-        """Files beside ours that a rotation may have made of it, most recently written first."""
+    def _rotations(self, unreadable: list[str] | None = None) -> list[_Rotation]:
+        """The rotations of our file present now, oldest first (see the module). Those compressed
+        as we cannot read are left out (named in `unreadable`)."""
         try:
-            names = os.listdir(self.path.parent)
+            names = os.listdir(self.rotated_dir)
         except OSError:
             return []
-        found = []
         base = self.path.name
+        found = []
         for name in names:
-            rest = name[len(base) :]
-            # queue_log.1, queue_log-20261201: a rotation's names, not queue_log.bak
-            if (
-                name.startswith(base)
-                and rest[:1] in (".", "-")
-                and rest[1:2].isdigit()
-                and not name.endswith(COMPRESSED)
-            ):
-                p = self.path.parent / name
-                try:
-                    found.append((p.stat().st_mtime, p))
-                except OSError:
-                    continue
-        return [p for _, p in sorted(found, reverse=True)]
-
-    def _sibling(self, inode: int | None, offset: int, head_len: int, digest: str) -> _Open | None:
-        """A rotated copy of our file to finish: by inode (renamed) or, with `inode` None, by its
-        first bytes and a length reaching `offset` (copy-truncate)."""
-        for p in self._siblings():
+            codec = _codec(name)
+            rest = name[len(base) : len(name) - len(codec or "")]
+            if not name.startswith(base) or not _ROTATED.fullmatch(rest):
+                continue  # not a rotation's name: queue_log.bak, queue_log_old
+            if codec is not None and codec not in READABLE:
+                if unreadable is not None:
+                    unreadable.append(name)
+                continue
+            p = self.rotated_dir / name
             try:
-                fd = os.open(p, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY)
+                st = os.lstat(p)
             except OSError:
                 continue
-            st = os.fstat(fd)
-            opened = _Open(fd, st.st_ino, offset, retired=True)
-            if (
-                (inode is None or st.st_ino == inode)
-                and st.st_size >= offset
-                and opened.head_matches(head_len, digest)
-                and os.path.isfile(p)
-            ):
-                return opened
-            os.close(fd)
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            digits = re.findall(r"[0-9]+", rest)
+            dated = len(digits) > 1 or len(digits[0]) > 6  # queue_log.3, queue_log-20261201
+            age = tuple(int(d) for d in digits) if dated else (-int(digits[0]),)
+            found.append(_Rotation(p, codec, st.st_ino, st.st_size, st.st_mtime_ns, dated, age))
+        kinds = [[r for r in found if r.dated == dated] for dated in (False, True)]
+        kinds.sort(key=lambda rs: max((r.mtime_ns for r in rs), default=0))  # both kinds: the older kind first
+        return [r for rs in kinds for r in sorted(rs, key=lambda r: r.age)]
+
+    def _siblings(self) -> list[Path]:
+        """Uncompressed rotations, most recently written first."""
+        plain = [r for r in self._rotations() if r.codec is None]
+        return [r.path for r in sorted(plain, key=lambda r: r.mtime_ns, reverse=True)]
+
+    def _open_rotation(self, r: _Rotation, offset: int = 0) -> _Open | None:
+        try:
+            fd = os.open(r.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY)
+        except OSError:
+            return None
+        opened = _Open(fd, os.fstat(fd).st_ino, offset, retired=True, codec=r.codec)
+        opened.name = str(r.path)
+        return opened
+
+    def _inflate(self, f: _Open) -> None:
+        problem = f.inflate()
+        if problem is not None:
+            self._notices.append(
+                (
+                    "a compressed queue_log rotation cut short or corrupt: read up to where it breaks",
+                    f"{f.name}: {problem}",
+                )
+            )
+
+    def _find(
+        self, inode: int | None, offset: int, head_len: int, digest: str
+    ) -> tuple[_Open, list[_Rotation], int] | None:
+        """A rotated copy of our file holding `offset` bytes or more, with the rotations and its
+        place among them: by inode (renamed: tried first) or by its first bytes (copy-truncate;
+        renamed, then compressed)."""
+        rotations = self._rotations()
+        newest_first = list(range(len(rotations)))[::-1]
+        newest_first.sort(key=lambda i: rotations[i].inode != inode or rotations[i].codec is not None)
+        for i in newest_first:
+            r = rotations[i]
+            if r.codec is None and r.size < offset:
+                continue
+            opened = self._open_rotation(r, offset)
+            if opened is None:
+                continue
+            if opened.codec is not None:
+                start = _start_of(opened.fd, opened.codec, head_len)
+                if start is not None and len(start) == head_len and _hash(start) == digest:
+                    self._inflate(opened)
+            if opened.codec is None and os.fstat(opened.fd).st_size >= offset and opened.head_matches(head_len, digest):
+                return opened, rotations, i
+            os.close(opened.fd)
         return None
+
+    def _sibling(self, inode: int | None, offset: int, head_len: int, digest: str) -> _Open | None:
+        found = self._find(inode, offset, head_len, digest)
+        return None if found is None else found[0]
+
+    def _newer(self, rotations: list[_Rotation], i: int, live: _Open | None) -> list[_Open]:
+        """The rotations after the `i`th (newer), opened (compressed ones inflated when their turn comes)."""
+        out = []
+        this = rotations[i] if i >= 0 else None
+        for r in rotations[i + 1 :]:
+            if live is not None and r.inode == live.inode:
+                continue
+            if this is not None and (r.dated, r.age) == (this.dated, this.age):
+                continue  # the same rotation, plain and compressed (being compressed now)
+            opened = self._open_rotation(r)
+            if opened is not None:
+                out.append(opened)
+        return out
+
+    def _backfill(self, live: _Open | None) -> list[_Open]:
+        """A first start's rotations to read before the live file, oldest first: one of each
+        content (a rotation being compressed is there twice for a moment), none empty."""
+        unreadable: list[str] = []
+        rotations = self._rotations(unreadable)
+        for name in sorted(unreadable):
+            self._notices.append(
+                (
+                    "a queue_log rotation compressed as this Python cannot read (.gz, .bz2 and .xz it can): not read",
+                    name,
+                )
+            )
+        if len(rotations) > MAX_ROTATIONS:
+            self._notices.append(
+                (f"more than {MAX_ROTATIONS} queue_log rotations: the oldest are not read", str(rotations[0].path))
+            )
+            rotations = rotations[-MAX_ROTATIONS:]
+        opened = self._newer(rotations, -1, live)
+        starts: dict[str, _Open] = {}  # a content's start -> the file kept for it (plain preferred)
+        for f in opened:
+            start = os.pread(f.fd, HEAD_BYTES, 0) if f.codec is None else _start_of(f.fd, f.codec, HEAD_BYTES)
+            if not start:  # empty, or unreadable: nothing to read (said when it is read, if unreadable)
+                if start is None:
+                    starts[f"unreadable {f.inode}"] = f
+                continue
+            kept = starts.get(_hash(start))
+            if kept is None or (kept.codec is not None and f.codec is None):
+                starts[_hash(start)] = f
+        keep = {id(f) for f in starts.values()}
+        for f in opened:
+            if id(f) not in keep:
+                os.close(f.fd)
+        return [f for f in opened if id(f) in keep]
 
     def _successors(self, old: _Open, new: _Open | None) -> list[_Open]:
         """Files rotated after `old` was last written, before `new` (the file now at `path`), oldest
@@ -209,11 +418,32 @@ class QueueLogFollower:
                 os.close(fd)
         return [f for _, f in sorted(found, key=lambda pair: pair[0])]
 
+    def _become(self, f: _Open | None) -> None:
+        """`f` is the file read now."""
+        if f is not None and f.codec is not None:
+            self._inflate(f)
+        self._cur = f
+
     def _start(self) -> bool:
-        """Open the file (and from the resume point); False: there is no file yet."""
+        """Open the file (and from the resume point, or after the rotations); False: no file yet."""
         cur = self._open_path()
-        pos, self._resume = self._resume, None
-        if pos is None or pos.offset == 0:
+        if self._started:
+            self._cur = cur
+            return cur is not None
+        pos = self._resume
+        if pos is None:
+            earlier = self._backfill(cur) if self.backfill_rotated else []
+            if not earlier and cur is None:
+                return False  # nothing read yet: a backfill still to do once there are files
+            self._started, self._resume = True, None
+            if earlier:
+                self._then = [*earlier[1:], *([cur] if cur is not None else [])]
+                self._become(earlier[0])
+            else:
+                self._cur = cur
+            return True
+        self._started, self._resume, self._last = True, None, pos
+        if pos.offset == 0:
             self._cur = cur
             return cur is not None
         if (
@@ -226,21 +456,23 @@ class QueueLogFollower:
             self._cur = cur
             return True
         # Not the file we left, or not as we left it: rotated while we were stopped. Find the
-        # rotated file by its inode (renamed), or by its start and length (copy-truncate).
+        # rotated file by its inode (renamed), or by its start and length (copy-truncate, or
+        # renamed and compressed).
         renamed = cur is None or cur.inode != pos.inode
-        old = self._sibling(pos.inode if renamed else None, pos.offset, pos.head_len, pos.head)
-        if old is not None:
-            # Finished first; then any file rotated after it (rotated more than once while we
-            # were stopped), by age; then the file at `path` from its start.
-            self._then.extend(self._successors(old, cur))
+        found = self._find(pos.inode if renamed else None, pos.offset, pos.head_len, pos.head)
+        if found is not None:
+            # Finished first; then every rotation newer than it (rotated more than once while we
+            # were stopped), oldest first; then the file at `path` from its start.
+            old, rotations, i = found
+            self._then.extend(self._newer(rotations, i, cur))
             if cur is not None:
                 self._then.append(cur)  # kept open: renamed meanwhile, it is still the one to read next
             self._cur = old
             return True
         self._notices.append(
             (
-                "queue_log rotated while stopped, and the rotated file was not found beside it"
-                " (uncompressed) to finish: its lines after the resume point are lost",
+                "queue_log rotated while stopped, and the rotated file was not found among the rotations"
+                " to finish: its lines after the resume point are lost",
                 f"{self.path}: inode {pos.inode}, from byte {pos.offset}",
             )
         )
@@ -280,7 +512,7 @@ class QueueLogFollower:
         if copy is None:
             self._notices.append(
                 (
-                    "queue_log truncated before it was read to its end (no uncompressed copy beside it)",
+                    "queue_log truncated before it was read to its end (no copy of it among the rotations)",
                     f"{self.path}: from byte {cur.offset}",
                 )
             )
@@ -324,8 +556,9 @@ class QueueLogFollower:
                 self._then.extend(self._successors(cur, nxt))
             if nxt is not None:
                 self._then.append(nxt)
+        self._last = cur.position()  # where reading stands while no file is open
         os.close(cur.fd)
-        self._cur = self._then.pop(0) if self._then else None
+        self._become(self._then.pop(0) if self._then else None)
 
     def _read_lines(self) -> list[str] | None:
         """The complete lines after the offset (moving it past them), or None if there is none."""
