@@ -71,13 +71,14 @@ import io
 import lzma
 import os
 import re
-import shutil
 import stat
 import tempfile
+import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 HEAD_BYTES = 1024  # how much of a file's start identifies it
 BATCH_BYTES = 256 * 1024  # a batch: the complete lines of up to this much (about 3,000 queue_log lines)
@@ -87,6 +88,8 @@ READABLE = (".gz", ".bz2", ".xz")  # what the standard library decompresses
 # A backfill reads at most this many rotations (the newest), each held open until it is read.
 MAX_ROTATIONS = 400
 _ROTATED = re.compile(r"[.-][0-9]+(?:[._-][0-9]+)*")  # after the name: .3, -20261201, -20261201-1764547200
+TRIES = 5  # listings of the rotations while logrotate renames them, before taking what is there
+_T = TypeVar("_T")
 _BROKEN = (EOFError, OSError, ValueError, lzma.LZMAError, zlib.error)  # a compressed file cut short or corrupt
 
 
@@ -126,6 +129,10 @@ class Batch:
     position: Position | None  # None: no file yet
     notices: list[tuple[str, str]] = field(default_factory=list)  # (reason, example) for what could not be read
     at_end: bool = False  # the file holds no complete line past `position` now
+
+
+class _Shifted(Exception):
+    """A rotation listed is no longer the file of its name: logrotate is renaming them."""
 
 
 def _hash(data: bytes) -> str:
@@ -177,6 +184,8 @@ class _Open:
     def __init__(self, fd: int, inode: int, offset: int, retired: bool, codec: str | None = None) -> None:
         self.fd, self.inode, self.offset, self.retired, self.codec = fd, inode, offset, retired, codec
         self.head = b""  # its first min(HEAD_BYTES, offset) bytes, once read
+        # The live file's first bytes when opened: not read yet, a copy-truncate shows against them.
+        self.snap = b""
         self.name = ""  # its path, for notices
 
     def inflate(self) -> str | None:
@@ -191,7 +200,9 @@ class _Open:
                 with os.fdopen(os.dup(self.fd), "rb") as raw:
                     raw.seek(0)
                     with _decompressing(codec, raw) as content:
-                        shutil.copyfileobj(content, out, 1024 * 1024)
+                        # read1: what was decompressed before a break is kept (read(n) drops it)
+                        while chunk := content.read1(256 * 1024):
+                            out.write(chunk)
             except _BROKEN as exc:
                 problem = type(exc).__name__
             out.flush()
@@ -259,12 +270,14 @@ class QueueLogFollower:
             fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY)
         except FileNotFoundError:
             return None
-        st = os.fstat(fd)
-        return _Open(fd, st.st_ino, 0, retired=False)
+        opened = _Open(fd, os.fstat(fd).st_ino, 0, retired=False)
+        opened.snap = os.pread(fd, HEAD_BYTES, 0)
+        return opened
 
-    def _rotations(self, unreadable: list[str] | None = None) -> list[_Rotation]:
+    def _rotations(self, unreadable: list[str] | None = None, strict: bool = False) -> list[_Rotation]:
         """The rotations of our file present now, oldest first (see the module). Those compressed
-        as we cannot read are left out (named in `unreadable`)."""
+        as we cannot read are left out (named in `unreadable`). `strict`: `_Shifted` if one
+        listed is gone before it is looked at (logrotate renaming or compressing them)."""
         try:
             names = os.listdir(self.rotated_dir)
         except OSError:
@@ -283,6 +296,10 @@ class QueueLogFollower:
             p = self.rotated_dir / name
             try:
                 st = os.lstat(p)
+            except FileNotFoundError:
+                if strict:
+                    raise _Shifted from None
+                continue
             except OSError:
                 continue
             if not stat.S_ISREG(st.st_mode):
@@ -320,20 +337,32 @@ class QueueLogFollower:
             )
 
     def _find(
-        self, inode: int | None, offset: int, head_len: int, digest: str
+        self, inode: int | None, offset: int, head_len: int, digest: str, strict: bool
     ) -> tuple[_Open, list[_Rotation], int] | None:
         """A rotated copy of our file holding `offset` bytes or more, with the rotations and its
         place among them: by inode (renamed: tried first) or by its first bytes (copy-truncate;
-        renamed, then compressed)."""
-        rotations = self._rotations()
+        renamed, then compressed). `strict`: `_Shifted` if the rotations move while we look."""
+        rotations = self._rotations(strict=strict)
         newest_first = list(range(len(rotations)))[::-1]
-        newest_first.sort(key=lambda i: rotations[i].inode != inode or rotations[i].codec is not None)
+        # By inode first; then plain files before compressed ones (a file being compressed is
+        # there twice for a moment, the compressed one still being written).
+        newest_first.sort(
+            key=lambda i: (
+                rotations[i].inode != inode or rotations[i].codec is not None,
+                rotations[i].codec is not None,
+            )
+        )
         for i in newest_first:
             r = rotations[i]
             if r.codec is None and r.size < offset:
                 continue
             opened = self._open_rotation(r, offset)
+            if opened is not None and opened.inode != r.inode:
+                os.close(opened.fd)
+                opened = None
             if opened is None:
+                if strict:
+                    raise _Shifted
                 continue
             if opened.codec is not None:
                 start = _start_of(opened.fd, opened.codec, head_len)
@@ -344,29 +373,72 @@ class QueueLogFollower:
             os.close(opened.fd)
         return None
 
-    def _sibling(self, inode: int | None, offset: int, head_len: int, digest: str) -> _Open | None:
-        found = self._find(inode, offset, head_len, digest)
-        return None if found is None else found[0]
-
-    def _newer(self, rotations: list[_Rotation], i: int, live: _Open | None) -> list[_Open]:
-        """The rotations after the `i`th (newer), opened (compressed ones inflated when their turn comes)."""
-        out = []
+    def _newer(
+        self, rotations: list[_Rotation], i: int, live: _Open | None, strict: bool, now: bytes = b""
+    ) -> list[_Open]:
+        """The rotations after the `i`th (newer), opened (compressed ones inflated when their turn
+        comes). `strict`: raise `_Shifted` if one is no longer the file listed (logrotate renaming
+        them meanwhile); else leave it out. `now`: the live file's first bytes, read before the
+        rotations were listed: a copy beginning as they do is copy-truncate's copy of the live
+        file not truncated yet, whose lines the live file still holds (read there; once it is
+        truncated, its `snap`, `now`, shows it and the copy is read then)."""
+        out: list[_Open] = []
         this = rotations[i] if i >= 0 else None
+        plain = {(r.dated, r.age) for r in rotations if r.codec is None}
         for r in rotations[i + 1 :]:
             if live is not None and r.inode == live.inode:
                 continue
             if this is not None and (r.dated, r.age) == (this.dated, this.age):
                 continue  # the same rotation, plain and compressed (being compressed now)
+            if r.codec is not None and (r.dated, r.age) in plain:
+                continue  # the same: its plain copy is read
             opened = self._open_rotation(r)
+            if opened is not None and opened.inode == r.inode:
+                if now and self._begins(opened, now):
+                    os.close(opened.fd)
+                else:
+                    out.append(opened)
+                continue
             if opened is not None:
-                out.append(opened)
+                os.close(opened.fd)
+            if strict:
+                for f in out:
+                    os.close(f.fd)
+                raise _Shifted
         return out
+
+    @staticmethod
+    def _begins(f: _Open, now: bytes) -> bool:
+        """`f`'s content is a start of `now`'s file's (or begins with `now`)."""
+        start = os.pread(f.fd, len(now), 0) if f.codec is None else _start_of(f.fd, f.codec, len(now))
+        return bool(start) and start == now[: len(start or b"")]
+
+    def _settled(self, attempt: Callable[[bool], _T]) -> _T:
+        """`attempt(strict)` again while the rotations move under it (logrotate renaming them
+        while we list them); the last time not strict."""
+        for n in range(TRIES):
+            try:
+                return attempt(n < TRIES - 1)
+            except _Shifted:
+                time.sleep(0.01)
+        raise AssertionError("not strict the last time: never raises _Shifted")
 
     def _backfill(self, live: _Open | None) -> list[_Open]:
         """A first start's rotations to read before the live file, oldest first: one of each
         content (a rotation being compressed is there twice for a moment), none empty."""
+        return self._settled(lambda strict: self._backfill_once(live, strict))
+
+    def _backfill_once(self, live: _Open | None, strict: bool) -> list[_Open]:
         unreadable: list[str] = []
-        rotations = self._rotations(unreadable)
+        now = b"" if live is None else os.pread(live.fd, HEAD_BYTES, 0)
+        rotations = self._rotations(unreadable, strict)
+        if len(rotations) > MAX_ROTATIONS:
+            skipped, rotations = rotations[:-MAX_ROTATIONS], rotations[-MAX_ROTATIONS:]
+        else:
+            skipped = []
+        opened = self._newer(rotations, -1, live, strict, now)
+        if live is not None:
+            live.snap = now
         for name in sorted(unreadable):
             self._notices.append(
                 (
@@ -374,12 +446,10 @@ class QueueLogFollower:
                     name,
                 )
             )
-        if len(rotations) > MAX_ROTATIONS:
+        if skipped:
             self._notices.append(
-                (f"more than {MAX_ROTATIONS} queue_log rotations: the oldest are not read", str(rotations[0].path))
+                (f"more than {MAX_ROTATIONS} queue_log rotations: the oldest are not read", str(skipped[-1].path))
             )
-            rotations = rotations[-MAX_ROTATIONS:]
-        opened = self._newer(rotations, -1, live)
         starts: dict[str, _Open] = {}  # a content's start -> the file kept for it (plain preferred)
         for f in opened:
             start = os.pread(f.fd, HEAD_BYTES, 0) if f.codec is None else _start_of(f.fd, f.codec, HEAD_BYTES)
@@ -395,6 +465,67 @@ class QueueLogFollower:
             if id(f) not in keep:
                 os.close(f.fd)
         return [f for f in opened if id(f) in keep]
+
+    def _place(self, rotations: list[_Rotation], f: _Open) -> int | None:
+        """Where `f` (a file we hold) is among the rotations: by inode, or (compressed since) by its start."""
+        f.load_head()
+        for i in range(len(rotations) - 1, -1, -1):
+            r = rotations[i]
+            if r.codec is None and r.inode == f.inode:
+                return i
+        for i in range(len(rotations) - 1, -1, -1):
+            r = rotations[i]
+            if r.codec is None or not f.head:
+                continue
+            try:
+                fd = os.open(r.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY)
+            except OSError:
+                continue
+            try:
+                if _start_of(fd, r.codec, len(f.head)) == f.head:
+                    return i
+            finally:
+                os.close(fd)
+        return None
+
+    def _rotated_since(self, old: _Open, new: _Open | None) -> list[_Open]:
+        """The rotations newer than `old` (our file, renamed) and not `new` (the file now at
+        `path`), oldest first: the file was rotated more than once since we last looked. Found
+        in the rotations' order; if `old` is not among them (removed), by file times."""
+        return self._settled(lambda strict: self._rotated_since_once(old, new, strict))
+
+    def _rotated_since_once(self, old: _Open, new: _Open | None, strict: bool) -> list[_Open]:
+        now = b"" if new is None else os.pread(new.fd, HEAD_BYTES, 0)
+        rotations = self._rotations(strict=strict)
+        i = self._place(rotations, old)
+        if i is None:
+            return self._successors(old, new)
+        newer = self._newer(rotations, i, new, strict, now)
+        if new is not None:
+            new.snap = now
+        return newer
+
+    def _found_and_newer(
+        self, inode: int | None, offset: int, head_len: int, digest: str, live: _Open | None
+    ) -> tuple[_Open, list[_Open]] | None:
+        """`_find`'s file, and the rotations newer than it (`_newer`)."""
+
+        def attempt(strict: bool) -> tuple[_Open, list[_Open]] | None:
+            now = b"" if live is None else os.pread(live.fd, HEAD_BYTES, 0)
+            found = self._find(inode, offset, head_len, digest, strict)
+            if found is None:
+                return None
+            old, rotations, i = found
+            try:
+                newer = self._newer(rotations, i, live, strict, now)
+            except _Shifted:
+                os.close(old.fd)
+                raise
+            if live is not None:
+                live.snap = now
+            return old, newer
+
+        return self._settled(attempt)
 
     def _successors(self, old: _Open, new: _Open | None) -> list[_Open]:
         """Files rotated after `old` was last written, before `new` (the file now at `path`), oldest
@@ -446,25 +577,23 @@ class QueueLogFollower:
         if pos.offset == 0:
             self._cur = cur
             return cur is not None
-        if (
-            cur is not None
-            and cur.inode == pos.inode
-            and os.fstat(cur.fd).st_size >= pos.offset
-            and cur.head_matches(pos.head_len, pos.head)
-        ):
-            cur.offset = pos.offset  # as we left it
-            self._cur = cur
-            return True
+        if cur is not None and cur.inode == pos.inode and os.fstat(cur.fd).st_size >= pos.offset:
+            cur.offset = pos.offset
+            cur.load_head()  # the start it has now, held: a copy-truncate from now on shows against it
+            if len(cur.head) == pos.head_len and _hash(cur.head) == pos.head:
+                self._cur = cur  # as we left it
+                return True
+            cur.offset, cur.head = 0, b""
         # Not the file we left, or not as we left it: rotated while we were stopped. Find the
         # rotated file by its inode (renamed), or by its start and length (copy-truncate, or
         # renamed and compressed).
         renamed = cur is None or cur.inode != pos.inode
-        found = self._find(pos.inode if renamed else None, pos.offset, pos.head_len, pos.head)
+        found = self._found_and_newer(pos.inode if renamed else None, pos.offset, pos.head_len, pos.head, cur)
         if found is not None:
             # Finished first; then every rotation newer than it (rotated more than once while we
             # were stopped), oldest first; then the file at `path` from its start.
-            old, rotations, i = found
-            self._then.extend(self._newer(rotations, i, cur))
+            old, newer = found
+            self._then.extend(newer)
             if cur is not None:
                 self._then.append(cur)  # kept open: renamed meanwhile, it is still the one to read next
             self._cur = old
@@ -485,12 +614,12 @@ class QueueLogFollower:
         if self._cur is None and not self._start():
             return self._batch([], at_end=True)
         self._check_truncated()
-        lines = self._read_lines()
+        lines = self._read_checked()
         if lines is None:
             if not self._ready_to_move_on():
                 return self._batch([], at_end=True)
             # Once more: Asterisk wrote to the old file until it reopened, and it has reopened.
-            lines = self._read_lines()
+            lines = self._read_checked()
             if lines is None:
                 self._move_on()
                 return self.read()
@@ -501,36 +630,57 @@ class QueueLogFollower:
         return Batch(lines, self.position, notices, at_end)
 
     def _check_truncated(self) -> None:
-        """Copy-truncate: the file shorter than what we read of it, or its start rewritten."""
+        """Copy-truncate: the file shorter than what we read of it, or its start rewritten; or,
+        not read yet, its start no longer what it was when we opened it (`snap`)."""
         cur = self._cur
-        if cur is None or cur.retired or cur.offset == 0:
+        if cur is None or cur.retired:
             return
-        cur.load_head()
-        if os.fstat(cur.fd).st_size >= cur.offset and os.pread(cur.fd, len(cur.head), 0) == cur.head:
-            return
-        copy = self._sibling(None, cur.offset, len(cur.head), _hash(cur.head))
-        if copy is None:
+        if cur.offset == 0:
+            if not cur.snap or os.pread(cur.fd, len(cur.snap), 0) == cur.snap:
+                return
+            head, held = cur.snap, len(cur.snap)
+        else:
+            cur.load_head()
+            if os.fstat(cur.fd).st_size >= cur.offset and os.pread(cur.fd, len(cur.head), 0) == cur.head:
+                return
+            head, held = cur.head, cur.offset
+        found = self._found_and_newer(None, held, len(head), _hash(head), cur)
+        if found is None:
             self._notices.append(
                 (
                     "queue_log truncated before it was read to its end (no copy of it among the rotations)",
                     f"{self.path}: from byte {cur.offset}",
                 )
             )
-            cur.offset, cur.head = 0, b""
+            cur.offset, cur.head, cur.snap = 0, b"", os.pread(cur.fd, HEAD_BYTES, 0)
             return
-        # The copy is finished first; then the truncated file from its start, by the descriptor
-        # we hold (if it is renamed meanwhile, it is still the one that follows the copy).
-        # Copies made since (copy-truncated more than once since we last looked) come between.
-        cur.offset, cur.head = 0, b""
-        self._then[:0] = [*self._successors(copy, cur), cur]
+        # The copy is finished first (from where we were in the file); then the truncated file
+        # from its start, by the descriptor we hold (if it is renamed meanwhile, it is still the
+        # one that follows the copy). Copies made since (copy-truncated more than once since we
+        # last looked) come between.
+        copy, newer = found
+        copy.offset = cur.offset
+        cur.offset, cur.head = 0, b""  # and its snap: `_found_and_newer`'s
+        self._then[:0] = [*newer, cur]
         self._cur = copy
 
     def _ready_to_move_on(self) -> bool:
         """Our file is read to its end: is there another to move on to?"""
         cur = self._cur
         assert cur is not None
-        if cur.retired:
-            return True  # a rotated file, finished
+        if self._then:
+            nxt = self._then[0]
+            if nxt.retired:
+                return True  # a rotated file, finished, and the next rotated one known
+            # Next, the live file (as it was when we found where we were): Asterisk may write on
+            # to the rotated one until it reopens, so not before the live one holds data (or
+            # was rotated itself).
+            if os.fstat(nxt.fd).st_size > 0:
+                return True
+            try:
+                return os.stat(self.path).st_ino != nxt.inode
+            except FileNotFoundError:
+                return False
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
@@ -552,13 +702,34 @@ class QueueLogFollower:
             del self._done[next(iter(self._done))]
         if not self._then:
             nxt = self._open_path()
-            if not cur.retired:  # rotated more than once since we last looked: the files between first
-                self._then.extend(self._successors(cur, nxt))
+            # Rotated more than once since we last looked (or since the rotation we finished was
+            # found): the files between first.
+            self._then.extend(self._rotated_since(cur, nxt))
             if nxt is not None:
                 self._then.append(nxt)
         self._last = cur.position()  # where reading stands while no file is open
         os.close(cur.fd)
         self._become(self._then.pop(0) if self._then else None)
+
+    def _read_checked(self) -> list[str] | None:
+        """`_read_lines`, and for the live file a look at its start afterwards: copy-truncated
+        (and written again) while we read, what we read may be the new content's; then it is
+        not handed out, and the next read finds the copy."""
+        cur = self._cur
+        assert cur is not None
+        if cur.retired:
+            return self._read_lines()
+        cur.load_head()
+        before, head = cur.offset, cur.head
+        lines = self._read_lines()
+        if lines is None:
+            return None
+        if os.pread(cur.fd, len(cur.head), 0) != cur.head or (
+            before == 0 and cur.head[: len(cur.snap)] != cur.snap[: len(cur.head)]
+        ):
+            cur.offset, cur.head = before, head
+            return None
+        return lines
 
     def _read_lines(self) -> list[str] | None:
         """The complete lines after the offset (moving it past them), or None if there is none."""
@@ -569,6 +740,9 @@ class QueueLogFollower:
             end = data.rfind(b"\n")
             if end >= 0:
                 chunk = data[: end + 1]
+                if cur.offset < HEAD_BYTES:  # the file's start as we read it, not as it is later
+                    cur.load_head()
+                    cur.head = (cur.head + chunk)[:HEAD_BYTES]
                 cur.offset += len(chunk)
                 # A newline byte is never inside a UTF-8 sequence: the chunk decodes on its own.
                 text = chunk.decode("utf-8", "replace")
@@ -599,6 +773,8 @@ class QueueLogFollower:
                 break
             at += len(data)
         start, cur.offset = cur.offset, end
+        if start < HEAD_BYTES:
+            cur.load_head()
         if end - start > MAX_LINE_BYTES:
             example = os.pread(cur.fd, 200, start).decode("utf-8", "replace")
             self._notices.append((f"a queue_log line longer than {MAX_LINE_BYTES // 1024} KiB", example))
