@@ -549,3 +549,40 @@ def test_logrotate_while_a_restarting_follower_runs_loses_and_doubles_nothing(tm
     assert not missing and len(got) == len(written), (missing[:5], len(got), len(written))
     assert got == written
     assert rotations >= 10 and restarts >= 5
+
+
+def test_rotations_are_ordered_by_their_names_not_their_file_times(tmp_path):
+    """Compressing gives a rotation a new file time (the .gz is written now): the order comes
+    from the names. Numbered (the larger the older), dated (the earlier the older, dotted or
+    with a time after the date), and the two kinds together: the kind written longer ago first."""
+    path = tmp_path / "queue_log"
+    chunks = [[_line(10 * k + i) for i in range(3)] for k in range(8)]
+    names = [
+        "queue_log-20261128",  # dateext, before the site switched to numbered names
+        "queue_log-20261129-1764403200",
+        "queue_log.20261130",
+        "queue_log.4.gz",
+        "queue_log.3.bz2",
+        "queue_log.2",
+        "queue_log.1",
+    ]
+    for k, name in enumerate(names):
+        data = "".join(line + "\n" for line in chunks[k]).encode()
+        codec = next((c for c in OPENERS if name.endswith(c)), None)
+        with (OPENERS[codec] if codec else open)(tmp_path / name, "wb") as f:
+            f.write(data)
+    _append(path, *chunks[7])
+    now = time.time()
+    times = {  # file times that would give another order
+        "queue_log-20261128": now - 900,
+        "queue_log-20261129-1764403200": now - 950,
+        "queue_log.20261130": now - 800,
+        "queue_log.4.gz": now - 10,
+        "queue_log.3.bz2": now - 20,
+        "queue_log.2": now - 700,
+        "queue_log.1": now - 600,
+    }
+    for name, t in times.items():
+        os.utime(tmp_path / name, (t, t))
+    lines, batches = _drain(QueueLogFollower(path, backfill_rotated=True))
+    assert lines == [line for chunk in chunks for line in chunk] and not any(b.notices for b in batches)

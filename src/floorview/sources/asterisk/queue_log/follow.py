@@ -20,7 +20,14 @@ Rotation, while the follower runs or while the hub was stopped:
   change. The copy (a rotation whose first bytes are the ones we hashed and
   which is at least as long as the offset) is read from the offset to its
   end first, then the truncated file from its start. Lines written between
-  logrotate's copy and its truncate are lost by copy-truncate itself.
+  logrotate's copy and its truncate are lost by copy-truncate itself. The
+  file's first bytes are looked at again after each read (a truncate while
+  we read: what was read is not handed out), and a file queued to be read
+  from its start keeps the first bytes it had when we looked (`snap`), so
+  a copy-truncate before we read it shows too. A copy whose start is the
+  live file's (copied, not truncated yet) is not read: the file holds it.
+- a rotated file is left for the live one only once the live one holds
+  data: until Asterisk reopens, it writes on to the rotated file.
 
 The rotations are the files named as logrotate names them (queue_log.1,
 queue_log.2.gz, queue_log-20261201, queue_log-20261201.xz) in the queue_log's
@@ -49,6 +56,10 @@ read first, oldest to newest, then the live file. A position in one of them
 resumes as above, so a restart in the middle of a backfill doubles nothing.
 A rotation being compressed while listed (its plain and compressed copies
 side by side for a moment) is read once: rotations with equal starts are one.
+Rotations listed while logrotate renames them (a name gone, or naming
+another file, by the time it is opened) are listed again (`TRIES` times).
+Each rotation to read is held open until read (a descriptor each; at most
+`MAX_ROTATIONS`, the newest, on a first start).
 
 What the follower cannot read (a file rotated away and removed before it
 was finished, or compressed as the standard library cannot read: .zst,
