@@ -551,10 +551,10 @@ def test_logrotate_while_a_restarting_follower_runs_loses_and_doubles_nothing(tm
     assert rotations >= 10 and restarts >= 5
 
 
-def test_rotations_are_ordered_by_their_names_not_their_file_times(tmp_path):
+def test_rotations_are_ordered_by_their_first_lines_not_their_file_times(tmp_path):
     """Compressing gives a rotation a new file time (the .gz is written now): the order comes
-    from the names. Numbered (the larger the older), dated (the earlier the older, dotted or
-    with a time after the date), and the two kinds together: the kind written longer ago first."""
+    from the time of each rotation's first line, here as the names say too: numbered (the
+    larger the older), dated (dotted, or with a time after the date)."""
     path = tmp_path / "queue_log"
     chunks = [[_line(10 * k + i) for i in range(3)] for k in range(8)]
     names = [
@@ -586,3 +586,30 @@ def test_rotations_are_ordered_by_their_names_not_their_file_times(tmp_path):
         os.utime(tmp_path / name, (t, t))
     lines, batches = _drain(QueueLogFollower(path, backfill_rotated=True))
     assert lines == [line for chunk in chunks for line in chunk] and not any(b.notices for b in batches)
+
+
+def test_asterisks_own_rotation_numbers_the_other_way_and_is_ordered_by_its_lines(tmp_path):
+    """Asterisk's `logger rotate` with its `sequential` strategy makes queue_log.0 the oldest
+    and the highest number the newest, the other way from logrotate: their first lines' times
+    order them. A copy beginning with the end of a line cut by a copy-truncate is timed by its
+    first whole line; an empty rotation (no time) reads nothing wherever it goes."""
+    path = tmp_path / "queue_log"
+    chunks = [[_line(10 * k + i) for i in range(3)] for k in range(4)]
+    for k, chunk in enumerate(chunks[:3]):
+        (tmp_path / f"queue_log.{k}").write_text("".join(line + "\n" for line in chunk))
+        os.utime(tmp_path / f"queue_log.{k}", (time.time() - 100 * k,) * 2)  # file times the wrong way too
+    (tmp_path / "queue_log.1").write_text("1|support|NONE|QUEUESTART|\n" + (tmp_path / "queue_log.1").read_text())
+    chunks[1].insert(0, "1|support|NONE|QUEUESTART|")  # cut: no whole time at its start
+    (tmp_path / "queue_log.3").write_bytes(b"")
+    _append(path, *chunks[3])
+    lines, batches = _drain(QueueLogFollower(path, backfill_rotated=True))
+    assert lines == [line for chunk in chunks for line in chunk] and not any(b.notices for b in batches)
+
+    # A restart inside the oldest (.0) reads on into .1 and .2, not back.
+    f = QueueLogFollower(path, batch_bytes=100, backfill_rotated=True)
+    first = f.read()
+    assert first.lines == chunks[0][:1] and first.position is not None
+    assert first.position.inode == (tmp_path / "queue_log.0").stat().st_ino
+    f.close()
+    rest = _drain(QueueLogFollower(path, first.position))[0]
+    assert rest == [line for chunk in chunks for line in chunk][1:]

@@ -31,10 +31,14 @@ Rotation, while the follower runs or while the hub was stopped:
 
 The rotations are the files named as logrotate names them (queue_log.1,
 queue_log.2.gz, queue_log-20261201, queue_log-20261201.xz) in the queue_log's
-directory, or in `rotated_dir` (logrotate's `olddir`). Their order, oldest
-first, is their names' (queue_log.N: the larger N the older; a date: the
-earlier the older; numbered and dated ones together, by their newest file
-time), never their file times alone: compressing gives a file a new time.
+directory, or in `rotated_dir` (logrotate's `olddir`), or Asterisk's own
+`logger rotate` (queue_log.0 up, or a timestamp). Their order, oldest first,
+is the time of their first line (every queue_log line begins with its epoch
+time), whatever their names say (logrotate's queue_log.1 is the newest,
+Asterisk's `sequential` strategy makes queue_log.0 the oldest) and never
+their file times (compressing gives a file a new one). A rotation with no
+time at its start (empty) goes by its name: queue_log.N the larger N the
+older, a date the earlier the older.
 
 Compressed rotations (.gz, .bz2, .xz: what Python's standard library reads)
 are read by decompressing them into an unnamed temporary file (mode 0600,
@@ -98,8 +102,9 @@ COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z", ".zip")
 READABLE = (".gz", ".bz2", ".xz")  # what the standard library decompresses
 # A backfill reads at most this many rotations (the newest), each held open until it is read.
 MAX_ROTATIONS = 400
+_LINE_TIME = re.compile(rb"(?:^|\n)[ \t]*([0-9]{9,11})(?:\.[0-9]+)?\|")  # a line's epoch time
 _ROTATED = re.compile(r"[.-][0-9]+(?:[._-][0-9]+)*")  # after the name: .3, -20261201, -20261201-1764547200
-TRIES = 5  # listings of the rotations while logrotate renames them, before taking what is there
+TRIES = 20  # listings of the rotations while logrotate renames them, before taking what is there
 _T = TypeVar("_T")
 _BROKEN = (EOFError, OSError, ValueError, lzma.LZMAError, zlib.error)  # a compressed file cut short or corrupt
 
@@ -262,6 +267,7 @@ class QueueLogFollower:
         # read twice (file times are coarse: a file finished a moment ago may look as new).
         self._done: dict[int, int] = {}
         self._notices: list[tuple[str, str]] = []
+        self._times: dict[tuple[Path, int, int, int], int] = {}  # rotations' first line times
 
     @property
     def position(self) -> Position | None:
@@ -319,9 +325,47 @@ class QueueLogFollower:
             dated = len(digits) > 1 or len(digits[0]) > 6  # queue_log.3, queue_log-20261201
             age = tuple(int(d) for d in digits) if dated else (-int(digits[0]),)
             found.append(_Rotation(p, codec, st.st_ino, st.st_size, st.st_mtime_ns, dated, age))
+        if strict and len({r.inode for r in found}) < len(found):
+            raise _Shifted  # one file under two names: listed while being renamed
+        try:
+            if strict and sorted(os.listdir(self.rotated_dir)) != sorted(names):
+                raise _Shifted  # renamed while listed (a listing may then miss one)
+        except OSError:
+            pass
         kinds = [[r for r in found if r.dated == dated] for dated in (False, True)]
         kinds.sort(key=lambda rs: max((r.mtime_ns for r in rs), default=0))  # both kinds: the older kind first
-        return [r for rs in kinds for r in sorted(rs, key=lambda r: r.age)]
+        by_name = [r for rs in kinds for r in sorted(rs, key=lambda r: r.age)]
+        # By their first lines' times; one with none (empty, or being written) stays after the
+        # one before it by name; equal times by name (a stable sort).
+        times, last = [], -1
+        for r in by_name:
+            t = self._first_time(r)
+            last = t if t >= 0 else last
+            times.append(last)
+        order = sorted(range(len(by_name)), key=lambda k: times[k])
+        return [by_name[k] for k in order]
+
+    def _first_time(self, r: _Rotation) -> int:
+        """The epoch time of a rotation's first line (of the first 4 KiB), -1 if none there."""
+        key = (r.path, r.inode, r.size, r.mtime_ns)
+        if key in self._times:
+            return self._times[key]
+        start: bytes | None = None
+        try:
+            fd = os.open(r.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY)
+        except OSError:
+            return -1
+        try:
+            start = os.pread(fd, 4096, 0) if r.codec is None else _start_of(fd, r.codec, 4096)
+        finally:
+            os.close(fd)
+        found = _LINE_TIME.search(start or b"")
+        if found is None:
+            return -1  # not kept: a file being written may have one soon
+        if len(self._times) > 1000:
+            self._times.clear()
+        self._times[key] = int(found.group(1))
+        return self._times[key]
 
     def _siblings(self) -> list[Path]:
         """Uncompressed rotations, most recently written first."""
@@ -382,31 +426,50 @@ class QueueLogFollower:
             if opened.codec is None and os.fstat(opened.fd).st_size >= offset and opened.head_matches(head_len, digest):
                 return opened, rotations, i
             os.close(opened.fd)
+        if strict:
+            raise _Shifted  # not there, or missed by a listing taken while logrotate renamed: again
         return None
 
     def _newer(
         self, rotations: list[_Rotation], i: int, live: _Open | None, strict: bool, now: bytes = b""
     ) -> list[_Open]:
         """The rotations after the `i`th (newer), opened (compressed ones inflated when their turn
-        comes). `strict`: raise `_Shifted` if one is no longer the file listed (logrotate renaming
-        them meanwhile); else leave it out. `now`: the live file's first bytes, read before the
-        rotations were listed: a copy beginning as they do is copy-truncate's copy of the live
-        file not truncated yet, whose lines the live file still holds (read there; once it is
-        truncated, its `snap`, `now`, shows it and the copy is read then)."""
+        comes), and `live` (the file at `path` when we looked, held open) in its place: last,
+        or where it is among them if it was rotated since (by its inode, or compressed: as
+        it begins). `strict`: raise `_Shifted` if one is no longer the file listed (logrotate
+        renaming them meanwhile); else leave it out. `now`: the live file's first bytes, read
+        before the rotations were listed. A rotation beginning as they do is the live file
+        itself, renamed and compressed since; or copy-truncate's copy of it, not truncated
+        yet, whose lines it still holds (and once it is truncated, its `snap`, `now`, shows
+        it and the copy is read then): in both, the live file is read in its place."""
         out: list[_Open] = []
+        placed = False
+
+        def place() -> None:
+            nonlocal placed
+            if live is not None and not placed:
+                try:
+                    live.retired = os.stat(self.path).st_ino != live.inode  # rotated since we looked
+                except FileNotFoundError:
+                    live.retired = True
+                out.append(live)
+                placed = True
+
         this = rotations[i] if i >= 0 else None
         plain = {(r.dated, r.age) for r in rotations if r.codec is None}
         for r in rotations[i + 1 :]:
-            if live is not None and r.inode == live.inode:
-                continue
             if this is not None and (r.dated, r.age) == (this.dated, this.age):
                 continue  # the same rotation, plain and compressed (being compressed now)
             if r.codec is not None and (r.dated, r.age) in plain:
                 continue  # the same: its plain copy is read
+            if live is not None and r.codec is None and r.inode == live.inode:
+                place()  # the live file, renamed since we looked
+                continue
             opened = self._open_rotation(r)
             if opened is not None and opened.inode == r.inode:
-                if now and self._begins(opened, now):
+                if live is not None and now and self._begins(opened, now):
                     os.close(opened.fd)
+                    place()
                 else:
                     out.append(opened)
                 continue
@@ -414,8 +477,11 @@ class QueueLogFollower:
                 os.close(opened.fd)
             if strict:
                 for f in out:
-                    os.close(f.fd)
+                    if f is not live:
+                        os.close(f.fd)
                 raise _Shifted
+        if live is not None and not placed:
+            out.append(live)
         return out
 
     @staticmethod
@@ -431,12 +497,12 @@ class QueueLogFollower:
             try:
                 return attempt(n < TRIES - 1)
             except _Shifted:
-                time.sleep(0.01)
+                time.sleep(min(0.05, 0.005 * (n + 1)))
         raise AssertionError("not strict the last time: never raises _Shifted")
 
     def _backfill(self, live: _Open | None) -> list[_Open]:
-        """A first start's rotations to read before the live file, oldest first: one of each
-        content (a rotation being compressed is there twice for a moment), none empty."""
+        """A first start's rotations, oldest first (one of each content: a rotation being
+        compressed is there twice for a moment; none empty), and the live file (`_newer`)."""
         return self._settled(lambda strict: self._backfill_once(live, strict))
 
     def _backfill_once(self, live: _Open | None, strict: bool) -> list[_Open]:
@@ -463,6 +529,9 @@ class QueueLogFollower:
             )
         starts: dict[str, _Open] = {}  # a content's start -> the file kept for it (plain preferred)
         for f in opened:
+            if f is live:
+                starts[f"live {f.inode}"] = f
+                continue
             start = os.pread(f.fd, HEAD_BYTES, 0) if f.codec is None else _start_of(f.fd, f.codec, HEAD_BYTES)
             if not start:  # empty, or unreadable: nothing to read (said when it is read, if unreadable)
                 if start is None:
@@ -509,8 +578,10 @@ class QueueLogFollower:
         now = b"" if new is None else os.pread(new.fd, HEAD_BYTES, 0)
         rotations = self._rotations(strict=strict)
         i = self._place(rotations, old)
+        if i is None and strict:
+            raise _Shifted  # as `_find`
         if i is None:
-            return self._successors(old, new)
+            return [*self._successors(old, new), *([new] if new is not None else [])]
         newer = self._newer(rotations, i, new, strict, now)
         if new is not None:
             new.snap = now
@@ -574,15 +645,13 @@ class QueueLogFollower:
             return cur is not None
         pos = self._resume
         if pos is None:
-            earlier = self._backfill(cur) if self.backfill_rotated else []
-            if not earlier and cur is None:
+            # The rotations, oldest first, and the file (among them if rotated meanwhile).
+            files = self._backfill(cur) if self.backfill_rotated else [] if cur is None else [cur]
+            if not files:
                 return False  # nothing read yet: a backfill still to do once there are files
             self._started, self._resume = True, None
-            if earlier:
-                self._then = [*earlier[1:], *([cur] if cur is not None else [])]
-                self._become(earlier[0])
-            else:
-                self._cur = cur
+            self._then = files[1:]
+            self._become(files[0])
             return True
         self._started, self._resume, self._last = True, None, pos
         if pos.offset == 0:
@@ -602,11 +671,10 @@ class QueueLogFollower:
         found = self._found_and_newer(pos.inode if renamed else None, pos.offset, pos.head_len, pos.head, cur)
         if found is not None:
             # Finished first; then every rotation newer than it (rotated more than once while we
-            # were stopped), oldest first; then the file at `path` from its start.
+            # were stopped), oldest first, and the file at `path` from its start (held open:
+            # renamed meanwhile, it is still read in its place).
             old, newer = found
             self._then.extend(newer)
-            if cur is not None:
-                self._then.append(cur)  # kept open: renamed meanwhile, it is still the one to read next
             self._cur = old
             return True
         self._notices.append(
@@ -672,7 +740,7 @@ class QueueLogFollower:
         copy, newer = found
         copy.offset = cur.offset
         cur.offset, cur.head = 0, b""  # and its snap: `_found_and_newer`'s
-        self._then[:0] = [*newer, cur]
+        self._then[:0] = newer  # `cur` among them
         self._cur = copy
 
     def _ready_to_move_on(self) -> bool:
@@ -714,10 +782,8 @@ class QueueLogFollower:
         if not self._then:
             nxt = self._open_path()
             # Rotated more than once since we last looked (or since the rotation we finished was
-            # found): the files between first.
+            # found): the files between first, then `nxt`.
             self._then.extend(self._rotated_since(cur, nxt))
-            if nxt is not None:
-                self._then.append(nxt)
         self._last = cur.position()  # where reading stands while no file is open
         os.close(cur.fd)
         self._become(self._then.pop(0) if self._then else None)
