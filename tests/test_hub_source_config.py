@@ -272,3 +272,86 @@ def test_hub_status_shows_a_queue_log_sources_reads_version_and_what_it_could_no
     state = HubStore(open_hub_engine(url)).source_state("ql")
     if hasattr(state, "records_read"):  # once the hub counts them
         assert "lines or events read: 4" in out
+
+
+def test_queue_log_agents_auto_is_no_beside_an_ami_source_and_yes_alone(tmp_path):
+    base = '[sources.ql]\nkind = "asterisk-queue-log"\npath = "/x"\n'
+    ami = '[sources.ami]\nkind = "asterisk-ami"\nhost = "127.0.0.1"\nuser = "fv"\n'
+    table = '[sources.db]\nkind = "asterisk-queue-log-table"\nurl = "sqlite:///x.db"\n'
+    env = {"FLOORVIEW_AMI_SECRET": SECRET, "FLOORVIEW_AMI_USER": "fv"}
+
+    def writes(text: str, flags: list[str] | None = None) -> dict[str, bool]:
+        specs = load_sources(_config(tmp_path, text, 0o644), flags, environ=env)
+        return {s.name: s.build().agents for s in specs if s.kind != "asterisk-ami"}  # type: ignore[attr-defined]
+
+    assert writes(base + table) == {"ql": True, "db": True}
+    assert writes(base + table + ami) == {"ql": False, "db": False}
+    assert writes(base, ["asterisk-ami:127.0.0.1:5038"]) == {"ql": False}  # an AMI from the command line too
+    assert writes(base + 'agents = "yes"\n' + ami) == {"ql": True}
+    assert writes(base + 'agents = "no"\n') == {"ql": False}
+    with pytest.raises(SourceConfigError, match='sources.ql.agents: "auto", "yes" or "no"'):
+        writes(base + "agents = true\n")
+
+
+@pytest.mark.parametrize("agents", ["auto", "yes"])
+def test_beside_an_ami_source_the_hub_keeps_amis_agent_state_and_queue_logs_calls(tmp_path, agents):
+    """Both sources from one config file, run by the hub's SourceRunner into one HubStore. AMI
+    says Bob is on a call (device in use, a call outside the queues, which queue_log never logs);
+    queue_log, later, logs his PAUSE. With agents = "auto" the queue_log writes no agent: the
+    hub keeps AMI's on_contact, and queue_log's call. With "yes" its newer line would win
+    (not_ready): the conflict the rule avoids."""
+    import threading
+    import time
+
+    from floorview.hub.hubstore import HubStore, open_hub_engine
+    from floorview.hub.sources import SourceRunner
+    from tests.fake_ami import FakeAmi, Script
+
+    now = int(time.time())
+    log = tmp_path / "queue_log"
+    log.write_text(
+        f"{now + 4}|NONE|sales|Bob Stone|ADDMEMBER|\n"
+        f"{now + 5}|NONE|sales|Bob Stone|PAUSE|Lunch\n"
+        f"{now + 6}|{now}.7|sales|NONE|ENTERQUEUE||5551234|1\n"
+    )
+    member = {"Event": "QueueMember", "Queue": "sales", "Name": "Bob Stone", "Location": "PJSIP/1002"}
+    snapshot = [
+        {"Event": "QueueParams", "Queue": "sales"},
+        {**member, "StateInterface": "PJSIP/1002", "Status": "2", "Paused": "0", "InCall": "0"},
+    ]
+    secret = tmp_path / "ami.secret"
+    secret.write_text(SECRET)
+    secret.chmod(0o600)
+    store = HubStore(open_hub_engine(f"sqlite:///{tmp_path / 'hub.db'}"))
+    with FakeAmi([Script(snapshot=snapshot)], user="fv", secret=SECRET) as fake:
+        config = _config(
+            tmp_path,
+            f'[sources.ql]\nkind = "asterisk-queue-log"\npath = "{log}"\npoll_s = 0.02\nagents = "{agents}"\n'
+            f'[sources.ami]\nkind = "asterisk-ami"\nhost = "127.0.0.1"\nport = {fake.port}\nuser = "fv"\n'
+            f'secret_file = "{secret}"\n',
+            0o644,
+        )
+        runners = [SourceRunner(store, spec.build()) for spec in load_sources(config, environ={})]
+        threads = [threading.Thread(target=r.run, daemon=True) for r in runners]
+        for thread in threads:
+            thread.start()
+        try:
+            assert all(r.ready.wait(20) for r in runners)
+            end = time.monotonic() + 10
+            while (
+                store.current("agent", "Bob%20Stone") is None or store.current("interaction", f"{now}.7@sales") is None
+            ):
+                assert time.monotonic() < end, "timed out"
+                time.sleep(0.02)
+            time.sleep(0.3)  # anything else either source would write
+        finally:
+            for r in runners:
+                r.stop.set()
+            for thread in threads:
+                thread.join(10)
+    bob = store.current("agent", "Bob%20Stone")
+    assert bob is not None
+    assert bob["data"]["state"] == ("on_contact" if agents == "auto" else "not_ready")
+    call = store.current("interaction", f"{now}.7@sales")
+    assert call is not None and call["data"]["customer_id"] is not None  # queue_log's calls are written either way
+    store.engine.dispose()

@@ -5,13 +5,17 @@ and rotates while a follower thread reads."""
 
 from __future__ import annotations
 
+import bz2
 import gzip
+import lzma
 import os
 import random
 import shutil
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 from floorview.sources.asterisk.queue_log.follow import Batch, Position, QueueLogFollower
 
@@ -131,7 +135,7 @@ def test_copy_truncate_reads_the_rest_from_the_copy(tmp_path):
     lines, batches = _drain(f)
     assert lines == long_again
     assert [n[0] for b in batches for n in b.notices] == [
-        "queue_log truncated before it was read to its end (no uncompressed copy beside it)"
+        "queue_log truncated before it was read to its end (no copy of it among the rotations)"
     ]
 
 
@@ -166,26 +170,48 @@ def test_resume_after_rotation_while_stopped(tmp_path):
     point = f.position
     f.close()
 
-    # The rotated file compressed before the hub came back: said, and the new file read.
+    # Rotated and compressed before the hub came back (logrotate's `compress`: a new inode): found
+    # by its start among the rotations, finished, then the new file.
     _append(path, _line(8))
-    with open(path, "rb") as src, gzip.open(tmp_path / "queue_log.3.gz", "wb") as dst:
+    for n in (2, 1, 0):  # logrotate shifts the older ones first
+        os.rename(tmp_path / f"queue_log.{n}", tmp_path / f"queue_log.{n + 2}")
+    with open(path, "rb") as src, gzip.open(tmp_path / "queue_log.1.gz", "wb") as dst:
         shutil.copyfileobj(src, dst)
     os.unlink(path)
     _append(path, _line(9))
     f = QueueLogFollower(path, point)
     lines, batches = _drain(f)
-    assert lines == [_line(9)]
-    assert len([n for b in batches for n in b.notices]) == 1
-
-    # Renamed and no new file yet: the old one is finished, then the new one read once it is there.
+    assert lines == [_line(8), _line(9)] and not any(b.notices for b in batches)
     point = f.position
     f.close()
+
+    # Rotated and removed (past logrotate's `rotate` count) before the hub came back: said, and
+    # the new file read.
     _append(path, _line(10))
-    os.rename(path, tmp_path / "queue_log.1")
-    f = QueueLogFollower(path, point)
-    assert _drain(f)[0] == [_line(10)] and f.position is None
+    os.unlink(path)
     _append(path, _line(11))
-    assert _drain(f)[0] == [_line(11)]
+    f = QueueLogFollower(path, point)
+    lines, batches = _drain(f)
+    assert lines == [_line(11)]
+    assert [n[0] for b in batches for n in b.notices] == [
+        "queue_log rotated while stopped, and the rotated file was not found among the rotations"
+        " to finish: its lines after the resume point are lost"
+    ]
+
+    # Renamed and no new file yet: the old one is finished, then the new one read once it is
+    # there. Meanwhile the position is the old one's end (a restart then reads nothing twice).
+    point = f.position
+    f.close()
+    _append(path, _line(12))
+    os.rename(path, tmp_path / "queue_log.1")  # beside queue_log.1.gz: the same rotation, named twice
+    f = QueueLogFollower(path, point)
+    assert _drain(f)[0] == [_line(12)]
+    assert f.position is not None and f.position.inode == (tmp_path / "queue_log.1").stat().st_ino
+    again = QueueLogFollower(path, f.position)
+    assert _drain(again)[0] == []
+    _append(path, _line(13))
+    assert _drain(f)[0] == [_line(13)]
+    assert _drain(again)[0] == [_line(13)]
 
 
 def test_a_writer_appending_and_rotating_while_the_follower_runs_loses_and_doubles_nothing(tmp_path):
@@ -251,3 +277,339 @@ def test_a_writer_appending_and_rotating_while_the_follower_runs_loses_and_doubl
     assert not reader.is_alive()
     assert rotations >= 5
     assert got == [_line(n) for n in range(i)]  # i: the lines written (the last burst may pass `total`)
+
+
+# -- logrotate as configured at real sites: compress, delaycompress, dateext, olddir ---------------
+
+OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def _compress(src: Path, codec: str) -> None:
+    """As logrotate's compress: the compressed file written beside, then the plain one removed."""
+    with open(src, "rb") as plain, OPENERS[codec](src.with_name(src.name + codec), "wb") as packed:
+        shutil.copyfileobj(plain, packed)
+    os.unlink(src)
+
+
+class Logrotate:
+    """logrotate on one file: rename and `create` (the writer's `reopen` called between them and
+    compressing, as postrotate runs before compress) or `copytruncate`; `compress` with a codec,
+    now or a rotation later (`delaycompress`); numbered names or `dateext`; `olddir`; `rotate N`."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        copytruncate: bool = False,
+        codec: str | None = None,
+        delaycompress: bool = False,
+        dateext: bool = False,
+        olddir: str | None = None,
+        keep: int = 1000,
+    ) -> None:
+        self.path, self.copytruncate, self.codec, self.delaycompress = path, copytruncate, codec, delaycompress
+        self.dateext, self.keep = dateext, keep
+        self.olddir = path.parent / olddir if olddir else path.parent
+        self.olddir.mkdir(parents=True, exist_ok=True)
+        self.day = 20261101  # dateext's date, a day a rotation (as a number: only its order matters)
+
+    def rotated(self) -> list[Path]:
+        """Oldest first."""
+        found = []
+        for p in self.olddir.iterdir():
+            rest = p.name[len(self.path.name) :].split(".gz")[0].split(".bz2")[0].split(".xz")[0]
+            if p.name.startswith(self.path.name) and rest[:1] in ".-" and rest[1:].isdigit():
+                found.append((int(rest[1:]) if self.dateext else -int(rest[1:]), p))
+        return [p for _, p in sorted(found)]
+
+    def rotate(self, reopen=None) -> None:
+        name = self.path.name
+        if self.dateext:
+            new = self.olddir / f"{name}-{self.day}"
+            self.day += 1
+        else:
+            for p in self.rotated():  # the oldest first: .3 to .4, then .2 to .3 ...
+                n = int(p.name[len(name) + 1 :].split(".")[0])
+                suffix = p.name[len(name) + 1 + len(str(n)) :]
+                if n + 1 > self.keep:
+                    os.unlink(p)
+                else:
+                    os.rename(p, self.olddir / f"{name}.{n + 1}{suffix}")
+            new = self.olddir / f"{name}.1"
+        if self.copytruncate:
+            shutil.copyfile(self.path, new)
+            os.truncate(self.path, 0)
+        else:
+            os.rename(self.path, new)
+            self.path.touch()
+            if reopen is not None:
+                reopen()
+        if self.codec is not None:
+            plain = [p for p in self.rotated() if not p.name.endswith(tuple(OPENERS))]
+            for p in plain if not self.delaycompress else [p for p in plain if p != new]:
+                _compress(p, self.codec)
+        for p in self.rotated()[: -self.keep]:
+            os.unlink(p)
+
+
+CONFIGS = {
+    "rename": {},
+    "rename-compress-gz": {"codec": ".gz"},
+    "rename-delaycompress-bz2": {"codec": ".bz2", "delaycompress": True},
+    "dateext-xz-olddir": {"codec": ".xz", "dateext": True, "olddir": "old"},
+    "copytruncate-gz-olddir": {"copytruncate": True, "codec": ".gz", "olddir": "../archive"},
+    "copytruncate-dateext": {"copytruncate": True, "dateext": True},
+}
+
+
+def _history(path: Path, rot: Logrotate, chunks: list[int]) -> list[str]:
+    """Lines written in chunks, the file rotated after each chunk but the last."""
+    written: list[str] = []
+    for k, n in enumerate(chunks):
+        _append(path, *[_line(len(written) + i) for i in range(n)])
+        written += [_line(len(written) + i) for i in range(n)]
+        if k < len(chunks) - 1:
+            rot.rotate()
+    return written
+
+
+@pytest.mark.parametrize("config", list(CONFIGS))
+def test_a_first_start_reads_the_rotations_oldest_first_then_the_file_and_resumes_anywhere(tmp_path, config):
+    path = tmp_path / "log" / "queue_log"
+    path.parent.mkdir()
+    rot = Logrotate(path, **CONFIGS[config])
+    written = _history(path, rot, [40, 25, 60, 1, 30])
+    assert len(rot.rotated()) == 4
+    if CONFIGS[config].get("codec"):  # compressed ones there to read
+        assert any(p.suffix == CONFIGS[config]["codec"] for p in rot.rotated())
+    olddir = CONFIGS[config].get("olddir")
+
+    def follower(point: Position | None = None) -> QueueLogFollower:
+        return QueueLogFollower(path, point, batch_bytes=700, backfill_rotated=True, rotated_dir=olddir)
+
+    f = follower()
+    lines, batches = _drain(f)
+    assert lines == written and not any(b.notices for b in batches)
+    assert len(batches) > 10  # positions inside every rotation, compressed ones too
+    # Without backfill_rotated: the file alone.
+    assert _drain(QueueLogFollower(path, rotated_dir=olddir))[0] == written[-30:]
+
+    # Stopped after any batch: a follower from its position reads exactly the rest.
+    rng = random.Random(f"{config}-resume")
+    for k in sorted(rng.sample(range(len(batches) - 1), 8)):
+        seen = sum(len(b.lines) for b in batches[: k + 1])
+        point = Position.from_json(batches[k].position.to_json())
+        again = follower(point)
+        assert _drain(again)[0] == written[seen:], k
+        again.close()
+
+    # Stopped mid-backfill, then the file rotated twice (compressing the one we were in, for
+    # some configs) and written to before the restart: the rest, then the new lines, once each.
+    k = rng.randrange(len(batches) // 3, 2 * len(batches) // 3)
+    seen = sum(len(b.lines) for b in batches[: k + 1])
+    point = batches[k].position
+    more = _history_more(path, rot, len(written), [15, 20])
+    f = follower(point)
+    lines, batches = _drain(f)
+    assert lines == written[seen:] + more and not any(b.notices for b in batches)
+    written += more
+    # Live now; rotated once more while it runs: read on without a restart.
+    rot.rotate()
+    _append(path, _line(len(written)))
+    assert _drain(f)[0] == [_line(len(written))]
+
+
+def _history_more(path: Path, rot: Logrotate, start: int, chunks: list[int]) -> list[str]:
+    out: list[str] = []
+    for n in chunks:
+        rot.rotate()
+        lines = [_line(start + len(out) + i) for i in range(n)]
+        _append(path, *lines)
+        out += lines
+    return out
+
+
+def test_rotations_the_follower_cannot_read_or_that_are_there_twice(tmp_path):
+    path = tmp_path / "queue_log"
+    rot = Logrotate(path)
+    written = _history(path, rot, [20, 20, 20, 20, 10])
+    # queue_log.4: compressed as the standard library cannot: said, not read.
+    (tmp_path / "queue_log.4").rename(tmp_path / "queue_log.4.zst")
+    # queue_log.3: a .gz cut short (logrotate killed): what it holds is read, and said.
+    with open(tmp_path / "queue_log.3", "rb") as plain:
+        packed = gzip.compress(plain.read())
+    (tmp_path / "queue_log.3").unlink()
+    (tmp_path / "queue_log.3.gz").write_bytes(packed[: len(packed) * 2 // 3])
+    # queue_log.2 being compressed: plain and .gz side by side, the same lines.
+    with open(tmp_path / "queue_log.2", "rb") as plain, gzip.open(tmp_path / "queue_log.2.gz", "wb") as gz:
+        shutil.copyfileobj(plain, gz)
+    # Not rotations: left alone.
+    (tmp_path / "queue_log.bak").write_text(_line(999) + "\n")
+    (tmp_path / "queue_log.1.txt").write_text(_line(998) + "\n")
+    (tmp_path / "queue_logger.1").write_text(_line(997) + "\n")
+    (tmp_path / "queue_log.5").write_bytes(b"")  # empty
+
+    lines, batches = _drain(QueueLogFollower(path, batch_bytes=600, backfill_rotated=True))
+    notices = [n for b in batches for n in b.notices]
+    cut = next(i for i, line in enumerate(written[20:40]) if line not in lines)
+    assert lines == written[20 : 20 + cut] + written[40:]  # .3 up to where it breaks; .2 once
+    assert cut >= 5
+    reasons = [n[0] for n in notices]
+    assert reasons[0].startswith("a queue_log rotation compressed as this Python cannot read") and notices[0][1] == (
+        "queue_log.4.zst"
+    )
+    assert "a compressed queue_log rotation cut short or corrupt: read up to where it breaks" in reasons
+    assert all(str(n) not in "".join(lines) for n in (999, 998, 997))
+
+
+@pytest.mark.parametrize("config", list(CONFIGS))
+def test_logrotate_while_a_restarting_follower_runs_loses_and_doubles_nothing(tmp_path, config):
+    """Asterisk (this thread) writes numbered lines in bursts, sometimes half a line at a time,
+    and logrotate rotates as configured; a follower (another thread) reads, and is stopped and
+    started again from its last batch's position at random points, sometimes while a rotation
+    happens. Every line arrives once, in order, as written; nothing is said lost."""
+    path = tmp_path / "log" / "queue_log"
+    path.parent.mkdir()
+    rot = Logrotate(path, **CONFIGS[config])
+    written = _history(path, rot, [30, 30, 10])  # a history to backfill on the first start
+    rng = random.Random(f"{config}-writer")
+    got: list[str] = []
+    notices: list[tuple[str, str]] = []
+    restarts = 0
+    done = threading.Event()
+    failed: list[BaseException] = []
+
+    def follow() -> None:
+        nonlocal restarts
+        pick = random.Random(f"{config}-reader")
+        point: Position | None = None
+        try:
+            while True:
+                f = QueueLogFollower(
+                    path,
+                    point,
+                    batch_bytes=pick.choice([300, 2048]),
+                    backfill_rotated=True,
+                    rotated_dir=CONFIGS[config].get("olddir"),
+                )
+                try:
+                    for _ in range(pick.randint(1, 8)):
+                        finished = done.is_set()
+                        batch = f.read()
+                        got.extend(batch.lines)
+                        notices.extend(batch.notices)
+                        point = batch.position
+                        if batch.at_end:
+                            if finished:
+                                return
+                            time.sleep(0.002)
+                finally:
+                    f.close()
+                restarts += 1
+                time.sleep(pick.uniform(0, 0.01))  # stopped: rotations may happen meanwhile
+        except BaseException as exc:
+            failed.append(exc)
+
+    reader = threading.Thread(target=follow)
+    reader.start()
+    out = open(path, "ab", buffering=0)
+
+    def reopen() -> None:
+        nonlocal out
+        for _ in range(rng.randint(0, 3)):  # Asterisk writes on to the old file until it reopens
+            out.write((_line(len(written)) + "\n").encode())
+            written.append(_line(len(written)))
+        out.close()
+        out = open(path, "ab", buffering=0)
+
+    rotations = bursts = 0
+    while len(written) < 3000:
+        bursts += 1
+        for _ in range(rng.randint(1, 40)):
+            data = (_line(len(written)) + "\n").encode()
+            if rng.random() < 0.05:  # a line written in two parts
+                cut = rng.randint(1, len(data) - 1)
+                out.write(data[:cut])
+                time.sleep(0.001)
+                out.write(data[cut:])
+            else:
+                out.write(data)
+            written.append(_line(len(written)))
+        time.sleep(rng.uniform(0, 0.003))
+        if bursts % 8 == 0:
+            rotations += 1
+            rot.rotate(reopen)
+    out.close()
+    time.sleep(0.05)
+    done.set()
+    reader.join(60)
+    assert not reader.is_alive() and not failed, failed
+    assert not notices, notices[:3]
+    missing = sorted(set(written) - set(got))
+    assert not missing and len(got) == len(written), (missing[:5], len(got), len(written))
+    assert got == written
+    assert rotations >= 10 and restarts >= 5
+
+
+def test_rotations_are_ordered_by_their_first_lines_not_their_file_times(tmp_path):
+    """Compressing gives a rotation a new file time (the .gz is written now): the order comes
+    from the time of each rotation's first line, here as the names say too: numbered (the
+    larger the older), dated (dotted, or with a time after the date)."""
+    path = tmp_path / "queue_log"
+    chunks = [[_line(10 * k + i) for i in range(3)] for k in range(8)]
+    names = [
+        "queue_log-20261128",  # dateext, before the site switched to numbered names
+        "queue_log-20261129-1764403200",
+        "queue_log.20261130",
+        "queue_log.4.gz",
+        "queue_log.3.bz2",
+        "queue_log.2",
+        "queue_log.1",
+    ]
+    for k, name in enumerate(names):
+        data = "".join(line + "\n" for line in chunks[k]).encode()
+        codec = next((c for c in OPENERS if name.endswith(c)), None)
+        with (OPENERS[codec] if codec else open)(tmp_path / name, "wb") as f:
+            f.write(data)
+    _append(path, *chunks[7])
+    now = time.time()
+    times = {  # file times that would give another order
+        "queue_log-20261128": now - 900,
+        "queue_log-20261129-1764403200": now - 950,
+        "queue_log.20261130": now - 800,
+        "queue_log.4.gz": now - 10,
+        "queue_log.3.bz2": now - 20,
+        "queue_log.2": now - 700,
+        "queue_log.1": now - 600,
+    }
+    for name, t in times.items():
+        os.utime(tmp_path / name, (t, t))
+    lines, batches = _drain(QueueLogFollower(path, backfill_rotated=True))
+    assert lines == [line for chunk in chunks for line in chunk] and not any(b.notices for b in batches)
+
+
+def test_asterisks_own_rotation_numbers_the_other_way_and_is_ordered_by_its_lines(tmp_path):
+    """Asterisk's `logger rotate` with its `sequential` strategy makes queue_log.0 the oldest
+    and the highest number the newest, the other way from logrotate: their first lines' times
+    order them. A copy beginning with the end of a line cut by a copy-truncate is timed by its
+    first whole line; an empty rotation (no time) reads nothing wherever it goes."""
+    path = tmp_path / "queue_log"
+    chunks = [[_line(10 * k + i) for i in range(3)] for k in range(4)]
+    for k, chunk in enumerate(chunks[:3]):
+        (tmp_path / f"queue_log.{k}").write_text("".join(line + "\n" for line in chunk))
+        os.utime(tmp_path / f"queue_log.{k}", (time.time() - 100 * k,) * 2)  # file times the wrong way too
+    (tmp_path / "queue_log.1").write_text("1|support|NONE|QUEUESTART|\n" + (tmp_path / "queue_log.1").read_text())
+    chunks[1].insert(0, "1|support|NONE|QUEUESTART|")  # cut: no whole time at its start
+    (tmp_path / "queue_log.3").write_bytes(b"")
+    _append(path, *chunks[3])
+    lines, batches = _drain(QueueLogFollower(path, backfill_rotated=True))
+    assert lines == [line for chunk in chunks for line in chunk] and not any(b.notices for b in batches)
+
+    # A restart inside the oldest (.0) reads on into .1 and .2, not back.
+    f = QueueLogFollower(path, batch_bytes=100, backfill_rotated=True)
+    first = f.read()
+    assert first.lines == chunks[0][:1] and first.position is not None
+    assert first.position.inode == (tmp_path / "queue_log.0").stat().st_ino
+    f.close()
+    rest = _drain(QueueLogFollower(path, first.position))[0]
+    assert rest == [line for chunk in chunks for line in chunk][1:]

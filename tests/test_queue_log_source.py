@@ -526,3 +526,92 @@ def test_the_table_reader_on_postgresql_compares_times_as_timestamps(pg_server, 
         events.sort(key=order)  # (the database's collation orders the text, not Python)
     assert events == expected
     engine.dispose()
+
+
+def test_a_first_start_reads_compressed_rotations_in_olddir_and_resumes_mid_backfill(tmp_path):
+    """A site's logrotate (`olddir old`, `compress` with `delaycompress`): the hub's first start,
+    configured from a hub config file, reads queue_log.4.gz, .3.xz, .2.bz2, .1, then the file. It
+    is stopped while reading each rotation; after each stop the hub holds exactly the lines before
+    its resume point; while stopped, logrotate runs again (the rotation it was reading renamed,
+    the plain one compressed, the file rotated) and lines are appended to a new file. At the end
+    the hub holds what one reading of every line makes, nothing doubled."""
+    import bz2
+    import gzip
+    import lzma
+
+    from floorview.hub.source_config import load_sources
+
+    lines = _floor_log(12)
+    logdir, old = tmp_path / "asterisk", tmp_path / "asterisk" / "old"
+    old.mkdir(parents=True)
+    path = logdir / "queue_log"
+    cut = [k * len(lines) // 6 for k in range(6)]
+    parts = [lines[a:b] for a, b in zip(cut, cut[1:])]
+    openers = {".gz": gzip.open, ".xz": lzma.open, ".bz2": bz2.open}
+    # Where each part's lines are now: path -> (index of its first line, its lines).
+    content: dict[Path, tuple[int, list[str]]] = {}
+    for k, name in enumerate(["queue_log.4.gz", "queue_log.3.xz", "queue_log.2.bz2", "queue_log.1"]):
+        with openers.get(Path(name).suffix, open)(old / name, "wb") as f:
+            f.write("".join(line + "\n" for line in parts[k]).encode())
+        content[old / name] = (cut[k], parts[k])
+    _write(path, parts[4])
+    content[path] = (cut[4], parts[4])
+    written = lines[: cut[5]]
+
+    def logrotate() -> None:
+        """While stopped: .N to .N+1, .1 compressed to .2.gz, the file to .1, a new file."""
+        for p in sorted(content, key=lambda p: p.name, reverse=True):
+            if p.parent == old:
+                n = int(p.name.split(".")[1])
+                moved = old / p.name.replace(f".{n}", f".{n + 1}", 1)
+                if n == 1:
+                    moved = old / "queue_log.2.gz"
+                    with open(p, "rb") as src, gzip.open(moved, "wb") as dst:
+                        dst.write(src.read())
+                    p.unlink()
+                else:
+                    os.rename(p, moved)
+                content[moved] = content.pop(p)
+        os.rename(path, old / "queue_log.1")
+        content[old / "queue_log.1"] = content.pop(path)
+        new = lines[len(written) : len(written) + 40]  # `written` is always a start of `lines`
+        _write(path, new)
+        content[path] = (len(written), new)
+        written.extend(new)
+
+    config = tmp_path / "hub.toml"
+    config.write_text(
+        f'[sources.ql]\nkind = "asterisk-queue-log"\npath = "{path}"\nrotated_dir = "old"\npoll_s = 0.02\n'
+    )
+    (spec,) = load_sources(config, environ={})
+    assert spec.options["backfill_rotated"] is True and spec.options["rotated_dir"] == str(old)
+    store = _store(tmp_path / "hub.db")
+
+    def position() -> Any:
+        try:
+            state = store.source_state("ql")
+        except Exception:  # the tables are being made
+            return None
+        return None if state is None else state.resume["position"]
+
+    inside = 0  # stops inside a compressed rotation
+    for k in range(4):  # stopped once it reads the k-th part (in the rotations) or later
+        later = {p.stat().st_ino for p, (first, _) in content.items() if first >= cut[k]}
+        source = spec.build()
+        source.batch_bytes = 4 * 1024  # many writes, each with its resume point
+        run = _Running(store, source)
+        _until(lambda: position() is not None and position()["inode"] in later, timeout=60)
+        run.stop()
+        at = position()
+        where, (first, part) = next((p, v) for p, v in content.items() if p.stat().st_ino == at["inode"])
+        done = first + _lines_before(part, at["offset"])
+        assert _stored(store) == _expected(written[:done]), k
+        inside += where.suffix in openers and first < done < first + len(part)
+        logrotate()
+    assert inside >= 1
+    run = _Running(store, spec.build())
+    assert run.runner.ready.wait(60)
+    run.stop()
+    assert _stored(store) == _expected(written)
+    assert position()["inode"] == path.stat().st_ino
+    assert "repeated line (identical to one just read)" not in store.source_state("ql").unmapped

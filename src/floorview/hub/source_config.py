@@ -20,6 +20,7 @@ secret's value. Unknown keys and bad values are refused, naming the key.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import tomllib
@@ -118,6 +119,12 @@ def _caller_ids(key: str, v: object) -> str:
     return str(v)
 
 
+def _agents(key: str, v: object) -> str:
+    if v not in ("auto", "yes", "no"):
+        raise SourceConfigError(f'{key}: "auto", "yes" or "no", got {v!r}')
+    return str(v)
+
+
 def _table_name(key: str, v: object) -> str:
     parts = v.split(".") if isinstance(v, str) else []
     if not 1 <= len(parts) <= 2 or not all(p and p.replace("_", "a").isalnum() and p.isascii() for p in parts):
@@ -145,6 +152,9 @@ KIND_KEYS: dict[str, dict[str, tuple[Callable[[str, object], Any], Any]]] = {
     "asterisk-queue-log": {
         "path": (_text, _MISSING),
         "poll_s": (_float(0.02, 10.0), 0.1),
+        "agents": (_agents, "auto"),
+        "backfill_rotated": (_bool, True),
+        "rotated_dir": (_text, None),
     },
     "asterisk-queue-log-table": {
         "url": (_text, None),  # a secret (it may hold a password)
@@ -153,6 +163,7 @@ KIND_KEYS: dict[str, dict[str, tuple[Callable[[str, object], Any], Any]]] = {
         "table": (_table_name, "queue_log"),
         "time_zone": (_zone, ""),
         "poll_s": (_float(0.02, 60.0), 0.2),
+        "agents": (_agents, "auto"),
     },
     "asterisk-ami": {
         "host": (_text, _MISSING),
@@ -224,13 +235,27 @@ class SourceSpec:
         if self.kind == "asterisk-queue-log":
             from floorview.sources.asterisk.queue_log.source import QueueLogSource
 
-            return QueueLogSource(o["path"], self.settings, name=self.name, poll_s=o["poll_s"])
+            return QueueLogSource(
+                o["path"],
+                self.settings,
+                name=self.name,
+                poll_s=o["poll_s"],
+                agents=o["write_agents"],
+                backfill_rotated=o["backfill_rotated"],
+                rotated_dir=o["rotated_dir"],
+            )
         if self.kind == "asterisk-queue-log-table":
             from floorview.sources.asterisk.queue_log.source import QueueLogTableSource
 
             assert self._secret is not None
             return QueueLogTableSource(
-                self._secret, self.settings, o["table"], o["time_zone"], name=self.name, poll_s=o["poll_s"]
+                self._secret,
+                self.settings,
+                o["table"],
+                o["time_zone"],
+                name=self.name,
+                poll_s=o["poll_s"],
+                agents=o["write_agents"],
             )
         ami = _ami_source()
         assert self._secret is not None
@@ -377,6 +402,8 @@ def _spec(
     options = _options(where, kind, own)
     if kind == "asterisk-queue-log":
         options["path"] = str(Path(options["path"]).expanduser().absolute())
+        if options["rotated_dir"] is not None:  # relative: to the file's directory, as logrotate's olddir
+            options["rotated_dir"] = str(Path(options["path"]).parent / Path(options["rotated_dir"]).expanduser())
     secret = _secret_of(where, kind, options, environ)
     if kind == "asterisk-queue-log-table" and secret is not None:
         _check_url(where, secret)
@@ -472,6 +499,25 @@ def load_sources(
         if spec.name in seen:
             raise SourceConfigError(f"two sources named {spec.name!r}")
         seen.add(spec.name)
+    return _owners_of_agents(out)
+
+
+def _owners_of_agents(specs: list[SourceSpec]) -> list[SourceSpec]:
+    """Which sources write agent records. The AMI source knows what queue_log cannot (device
+    state: a member on a call outside the queues, unavailable, ringing) and knows it live; the
+    queue_log knows queue events only, and history. Both write an agent at the version of its
+    event's time, so a queue_log line newer than AMI's last word (a PAUSE during a direct call)
+    would replace AMI's truer state. So a queue_log source's `agents = "auto"` is "no" when the
+    hub runs an AMI source, "yes" otherwise; "yes" and "no" say it outright (several Asterisk
+    servers in one hub, some without AMI: "yes" on the queue_log of those)."""
+    ami = any(spec.kind == "asterisk-ami" for spec in specs)
+    out = []
+    for spec in specs:
+        if spec.kind in ("asterisk-queue-log", "asterisk-queue-log-table"):
+            choice = spec.options["agents"]
+            writes = choice == "yes" or (choice == "auto" and not ami)
+            spec = dataclasses.replace(spec, options={**spec.options, "write_agents": writes})
+        out.append(spec)
     return out
 
 

@@ -15,34 +15,98 @@ Rotation, while the follower runs or while the hub was stopped:
 - rename and a new file (logrotate's default; Asterisk's `logger rotate`):
   the renamed file, still open, is read to its end before the new one is
   started, and the switch happens only once the new file holds data, so
-  lines Asterisk wrote to the old file before reopening are not lost. After
-  a stop, the old file is found again by its inode among its siblings in the
-  directory (queue_log.1, queue_log-20261201; compressed ones cannot be).
+  lines Asterisk wrote to the old file before reopening are not lost.
 - copy-truncate: the file shrinks below the offset, or its first bytes
-  change. The copy (a sibling whose first bytes are the ones we hashed and
+  change. The copy (a rotation whose first bytes are the ones we hashed and
   which is at least as long as the offset) is read from the offset to its
   end first, then the truncated file from its start. Lines written between
-  logrotate's copy and its truncate are lost by copy-truncate itself.
+  logrotate's copy and its truncate are lost by copy-truncate itself. The
+  file's first bytes are looked at again after each read (a truncate while
+  we read: what was read is not handed out), and a file queued to be read
+  from its start keeps the first bytes it had when we looked (`snap`), so
+  a copy-truncate before we read it shows too. A copy whose start is the
+  live file's (copied, not truncated yet) is not read: the file holds it.
+- a rotated file is left for the live one only once the live one holds
+  data: until Asterisk reopens, it writes on to the rotated file.
 
-What the follower cannot read (a file rotated away and compressed before it
-was finished, an over-long line, an unfinished last line of a rotated file)
-is reported in `Batch.notices`, counted by the source as not mapped, never
-silently dropped. Undecodable bytes are decoded with U+FFFD in their place:
-the mapper judges the line.
+The rotations are the files named as logrotate names them (queue_log.1,
+queue_log.2.gz, queue_log-20261201, queue_log-20261201.xz) in the queue_log's
+directory, or in `rotated_dir` (logrotate's `olddir`), or Asterisk's own
+`logger rotate` (queue_log.0 up, or a timestamp). Their order, oldest first,
+is the time of their first line (every queue_log line begins with its epoch
+time), whatever their names say (logrotate's queue_log.1 is the newest,
+Asterisk's `sequential` strategy makes queue_log.0 the oldest) and never
+their file times (compressing gives a file a new one). A rotation with no
+time at its start (empty) goes by its name: queue_log.N the larger N the
+older, a date the earlier the older.
+
+Compressed rotations (.gz, .bz2, .xz: what Python's standard library reads)
+are read by decompressing them into an unnamed temporary file (mode 0600,
+gone when closed), read as any other: a position in one is a byte offset in
+its decompressed content.
+
+A file's identity, to find where a stopped follower was: its inode where it
+can be (the live file, a renamed one), and always its start: the sha256 of
+its first min(HEAD_BYTES, offset) bytes (decompressed), and a length
+reaching the offset. Compressing gives a rotation a new inode, so a resume
+point in a file since rotated and compressed is found by its start alone
+among the rotations; queue_log lines begin with their time and call id, so
+two rotations do not begin alike. After a stop, the file the position names
+is finished first, then every rotation newer than it (rotated several times
+while stopped), oldest first, then the live file.
+
+First start (no position) with `backfill_rotated`: the rotations present are
+read first, oldest to newest, then the live file. A position in one of them
+resumes as above, so a restart in the middle of a backfill doubles nothing.
+A rotation being compressed while listed (its plain and compressed copies
+side by side for a moment) is read once: rotations with equal starts are one.
+Rotations listed while logrotate renames them (a name gone, or naming
+another file, by the time it is opened) are listed again (`TRIES` times).
+Each rotation to read is held open until read (a descriptor each; at most
+`MAX_ROTATIONS`, the newest, on a first start).
+
+What the follower cannot read (a file rotated away and removed before it
+was finished, or compressed as the standard library cannot read: .zst,
+.lz4, .Z, .zip; a compressed file cut short; an over-long line; an
+unfinished last line of a rotated file) is reported in `Batch.notices`,
+counted by the source as not mapped, never silently dropped. Undecodable
+bytes are decoded with U+FFFD in their place: the mapper judges the line.
+
+Not inotify: a poll every 0.1 s (the source's poll_s) costs a stat and a
+read of nothing, and inotify would need its own watches on the directory
+and olddir, and a poll beside it all the same for files on NFS.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import hashlib
+import io
+import lzma
 import os
+import re
+import stat
+import tempfile
+import time
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 HEAD_BYTES = 1024  # how much of a file's start identifies it
 BATCH_BYTES = 256 * 1024  # a batch: the complete lines of up to this much (about 3,000 queue_log lines)
 MAX_LINE_BYTES = 1024 * 1024  # a longer line is skipped (and reported): no queue_log line is near this
 COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z", ".zip")
+READABLE = (".gz", ".bz2", ".xz")  # what the standard library decompresses
+# A backfill reads at most this many rotations (the newest), each held open until it is read.
+MAX_ROTATIONS = 400
+_LINE_TIME = re.compile(rb"(?:^|\n)[ \t]*([0-9]{9,11})(?:\.[0-9]+)?\|")  # a line's epoch time
+_ROTATED = re.compile(r"[.-][0-9]+(?:[._-][0-9]+)*")  # after the name: .3, -20261201, -20261201-1764547200
+TRIES = 20  # listings of the rotations while logrotate renames them, before taking what is there
+_T = TypeVar("_T")
+_BROKEN = (EOFError, OSError, ValueError, lzma.LZMAError, zlib.error)  # a compressed file cut short or corrupt
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,16 +147,84 @@ class Batch:
     at_end: bool = False  # the file holds no complete line past `position` now
 
 
+class _Shifted(Exception):
+    """A rotation listed is no longer the file of its name: logrotate is renaming them."""
+
+
 def _hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class _Open:
-    """One open file: what has been handed out of it, and whether it is a rotated one to finish."""
+def _codec(name: str) -> str | None:
+    """The compression a rotation's name says (".gz"), or None."""
+    return next((suffix for suffix in COMPRESSED if name.endswith(suffix)), None)
 
-    def __init__(self, fd: int, inode: int, offset: int, retired: bool) -> None:
-        self.fd, self.inode, self.offset, self.retired = fd, inode, offset, retired
+
+def _decompressing(codec: str, raw: io.BufferedReader) -> io.BufferedIOBase:
+    if codec == ".gz":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if codec == ".bz2":
+        return bz2.BZ2File(raw)
+    return lzma.LZMAFile(raw)
+
+
+def _start_of(fd: int, codec: str, n: int) -> bytes | None:
+    """The first `n` bytes of a compressed file's content (fewer if shorter), None if unreadable."""
+    try:
+        with os.fdopen(os.dup(fd), "rb") as raw:
+            raw.seek(0)
+            with _decompressing(codec, raw) as content:
+                return content.read(n)
+    except _BROKEN:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Rotation:
+    """A rotated file of ours, as listed."""
+
+    path: Path
+    codec: str | None  # READABLE's suffix, or None: plain
+    inode: int
+    size: int  # of the file as it is (compressed: the compressed size)
+    mtime_ns: int
+    dated: bool  # named by a date (dateext), else numbered
+    age: tuple[int, ...]  # sorts a kind's rotations oldest first
+
+
+class _Open:
+    """One open file: what has been handed out of it, and whether it is a rotated one to finish.
+    A compressed one (`codec`) holds the compressed file until `inflate` puts its content in an
+    unnamed temporary file (0600, gone when closed), read from then on as any file."""
+
+    def __init__(self, fd: int, inode: int, offset: int, retired: bool, codec: str | None = None) -> None:
+        self.fd, self.inode, self.offset, self.retired, self.codec = fd, inode, offset, retired, codec
         self.head = b""  # its first min(HEAD_BYTES, offset) bytes, once read
+        # The live file's first bytes when opened: not read yet, a copy-truncate shows against them.
+        self.snap = b""
+        self.name = ""  # its path, for notices
+
+    def inflate(self) -> str | None:
+        """Decompress (once); the error's name if the compressed file is cut short or corrupt
+        (its content up to there is kept)."""
+        codec, self.codec = self.codec, None
+        if codec is None:
+            return None
+        problem = None
+        with tempfile.TemporaryFile() as out:
+            try:
+                with os.fdopen(os.dup(self.fd), "rb") as raw:
+                    raw.seek(0)
+                    with _decompressing(codec, raw) as content:
+                        # read1: what was decompressed before a break is kept (read(n) drops it)
+                        while chunk := content.read1(256 * 1024):
+                            out.write(chunk)
+            except _BROKEN as exc:
+                problem = type(exc).__name__
+            out.flush()
+            os.close(self.fd)
+            self.fd = os.dup(out.fileno())
+        return problem
 
     def load_head(self) -> None:
         want = min(HEAD_BYTES, self.offset)
@@ -109,23 +241,38 @@ class _Open:
 
 
 class QueueLogFollower:
-    """Reads `path` from `position` (None: from its start) and follows it; `read` never blocks."""
+    """Reads `path` from `position` (None: from its start, after the rotations beside it with
+    `backfill_rotated`) and follows it; `read` never blocks. `rotated_dir`: where rotations go
+    (logrotate's olddir; relative: to the file's directory), else beside the file."""
 
-    def __init__(self, path: Path | str, position: Position | None = None, batch_bytes: int = BATCH_BYTES) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        position: Position | None = None,
+        batch_bytes: int = BATCH_BYTES,
+        *,
+        backfill_rotated: bool = False,
+        rotated_dir: Path | str | None = None,
+    ) -> None:
         self.path = Path(path)
         self.batch_bytes = batch_bytes
+        self.backfill_rotated = backfill_rotated
+        self.rotated_dir = self.path.parent / rotated_dir if rotated_dir else self.path.parent
         self._resume = position  # applied when the file is first opened
+        self._started = False  # the resume point (or the backfill) has been acted on
+        self._last: Position | None = None  # with no file open: where reading stands
         self._cur: _Open | None = None
         self._then: list[_Open] = []  # files to read after the current one, in order (open already)
         # Files read to their end (inode -> size then): a rotation's file found again is not
         # read twice (file times are coarse: a file finished a moment ago may look as new).
         self._done: dict[int, int] = {}
         self._notices: list[tuple[str, str]] = []
+        self._times: dict[tuple[Path, int, int, int], int] = {}  # rotations' first line times
 
     @property
     def position(self) -> Position | None:
         if self._cur is None:
-            return self._resume
+            return self._last if self._started else self._resume
         return self._cur.position()
 
     def close(self) -> None:
@@ -140,52 +287,327 @@ class QueueLogFollower:
             fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY)
         except FileNotFoundError:
             return None
-        st = os.fstat(fd)
-        return _Open(fd, st.st_ino, 0, retired=False)
+        opened = _Open(fd, os.fstat(fd).st_ino, 0, retired=False)
+        opened.snap = os.pread(fd, HEAD_BYTES, 0)
+        return opened
 
-    def _siblings(self) -> list[Path]:
-        """Files beside ours that a rotation may have made of it, most recently written first."""
+    def _rotations(self, unreadable: list[str] | None = None, strict: bool = False) -> list[_Rotation]:
+        """The rotations of our file present now, oldest first (see the module). Those compressed
+        as we cannot read are left out (named in `unreadable`). `strict`: `_Shifted` if one
+        listed is gone before it is looked at (logrotate renaming or compressing them)."""
         try:
-            names = os.listdir(self.path.parent)
+            names = os.listdir(self.rotated_dir)
         except OSError:
             return []
-        found = []
         base = self.path.name
+        found = []
         for name in names:
-            rest = name[len(base) :]
-            # queue_log.1, queue_log-20261201: a rotation's names, not queue_log.bak
-            if (
-                name.startswith(base)
-                and rest[:1] in (".", "-")
-                and rest[1:2].isdigit()
-                and not name.endswith(COMPRESSED)
-            ):
-                p = self.path.parent / name
-                try:
-                    found.append((p.stat().st_mtime, p))
-                except OSError:
-                    continue
-        return [p for _, p in sorted(found, reverse=True)]
-
-    def _sibling(self, inode: int | None, offset: int, head_len: int, digest: str) -> _Open | None:
-        """A rotated copy of our file to finish: by inode (renamed) or, with `inode` None, by its
-        first bytes and a length reaching `offset` (copy-truncate)."""
-        for p in self._siblings():
+            codec = _codec(name)
+            rest = name[len(base) : len(name) - len(codec or "")]
+            if not name.startswith(base) or not _ROTATED.fullmatch(rest):
+                continue  # not a rotation's name: queue_log.bak, queue_log_old
+            if codec is not None and codec not in READABLE:
+                if unreadable is not None:
+                    unreadable.append(name)
+                continue
+            p = self.rotated_dir / name
             try:
-                fd = os.open(p, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY)
+                st = os.lstat(p)
+            except FileNotFoundError:
+                if strict:
+                    raise _Shifted from None
+                continue
             except OSError:
                 continue
-            st = os.fstat(fd)
-            opened = _Open(fd, st.st_ino, offset, retired=True)
-            if (
-                (inode is None or st.st_ino == inode)
-                and st.st_size >= offset
-                and opened.head_matches(head_len, digest)
-                and os.path.isfile(p)
-            ):
-                return opened
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            digits = re.findall(r"[0-9]+", rest)
+            dated = len(digits) > 1 or len(digits[0]) > 6  # queue_log.3, queue_log-20261201
+            age = tuple(int(d) for d in digits) if dated else (-int(digits[0]),)
+            found.append(_Rotation(p, codec, st.st_ino, st.st_size, st.st_mtime_ns, dated, age))
+        if strict and len({r.inode for r in found}) < len(found):
+            raise _Shifted  # one file under two names: listed while being renamed
+        try:
+            if strict and sorted(os.listdir(self.rotated_dir)) != sorted(names):
+                raise _Shifted  # renamed while listed (a listing may then miss one)
+        except OSError:
+            pass
+        kinds = [[r for r in found if r.dated == dated] for dated in (False, True)]
+        kinds.sort(key=lambda rs: max((r.mtime_ns for r in rs), default=0))  # both kinds: the older kind first
+        by_name = [r for rs in kinds for r in sorted(rs, key=lambda r: r.age)]
+        # By their first lines' times; one with none (empty, or being written) stays after the
+        # one before it by name; equal times by name (a stable sort).
+        times, last = [], -1
+        for r in by_name:
+            t = self._first_time(r)
+            last = t if t >= 0 else last
+            times.append(last)
+        order = sorted(range(len(by_name)), key=lambda k: times[k])
+        return [by_name[k] for k in order]
+
+    def _first_time(self, r: _Rotation) -> int:
+        """The epoch time of a rotation's first line (of the first 4 KiB), -1 if none there."""
+        key = (r.path, r.inode, r.size, r.mtime_ns)
+        if key in self._times:
+            return self._times[key]
+        start: bytes | None = None
+        try:
+            fd = os.open(r.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY)
+        except OSError:
+            return -1
+        try:
+            start = os.pread(fd, 4096, 0) if r.codec is None else _start_of(fd, r.codec, 4096)
+        finally:
             os.close(fd)
+        found = _LINE_TIME.search(start or b"")
+        if found is None:
+            return -1  # not kept: a file being written may have one soon
+        if len(self._times) > 1000:
+            self._times.clear()
+        self._times[key] = int(found.group(1))
+        return self._times[key]
+
+    def _siblings(self) -> list[Path]:
+        """Uncompressed rotations, most recently written first."""
+        plain = [r for r in self._rotations() if r.codec is None]
+        return [r.path for r in sorted(plain, key=lambda r: r.mtime_ns, reverse=True)]
+
+    def _open_rotation(self, r: _Rotation, offset: int = 0) -> _Open | None:
+        try:
+            fd = os.open(r.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY)
+        except OSError:
+            return None
+        opened = _Open(fd, os.fstat(fd).st_ino, offset, retired=True, codec=r.codec)
+        opened.name = str(r.path)
+        return opened
+
+    def _inflate(self, f: _Open) -> None:
+        problem = f.inflate()
+        if problem is not None:
+            self._notices.append(
+                (
+                    "a compressed queue_log rotation cut short or corrupt: read up to where it breaks",
+                    f"{f.name}: {problem}",
+                )
+            )
+
+    def _find(
+        self, inode: int | None, offset: int, head_len: int, digest: str, strict: bool
+    ) -> tuple[_Open, list[_Rotation], int] | None:
+        """A rotated copy of our file holding `offset` bytes or more, with the rotations and its
+        place among them: by inode (renamed: tried first) or by its first bytes (copy-truncate;
+        renamed, then compressed). `strict`: `_Shifted` if the rotations move while we look."""
+        rotations = self._rotations(strict=strict)
+        newest_first = list(range(len(rotations)))[::-1]
+        # By inode first; then plain files before compressed ones (a file being compressed is
+        # there twice for a moment, the compressed one still being written).
+        newest_first.sort(
+            key=lambda i: (
+                rotations[i].inode != inode or rotations[i].codec is not None,
+                rotations[i].codec is not None,
+            )
+        )
+        for i in newest_first:
+            r = rotations[i]
+            if r.codec is None and r.size < offset:
+                continue
+            opened = self._open_rotation(r, offset)
+            if opened is not None and opened.inode != r.inode:
+                os.close(opened.fd)
+                opened = None
+            if opened is None:
+                if strict:
+                    raise _Shifted
+                continue
+            if opened.codec is not None:
+                start = _start_of(opened.fd, opened.codec, head_len)
+                if start is not None and len(start) == head_len and _hash(start) == digest:
+                    self._inflate(opened)
+            if opened.codec is None and os.fstat(opened.fd).st_size >= offset and opened.head_matches(head_len, digest):
+                return opened, rotations, i
+            os.close(opened.fd)
+        if strict:
+            raise _Shifted  # not there, or missed by a listing taken while logrotate renamed: again
         return None
+
+    def _newer(
+        self, rotations: list[_Rotation], i: int, live: _Open | None, strict: bool, now: bytes = b""
+    ) -> list[_Open]:
+        """The rotations after the `i`th (newer), opened (compressed ones inflated when their turn
+        comes), and `live` (the file at `path` when we looked, held open) in its place: last,
+        or where it is among them if it was rotated since (by its inode, or compressed: as
+        it begins). `strict`: raise `_Shifted` if one is no longer the file listed (logrotate
+        renaming them meanwhile); else leave it out. `now`: the live file's first bytes, read
+        before the rotations were listed. A rotation beginning as they do is the live file
+        itself, renamed and compressed since; or copy-truncate's copy of it, not truncated
+        yet, whose lines it still holds (and once it is truncated, its `snap`, `now`, shows
+        it and the copy is read then): in both, the live file is read in its place."""
+        out: list[_Open] = []
+        placed = False
+
+        def place() -> None:
+            nonlocal placed
+            if live is not None and not placed:
+                try:
+                    live.retired = os.stat(self.path).st_ino != live.inode  # rotated since we looked
+                except FileNotFoundError:
+                    live.retired = True
+                out.append(live)
+                placed = True
+
+        this = rotations[i] if i >= 0 else None
+        plain = {(r.dated, r.age) for r in rotations if r.codec is None}
+        for r in rotations[i + 1 :]:
+            if this is not None and (r.dated, r.age) == (this.dated, this.age):
+                continue  # the same rotation, plain and compressed (being compressed now)
+            if r.codec is not None and (r.dated, r.age) in plain:
+                continue  # the same: its plain copy is read
+            if live is not None and r.codec is None and r.inode == live.inode:
+                place()  # the live file, renamed since we looked
+                continue
+            opened = self._open_rotation(r)
+            if opened is not None and opened.inode == r.inode:
+                if live is not None and now and self._begins(opened, now):
+                    os.close(opened.fd)
+                    place()
+                else:
+                    out.append(opened)
+                continue
+            if opened is not None:
+                os.close(opened.fd)
+            if strict:
+                for f in out:
+                    if f is not live:
+                        os.close(f.fd)
+                raise _Shifted
+        if live is not None and not placed:
+            out.append(live)
+        return out
+
+    @staticmethod
+    def _begins(f: _Open, now: bytes) -> bool:
+        """`f`'s content is a start of `now`'s file's (or begins with `now`)."""
+        start = os.pread(f.fd, len(now), 0) if f.codec is None else _start_of(f.fd, f.codec, len(now))
+        return bool(start) and start == now[: len(start or b"")]
+
+    def _settled(self, attempt: Callable[[bool], _T]) -> _T:
+        """`attempt(strict)` again while the rotations move under it (logrotate renaming them
+        while we list them); the last time not strict."""
+        for n in range(TRIES):
+            try:
+                return attempt(n < TRIES - 1)
+            except _Shifted:
+                time.sleep(min(0.05, 0.005 * (n + 1)))
+        raise AssertionError("not strict the last time: never raises _Shifted")
+
+    def _backfill(self, live: _Open | None) -> list[_Open]:
+        """A first start's rotations, oldest first (one of each content: a rotation being
+        compressed is there twice for a moment; none empty), and the live file (`_newer`)."""
+        return self._settled(lambda strict: self._backfill_once(live, strict))
+
+    def _backfill_once(self, live: _Open | None, strict: bool) -> list[_Open]:
+        unreadable: list[str] = []
+        now = b"" if live is None else os.pread(live.fd, HEAD_BYTES, 0)
+        rotations = self._rotations(unreadable, strict)
+        if len(rotations) > MAX_ROTATIONS:
+            skipped, rotations = rotations[:-MAX_ROTATIONS], rotations[-MAX_ROTATIONS:]
+        else:
+            skipped = []
+        opened = self._newer(rotations, -1, live, strict, now)
+        if live is not None:
+            live.snap = now
+        for name in sorted(unreadable):
+            self._notices.append(
+                (
+                    "a queue_log rotation compressed as this Python cannot read (.gz, .bz2 and .xz it can): not read",
+                    name,
+                )
+            )
+        if skipped:
+            self._notices.append(
+                (f"more than {MAX_ROTATIONS} queue_log rotations: the oldest are not read", str(skipped[-1].path))
+            )
+        starts: dict[str, _Open] = {}  # a content's start -> the file kept for it (plain preferred)
+        for f in opened:
+            if f is live:
+                starts[f"live {f.inode}"] = f
+                continue
+            start = os.pread(f.fd, HEAD_BYTES, 0) if f.codec is None else _start_of(f.fd, f.codec, HEAD_BYTES)
+            if not start:  # empty, or unreadable: nothing to read (said when it is read, if unreadable)
+                if start is None:
+                    starts[f"unreadable {f.inode}"] = f
+                continue
+            kept = starts.get(_hash(start))
+            if kept is None or (kept.codec is not None and f.codec is None):
+                starts[_hash(start)] = f
+        keep = {id(f) for f in starts.values()}
+        for f in opened:
+            if id(f) not in keep:
+                os.close(f.fd)
+        return [f for f in opened if id(f) in keep]
+
+    def _place(self, rotations: list[_Rotation], f: _Open) -> int | None:
+        """Where `f` (a file we hold) is among the rotations: by inode, or (compressed since) by its start."""
+        f.load_head()
+        for i in range(len(rotations) - 1, -1, -1):
+            r = rotations[i]
+            if r.codec is None and r.inode == f.inode:
+                return i
+        for i in range(len(rotations) - 1, -1, -1):
+            r = rotations[i]
+            if r.codec is None or not f.head:
+                continue
+            try:
+                fd = os.open(r.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY)
+            except OSError:
+                continue
+            try:
+                if _start_of(fd, r.codec, len(f.head)) == f.head:
+                    return i
+            finally:
+                os.close(fd)
+        return None
+
+    def _rotated_since(self, old: _Open, new: _Open | None) -> list[_Open]:
+        """The rotations newer than `old` (our file, renamed) and not `new` (the file now at
+        `path`), oldest first: the file was rotated more than once since we last looked. Found
+        in the rotations' order; if `old` is not among them (removed), by file times."""
+        return self._settled(lambda strict: self._rotated_since_once(old, new, strict))
+
+    def _rotated_since_once(self, old: _Open, new: _Open | None, strict: bool) -> list[_Open]:
+        now = b"" if new is None else os.pread(new.fd, HEAD_BYTES, 0)
+        rotations = self._rotations(strict=strict)
+        i = self._place(rotations, old)
+        if i is None and strict:
+            raise _Shifted  # as `_find`
+        if i is None:
+            return [*self._successors(old, new), *([new] if new is not None else [])]
+        newer = self._newer(rotations, i, new, strict, now)
+        if new is not None:
+            new.snap = now
+        return newer
+
+    def _found_and_newer(
+        self, inode: int | None, offset: int, head_len: int, digest: str, live: _Open | None
+    ) -> tuple[_Open, list[_Open]] | None:
+        """`_find`'s file, and the rotations newer than it (`_newer`)."""
+
+        def attempt(strict: bool) -> tuple[_Open, list[_Open]] | None:
+            now = b"" if live is None else os.pread(live.fd, HEAD_BYTES, 0)
+            found = self._find(inode, offset, head_len, digest, strict)
+            if found is None:
+                return None
+            old, rotations, i = found
+            try:
+                newer = self._newer(rotations, i, live, strict, now)
+            except _Shifted:
+                os.close(old.fd)
+                raise
+            if live is not None:
+                live.snap = now
+            return old, newer
+
+        return self._settled(attempt)
 
     def _successors(self, old: _Open, new: _Open | None) -> list[_Open]:
         """Files rotated after `old` was last written, before `new` (the file now at `path`), oldest
@@ -209,38 +631,56 @@ class QueueLogFollower:
                 os.close(fd)
         return [f for _, f in sorted(found, key=lambda pair: pair[0])]
 
+    def _become(self, f: _Open | None) -> None:
+        """`f` is the file read now."""
+        if f is not None and f.codec is not None:
+            self._inflate(f)
+        self._cur = f
+
     def _start(self) -> bool:
-        """Open the file (and from the resume point); False: there is no file yet."""
+        """Open the file (and from the resume point, or after the rotations); False: no file yet."""
         cur = self._open_path()
-        pos, self._resume = self._resume, None
-        if pos is None or pos.offset == 0:
+        if self._started:
             self._cur = cur
             return cur is not None
-        if (
-            cur is not None
-            and cur.inode == pos.inode
-            and os.fstat(cur.fd).st_size >= pos.offset
-            and cur.head_matches(pos.head_len, pos.head)
-        ):
-            cur.offset = pos.offset  # as we left it
-            self._cur = cur
+        pos = self._resume
+        if pos is None:
+            # The rotations, oldest first, and the file (among them if rotated meanwhile).
+            files = self._backfill(cur) if self.backfill_rotated else [] if cur is None else [cur]
+            if not files:
+                return False  # nothing read yet: a backfill still to do once there are files
+            self._started, self._resume = True, None
+            self._then = files[1:]
+            self._become(files[0])
             return True
+        self._started, self._resume, self._last = True, None, pos
+        if pos.offset == 0:
+            self._cur = cur
+            return cur is not None
+        if cur is not None and cur.inode == pos.inode and os.fstat(cur.fd).st_size >= pos.offset:
+            cur.offset = pos.offset
+            cur.load_head()  # the start it has now, held: a copy-truncate from now on shows against it
+            if len(cur.head) == pos.head_len and _hash(cur.head) == pos.head:
+                self._cur = cur  # as we left it
+                return True
+            cur.offset, cur.head = 0, b""
         # Not the file we left, or not as we left it: rotated while we were stopped. Find the
-        # rotated file by its inode (renamed), or by its start and length (copy-truncate).
+        # rotated file by its inode (renamed), or by its start and length (copy-truncate, or
+        # renamed and compressed).
         renamed = cur is None or cur.inode != pos.inode
-        old = self._sibling(pos.inode if renamed else None, pos.offset, pos.head_len, pos.head)
-        if old is not None:
-            # Finished first; then any file rotated after it (rotated more than once while we
-            # were stopped), by age; then the file at `path` from its start.
-            self._then.extend(self._successors(old, cur))
-            if cur is not None:
-                self._then.append(cur)  # kept open: renamed meanwhile, it is still the one to read next
+        found = self._found_and_newer(pos.inode if renamed else None, pos.offset, pos.head_len, pos.head, cur)
+        if found is not None:
+            # Finished first; then every rotation newer than it (rotated more than once while we
+            # were stopped), oldest first, and the file at `path` from its start (held open:
+            # renamed meanwhile, it is still read in its place).
+            old, newer = found
+            self._then.extend(newer)
             self._cur = old
             return True
         self._notices.append(
             (
-                "queue_log rotated while stopped, and the rotated file was not found beside it"
-                " (uncompressed) to finish: its lines after the resume point are lost",
+                "queue_log rotated while stopped, and the rotated file was not found among the rotations"
+                " to finish: its lines after the resume point are lost",
                 f"{self.path}: inode {pos.inode}, from byte {pos.offset}",
             )
         )
@@ -253,12 +693,12 @@ class QueueLogFollower:
         if self._cur is None and not self._start():
             return self._batch([], at_end=True)
         self._check_truncated()
-        lines = self._read_lines()
+        lines = self._read_checked()
         if lines is None:
             if not self._ready_to_move_on():
                 return self._batch([], at_end=True)
             # Once more: Asterisk wrote to the old file until it reopened, and it has reopened.
-            lines = self._read_lines()
+            lines = self._read_checked()
             if lines is None:
                 self._move_on()
                 return self.read()
@@ -269,36 +709,57 @@ class QueueLogFollower:
         return Batch(lines, self.position, notices, at_end)
 
     def _check_truncated(self) -> None:
-        """Copy-truncate: the file shorter than what we read of it, or its start rewritten."""
+        """Copy-truncate: the file shorter than what we read of it, or its start rewritten; or,
+        not read yet, its start no longer what it was when we opened it (`snap`)."""
         cur = self._cur
-        if cur is None or cur.retired or cur.offset == 0:
+        if cur is None or cur.retired:
             return
-        cur.load_head()
-        if os.fstat(cur.fd).st_size >= cur.offset and os.pread(cur.fd, len(cur.head), 0) == cur.head:
-            return
-        copy = self._sibling(None, cur.offset, len(cur.head), _hash(cur.head))
-        if copy is None:
+        if cur.offset == 0:
+            if not cur.snap or os.pread(cur.fd, len(cur.snap), 0) == cur.snap:
+                return
+            head, held = cur.snap, len(cur.snap)
+        else:
+            cur.load_head()
+            if os.fstat(cur.fd).st_size >= cur.offset and os.pread(cur.fd, len(cur.head), 0) == cur.head:
+                return
+            head, held = cur.head, cur.offset
+        found = self._found_and_newer(None, held, len(head), _hash(head), cur)
+        if found is None:
             self._notices.append(
                 (
-                    "queue_log truncated before it was read to its end (no uncompressed copy beside it)",
+                    "queue_log truncated before it was read to its end (no copy of it among the rotations)",
                     f"{self.path}: from byte {cur.offset}",
                 )
             )
-            cur.offset, cur.head = 0, b""
+            cur.offset, cur.head, cur.snap = 0, b"", os.pread(cur.fd, HEAD_BYTES, 0)
             return
-        # The copy is finished first; then the truncated file from its start, by the descriptor
-        # we hold (if it is renamed meanwhile, it is still the one that follows the copy).
-        # Copies made since (copy-truncated more than once since we last looked) come between.
-        cur.offset, cur.head = 0, b""
-        self._then[:0] = [*self._successors(copy, cur), cur]
+        # The copy is finished first (from where we were in the file); then the truncated file
+        # from its start, by the descriptor we hold (if it is renamed meanwhile, it is still the
+        # one that follows the copy). Copies made since (copy-truncated more than once since we
+        # last looked) come between.
+        copy, newer = found
+        copy.offset = cur.offset
+        cur.offset, cur.head = 0, b""  # and its snap: `_found_and_newer`'s
+        self._then[:0] = newer  # `cur` among them
         self._cur = copy
 
     def _ready_to_move_on(self) -> bool:
         """Our file is read to its end: is there another to move on to?"""
         cur = self._cur
         assert cur is not None
-        if cur.retired:
-            return True  # a rotated file, finished
+        if self._then:
+            nxt = self._then[0]
+            if nxt.retired:
+                return True  # a rotated file, finished, and the next rotated one known
+            # Next, the live file (as it was when we found where we were): Asterisk may write on
+            # to the rotated one until it reopens, so not before the live one holds data (or
+            # was rotated itself).
+            if os.fstat(nxt.fd).st_size > 0:
+                return True
+            try:
+                return os.stat(self.path).st_ino != nxt.inode
+            except FileNotFoundError:
+                return False
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
@@ -320,12 +781,32 @@ class QueueLogFollower:
             del self._done[next(iter(self._done))]
         if not self._then:
             nxt = self._open_path()
-            if not cur.retired:  # rotated more than once since we last looked: the files between first
-                self._then.extend(self._successors(cur, nxt))
-            if nxt is not None:
-                self._then.append(nxt)
+            # Rotated more than once since we last looked (or since the rotation we finished was
+            # found): the files between first, then `nxt`.
+            self._then.extend(self._rotated_since(cur, nxt))
+        self._last = cur.position()  # where reading stands while no file is open
         os.close(cur.fd)
-        self._cur = self._then.pop(0) if self._then else None
+        self._become(self._then.pop(0) if self._then else None)
+
+    def _read_checked(self) -> list[str] | None:
+        """`_read_lines`, and for the live file a look at its start afterwards: copy-truncated
+        (and written again) while we read, what we read may be the new content's; then it is
+        not handed out, and the next read finds the copy."""
+        cur = self._cur
+        assert cur is not None
+        if cur.retired:
+            return self._read_lines()
+        cur.load_head()
+        before, head = cur.offset, cur.head
+        lines = self._read_lines()
+        if lines is None:
+            return None
+        if os.pread(cur.fd, len(cur.head), 0) != cur.head or (
+            before == 0 and cur.head[: len(cur.snap)] != cur.snap[: len(cur.head)]
+        ):
+            cur.offset, cur.head = before, head
+            return None
+        return lines
 
     def _read_lines(self) -> list[str] | None:
         """The complete lines after the offset (moving it past them), or None if there is none."""
@@ -336,6 +817,9 @@ class QueueLogFollower:
             end = data.rfind(b"\n")
             if end >= 0:
                 chunk = data[: end + 1]
+                if cur.offset < HEAD_BYTES:  # the file's start as we read it, not as it is later
+                    cur.load_head()
+                    cur.head = (cur.head + chunk)[:HEAD_BYTES]
                 cur.offset += len(chunk)
                 # A newline byte is never inside a UTF-8 sequence: the chunk decodes on its own.
                 text = chunk.decode("utf-8", "replace")
@@ -366,6 +850,8 @@ class QueueLogFollower:
                 break
             at += len(data)
         start, cur.offset = cur.offset, end
+        if start < HEAD_BYTES:
+            cur.load_head()
         if end - start > MAX_LINE_BYTES:
             example = os.pread(cur.fd, 200, start).decode("utf-8", "replace")
             self._notices.append((f"a queue_log line longer than {MAX_LINE_BYTES // 1024} KiB", example))

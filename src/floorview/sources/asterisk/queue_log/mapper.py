@@ -65,6 +65,9 @@ after a call: after_contact_work (interaction_id: the call just ended);
 else available. A wrap-up's end is written (at its own time) as soon as an
 event later than it is fed, as Asterisk writes no line for it; the call
 carries the wrap-up as its wrap_s (in AHT), none when wrapup_s is 0.
+With `agents` False (an AMI source of the same hub owns agent records:
+hub/source_config.py's `agents`), agents are followed all the same, for
+the calls, but no agent record is written.
 RINGNOANSWER and RINGCANCELED (rung, so logged in), PENALTY and RINGINUSE
 only show membership. DID, INFO, CALLSTATUS, AGENTDUMP and SYSCOMPAT have
 no place in the feed, and OUTCALL, CALLOUTBOUND and PBXware's OUT* are
@@ -372,8 +375,11 @@ def _newer(fact: tuple[Any, ...] | None, t: float) -> bool:
 class QueueLogMapper:
     """Turns queue_log events into feed changes; see the module for the mapping."""
 
-    def __init__(self, settings: AsteriskSettings, state: object | None = None) -> None:
+    def __init__(self, settings: AsteriskSettings, state: object | None = None, agents: bool = True) -> None:
         self.settings = settings
+        # False: agents are tracked (calls and wrap-ups need them) but their records are not
+        # written: another source (AMI) owns them (hub/source_config.py, `agents`).
+        self.agents = agents
         self.newest: float | None = None
         self._versions = Versions()
         self._span: tuple[int, int] | None = None
@@ -765,6 +771,8 @@ class QueueLogMapper:
             if not named:
                 agent.since = max(agent.since, t)
             agent.current = current
+        if not self.agents:
+            return
         state, reason, iid = current
         data = {
             "name": agent.name,

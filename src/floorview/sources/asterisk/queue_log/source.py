@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from floorview.sources.asterisk.queue_log.events import BadLine, QueueLogEvent, parse_line
-from floorview.sources.asterisk.queue_log.follow import Position, QueueLogFollower
+from floorview.sources.asterisk.queue_log.follow import BATCH_BYTES, Position, QueueLogFollower
 from floorview.sources.asterisk.queue_log.mapper import QueueLogMapper
 from floorview.sources.asterisk.settings import AsteriskSettings
 from floorview.sources.base import JSON, Sink
@@ -104,8 +104,9 @@ class _QueueLogRun:
     kind = ""
     poll_s = POLL_S
 
-    def __init__(self, settings: AsteriskSettings, name: str) -> None:
+    def __init__(self, settings: AsteriskSettings, name: str, agents: bool = True) -> None:
         self.settings, self._name = settings, name
+        self.agents = agents  # False: no agent records (an AMI source owns them; the mapper's `agents`)
         self.mapper: QueueLogMapper | None = None  # the running mapper (tests read it)
 
     @property
@@ -133,7 +134,9 @@ class _QueueLogRun:
             position, state = point.get("position"), point.get("mapper")
         elif point is not None:
             log.warning("source %s: its stored resume point is not one of ours; reading from the start", self.name)
-        mapper = self.mapper = QueueLogMapper(self.settings, state)
+        mapper = self.mapper = QueueLogMapper(self.settings, state, agents=self.agents)
+        if not self.agents:
+            log.info("source %s: writes no agent records (another source, AMI, writes them)", self.name)
         reader = self._reader(position)
         caught_up = False
         last_write = -math.inf
@@ -187,7 +190,9 @@ class _QueueLogRun:
 
 
 class QueueLogSource(_QueueLogRun):
-    """Asterisk's queue_log file (/var/log/asterisk/queue_log), from its start, then as it grows."""
+    """Asterisk's queue_log file (/var/log/asterisk/queue_log), from its start (on a first start
+    with `backfill_rotated`, after its rotations, oldest first: follow.py), then as it grows.
+    `rotated_dir`: where logrotate puts the rotations (its `olddir`), if not beside the file."""
 
     kind = "file"
 
@@ -198,17 +203,26 @@ class QueueLogSource(_QueueLogRun):
         name: str = "asterisk-queue-log",
         poll_s: float = POLL_S,
         batch_bytes: int | None = None,
+        agents: bool = True,
+        backfill_rotated: bool = True,
+        rotated_dir: Path | str | None = None,
     ) -> None:
-        super().__init__(settings, name)
+        super().__init__(settings, name, agents)
         self.path, self.poll_s, self.batch_bytes = Path(path), poll_s, batch_bytes
+        self.backfill_rotated, self.rotated_dir = backfill_rotated, rotated_dir
 
     def _reader(self, position: JSON) -> _Reader:
         pos = Position.from_json(position)
         if position is not None and pos is None:
             log.warning("source %s: its stored file position is not one; reading from the start", self.name)
-        if self.batch_bytes is None:
-            return _Lines(QueueLogFollower(self.path, pos), BACKFILL_BATCH_BYTES)
-        return _Lines(QueueLogFollower(self.path, pos, self.batch_bytes))
+        follower = QueueLogFollower(
+            self.path,
+            pos,
+            self.batch_bytes or BATCH_BYTES,
+            backfill_rotated=self.backfill_rotated,
+            rotated_dir=self.rotated_dir,
+        )
+        return _Lines(follower, BACKFILL_BATCH_BYTES if self.batch_bytes is None else None)
 
 
 class QueueLogTableSource(_QueueLogRun):
@@ -226,8 +240,9 @@ class QueueLogTableSource(_QueueLogRun):
         name: str = "asterisk-queue-log-table",
         poll_s: float = 0.2,
         batch_rows: int | None = None,
+        agents: bool = True,
     ) -> None:
-        super().__init__(settings, name)
+        super().__init__(settings, name, agents)
         self._url, self.table, self.time_zone, self.poll_s = url, table, time_zone, poll_s
         self.batch_rows = batch_rows
 
