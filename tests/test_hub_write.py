@@ -114,3 +114,54 @@ def test_a_customers_reach_is_what_its_contacts_say_after_every_write(batches):
 @given(batches=batches)
 def test_a_customers_reach_is_what_its_contacts_say_on_postgresql(pg_server, batches):
     _writes_keep_the_reach(pg_server.database(), batches)
+
+
+# -- the record checks: the quick way and the long way agree ------------------------------------
+def _problem_the_long_way(change: dict) -> tuple[str | None, str | None]:
+    """checks.change_problem as it was before its quick way: every value walked."""
+    import json
+
+    from floorview.hub.checks import range_problem, value_problem
+
+    data = change["data"]
+    problem = value_problem(data) or range_problem(change["kind"], data)
+    if problem:
+        return problem, None
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return None, text
+
+
+texts = st.one_of(
+    st.text(max_size=6), st.sampled_from(["\ud800", "a\udfffb", "é", "🙂", "voice", "2026-11-20T14:00:00Z"])
+)
+numbers = st.one_of(
+    st.sampled_from([2**63 - 1, 2**63, -(2**63), -(2**63) - 1, -1, 0, 11, 101, 1.5, -0.5]),
+    st.integers(-(2**64), 2**64),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+scalars = st.one_of(st.none(), st.booleans(), texts, numbers)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.tuples(inner), st.dictionaries(texts, inner, max_size=3)),
+    max_leaves=8,
+)
+keys = st.one_of(
+    st.sampled_from(
+        ["queue_id", "agent_id", "customer_id", "channel", "wrap_s", "transfers", "qa_score", "nps", "team"]
+    ),
+    texts,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    kind=st.sampled_from(["interaction", "agent", "queue", "customer", "survey", "note", "other"]),
+    data=st.dictionaries(
+        st.one_of(keys, st.integers(0, 3)), st.one_of(scalars, st.lists(scalars, max_size=3), values), max_size=5
+    ),
+)
+def test_the_record_checks_quick_way_says_what_the_long_way_says(kind, data):
+    from floorview.hub.checks import change_problem
+
+    change = {"kind": kind, "id": "r1", "version": 1, "op": "upsert", "data": data}
+    assert change_problem(change) == _problem_the_long_way(change)
