@@ -170,6 +170,8 @@ def _memo(fn: Callable[[_K], str]) -> Callable[[_K], str]:
 
 _queue_id = _memo(queue_id)
 _iso = _memo(iso)
+_interaction_id = _memo(lambda key: interaction_id(*key))  # (call id, queue, entry)
+_call_id = _memo(lambda callid: feed_id(text(callid, 64)))
 
 
 def _digest(value: object) -> str:
@@ -545,7 +547,7 @@ class QueueLogMapper:
 
     # -- calls --------------------------------------------------------------------------
     def _iid(self, callid: str, queue: str, entry: int) -> str:
-        return interaction_id(callid, queue, entry)
+        return _interaction_id((callid, queue, entry))
 
     def _latest(self, callid: str, queue: str) -> _Call | None:
         """The newest entry of the call into `queue` still kept."""
@@ -716,7 +718,7 @@ class QueueLogMapper:
 
     def _call_line(self, e: QueueLogEvent) -> bool:
         """Whether a call's line names its call and queue (counted unmapped if not)."""
-        if not _given(e.callid) or not feed_id(text(e.callid, 64)):
+        if not _given(e.callid) or not _call_id(e.callid):
             self._unmap(f"{e.event} without a call id", e)
             return False
         if not _is_queue(e.queue):
