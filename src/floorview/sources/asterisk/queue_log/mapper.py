@@ -170,8 +170,20 @@ def _memo(fn: Callable[[_K], str]) -> Callable[[_K], str]:
 
 _queue_id = _memo(queue_id)
 _iso = _memo(iso)
-_interaction_id = _memo(lambda key: interaction_id(*key))  # (call id, queue, entry)
-_call_id = _memo(lambda callid: feed_id(text(callid, 64)))
+
+
+def _entry_id(entry: tuple[str, str, int]) -> str:
+    """The interaction id of (call id, queue, entry)."""
+    return interaction_id(*entry)
+
+
+def _callid(callid: str) -> str:
+    """A call id as the feed's ids take it ("" when nothing is left of it)."""
+    return feed_id(text(callid, 64))
+
+
+_interaction_id = _memo(_entry_id)
+_call_id = _memo(_callid)
 
 
 def _digest(value: object) -> str:
