@@ -25,6 +25,7 @@ reason (rule 5), which is how an adapter's mistake is seen on the floor.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -93,19 +94,27 @@ def version_problem(version: Any, name: str = "version", lowest: int = 1) -> str
     return None
 
 
-def range_problem(kind: str, data: Mapping[str, Any]) -> str | None:
-    """A number of a known kind outside the range the protocol documents."""
+@functools.cache
+def _models() -> tuple[Mapping[str, Any], type[Exception]]:
+    """The feed's models by kind, and pydantic's ValidationError: imported at the first
+    record checked, not at start-up, once."""
     from pydantic import ValidationError
 
     from floorview.domain import feed
 
-    model = feed.KINDS.get(kind)
+    return feed.KINDS, ValidationError
+
+
+def range_problem(kind: str, data: Mapping[str, Any]) -> str | None:
+    """A number of a known kind outside the range the protocol documents."""
+    models, invalid = _models()
+    model = models.get(kind)
     if model is None:
         return None
     try:
         model.model_validate(data)
-    except ValidationError as exc:
-        for error in exc.errors():
+    except invalid as exc:
+        for error in exc.errors():  # type: ignore[attr-defined]
             value = error.get("input")
             numeric = type(value) in (int, float)
             if error["type"] in _RANGE_ERRORS or (error["type"] == "literal_error" and numeric):
@@ -137,10 +146,48 @@ def change_problem(change: Any, ranges: bool = True) -> tuple[str | None, str | 
         return "op: upsert or delete", None
     if type(data) is not dict:
         return "data: an upsert carries an object", None
-    problem = value_problem(data) or (range_problem(kind, data) if ranges else None)
+    text = _plain_json(data)
+    problem = (value_problem(data) if text is None else None) or (range_problem(kind, data) if ranges else None)
     if problem:
         return problem, None
-    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    if text is None:
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     if len(text) > MAX_RECORD_BYTES // 4 and len(text.encode()) > MAX_RECORD_BYTES:
         return f"data: over {MAX_RECORD_BYTES >> 20} MiB as JSON", None
     return None, text
+
+
+_SCALARS = frozenset({str, float, bool, type(None)})
+
+
+def _plain_json(data: dict) -> str | None:
+    """`data` as stored JSON (as `change_problem` writes it) when `value_problem` would
+    find nothing in it, known the quick way; None when not known so (the long way says).
+
+    The quick way takes what a source's records are made of: an object of text keys
+    whose values are text, null, booleans, numbers, or lists of those. Its whole JSON
+    text is UTF-8 encodable when each text in it is (JSON escapes only ASCII here, so a
+    lone surrogate in a key or a value stays in the text), its numbers are finite when
+    json.dumps takes them with allow_nan=False, and whole numbers are looked at here."""
+    for key, value in data.items():
+        if type(key) is not str:
+            return None
+        kind = type(value)
+        if kind in _SCALARS:
+            continue
+        if kind is int:
+            if MIN_INT <= value <= MAX_VERSION:
+                continue
+            return None
+        if kind is not list:
+            return None
+        for item in value:
+            kind = type(item)
+            if kind in _SCALARS or (kind is int and MIN_INT <= item <= MAX_VERSION):
+                continue
+            return None
+    try:
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except ValueError:  # NaN or an infinity
+        return None
+    return text if text.isascii() or encodable(text) else None

@@ -55,7 +55,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -511,11 +511,14 @@ class HubStore:
                 return 0
             stored = self._fetch(conn, list(best))
             order = sorted(best.values(), key=lambda ch: _KIND_ORDER.get(ch["kind"], 9))
-            inserts: list[dict[str, Any]] = []
-            updates: list[dict[str, Any]] = []
+            inserts: list[tuple] = []  # rows of _INSERT_RECORD
+            updates: list[tuple] = []  # rows of _UPDATE_RECORD
             touched: set[tuple[str, str]] = set()
             agents: dict[str, Mapping[str, Any] | None] = {}  # agents written: data, None if deleted
-            contacted: set[str] = set()  # customers whose contacts changed
+            # Customers' reach (_follow_contacts): what the batch's interactions add to each
+            # customer's, and the customers whose reach may also have lost something.
+            added: dict[str, tuple[set[str], set[str]]] = {}
+            redo: set[str] = set()
             now = self.clock()
             for ch in order:
                 kind, rid = key = (ch["kind"], ch["id"])
@@ -531,41 +534,30 @@ class HubStore:
                 else:  # a delete keeps the facts of what it deletes: it goes where the record went
                     facts = {k: old[k] for k in ("agent", "queue", "customer", "is_private")}
                 seq += 1
-                row = {
-                    "k": kind,
-                    "i": rid,
-                    "version": version,
-                    "op": ch["op"],
-                    "data": texts[key],
-                    "seq": seq,
-                    "changed_at": now,
-                    **facts,
-                }
+                row = (
+                    version,
+                    ch["op"],
+                    texts[key],
+                    seq,
+                    now,
+                    facts["agent"],
+                    facts["queue"],
+                    facts["customer"],
+                    facts["is_private"],
+                    kind,
+                    rid,
+                )
                 (updates if old is not None else inserts).append(row)
-                stored[key] = {"version": version, **facts}
+                stored[key] = {"version": version, "op": ch["op"], **facts}
                 touched.add(key)
                 if kind == "agent":
                     agents[rid] = data
                 elif kind == "interaction":
-                    contacted.update(c for c in (facts["customer"], old and old["customer"]) if c)
-            if inserts:
-                conn.execute(
-                    insert(hub_record),
-                    [
-                        {"kind": r["k"], "id": r["i"], **{k: v for k, v in r.items() if k not in ("k", "i")}}
-                        for r in inserts
-                    ],
-                )
-            if updates:
-                cols = ("version", "op", "data", "seq", "changed_at", "agent", "queue", "customer", "is_private")
-                conn.execute(
-                    update(hub_record)
-                    .where(hub_record.c.kind == bindparam("k"), hub_record.c.id == bindparam("i"))
-                    .values({c: bindparam(c) for c in cols}),
-                    updates,
-                )
+                    _contact(old, ch["op"], facts, added, redo)
+            _many(conn, _INSERT_RECORD, inserts)
+            _many(conn, _UPDATE_RECORD, updates)
             seq = self._follow_agents(conn, agents, touched, seq)
-            seq = self._follow_contacts(conn, contacted, touched, seq)
+            seq = self._follow_contacts(conn, added, redo, touched, seq)
             if seq != start:
                 _move_seq(conn, start, seq)
                 self._announce(conn)
@@ -711,26 +703,26 @@ class HubStore:
                 )
 
     def _fetch(self, conn, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
-        """What is stored for these records (version and facts), a kind at a time."""
+        """What is stored for these records (version, op and facts), a kind at a time."""
         out: dict[tuple[str, str], dict] = {}
         by_kind: dict[str, list[str]] = {}
         for kind, rid in keys:
             by_kind.setdefault(kind, []).append(rid)
-        c = hub_record.c
         for kind, ids in by_kind.items():
-            for i in range(0, len(ids), _CHUNK):
-                for r in conn.execute(
-                    select(c.id, c.version, c.agent, c.queue, c.customer, c.is_private).where(
-                        c.kind == kind, c.id.in_(ids[i : i + _CHUNK])
-                    )
-                ):
-                    out[(kind, r.id)] = {
-                        "version": r.version,
-                        "agent": r.agent,
-                        "queue": r.queue,
-                        "customer": r.customer,
-                        "is_private": bool(r.is_private),
-                    }
+            for rid, version, op, agent, queue, customer, private in _rows_in(
+                conn,
+                "SELECT id, version, op, agent, queue, customer, is_private FROM hub_record WHERE kind = ? AND id IN",
+                ids,
+                kind,
+            ):
+                out[(kind, rid)] = {
+                    "version": version,
+                    "op": op,
+                    "agent": agent,
+                    "queue": queue,
+                    "customer": customer,
+                    "is_private": bool(private),
+                }
         return out
 
     def _follow_agents(self, conn, written: dict[str, Mapping[str, Any] | None], touched: set, seq: int) -> int:
@@ -802,30 +794,53 @@ class HubStore:
         bump |= self._hanging_on(conn, customers)
         return self._bump(conn, bump - touched, seq)
 
-    def _follow_contacts(self, conn, customers: set[str], touched: set, seq: int) -> int:
-        """Keep each customer's reach; when it grows so that more tokens may see
-        the customer, re-stamp the customer and what hangs on it."""
+    def _follow_contacts(
+        self, conn, added: dict[str, tuple[set[str], set[str]]], redo: set[str], touched: set, seq: int
+    ) -> int:
+        """Keep each customer's reach (the agents and queues of its live contacts);
+        when it grows so that more tokens may see the customer, re-stamp the
+        customer and what hangs on it.
+
+        `added`: what the batch's interactions add to each customer's reach;
+        `redo`: the customers one of whose contacts lost an agent or a queue (or
+        went), whose reach is worked out again from their contacts. Every other
+        customer's reach is what it was and what was added (`_contact`)."""
+        customers = set(added) | redo
         if not customers:
             return seq
-        c = hub_record.c
-        reach: dict[str, tuple[set, set]] = {cid: (set(), set()) for cid in customers}
-        for r in _in(conn, hub_record, c.customer, customers, c.customer, c.agent, c.queue, c.kind, c.op):
-            if r.kind == "interaction" and r.op == "upsert":
-                if r.agent:
-                    reach[r.customer][0].add(r.agent)
-                if r.queue:
-                    reach[r.customer][1].add(r.queue)
         nothing: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
         before = {
-            r.customer: (split_teams(r.agents), split_teams(r.queues))
-            for r in _in(conn, hub_reach, hub_reach.c.customer, customers)
+            cid: (split_teams(agents), split_teams(queues))
+            for cid, agents, queues in _rows_in(
+                conn, "SELECT customer, agents, queues FROM hub_reach WHERE customer IN", customers
+            )
         }
+        reach: dict[str, tuple[set, set]] = {}
+        for cid, (agents, queues) in added.items():
+            if cid not in redo:
+                was = before.get(cid, nothing)
+                reach[cid] = (set(was[0] | agents), set(was[1] | queues))
+        if redo:
+            reach.update((cid, (set(), set())) for cid in redo)
+            for cid, agent, queue in _rows_in(
+                conn,
+                "SELECT customer, agent, queue FROM hub_record"
+                " WHERE kind = 'interaction' AND op = 'upsert' AND customer IN",
+                redo,
+            ):
+                if agent:
+                    reach[cid][0].add(agent)
+                if queue:
+                    reach[cid][1].add(queue)
         changed = {cid: r for cid, r in reach.items() if (frozenset(r[0]), frozenset(r[1])) != before.get(cid, nothing)}
         if not changed:
             return seq
         newcomers = set().union(*(r[0] - before.get(cid, nothing)[0] for cid, r in changed.items()))
         serving = {
-            r.id: (split_teams(r.queues), bool(r.present)) for r in _in(conn, hub_agent, hub_agent.c.id, newcomers)
+            aid: (split_teams(queues), bool(present))
+            for aid, queues, present in _rows_in(
+                conn, "SELECT id, queues, present FROM hub_agent WHERE id IN", newcomers
+            )
         }
         grown = set()
         for cid, (agents, queues) in changed.items():
@@ -840,51 +855,52 @@ class HubStore:
                 if aid in serving and not (present and queues_of & was_queues):
                     grown.add(cid)
                     break
-        gone = [cid for cid, r in changed.items() if not r[0] and not r[1]]
+        # One member a row: a customer worked out again has its rows made anew, any
+        # other only gains the rows of what was added.
+        redone = sorted(cid for cid in changed if cid in redo)
+        gone = [cid for cid in redone if not changed[cid][0] and not changed[cid][1]]
         for i in range(0, len(gone), _CHUNK):
             conn.execute(delete(hub_reach).where(hub_reach.c.customer.in_(gone[i : i + _CHUNK])))
-        redone = sorted(changed)
         for i in range(0, len(redone), _CHUNK):
             conn.execute(delete(hub_reach_member).where(hub_reach_member.c.customer.in_(redone[i : i + _CHUNK])))
-        members = [
-            {"customer": cid, "is_queue": is_queue, "member": m}
-            for cid, (a, q) in changed.items()
-            for is_queue, names in ((False, a), (True, q))
-            for m in names
-        ]
+        members: list[tuple[str, bool, str]] = []
+        for cid, (a, q) in changed.items():
+            was = nothing if cid in redo else before.get(cid, nothing)
+            members.extend((cid, False, m) for m in a - was[0])
+            members.extend((cid, True, m) for m in q - was[1])
         if members:
-            conn.execute(insert(hub_reach_member), members)
-        rows = [
-            {"c": cid, "agents": join_teams(a), "queues": join_teams(q)} for cid, (a, q) in changed.items() if a or q
-        ]
-        if known := [r for r in rows if r["c"] in before]:
-            conn.execute(
-                update(hub_reach)
-                .where(hub_reach.c.customer == bindparam("c"))
-                .values(agents=bindparam("agents"), queues=bindparam("queues")),
-                known,
-            )
-        if fresh := [r for r in rows if r["c"] not in before]:
-            values = [{"customer": r["c"], "agents": r["agents"], "queues": r["queues"]} for r in fresh]
-            conn.execute(insert(hub_reach), values)
-        return self._bump(conn, self._hanging_on(conn, grown) - touched, seq)
+            _many(conn, "INSERT INTO hub_reach_member (customer, is_queue, member) VALUES (?, ?, ?)", members)
+        known: list[tuple[str, str, str]] = []
+        fresh: list[tuple[str, str, str]] = []
+        for cid, (a, q) in changed.items():
+            if a or q:
+                (known if cid in before else fresh).append((join_teams(a), join_teams(q), cid))
+        if known:
+            _many(conn, "UPDATE hub_reach SET agents = ?, queues = ? WHERE customer = ?", known)
+        if fresh:
+            _many(conn, "INSERT INTO hub_reach (agents, queues, customer) VALUES (?, ?, ?)", fresh)
+        return self._bump(conn, self._hanging_on(conn, grown, touched) - touched, seq)
 
-    def _hanging_on(self, conn, customers: set[str]) -> set[tuple[str, str]]:
-        """The customer records, surveys and notes of these customers."""
-        c = hub_record.c
-        out = {
-            (r.kind, r.id)
-            for r in _in(conn, hub_record, c.customer, customers, c.kind, c.id, c.op)
-            if r.kind in ("survey", "note") and r.op == "upsert"
-        }
-        ids = sorted(customers)
-        for i in range(0, len(ids), _CHUNK):
-            out.update(
-                ("customer", rid)
-                for rid in conn.execute(
-                    select(c.id).where(c.kind == "customer", c.id.in_(ids[i : i + _CHUNK]), c.op == "upsert")
-                ).scalars()
+    def _hanging_on(
+        self, conn, customers: set[str], touched: Set[tuple[str, str]] = frozenset()
+    ) -> set[tuple[str, str]]:
+        """The live customer records, surveys and notes of these customers (the
+        customer records in `touched`, which the caller leaves out, unread)."""
+        out = set(
+            _rows_in(
+                conn,
+                "SELECT kind, id FROM hub_record WHERE kind IN ('survey', 'note') AND op = 'upsert' AND customer IN",
+                customers,
             )
+        )
+        out.update(
+            ("customer", rid)
+            for (rid,) in _rows_in(
+                conn,
+                "SELECT id FROM hub_record WHERE kind = 'customer' AND op = 'upsert' AND id IN",
+                (cid for cid in customers if ("customer", cid) not in touched),
+            )
+        )
         return out
 
     def _bump(self, conn, keys: set[tuple[str, str]], seq: int) -> int:
@@ -894,13 +910,8 @@ class HubStore:
         changes = []
         for kind, rid in sorted(keys):
             seq += 1
-            changes.append({"k": kind, "i": rid, "s": seq})
-        conn.execute(
-            update(hub_record)
-            .where(hub_record.c.kind == bindparam("k"), hub_record.c.id == bindparam("i"), hub_record.c.op == "upsert")
-            .values(seq=bindparam("s")),
-            changes,
-        )
+            changes.append((seq, kind, rid))
+        _many(conn, "UPDATE hub_record SET seq = ? WHERE kind = ? AND id = ? AND op = 'upsert'", changes)
         return seq
 
     def purge_tombstones(self, older_than_s: float = TOMBSTONE_DAYS * 86400) -> int:
@@ -1072,7 +1083,8 @@ class HubStore:
     def note_facts(self, note_id: str) -> dict | None:
         """The stored facts of a note (see `facts_of`), or None."""
         with self.engine.connect() as conn:
-            return self._fetch(conn, [("note", note_id)]).get(("note", note_id))
+            stored = self._fetch(conn, [("note", note_id)]).get(("note", note_id))
+        return None if stored is None else {k: v for k, v in stored.items() if k != "op"}
 
 
 def _move_seq(conn, start: int, end: int) -> None:
@@ -1126,6 +1138,65 @@ def _in(conn, table: Table, column, values: Iterable[str], *cols):
     values = sorted(v for v in values if v)
     for i in range(0, len(values), _CHUNK):
         yield from conn.execute(select(*(cols or (table,))).where(column.in_(values[i : i + _CHUNK])))
+
+
+# A record's row as `write` stores it: its columns in this order.
+_RECORD_COLUMNS = ("version", "op", "data", "seq", "changed_at", "agent", "queue", "customer", "is_private")
+_INSERT_RECORD = f"INSERT INTO hub_record ({', '.join(_RECORD_COLUMNS)}, kind, id) VALUES ({', '.join('?' * 11)})"
+_UPDATE_RECORD = f"UPDATE hub_record SET {', '.join(c + ' = ?' for c in _RECORD_COLUMNS)} WHERE kind = ? AND id = ?"
+
+
+def _sql(conn, sql: str) -> str:
+    """SQL written with `?` placeholders in the driver's own style (psycopg's `%s`)."""
+    return sql if conn.dialect.paramstyle == "qmark" else sql.replace("?", "%s")
+
+
+def _rows_in(conn, sql: str, values: Iterable[str], *params: Any):
+    """Rows of `sql`, which ends in `IN` (its other parameters `params`), for each of
+    `values` that is not empty, 500 at a time: straight to the driver, as the write's
+    many lookups would spend longer in SQLAlchemy's making of the statement than in
+    the database."""
+    values = sorted(v for v in values if v)
+    for i in range(0, len(values), _CHUNK):
+        chunk = values[i : i + _CHUNK]
+        query = _sql(conn, f"{sql} ({', '.join('?' * len(chunk))})")
+        yield from conn.exec_driver_sql(query, (*params, *chunk))
+
+
+def _many(conn, sql: str, rows: list[tuple]) -> None:
+    """`sql` (with `?` placeholders) once for each row, handed to the driver's executemany."""
+    if rows:
+        conn.exec_driver_sql(_sql(conn, sql), rows)
+
+
+def _contact(
+    old: Mapping[str, Any] | None,
+    op: str,
+    facts: Mapping[str, Any],
+    added: dict[str, tuple[set[str], set[str]]],
+    redo: set[str],
+) -> None:
+    """An interaction written over what was stored (`old`): what it adds to its
+    customer's reach (`added`), and whether the customer it was a live contact of
+    may lose an agent or a queue by it (`redo`). A customer's reach is the agents
+    and queues of its live interactions (`_follow_contacts`)."""
+    now = (facts["customer"], facts["agent"], facts["queue"]) if op == "upsert" else (None, None, None)
+    was = (old["customer"], old["agent"], old["queue"]) if old is not None and old["op"] == "upsert" else None
+    if was == now:
+        return  # the customer's reach is as it was
+    customer, agent, queue = now
+    if customer:
+        agents, queues = added.setdefault(customer, (set(), set()))
+        if agent:
+            agents.add(agent)
+        if queue:
+            queues.add(queue)
+    if (
+        was is not None
+        and was[0]
+        and (was[0] != customer or (was[1] and was[1] != agent) or (was[2] and was[2] != queue))
+    ):
+        redo.add(was[0])
 
 
 def _served(members: Mapping[str, tuple[str, frozenset[str], bool]]) -> dict[str, frozenset[str]]:

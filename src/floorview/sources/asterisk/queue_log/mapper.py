@@ -175,6 +175,20 @@ _queue_id = _memo(queue_id)
 _iso = _memo(iso)
 
 
+def _entry_id(entry: tuple[str, str, int]) -> str:
+    """The interaction id of (call id, queue, entry)."""
+    return interaction_id(*entry)
+
+
+def _callid(callid: str) -> str:
+    """A call id as the feed's ids take it ("" when nothing is left of it)."""
+    return feed_id(text(callid, 64))
+
+
+_interaction_id = _memo(_entry_id)
+_call_id = _memo(_callid)
+
+
 def _digest(value: object) -> str:
     """A short digest of data built in a fixed order (strings, numbers, None, lists and
     dicts of them), for what the state need only compare: its repr is stable across runs."""
@@ -551,7 +565,7 @@ class QueueLogMapper:
 
     # -- calls --------------------------------------------------------------------------
     def _iid(self, callid: str, queue: str, entry: int) -> str:
-        return interaction_id(callid, queue, entry)
+        return _interaction_id((callid, queue, entry))
 
     def _latest(self, callid: str, queue: str) -> _Call | None:
         """The newest entry of the call into `queue` still kept."""
@@ -722,7 +736,7 @@ class QueueLogMapper:
 
     def _call_line(self, e: QueueLogEvent) -> bool:
         """Whether a call's line names its call and queue (counted unmapped if not)."""
-        if not _given(e.callid) or not feed_id(text(e.callid, 64)):
+        if not _given(e.callid) or not _call_id(e.callid):
             self._unmap(f"{e.event} without a call id", e)
             return False
         if not _is_queue(e.queue):
