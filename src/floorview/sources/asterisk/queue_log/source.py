@@ -147,6 +147,16 @@ class _QueueLogRun:
         # (the hub keeps only that: about a third of a backfill's changes).
         pending: dict[tuple[str, str], dict[str, Any]] = {}
         read = 0
+
+        def write(at: Position) -> None:  # what is pending, with the resume point `at`
+            sink.write(
+                list(pending.values()),
+                resume=self._point(at, mapper),
+                unmapped=mapper.take_unmapped(),
+                last_record_at=mapper.newest,
+                read=read,
+            )
+
         try:
             while not stop.is_set():
                 batch = reader.read()
@@ -164,13 +174,7 @@ class _QueueLogRun:
                 # while backfilling, every batch is written.
                 due = new and (not batch.at_end or now - last_write >= WRITE_GAP_S)
                 if due or now - last_write >= HEARTBEAT_S:
-                    sink.write(
-                        list(pending.values()),
-                        resume=self._point(batch.position, mapper),
-                        unmapped=mapper.take_unmapped(),
-                        last_record_at=mapper.newest,
-                        read=read,
-                    )
+                    write(batch.position)
                     position, last_write, pending, read = batch.position, now, {}, 0
                 if mapper.version != version:
                     version = mapper.version
@@ -180,13 +184,7 @@ class _QueueLogRun:
                         caught_up = True
                         sink.caught_up()
                     if stop.wait(self.poll_s) and (pending or read):  # stopping: what was read goes in
-                        sink.write(
-                            list(pending.values()),
-                            resume=self._point(batch.position, mapper),
-                            unmapped=mapper.take_unmapped(),
-                            last_record_at=mapper.newest,
-                            read=read,
-                        )
+                        write(batch.position)
         finally:
             reader.close()
 
