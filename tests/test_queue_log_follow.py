@@ -24,6 +24,18 @@ def _line(i: int) -> str:
     return f"{1764600000 + i}|call-{i}|support|Agent {i % 7}|ENTERQUEUE||555{i:04d}|1"
 
 
+def _write(out, line: str, rng: random.Random) -> None:
+    """A line as Asterisk appends it; one in twenty in two parts, a moment apart."""
+    data = (line + "\n").encode()
+    if rng.random() < 0.05:
+        cut = rng.randint(1, len(data) - 1)
+        out.write(data[:cut])
+        time.sleep(0.001)
+        out.write(data[cut:])
+    else:
+        out.write(data)
+
+
 def _append(path: Path, *lines: str, raw: bytes = b"") -> None:
     with open(path, "ab") as f:
         f.write("".join(line + "\n" for line in lines).encode() + raw)
@@ -243,14 +255,7 @@ def test_a_writer_appending_and_rotating_while_the_follower_runs_loses_and_doubl
     i = 0
     while i < total:
         for _ in range(rng.randint(1, 60)):
-            data = (_line(i) + "\n").encode()
-            if rng.random() < 0.05:  # a line written in two parts
-                cut = rng.randint(1, len(data) - 1)
-                out.write(data[:cut])
-                time.sleep(0.001)
-                out.write(data[cut:])
-            else:
-                out.write(data)
+            _write(out, _line(i), rng)
             i += 1
         time.sleep(rng.uniform(0, 0.003))
         if rng.random() < 0.08:
@@ -526,14 +531,7 @@ def test_logrotate_while_a_restarting_follower_runs_loses_and_doubles_nothing(tm
     while len(written) < 3000:
         bursts += 1
         for _ in range(rng.randint(1, 40)):
-            data = (_line(len(written)) + "\n").encode()
-            if rng.random() < 0.05:  # a line written in two parts
-                cut = rng.randint(1, len(data) - 1)
-                out.write(data[:cut])
-                time.sleep(0.001)
-                out.write(data[cut:])
-            else:
-                out.write(data)
+            _write(out, _line(len(written)), rng)
             written.append(_line(len(written)))
         time.sleep(rng.uniform(0, 0.003))
         if bursts % 8 == 0:
