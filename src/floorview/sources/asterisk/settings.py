@@ -17,6 +17,7 @@ from floorview.sources.asterisk.records import feed_id, queue_id, text
 
 CHANNELS = ("voice", "chat", "email", "social", "task")
 # Caller-id names that name no one.
+_NOT_DIGITS = {c: None for c in range(128) if not chr(c).isdigit()}  # str.translate: ASCII but 0-9 dropped
 NO_NAMES = frozenset({"", "unknown", "<unknown>", "anonymous", "restricted", "private", "unavailable"})
 
 
@@ -74,7 +75,10 @@ class AsteriskSettings:
     def customer_id(self, caller: str) -> str | None:
         """The customer a caller's number names (None: no number, or not kept).
         Numbers are compared by their digits: "+1 555-0100" and "15550100" are one caller."""
-        digits = "".join(ch for ch in caller if ch.isdigit())
+        if caller.isascii():  # the common case, at a tenth of the cost
+            digits = caller.translate(_NOT_DIGITS)
+        else:
+            digits = "".join(ch for ch in caller if ch.isdigit())
         if self.caller_ids == "none" or len(digits) < 3:
             return None
         if self.caller_ids == "plain":

@@ -98,7 +98,7 @@ example. Exact repeats of a recent line are dropped (and counted).
 
 Bounded. The state keeps open calls, the last ENDED_KEPT ended ones (for
 late rows), agents, the queues seen, recent customers and digests of the
-last DEDUPE lines. A call with no line for STALE_S has lost its end (a
+last DEDUPE lines (the lines themselves). A call with no line for STALE_S has lost its end (a
 line never written, a log rotated away): it is ended at its last line,
 outcome unknown (offered, neither answered nor abandoned, no longer
 waiting), and counted unmapped.
@@ -107,6 +107,7 @@ waiting), and counted unmapped.
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -195,6 +196,18 @@ def _digest(value: object) -> str:
     return hashlib.blake2b(repr(value).encode("utf-8", "replace"), digest_size=8).hexdigest()
 
 
+def _shown(data: dict[str, Any] | str | None) -> str | None:
+    """What a state keeps of the data last written: its digest."""
+    return _digest(data) if isinstance(data, dict) else data
+
+
+def _same(shown: dict[str, Any] | str | None, data: dict[str, Any]) -> bool:
+    """Whether `data` is what was last written. The data itself is kept in memory, as comparing
+    dicts costs far less than a digest a show (a backfill shows a call or an agent twice a
+    line); a mapper restored from a state has the digest until it writes again."""
+    return shown == data if isinstance(shown, dict) else shown is not None and shown == _digest(data)
+
+
 def _given(value: str) -> bool:
     return value.strip() not in ("", "NONE")
 
@@ -272,7 +285,7 @@ class _Call:
     ended_at: float | None = None
     wrap_s: float | None = None
     transfers: int = 0
-    shown: str | None = None  # the digest of the data last written
+    shown: dict[str, Any] | str | None = None  # the data last written (_same), or its digest
 
     def data(self, settings: AsteriskSettings) -> dict[str, Any]:
         def when(ts: float | None) -> str | None:
@@ -292,7 +305,9 @@ class _Call:
         }
 
     def dump(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _CALL_FIELDS}
+        out = {name: getattr(self, name) for name in _CALL_FIELDS}
+        out["shown"] = _shown(self.shown)
+        return out
 
 
 _CALL_FIELDS = _Call.__slots__
@@ -311,7 +326,7 @@ class _Agent:
     wrap_until: float | None = None
     current: tuple[str, str | None, str | None] | None = None  # (state, reason, interaction) derived
     since: float = 0.0
-    shown: str | None = None  # the digest of the data last written
+    shown: dict[str, Any] | str | None = None  # the data last written (_same), or its digest
 
     def queues(self) -> list[str]:
         return sorted(q for q, (inside, _) in self.member.items() if inside)
@@ -357,7 +372,7 @@ class _Agent:
             "wrap_until": self.wrap_until,
             "current": None if self.current is None else list(self.current),
             "since": self.since,
-            "shown": self.shown,
+            "shown": _shown(self.shown),
         }
 
     @classmethod
@@ -401,6 +416,7 @@ class QueueLogMapper:
         self._customers: dict[str, tuple[str, bool]] = {}  # id -> (digest of the name written, a real name)
         self._agents: dict[str, _Agent] = {}
         self._wraps: dict[str, float] = {}  # agents in wrap-up -> its end (from the agents)
+        self._wrap_ends: list[tuple[float, str]] = []  # a heap of (end, agent), _wraps' and ones since replaced
         self._calls: dict[str, _Call] = {}
         self._open: dict[str, str] = {}  # callid -> its interaction still open
         self._entries: dict[str, dict[str, int]] = {}  # callid -> queue name -> entries into it
@@ -470,6 +486,7 @@ class QueueLogMapper:
         self._customers = {str(cid): (str(name), bool(real)) for cid, name, real in s["customers"]}
         self._agents = {a.aid: a for a in map(_Agent.load, s["agents"])}
         self._wraps = {a.aid: a.wrap_until for a in self._agents.values() if a.wrap_until is not None}
+        self._wrap_ends = sorted((until, aid) for aid, until in self._wraps.items())
         self._calls = {c.iid: c for c in (_Call(**d) for d in s["calls"])}
         self._open = {str(k): str(v) for k, v in s["open"].items()}
         self._entries = {str(k): {str(q): int(n) for q, n in v.items()} for k, v in s["entries"].items()}
@@ -491,7 +508,7 @@ class QueueLogMapper:
             _unicode(raw.event.strip()).upper(),
             tuple(_unicode(d) for d in raw.data),
         )
-        key = _digest([t, e.callid, e.queue, e.agent, e.event, *e.data])
+        key = "|".join((repr(t), *e[1:5], *e.data))  # the line as read, cleaned
         if key in self._recent:
             self._unmap("repeated line (identical to one just read)", e)
             return
@@ -587,9 +604,8 @@ class QueueLogMapper:
     def _show(self, call: _Call, t: float) -> None:
         call.seen = max(call.seen, t)
         data = call.data(self.settings)
-        digest = _digest(data)
-        if digest != call.shown:
-            call.shown = digest
+        if not _same(call.shown, data):
+            call.shown = data
             self._emit("interaction", call.iid, data, t)
         if call.ended_at is not None and self._open.get(call.callid) == call.iid:
             del self._open[call.callid]
@@ -631,6 +647,7 @@ class QueueLogMapper:
             if wrap > 0:
                 agent.wrap_iid, agent.wrap_until = call.iid, t + wrap
                 self._wraps[agent.aid] = t + wrap
+                heapq.heappush(self._wrap_ends, (t + wrap, agent.aid))
             self._show_agent(agent, t)
 
     def _enterqueue(self, e: QueueLogEvent) -> None:
@@ -797,13 +814,17 @@ class QueueLogMapper:
             "queues": agent.queues(),
             "interaction_id": iid,
         }
-        digest = _digest(data)
-        if digest != agent.shown:
-            agent.shown = digest
+        if not _same(agent.shown, data):
+            agent.shown = data
             self._emit("agent", agent.aid, data, max(t, agent.since))
 
     def _end_wraps(self, now: float) -> None:
-        for aid, until in [(aid, until) for aid, until in self._wraps.items() if until <= now]:
+        """The wrap-ups ended by `now`, the first ended first (a heap: this runs every line)."""
+        ends = self._wrap_ends
+        while ends and ends[0][0] <= now:
+            until, aid = heapq.heappop(ends)
+            if self._wraps.get(aid) != until:
+                continue  # a later call's wrap-up replaced it, or it was ended already
             del self._wraps[aid]
             agent = self._agents[aid]
             if agent.wrap_until == until:
