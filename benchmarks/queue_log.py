@@ -15,9 +15,12 @@ transaction per chunk, with the store's pragmas (WAL, synchronous=FULL).
 
 Following: a `floorview hub --source asterisk-queue-log:PATH` process on the
 first --follow-lines lines of the file (a busy floor: every agent's state in
-the mapper's), a client syncing from it with floorview.sync's Syncer (long
-poll), then ENTERQUEUE lines of new calls appended one at a time at random
-intervals; each timed from its write to its interaction in the client's store.
+the mapper's), the app itself syncing from it as `floorview --hub` does
+(FloorviewApp with its HubSource, long poll, headless at 120x40 on the Queues
+screen), then ENTERQUEUE lines of new calls appended one at a time at random
+intervals to four queues; each timed from its write to its interaction in the
+app's store, and to the changed waiting count in that queue's row of the
+table the screen draws (the target's measure).
 
     uv run python benchmarks/queue_log.py [--lines N] [--follow-lines N] [--appends N]
         [--skip-follow] [--skip-backfill] [--keep /tmp/queue_log]
@@ -26,6 +29,8 @@ intervals; each timed from its write to its interaction in the client's store.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import os
 import random
@@ -49,9 +54,7 @@ from floorview.sources.asterisk.settings import AsteriskSettings
 from floorview.sources.simulator.floor import Floor
 from floorview.sources.simulator.floorplan import SITE_TZ
 from floorview.sources.simulator.queue_log import QueueLogWriter
-from floorview.store.engine import PRAGMAS, open_engine
-from floorview.sync.syncer import Syncer
-from floorview.sync.transport import HubClient
+from floorview.store.engine import PRAGMAS
 
 TARGET_RATIO = 0.5
 TARGET_P95_MS = 1000.0
@@ -165,8 +168,10 @@ def start_hub(db: Path, log: Path, token: str, tmp: Path) -> tuple[subprocess.Po
     return proc, f"http://127.0.0.1:{int(line.split()[1])}"
 
 
-def following(source: Path, n_lines: int, appends: int, tmp: Path) -> list[float]:
-    """Milliseconds from each appended line's write to its interaction in a synced client's store."""
+def following(source: Path, n_lines: int, appends: int, tmp: Path) -> tuple[list[float], list[float]]:
+    """Milliseconds from each appended line's write to its interaction in a synced client's
+    store, and to its caller counted on that client's screen: the app itself (FloorviewApp,
+    headless, 120x40, the Queues screen) syncing from the hub as `floorview --hub` does."""
     log = tmp / "follow_queue_log"
     with open(source, encoding="utf-8") as src, open(log, "w", encoding="utf-8") as dst:
         for i, line in enumerate(src):
@@ -175,59 +180,93 @@ def following(source: Path, n_lines: int, appends: int, tmp: Path) -> list[float
             dst.write(line)
     token = "bench-token"
     hub, url = start_hub(tmp / "follow_hub.db", log, token, tmp)
-    stop = threading.Event()
-    latencies: list[float] = []
     try:
-        engine = open_engine(tmp / "client.db")
-        with HubClient(url, token) as client:
-            syncer = Syncer(engine, client)
-            start = time.perf_counter()
-            # The hub answers with what it has while the source backfills: wait for the file's records.
-            while True:
-                syncer.pull_until_caught_up()
-                with engine.connect() as conn:
-                    have = conn.exec_driver_sql("SELECT count(*) FROM interaction").scalar() or 0
-                if have and time.perf_counter() - start > 5:
-                    before = have
-                    time.sleep(2)
-                    syncer.pull_until_caught_up()
-                    with engine.connect() as conn:
-                        have = conn.exec_driver_sql("SELECT count(*) FROM interaction").scalar() or 0
-                    if have == before:
-                        break
-                time.sleep(0.5)
-            print(
-                f"following: hub backfilled and client synced {n_lines:,} lines in {time.perf_counter() - start:.1f} s"
-            )
-            thread = threading.Thread(target=syncer.run, args=(lambda state, why: None, stop), daemon=True)
-            thread.start()
-            reader = sqlite3.connect(tmp / "client.db", isolation_level=None)
-            rng = random.Random(13)
-            queues = [f"q-{name}" for name in ("billing-1", "sales-7", "tech-support-12", "retention-25")]
-            time.sleep(1.0)
-            with open(log, "a", encoding="utf-8") as f:
-                for i in range(appends):
-                    time.sleep(rng.uniform(0.05, 1.0))
-                    now = int(time.time())
-                    callid, queue = f"{now}.bench{i}", rng.choice(queues)
-                    iid = interaction_id(callid, queue)
-                    f.write(f"{now}|{callid}|{queue}|NONE|ENTERQUEUE||+1555{i:07d}|1\n")
-                    f.flush()
-                    wrote = time.perf_counter()
-                    deadline = wrote + 10
-                    while reader.execute("SELECT 1 FROM interaction WHERE id = ?", (iid,)).fetchone() is None:
-                        assert time.perf_counter() < deadline, f"{iid} not synced within 10 s"
-                        time.sleep(0.002)
-                    latencies.append((time.perf_counter() - wrote) * 1000)
-            reader.close()
-            stop.set()
-            thread.join(30)
-        engine.dispose()
+        return asyncio.run(_on_screen(log, n_lines, appends, url, token, tmp / "client.db", hub.pid))
     finally:
-        stop.set()
         hub.terminate()
         hub.wait(30)
-    return latencies
+
+
+async def _on_screen(
+    log: Path, n_lines: int, appends: int, url: str, token: str, store: Path, hub_pid: int
+) -> tuple[list[float], list[float]]:
+    from textual.widgets.data_table import CellDoesNotExist
+
+    from floorview.config import Settings
+    from floorview.sync.source import HubSource
+    from floorview.tui.app import FloorviewApp
+    from floorview.tui.widgets.live_table import LiveTable
+
+    queues = [f"q-{name}" for name in ("billing-1", "sales-7", "tech-support-12", "retention-25")]
+    app = FloorviewApp(Settings(), store, source=HubSource(store, url, token))
+    to_store: list[float] = []
+    to_screen: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(LiveTable)
+
+        def waiting(qid: str) -> str | None:
+            try:
+                return str(table.get_cell(qid, "waiting"))
+            except CellDoesNotExist:
+                return None
+
+        def interactions() -> int:
+            if not store.exists():
+                return 0
+            with contextlib.closing(sqlite3.connect(store)) as con:
+                try:
+                    return con.execute("SELECT count(*) FROM interaction").fetchone()[0]
+                except sqlite3.OperationalError:  # its tables not made yet
+                    return 0
+
+        start = time.perf_counter()
+        # The hub answers with what it has while the source backfills: wait for the file's records
+        # in the store (no more for 2 s) and the queues on the screen.
+        have, still_since = -1, time.perf_counter()
+        while True:
+            await pilot.pause(0.5)
+            now_have = interactions()
+            if now_have != have:
+                have, still_since = now_have, time.perf_counter()
+            if have and time.perf_counter() - still_since > 2 and all(waiting(q) is not None for q in queues):
+                break
+            assert time.perf_counter() - start < 600, "the app never caught up"
+        print(
+            f"following: hub backfilled {n_lines:,} lines, the app synced and shows them,"
+            f" in {time.perf_counter() - start:.1f} s"
+        )
+        reader = sqlite3.connect(store, isolation_level=None)
+        rng = random.Random(13)
+        cpu_at, began = _cpu_s(hub_pid), time.perf_counter()
+        with open(log, "a", encoding="utf-8") as f:
+            for i in range(appends):
+                await asyncio.sleep(rng.uniform(0.05, 1.0))
+                now = int(time.time())
+                callid, queue = f"{now}.bench{i}", rng.choice(queues)
+                iid = interaction_id(callid, queue)
+                shown = waiting(queue)
+                f.write(f"{now}|{callid}|{queue}|NONE|ENTERQUEUE||+1555{i:07d}|1\n")
+                f.flush()
+                wrote = time.perf_counter()
+                stored = False
+                while not stored or waiting(queue) == shown:
+                    assert time.perf_counter() - wrote < 10, f"{iid} not on the screen within 10 s"
+                    await asyncio.sleep(0.002)
+                    if not stored and reader.execute("SELECT 1 FROM interaction WHERE id = ?", (iid,)).fetchone():
+                        stored = True
+                        to_store.append((time.perf_counter() - wrote) * 1000)
+                to_screen.append((time.perf_counter() - wrote) * 1000)
+        reader.close()
+        cpu = (_cpu_s(hub_pid) - cpu_at) / (time.perf_counter() - began)
+        print(f"following: the hub's CPU while lines were appended: {cpu:.0%} of a core")
+        print(f"RESULT queue_log_follow_hub_cpu {cpu:.3f} cores")
+    return to_store, to_screen
+
+
+def _cpu_s(pid: int) -> float:
+    """A process's CPU seconds so far (user and system: /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -276,12 +315,17 @@ def main() -> None:
             verdict = "PASS" if ratio >= TARGET_RATIO else "FAIL"
             print(f"RESULT queue_log_backfill_ratio {ratio:.2f} target >= {TARGET_RATIO} {verdict}")
         if not args.skip_follow:
-            ms = following(path, min(args.follow_lines, n), args.appends, tmp)
-            p50 = statistics.median(ms)
-            p95 = statistics.quantiles(ms, n=20, method="inclusive")[18]
-            print(f"following: {len(ms)} appended lines, p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {max(ms):.0f} ms")
+            stored, shown = following(path, min(args.follow_lines, n), args.appends, tmp)
+            for where, ms in (("in the client's store", stored), ("on the client's screen", shown)):
+                p50 = statistics.median(ms)
+                p95 = statistics.quantiles(ms, n=20, method="inclusive")[18]
+                print(
+                    f"following, {where}: {len(ms)} appended lines, p50 {p50:.0f} ms, p95 {p95:.0f} ms,"
+                    f" max {max(ms):.0f} ms"
+                )
+            p95 = statistics.quantiles(shown, n=20, method="inclusive")[18]
             verdict = "PASS" if p95 < TARGET_P95_MS else "FAIL"
-            print(f"RESULT queue_log_follow_p95 {p95:.0f} ms target < {TARGET_P95_MS:.0f} {verdict}")
+            print(f"RESULT queue_log_follow_p95 {p95:.0f} ms on screen, target < {TARGET_P95_MS:.0f} {verdict}")
 
 
 if __name__ == "__main__":
