@@ -152,19 +152,97 @@ def test_a_line_appended_reaches_the_hub_within_a_second(tmp_path):
     path = tmp_path / "queue_log"
     _write(path, lines[:-20])
     store = _store(tmp_path / "hub.db")
-    run = _Running(store, QueueLogSource(path, SETTINGS, name="ql"))
+    source = QueueLogSource(path, SETTINGS, name="ql")
+    source.checkpoint_s = 3600  # no resume point between: this test is not timed by it
+    run = _Running(store, source)
     assert run.runner.ready.wait(30)
     delays = []
     for i in range(len(lines) - 20, len(lines)):
-        before = store.source_state("ql").resume["position"]["offset"]
+        before = store.source_state("ql").records_read
         start = time.monotonic()
         _write(path, [lines[i]])
-        _until(lambda: store.source_state("ql").resume["position"]["offset"] > before, timeout=5)
+        expected = _expected(lines[: i + 1])
+        _until(lambda: _stored(store) == expected, timeout=5)  # noqa: B023 - called here, in this turn
         delays.append(time.monotonic() - start)
+        # Live, the records go alone: the resume point and the lines read wait for the next one
+        # (CHECKPOINT_S), so that a restart reading the lines again counts them once.
+        assert store.source_state("ql").records_read == before
     run.stop()
     delays.sort()
     assert delays[int(len(delays) * 0.95) - 1] < 1.0, delays
     assert _stored(store) == _expected(lines)
+    state = store.source_state("ql")
+    assert state.resume["position"]["offset"] == path.stat().st_size  # the last write, at the stop, carries it
+    assert state.records_read == len(lines)
+
+
+def test_live_records_run_ahead_of_the_resume_point_and_a_restart_doubles_nothing(tmp_path):
+    """Live writes carry no resume point (CHECKPOINT_S); a source that fails then starts again
+    from the point, reads those lines again and writes nothing twice, and counts them once."""
+    lines = _floor_log(9)
+    a, b, c = len(lines) - 60, len(lines) - 30, len(lines)
+    path = tmp_path / "queue_log"
+    _write(path, lines[:a] + ["not a queue_log line"])
+    store = _store(tmp_path / "hub.db")
+    source = QueueLogSource(path, SETTINGS, name="ql", poll_s=0.02)
+    source.checkpoint_s = 3600
+    run = _Running(store, source)
+    assert run.runner.ready.wait(30)
+    point = store.source_state("ql").resume
+    for i in range(a, b, 10):
+        _write(path, lines[i : i + 10])
+        expected = _expected(lines[: i + 10])
+        _until(lambda: _stored(store) == expected)  # noqa: B023 - called here, in this turn
+    state = store.source_state("ql")
+    assert state.resume == point and state.records_read == a + 1  # the records ran ahead of the point
+    with store.engine.connect() as conn:
+        before = dict(((r.kind, r.id), r.seq) for r in conn.execute(select(hub_record)))
+
+    # The next write fails (the disk full): the source stops, and starts again from the point.
+    write, failed = store.write, threading.Event()
+
+    def failing(*args: Any, **kwargs: Any) -> int:
+        if not failed.is_set():
+            failed.set()
+            raise OSError("disk full")
+        return write(*args, **kwargs)
+
+    store.write = failing  # type: ignore[method-assign]
+    _write(path, lines[b:c])
+    _until(failed.is_set)
+    _until(lambda: _stored(store) == _expected(lines), timeout=30)
+    run.stop()
+    state = store.source_state("ql")
+    assert state.records_read == c + 1 and state.unmapped["fewer than 5 fields"]["count"] == 1
+    assert state.resume["position"]["offset"] == path.stat().st_size
+    # Nothing written twice: every record the last lines did not change keeps its place in the log
+    # (a customer of a call among them may move: its reach grew, and it is stamped anew).
+    whole = _expected(lines)
+    changed = {k for k, v in whole.items() if _expected(lines[:b]).get(k) != v}
+    changed |= {("customer", whole[k][1]["customer_id"]) for k in list(changed) if k[0] == "interaction"}
+    with store.engine.connect() as conn:
+        after = dict(((r.kind, r.id), r.seq) for r in conn.execute(select(hub_record)))
+    assert changed and {k: s for k, s in after.items() if k not in changed} == {
+        k: s for k, s in before.items() if k not in changed
+    }
+
+
+def test_live_the_resume_point_follows_every_checkpoint_s(tmp_path):
+    lines = _floor_log(9)
+    path = tmp_path / "queue_log"
+    _write(path, lines[:-10])
+    store = _store(tmp_path / "hub.db")
+    source = QueueLogSource(path, SETTINGS, name="ql", poll_s=0.02)
+    source.checkpoint_s = 0.5
+    run = _Running(store, source)
+    assert run.runner.ready.wait(30)
+    for line in lines[-10:]:
+        _write(path, [line])
+        time.sleep(0.1)
+    # Not stopped: the point comes with a write within checkpoint_s of the last one.
+    _until(lambda: store.source_state("ql").resume["position"]["offset"] == path.stat().st_size, timeout=5)
+    assert store.source_state("ql").records_read == len(lines)
+    run.stop()
 
 
 class _FailingSink:

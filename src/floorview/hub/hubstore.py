@@ -478,8 +478,9 @@ class HubStore:
 
         `resume` is (source name, resume point, counters) from a source
         (sources/base.py): the source's row in `hub_source` takes the resume
-        point (any JSON value) and the counters in the same transaction as
-        the records, so a hub killed at any moment keeps both or neither.
+        point (any JSON value; left as it is with `keep_point` among the counters)
+        and the counters in the same transaction as the records, so a hub killed
+        at any moment keeps both or neither.
         Counters are added to what is stored: `unmapped` ({reason: [examples]}
         of this batch, each example one record not mapped), `last_record_at`
         (kept if newer), `read` (lines or events read, added); the records
@@ -622,6 +623,7 @@ class HubStore:
         when the counters name the writing process (`owner`), that it holds the source's
         lease (hub/leases.py): `LeaseLost` otherwise, and the whole batch is rolled back."""
         name, point, counters = resume
+        keep = bool(counters.get("keep_point"))  # the stored point stands (sources/base.py's KEEP)
         owner = counters.get("owner")
         if owner is not None:
             held = conn.execute(select(hub_lease.c.owner).where(hub_lease.c.name == name)).scalar()
@@ -638,11 +640,12 @@ class HubStore:
         if row is not None and row.last_record_at is not None and (last is None or row.last_record_at > last):
             last = row.last_record_at
         values = {
-            "resume": json.dumps(point, ensure_ascii=False, allow_nan=False),
             "unmapped": json.dumps(unmapped, ensure_ascii=False),
             "last_record_at": last,
             "updated_at": self.clock(),
         }
+        if not keep:
+            values["resume"] = json.dumps(point, ensure_ascii=False, allow_nan=False)
         if row is None:
             conn.execute(insert(hub_source).values(name=name, records_written=written, records_read=read, **values))
         else:

@@ -20,7 +20,7 @@ from typing import Any
 from floorview.hub.hubstore import HubStore, LeaseLost
 from floorview.hub.leases import LEASE_S, Lease, process_tag
 from floorview.hub.supervise import WriterStatus, error_line, supervise
-from floorview.sources.base import JSON, Change, Sink, Source
+from floorview.sources.base import JSON, KEEP, Change, Sink, Source
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ class StoreSink(Sink):
         read: int = 0,
     ) -> int:
         counters: dict[str, Any] = {"unmapped": dict(unmapped or {}), "last_record_at": last_record_at, "read": read}
+        if resume is KEEP:
+            counters["keep_point"], resume = True, None  # the point stored stands
         if self.owner is not None:
             counters["owner"] = self.owner  # fenced: written only while this process holds the lease
         written = self.store.write(changes, resume=(self.name, resume, counters))

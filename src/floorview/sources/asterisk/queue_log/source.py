@@ -2,21 +2,29 @@
 Asterisk writes it (`QueueLogSource`), or the realtime table (`QueueLogTableSource`).
 
 Lines or rows become events, events become feed changes (`QueueLogMapper`),
-and each batch is written with the resume point that names exactly what it
-holds: the reader's position after the batch and the mapper's state after
-it. A run always starts from the resume point the hub has stored (read back
-through the sink), so a restart after a crash, or after a write that failed,
-reads again what was not committed, and nothing is lost or written twice.
+and a record changed several times between two writes is written once, at
+its newest version. A run always starts from the resume point the hub has
+stored (read back through the sink): the reader's position and the mapper's
+state after what it names, so a restart after a crash, or after a write
+that failed, reads again what was not committed, and nothing is lost or
+written twice.
 
 History is read in batches of thousands of lines (the first, then
-`BACKFILL_BATCH_BYTES`, about twenty-five thousand, each written as one); once at
-the end of it the source tells the hub it has caught up, then looks for new lines every
-`poll_s` (0.1 s), writing what arrived at most every `WRITE_GAP_S` (each
-write carries the mapper's state): a line appended reaches the hub within
-half a second. A record changed several times between two writes is
-written once, at its newest version.
-With nothing new it still writes its resume point every `HEARTBEAT_S`, so
-`floorview hub status` can tell a quiet source from a stopped one.
+`BACKFILL_BATCH_BYTES`, about twenty-five thousand), each written with its
+resume point in one transaction; once at the end of it the source tells the
+hub it has caught up. Then it looks for new lines every `poll_s` (0.1 s) and
+writes what it finds at once: a line appended reaches the hub within a few
+tenths of a second. These live writes carry the resume point at most every
+`CHECKPOINT_S`, with a heartbeat when nothing happens (`HEARTBEAT_S`, so
+`floorview hub status` can tell a quiet source from a stopped one) and with
+the last write before a stop: the mapper's state is about 2 MB of JSON on a
+2,000-agent floor, and making it for every poll cost a live hub a sixth of a
+core. The writes between carry the records alone (`resume=KEEP`,
+sources/base.py). After a crash the source reads again up to `CHECKPOINT_S`
+of lines, and the mapper, being pure, makes the same changes at the same
+versions from the same state: the hub ignores what it holds already, so
+nothing is doubled, and the lines and what could not be mapped are counted
+once, with the next resume point.
 """
 
 from __future__ import annotations
@@ -32,13 +40,14 @@ from floorview.sources.asterisk.queue_log.events import BadLine, QueueLogEvent, 
 from floorview.sources.asterisk.queue_log.follow import BATCH_BYTES, Position, QueueLogFollower
 from floorview.sources.asterisk.queue_log.mapper import QueueLogMapper
 from floorview.sources.asterisk.settings import AsteriskSettings
-from floorview.sources.base import JSON, Sink
+from floorview.sources.base import JSON, KEEP, Sink
 
 log = logging.getLogger(__name__)
 
 POLL_S = 0.1
-WRITE_GAP_S = 0.3  # live: what arrives within this is written together (a line still reaches the hub in < 0.5 s)
+WRITE_GAP_S = 0.3  # live: a batch with no line (a bad one, a rotation) is written with others this long
 HEARTBEAT_S = 10.0
+CHECKPOINT_S = 10.0  # live: the resume point goes with a write at most this often (the module)
 # A backfill's batches after its first: about 25,000 lines, each a write (the follower's own
 # 256 KiB make a write every 3,000 lines, and a third of what they write are records written
 # again a batch later; each write also carries the mapper's state, 2 MB of JSON on the large
@@ -105,6 +114,7 @@ class _QueueLogRun:
 
     kind = ""
     poll_s = POLL_S
+    checkpoint_s = CHECKPOINT_S
 
     def __init__(self, settings: AsteriskSettings, name: str, agents: bool = True) -> None:
         self.settings, self._name = settings, name
@@ -146,16 +156,25 @@ class _QueueLogRun:
         # Read but not written yet: a record changed several times is written once, at its newest
         # (the hub keeps only that: about a third of a backfill's changes).
         pending: dict[tuple[str, str], dict[str, Any]] = {}
-        read = 0
+        read = 0  # lines read since the last write
+        counted = 0  # lines read since the last resume point was written (counted with the next)
+        last_point = -math.inf  # when the last resume point was written
+        ahead = False  # records written since the last resume point
 
-        def write(at: Position) -> None:  # what is pending, with the resume point `at`
-            sink.write(
-                list(pending.values()),
-                resume=self._point(at, mapper),
-                unmapped=mapper.take_unmapped(),
-                last_record_at=mapper.newest,
-                read=read,
-            )
+        def write(at: Position, point: bool) -> None:  # what is pending; `point`: with the resume point `at`
+            nonlocal counted, last_point, ahead
+            if point:
+                sink.write(
+                    list(pending.values()),
+                    resume=self._point(at, mapper),
+                    unmapped=mapper.take_unmapped(),
+                    last_record_at=mapper.newest,
+                    read=counted,
+                )
+                counted, last_point, ahead = 0, time.monotonic(), False
+            else:
+                sink.write(list(pending.values()), resume=KEEP, last_record_at=mapper.newest)
+                ahead = True
 
         try:
             while not stop.is_set():
@@ -168,13 +187,17 @@ class _QueueLogRun:
                 for reason, example in batch.bad:
                     mapper.bad_line(reason, example)
                 read += batch.read
+                counted += batch.read
                 now = time.monotonic()
                 new = bool(read or batch.bad or batch.position != position)
-                # Live, writes are at least WRITE_GAP_S apart (each carries the mapper's state);
-                # while backfilling, every batch is written.
+                # Lines are written as they are read (live, a poll's worth); what moved only the
+                # position or was not a line waits up to WRITE_GAP_S. Until caught up every write
+                # carries the resume point; then one every checkpoint_s (written alone if the
+                # floor went quiet meanwhile), and a heartbeat.
                 due = new and (not batch.at_end or now - last_write >= WRITE_GAP_S)
-                if due or now - last_write >= HEARTBEAT_S:
-                    write(batch.position)
+                quiet = now - last_write >= HEARTBEAT_S or (ahead and now - last_point >= self.checkpoint_s)
+                if due or quiet:
+                    write(batch.position, not caught_up or not due or now - last_point >= self.checkpoint_s)
                     position, last_write, pending, read = batch.position, now, {}, 0
                 if mapper.version != version:
                     version = mapper.version
@@ -183,8 +206,8 @@ class _QueueLogRun:
                     if not caught_up and not pending and not read:
                         caught_up = True
                         sink.caught_up()
-                    if stop.wait(self.poll_s) and (pending or read):  # stopping: what was read goes in
-                        write(batch.position)
+                    if stop.wait(self.poll_s) and (pending or read or ahead or counted):
+                        write(batch.position, True)  # stopping: what was read goes in, with its point
         finally:
             reader.close()
 
