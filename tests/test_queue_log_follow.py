@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import os
 import random
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from floorview.sources.asterisk.queue_log.follow import Batch, Position, QueueLogFollower
 
@@ -286,7 +290,7 @@ def test_a_writer_appending_and_rotating_while_the_follower_runs_loses_and_doubl
 
 # -- logrotate as configured at real sites: compress, delaycompress, dateext, olddir ---------------
 
-OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".zst": zstandard.open}
 
 
 def _compress(src: Path, codec: str) -> None:
@@ -322,7 +326,9 @@ class Logrotate:
         """Oldest first."""
         found = []
         for p in self.olddir.iterdir():
-            rest = p.name[len(self.path.name) :].split(".gz")[0].split(".bz2")[0].split(".xz")[0]
+            rest = p.name[len(self.path.name) :]
+            for codec in OPENERS:
+                rest = rest.removesuffix(codec)
             if p.name.startswith(self.path.name) and rest[:1] in ".-" and rest[1:].isdigit():
                 found.append((int(rest[1:]) if self.dateext else -int(rest[1:]), p))
         return [p for _, p in sorted(found)]
@@ -364,6 +370,7 @@ CONFIGS = {
     "dateext-xz-olddir": {"codec": ".xz", "dateext": True, "olddir": "old"},
     "copytruncate-gz-olddir": {"copytruncate": True, "codec": ".gz", "olddir": "../archive"},
     "copytruncate-dateext": {"copytruncate": True, "dateext": True},
+    "rename-compress-zst": {"codec": ".zst"},  # logrotate's `compresscmd zstd`, `compressext .zst`
 }
 
 
@@ -438,8 +445,8 @@ def test_rotations_the_follower_cannot_read_or_that_are_there_twice(tmp_path):
     path = tmp_path / "queue_log"
     rot = Logrotate(path)
     written = _history(path, rot, [20, 20, 20, 20, 10])
-    # queue_log.4: compressed as the standard library cannot: said, not read.
-    (tmp_path / "queue_log.4").rename(tmp_path / "queue_log.4.zst")
+    # queue_log.4: compressed as the follower cannot read (lz4): said, not read.
+    (tmp_path / "queue_log.4").rename(tmp_path / "queue_log.4.lz4")
     # queue_log.3: a .gz cut short (logrotate killed): what it holds is read, and said.
     with open(tmp_path / "queue_log.3", "rb") as plain:
         packed = gzip.compress(plain.read())
@@ -460,11 +467,97 @@ def test_rotations_the_follower_cannot_read_or_that_are_there_twice(tmp_path):
     assert lines == written[20 : 20 + cut] + written[40:]  # .3 up to where it breaks; .2 once
     assert cut >= 5
     reasons = [n[0] for n in notices]
-    assert reasons[0].startswith("a queue_log rotation compressed as this Python cannot read") and notices[0][1] == (
-        "queue_log.4.zst"
+    assert notices[0] == (
+        "a queue_log rotation compressed as floorview cannot read (.gz, .bz2, .xz and .zst it can): not read",
+        "queue_log.4.lz4",
     )
     assert "a compressed queue_log rotation cut short or corrupt: read up to where it breaks" in reasons
     assert all(str(n) not in "".join(lines) for n in (999, 998, 997))
+
+
+def _zstd(lines: list[str], flush_every: int = 0) -> bytes:
+    """`lines` compressed by the zstandard library as `zstd` in a pipe writes them (logrotate's
+    compresscmd: one frame, its size not in its header); `flush_every`: a block ends every so many
+    lines (a file cut short then holds some whole blocks)."""
+    out = io.BytesIO()
+    with zstandard.ZstdCompressor().stream_writer(out, closefd=False) as w:
+        for k, line in enumerate(lines):
+            w.write((line + "\n").encode())
+            if flush_every and k % flush_every == flush_every - 1:
+                w.flush(zstandard.FLUSH_BLOCK)
+    data = out.getvalue()
+    assert zstandard.get_frame_parameters(data).content_size == zstandard.CONTENTSIZE_UNKNOWN
+    return data
+
+
+def test_zstd_rotations_are_read_across_frames_and_one_cut_short_is_read_up_to_its_break(tmp_path):
+    path = tmp_path / "queue_log"
+    written = [_line(i) for i in range(400)]
+    (tmp_path / "queue_log.3.zst").write_bytes(_zstd(written[:100]))
+    # Two .zst files concatenated (`cat`, or zstd run twice into one file): two frames, one content.
+    (tmp_path / "queue_log.2.zst").write_bytes(_zstd(written[100:150]) + _zstd(written[150:200]))
+    # zstd killed while writing: a block every 10 lines, the file cut inside the frame.
+    cut_short = _zstd(written[200:300], flush_every=10)
+    (tmp_path / "queue_log.1.zst").write_bytes(cut_short[: len(cut_short) * 2 // 3])
+    _append(path, *written[300:])
+
+    f = QueueLogFollower(path, batch_bytes=900, backfill_rotated=True)
+    lines, batches = _drain(f)
+    read = next(i for i in range(200, 300) if written[i] not in lines)  # .1 holds its lines up to here
+    assert 230 <= read < 300, read
+    assert lines == written[:read] + written[300:]
+    assert [n for b in batches for n in b.notices] == [
+        (
+            "a compressed queue_log rotation cut short or corrupt: read up to where it breaks",
+            f"{tmp_path / 'queue_log.1.zst'}: EOFError",
+        )
+    ]
+    # A restart inside .2.zst's second frame reads on from there (resuming in a .zst rotation
+    # after more rotations: the rename-compress-zst logrotate config of the tests above).
+    k = next(k for k, b in enumerate(batches) if b.lines and written.index(b.lines[-1]) in range(160, 195))
+    seen = sum(len(b.lines) for b in batches[: k + 1])
+    assert _drain(QueueLogFollower(path, batches[k].position))[0] == lines[seen:]
+    f.close()
+
+
+def test_without_zstandard_a_zst_rotation_is_said_with_the_extra_to_install(tmp_path, monkeypatch):
+    path = tmp_path / "queue_log"
+    rot = Logrotate(path, codec=".zst")
+    written = _history(path, rot, [20, 20, 10])
+    assert sorted(p.name for p in rot.rotated()) == ["queue_log.1.zst", "queue_log.2.zst"]
+    monkeypatch.setitem(sys.modules, "zstandard", None)  # `import zstandard` fails: a host without the extra
+    lines, batches = _drain(QueueLogFollower(path, backfill_rotated=True))
+    assert lines == written[-10:]
+    reason = (
+        "a queue_log rotation compressed with zstd, not read: the zstandard library is not installed"
+        " (install floorview[zstd])"
+    )
+    assert [n for b in batches for n in b.notices] == [(reason, "queue_log.1.zst"), (reason, "queue_log.2.zst")]
+    monkeypatch.undo()  # installed: read
+    lines, batches = _drain(QueueLogFollower(path, backfill_rotated=True))
+    assert lines == written and not any(b.notices for b in batches)
+
+
+def test_zstandard_is_imported_only_when_a_zst_rotation_is_met(tmp_path):
+    """The `zstd` extra's library stays off every start-up path: the console's, the hub's with a
+    queue_log source, a follower reading other rotations."""
+    for codec in (".gz", ".zst"):
+        d = tmp_path / codec[1:]
+        d.mkdir()
+        path = d / "queue_log"
+        _history(path, Logrotate(path, codec=codec), [5, 5])
+        code = (
+            "import sys, floorview.cli, floorview.tui.app, floorview.hub.source_config\n"
+            "from floorview.sources.asterisk.queue_log.source import QueueLogSource\n"
+            "from floorview.sources.asterisk.queue_log.follow import QueueLogFollower\n"
+            "before = 'zstandard' in sys.modules\n"
+            f"f, n = QueueLogFollower({str(path)!r}, backfill_rotated=True), 0\n"
+            "while not (batch := f.read()).at_end:\n"
+            "    n += len(batch.lines)\n"
+            "print(before, n, 'zstandard' in sys.modules)"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert out.stdout.split() == ["False", "10", str(codec == ".zst")], (codec, out.stdout, out.stderr)
 
 
 @pytest.mark.parametrize("config", list(CONFIGS))

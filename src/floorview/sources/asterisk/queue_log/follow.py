@@ -40,10 +40,14 @@ their file times (compressing gives a file a new one). A rotation with no
 time at its start (empty) goes by its name: queue_log.N the larger N the
 older, a date the earlier the older.
 
-Compressed rotations (.gz, .bz2, .xz: what Python's standard library reads)
-are read by decompressing them into an unnamed temporary file (mode 0600,
-gone when closed), read as any other: a position in one is a byte offset in
-its decompressed content.
+Compressed rotations (.gz, .bz2, .xz: what Python's standard library reads;
+.zst, logrotate's `compresscmd zstd`, with the `zstandard` library of the
+`zstd` extra, imported when a .zst rotation is first met) are read by
+decompressing them into an unnamed temporary file (mode 0600, gone when
+closed), read as any other: a position in one is a byte offset in its
+decompressed content. A .zst file cut short (logrotate or zstd killed
+mid-write) is reported as a cut .gz is: `zstandard`'s stream reader would
+end it quietly, so its frames are followed here (`_ZstdContent`).
 
 A file's identity, to find where a stopped follower was: its inode where it
 can be (the live file, a renamed one), and always its start: the sha256 of
@@ -66,8 +70,8 @@ Each rotation to read is held open until read (a descriptor each; at most
 `MAX_ROTATIONS`, the newest, on a first start).
 
 What the follower cannot read (a file rotated away and removed before it
-was finished, or compressed as the standard library cannot read: .zst,
-.lz4, .Z, .zip; a compressed file cut short; an over-long line; an
+was finished, or compressed as it cannot read: .lz4, .Z, .zip, and .zst
+without `zstandard`; a compressed file cut short; an over-long line; an
 unfinished last line of a rotated file) is reported in `Batch.notices`,
 counted by the source as not mapped, never silently dropped. Undecodable
 bytes are decoded with U+FFFD in their place: the mapper judges the line.
@@ -87,19 +91,22 @@ import lzma
 import os
 import re
 import stat
+import sys
 import tempfile
 import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 
 HEAD_BYTES = 1024  # how much of a file's start identifies it
 BATCH_BYTES = 256 * 1024  # a batch: the complete lines of up to this much (about 3,000 queue_log lines)
 MAX_LINE_BYTES = 1024 * 1024  # a longer line is skipped (and reported): no queue_log line is near this
 COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z", ".zip")
-READABLE = (".gz", ".bz2", ".xz")  # what the standard library decompresses
+STDLIB = (".gz", ".bz2", ".xz")  # what the standard library decompresses; .zst with `zstandard` (`_readable`)
+ZSTD_EXTRA = "floorview[zstd]"  # what to install to read .zst rotations
 # A backfill reads at most this many rotations (the newest), each held open until it is read.
 MAX_ROTATIONS = 400
 _LINE_TIME = re.compile(rb"(?:^|\n)[ \t]*([0-9]{9,11})(?:\.[0-9]+)?\|")  # a line's epoch time
@@ -160,11 +167,87 @@ def _codec(name: str) -> str | None:
     return next((suffix for suffix in COMPRESSED if name.endswith(suffix)), None)
 
 
+def _zstandard() -> ModuleType | None:
+    """The `zstandard` library (the `zstd` extra), imported on first use (never on the console's
+    start-up path); None if it is not installed."""
+    try:
+        import zstandard
+    except ImportError:
+        return None
+    return zstandard
+
+
+def _readable(codec: str) -> bool:
+    """Whether a rotation compressed as `codec` says (".gz") can be read here."""
+    return codec in STDLIB or (codec == ".zst" and _zstandard() is not None)
+
+
+def _broken() -> tuple[type[Exception], ...]:
+    """What decompressing raises for a file cut short or corrupt: `_BROKEN`, and zstandard's
+    error once it is imported (it is only when a .zst file is read)."""
+    zstd = sys.modules.get("zstandard")
+    error = getattr(zstd, "ZstdError", None)
+    return (*_BROKEN, error) if isinstance(error, type) and issubclass(error, Exception) else _BROKEN
+
+
+class _ZstdContent(io.RawIOBase):
+    """A .zst file's content, every frame of it (zstd writes one; concatenated .zst files are
+    several), decompressed as it is read. Ending inside a frame raises EOFError once what was
+    decompressed before is handed out (as gzip's reader does; zstandard's stream reader ends
+    quietly there, which would hide a rotation cut short); corrupt data raises ZstdError."""
+
+    def __init__(self, zstandard: ModuleType, raw: io.BufferedReader) -> None:
+        super().__init__()
+        self._raw = raw
+        self._decompressor = zstandard.ZstdDecompressor()
+        self._frame = self._decompressor.decompressobj()
+        self._inside = False  # data of a frame fed, its end not yet
+        self._out, self._at = b"", 0  # decompressed, and how much of it was handed out
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        while self._at == len(self._out):
+            if self._ended:
+                return 0
+            data = self._raw.read(64 * 1024)
+            if not data:
+                self._ended = True
+                if self._inside:
+                    raise EOFError("zstd data ends inside a frame")
+                return 0
+            self._out, self._at = self._feed(data), 0
+        n = min(len(view), len(self._out) - self._at)
+        view[:n] = self._out[self._at : self._at + n]
+        self._at += n
+        return n
+
+    def _feed(self, data: bytes) -> bytes:
+        out = []
+        while data:
+            out.append(self._frame.decompress(data))
+            if not self._frame.eof:
+                self._inside = True
+                break
+            data = self._frame.unused_data  # the next frame's start, if any
+            self._frame = self._decompressor.decompressobj()
+            self._inside = False
+        return b"".join(out)
+
+
 def _decompressing(codec: str, raw: io.BufferedReader) -> io.BufferedIOBase:
     if codec == ".gz":
         return gzip.GzipFile(fileobj=raw, mode="rb")
     if codec == ".bz2":
         return bz2.BZ2File(raw)
+    if codec == ".zst":
+        zstandard = _zstandard()
+        if zstandard is None:  # listed as readable a moment ago: uninstalled since
+            raise OSError(f"the zstandard library is gone (install {ZSTD_EXTRA})")
+        return io.BufferedReader(_ZstdContent(zstandard, raw), 256 * 1024)
     return lzma.LZMAFile(raw)
 
 
@@ -175,7 +258,7 @@ def _start_of(fd: int, codec: str, n: int) -> bytes | None:
             raw.seek(0)
             with _decompressing(codec, raw) as content:
                 return content.read(n)
-    except _BROKEN:
+    except _broken():
         return None
 
 
@@ -184,7 +267,7 @@ class _Rotation:
     """A rotated file of ours, as listed."""
 
     path: Path
-    codec: str | None  # READABLE's suffix, or None: plain
+    codec: str | None  # a readable compression's suffix (`_readable`), or None: plain
     inode: int
     size: int  # of the file as it is (compressed: the compressed size)
     mtime_ns: int
@@ -219,7 +302,7 @@ class _Open:
                         # read1: what was decompressed before a break is kept (read(n) drops it)
                         while chunk := content.read1(256 * 1024):
                             out.write(chunk)
-            except _BROKEN as exc:
+            except _broken() as exc:
                 problem = type(exc).__name__
             out.flush()
             os.close(self.fd)
@@ -306,7 +389,7 @@ class QueueLogFollower:
             rest = name[len(base) : len(name) - len(codec or "")]
             if not name.startswith(base) or not _ROTATED.fullmatch(rest):
                 continue  # not a rotation's name: queue_log.bak, queue_log_old
-            if codec is not None and codec not in READABLE:
+            if codec is not None and not _readable(codec):
                 if unreadable is not None:
                     unreadable.append(name)
                 continue
@@ -380,6 +463,18 @@ class QueueLogFollower:
         opened = _Open(fd, os.fstat(fd).st_ino, offset, retired=True, codec=r.codec)
         opened.name = str(r.path)
         return opened
+
+    def _say_unreadable(self, names: list[str]) -> None:
+        """Notices for the rotations `_rotations` left out: compressed as we cannot read."""
+        for name in sorted(names):
+            if name.endswith(".zst"):
+                reason = (
+                    "a queue_log rotation compressed with zstd, not read: the zstandard library is not installed"
+                    f" (install {ZSTD_EXTRA})"
+                )
+            else:
+                reason = "a queue_log rotation compressed as floorview cannot read (.gz, .bz2, .xz and .zst it can): not read"
+            self._notices.append((reason, name))
 
     def _inflate(self, f: _Open) -> None:
         problem = f.inflate()
@@ -516,13 +611,7 @@ class QueueLogFollower:
         opened = self._newer(rotations, -1, live, strict, now)
         if live is not None:
             live.snap = now
-        for name in sorted(unreadable):
-            self._notices.append(
-                (
-                    "a queue_log rotation compressed as this Python cannot read (.gz, .bz2 and .xz it can): not read",
-                    name,
-                )
-            )
+        self._say_unreadable(unreadable)
         if skipped:
             self._notices.append(
                 (f"more than {MAX_ROTATIONS} queue_log rotations: the oldest are not read", str(skipped[-1].path))
