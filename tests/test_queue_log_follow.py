@@ -24,6 +24,12 @@ import zstandard
 from floorview.sources.asterisk.queue_log.follow import Batch, Position, QueueLogFollower
 
 
+GONE = (
+    "queue_log rotated while stopped, and the file being read is gone (removed, as logrotate's `rotate` count"
+    " does): any lines it held past the resume point are lost; the rotations after it and the live file are read"
+)
+
+
 def _line(i: int) -> str:
     return f"{1764600000 + i}|call-{i}|support|Agent {i % 7}|ENTERQUEUE||555{i:04d}|1"
 
@@ -201,17 +207,21 @@ def test_resume_after_rotation_while_stopped(tmp_path):
     point = f.position
     f.close()
 
-    # Rotated and removed (past logrotate's `rotate` count) before the hub came back: said, and
-    # the new file read.
+    # Removed before the hub came back, and no rotation after it (those there are older): said,
+    # with the lines' times lost, and the new file read.
     _append(path, _line(10))
+    gone = path.stat().st_ino
     os.unlink(path)
     _append(path, _line(11))
     f = QueueLogFollower(path, point)
     lines, batches = _drain(f)
     assert lines == [_line(11)]
-    assert [n[0] for b in batches for n in b.notices] == [
-        "queue_log rotated while stopped, and the rotated file was not found among the rotations"
-        " to finish: its lines after the resume point are lost"
+    assert [n for b in batches for n in b.notices] == [
+        (
+            GONE,
+            "any lines after 2025-12-01 14:40:09 UTC and before 2025-12-01 14:40:11 UTC are missing;"
+            f" 0 rotations after it read; the file was inode {gone} of {path}, read to byte {point.offset}",
+        )
     ]
 
     # Renamed and no new file yet: the old one is finished, then the new one read once it is
@@ -439,6 +449,146 @@ def _history_more(path: Path, rot: Logrotate, start: int, chunks: list[int]) -> 
         _append(path, *lines)
         out += lines
     return out
+
+
+def _content(path: Path) -> list[str]:
+    """The lines of a queue_log file or rotation, decompressed."""
+    codec = next((c for c in OPENERS if path.name.endswith(c)), None)
+    with (OPENERS[codec] if codec else open)(path, "rb") as f:
+        return f.read().decode().splitlines()
+
+
+def _utc(line: str) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(line.split("|")[0])))
+
+
+@pytest.mark.parametrize("config", list(CONFIGS))
+@pytest.mark.parametrize("stop_at", [15, 55, 100])  # in the oldest rotation (a backfill), in .1, in the file
+def test_a_resume_point_whose_file_logrotate_removed_reads_the_rotations_after_it(tmp_path, config, stop_at):
+    """The hub stopped inside a file, then logrotate (`rotate 3`) rotated five times, so the file
+    it was reading was removed: on the restart the rotations left (all after it) are read, oldest
+    first, then the file; no line read before comes again; the gap (the rest of the removed file
+    and the rotations removed after it) is said, by the times of its lines."""
+    path = tmp_path / "log" / "queue_log"
+    path.parent.mkdir()
+    rot = Logrotate(path, **CONFIGS[config], keep=3)
+    written = _history(path, rot, [40, 40, 40])
+    olddir = CONFIGS[config].get("olddir")
+
+    f = QueueLogFollower(path, batch_bytes=300, backfill_rotated=True, rotated_dir=olddir)
+    before: list[str] = []
+    while len(before) < stop_at:
+        batch = f.read()
+        assert batch.lines and not batch.notices
+        before += batch.lines
+    assert before == written[: len(before)] and len(before) % 40 != 0  # stopped inside a file
+    point = Position.from_json(f.position.to_json())
+    assert point == f.position and point.last_time == int(before[-1].split("|")[0])
+    f.close()
+
+    written += _history_more(path, rot, len(written), [25] * 5)  # while stopped
+    present = rot.rotated()  # (one may have the removed file's inode: the file system reuses them)
+    assert len(present) == 3
+    left = [line for p in present for line in _content(p)] + _content(path)  # oldest first
+    first = written.index(left[0])
+    assert left == written[first:]  # what logrotate left: the newest lines, whole
+    lost = written[len(before) : first]
+    assert lost and len(lost) >= 40 - len(before) % 40  # the rest of the removed file at least
+
+    f = QueueLogFollower(path, point, batch_bytes=300, backfill_rotated=True, rotated_dir=olddir)
+    after, batches = _drain(f)
+    assert before + after == written[: len(before)] + written[first:]  # once each, in order, the gap alone missing
+    assert not set(before) & set(after)
+    gone = f"the file was inode {point.inode} of {path}, read to byte {point.offset}"
+    assert [n for b in batches for n in b.notices] == [
+        (
+            GONE,
+            f"any lines after {_utc(before[-1])} and before {_utc(left[0])} are missing;"
+            f" 3 rotations after it read; {gone}",
+        )
+    ]
+    # And on from there: a restart reads nothing again, a new line once.
+    again = QueueLogFollower(path, f.position, rotated_dir=olddir)
+    assert _drain(again)[0] == []
+    _append(path, _line(len(written)))
+    assert _drain(again)[0] == [_line(len(written))] and _drain(f)[0] == [_line(len(written))]
+
+
+@pytest.mark.parametrize("same_second", [False, True])
+def test_which_rotations_follow_a_removed_file_is_told_by_the_time_of_their_first_lines(tmp_path, same_second):
+    """Lines come in time order, several in a second. A rotation beginning in the second of the
+    last line read follows the removed file if an earlier line of that file was in an earlier
+    second (no older rotation can begin that late); if every line read is of that one second,
+    an older rotation could begin in it too (here one left from when the site used dateext, `dateformat -%Y%m%d-%s`),
+    and it is not read: nothing is read twice, and the gap says from when lines are missing."""
+    t = 1764700000
+
+    def lines(name: str, *seconds: int) -> list[str]:
+        return [f"{t + s}|{name}-{k}|support|NONE|ENTERQUEUE||1" for k, s in enumerate(seconds)]
+
+    path = tmp_path / "queue_log"
+    older = lines("older", 0 if same_second else -2, 0 if same_second else -1)
+    (tmp_path / "queue_log-20261130-1764633600").write_text("".join(line + "\n" for line in older))
+    rot = Logrotate(path, codec=".gz", keep=2)
+    removed = lines("removed", 0 if same_second else -1, 0, 0)
+    _append(path, *removed)
+    f = QueueLogFollower(path, batch_bytes=60)  # a line a batch
+    assert f.read().lines == removed[:1] and f.read().lines == removed[1:2]
+    point = f.position
+    assert (point.first_time, point.last_time) == (t + (0 if same_second else -1), t)
+    f.close()
+    rot.rotate()
+    begins_then = lines("next", 0, 1)  # begins in the second of the last line read
+    _append(path, *begins_then)
+    rot.rotate()
+    _append(path, *lines("then", 2))
+    rot.rotate()  # `rotate 2`: the file read is removed
+    _append(path, *lines("now", 3))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "queue_log",
+        "queue_log-20261130-1764633600",
+        "queue_log.1.gz",
+        "queue_log.2.gz",
+    ]
+
+    got, batches = _drain(QueueLogFollower(path, point))
+    if same_second:  # it may be older: left, and the lines from that second on said missing
+        assert got == lines("then", 2) + lines("now", 3)
+        where = "2025-12-02 18:26:40 UTC and before 2025-12-02 18:26:42 UTC are missing; 1 rotation after it read"
+    else:
+        assert got == begins_then + lines("then", 2) + lines("now", 3)
+        where = "2025-12-02 18:26:40 UTC and before 2025-12-02 18:26:40 UTC are missing; 2 rotations after it read"
+    assert [n for b in batches for n in b.notices] == [
+        (GONE, f"any lines after {where}; the file was inode {point.inode} of {path}, read to byte {point.offset}")
+    ]
+
+
+def test_a_resume_point_saved_without_line_times_whose_file_is_gone_reads_the_file_and_says_so(tmp_path):
+    """A resume point saved before positions kept their lines' times: which rotations come after
+    its removed file cannot be told, so none is read (one read could be doubled), and that is said."""
+    path = tmp_path / "queue_log"
+    rot = Logrotate(path, keep=1)
+    _append(path, _line(1), _line(2))
+    f = QueueLogFollower(path, batch_bytes=60)
+    assert f.read().lines == [_line(1)]
+    saved = {k: v for k, v in f.position.to_json().items() if k not in ("first_time", "last_time")}
+    f.close()
+    point = Position.from_json(saved)
+    assert point is not None and point.last_time is None and point.offset == len(_line(1)) + 1
+    rot.rotate()
+    _append(path, _line(3))
+    rot.rotate()  # the file read is removed; its successor is queue_log.1
+    _append(path, _line(4))
+    got, batches = _drain(QueueLogFollower(path, point))
+    assert got == [_line(4)]
+    assert [n for b in batches for n in b.notices] == [
+        (
+            "queue_log rotated while stopped, and the file being read is gone (its resume point, saved by an older"
+            " floorview, cannot tell which rotations came after it): the rest of it and any rotation after it are"
+            " not read; the live file is read from its start",
+            f"the file was inode {point.inode} of {path}, read to byte {point.offset}",
+        )
+    ]
 
 
 def test_rotations_the_follower_cannot_read_or_that_are_there_twice(tmp_path):

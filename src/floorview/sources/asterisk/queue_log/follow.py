@@ -59,6 +59,18 @@ two rotations do not begin alike. After a stop, the file the position names
 is finished first, then every rotation newer than it (rotated several times
 while stopped), oldest first, then the live file.
 
+A position also keeps the times of its file's first line and of the last
+line read. If the file is gone when reading resumes (stopped while logrotate
+rotated past its `rotate` count), the rotations that come after it are read,
+oldest first, then the live file: those whose first line is later than the
+last line read, or in its second when an earlier line of the file was in an
+earlier second (else an older rotation could begin in that second too: it is
+left, never read twice). What the file held past the position, and any
+rotation removed after it, is lost: said, with the times between which lines
+are missing. A position saved without the times (by an older floorview)
+cannot tell which rotations follow: only the live file is read, and that is
+said.
+
 First start (no position) with `backfill_rotated`: the rotations present are
 read first, oldest to newest, then the live file. A position in one of them
 resumes as above, so a restart in the middle of a backfill doubles nothing.
@@ -124,9 +136,22 @@ class Position:
     offset: int
     head_len: int  # bytes of the file's start hashed: min(HEAD_BYTES, offset)
     head: str  # their sha256, hex
+    # The epoch times of the file's first line (in those bytes) and of the last line read (the
+    # last of the 4 KiB before `offset` that has one); None: none there, or a position saved by
+    # an older floorview. Used only if the file is gone when reading resumes: they tell
+    # which rotations come after it (`_follows`).
+    first_time: int | None = None
+    last_time: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"inode": self.inode, "offset": self.offset, "head_len": self.head_len, "head": self.head}
+        return {
+            "inode": self.inode,
+            "offset": self.offset,
+            "head_len": self.head_len,
+            "head": self.head,
+            "first_time": self.first_time,
+            "last_time": self.last_time,
+        }
 
     @staticmethod
     def from_json(value: object) -> Position | None:
@@ -141,7 +166,10 @@ class Position:
             return None
         if not isinstance(head, str) or not 0 <= head_len <= min(HEAD_BYTES, offset):
             return None
-        return Position(inode, offset, head_len, head)
+        first_time, last_time = value.get("first_time"), value.get("last_time")
+        if not all(t is None or (isinstance(t, int) and not isinstance(t, bool)) for t in (first_time, last_time)):
+            return None
+        return Position(inode, offset, head_len, head, first_time, last_time)
 
 
 @dataclass
@@ -160,6 +188,29 @@ class _Shifted(Exception):
 
 def _hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _time_of_first(data: bytes) -> int | None:
+    """The epoch time of the first line of `data` (a file's start) that begins with one."""
+    found = _LINE_TIME.search(data)
+    return None if found is None else int(found.group(1))
+
+
+def _follows(first_time: int, pos: Position) -> bool:
+    """Whether a rotation whose first line has `first_time` (-1: none) comes after the file of
+    `pos`, which is gone: it begins at or after the last line read (queue_log lines are written
+    in time order). One beginning in that very second comes after it unless the lines read all
+    have that time: an older rotation could then begin in it too, and reading it could double
+    lines; it is left (and the loss said with the file's)."""
+    last = pos.last_time
+    assert last is not None
+    if first_time > last:
+        return True
+    return first_time == last and pos.first_time is not None and pos.first_time < last
+
+
+def _utc(t: int | None) -> str:
+    return "?" if t is None else time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(t))
 
 
 def _codec(name: str) -> str | None:
@@ -286,6 +337,7 @@ class _Open:
         # The live file's first bytes when opened: not read yet, a copy-truncate shows against them.
         self.snap = b""
         self.name = ""  # its path, for notices
+        self._timed: tuple[int, bytes, int | None] = (-1, b"", None)  # (offset, head): the last line's time
 
     def inflate(self) -> str | None:
         """Decompress (once); the error's name if the compressed file is cut short or corrupt
@@ -320,7 +372,21 @@ class _Open:
 
     def position(self) -> Position:
         self.load_head()
-        return Position(self.inode, self.offset, len(self.head), _hash(self.head))
+        return Position(
+            self.inode, self.offset, len(self.head), _hash(self.head), _time_of_first(self.head), self.last_time()
+        )
+
+    def last_time(self) -> int | None:
+        """The time of the last line before the offset that has one (in the 4 KiB before it)."""
+        if self._timed[:2] != (self.offset, self.head):
+            n = min(self.offset, 4096)
+            data = os.pread(self.fd, n, self.offset - n) if n else b""
+            if n < self.offset:  # from the first line that begins inside those bytes (its newline kept)
+                newline = data.find(b"\n")
+                data = data[newline:] if newline >= 0 else b""
+            times = _LINE_TIME.findall(data)
+            self._timed = (self.offset, self.head, int(times[-1]) if times else None)
+        return self._timed[2]
 
 
 class QueueLogFollower:
@@ -616,6 +682,12 @@ class QueueLogFollower:
             self._notices.append(
                 (f"more than {MAX_ROTATIONS} queue_log rotations: the oldest are not read", str(skipped[-1].path))
             )
+        return self._one_each(opened, live)
+
+    @staticmethod
+    def _one_each(opened: list[_Open], live: _Open | None) -> list[_Open]:
+        """`opened` less the empty rotations and all but one of those that begin alike (the plain
+        one kept): a rotation being compressed is there twice for a moment."""
         starts: dict[str, _Open] = {}  # a content's start -> the file kept for it (plain preferred)
         for f in opened:
             if f is live:
@@ -766,15 +838,56 @@ class QueueLogFollower:
             self._then.extend(newer)
             self._cur = old
             return True
+        # Gone: removed (logrotate's `rotate` count, while we were stopped for as many rotations),
+        # or compressed as we cannot read. The rotations that come after it, then the file.
+        where = f"the file was inode {pos.inode} of {self.path}, read to byte {pos.offset}"  # last: a path may be long
+        if pos.last_time is None:  # saved by an older floorview: which rotations come after it is not known
+            self._notices.append(
+                (
+                    "queue_log rotated while stopped, and the file being read is gone (its resume point, saved"
+                    " by an older floorview, cannot tell which rotations came after it): the rest of it and"
+                    " any rotation after it are not read; the live file is read from its start",
+                    where,
+                )
+            )
+            self._cur = cur
+            return cur is not None
+        files, read, next_time = self._after(pos, cur)
         self._notices.append(
             (
-                "queue_log rotated while stopped, and the rotated file was not found among the rotations"
-                " to finish: its lines after the resume point are lost",
-                f"{self.path}: inode {pos.inode}, from byte {pos.offset}",
+                "queue_log rotated while stopped, and the file being read is gone (removed, as logrotate's"
+                " `rotate` count does): any lines it held past the resume point are lost; the rotations"
+                " after it and the live file are read",
+                f"any lines after {_utc(pos.last_time)}"
+                + ("" if next_time is None else f" and before {_utc(next_time)}")
+                + f" are missing; {read} rotation{'' if read == 1 else 's'} after it read; {where}",
             )
         )
-        self._cur = cur
-        return cur is not None
+        if not files:
+            return False
+        self._then = files[1:]
+        self._become(files[0])
+        return True
+
+    def _after(self, pos: Position, live: _Open | None) -> tuple[list[_Open], int, int | None]:
+        """When the file of `pos` is gone: the rotations that come after it (`_follows`), oldest
+        first (open, as `_newer`'s, one of each as `_one_each`'s), then `live` (the file at
+        `path`, held open); how many rotations; the time the first of them (or `live`) begins."""
+
+        def attempt(strict: bool) -> tuple[list[_Open], list[str], list[_Rotation], bytes]:
+            unreadable: list[str] = []
+            now = b"" if live is None else os.pread(live.fd, HEAD_BYTES, 0)
+            rotations = self._rotations(unreadable, strict)
+            k = next((i for i, r in enumerate(rotations) if _follows(self._first_time(r), pos)), len(rotations))
+            opened = self._newer(rotations, k - 1, live, strict, now)
+            if live is not None:
+                live.snap = now
+            return self._one_each(opened, live), unreadable, rotations[k:], now
+
+        files, unreadable, after, now = self._settled(attempt)
+        self._say_unreadable(unreadable)
+        times = [t for t in (self._first_time(r) for r in after) if t >= 0]
+        return files, sum(f is not live for f in files), times[0] if times else _time_of_first(now)
 
     # -- reading ---------------------------------------------------------------------
     def read(self) -> Batch:
