@@ -26,7 +26,8 @@ from floorview.sources.asterisk.queue_log.follow import Batch, Position, QueueLo
 
 GONE = (
     "queue_log rotated while stopped, and the file being read is gone (removed, as logrotate's `rotate` count"
-    " does): any lines it held past the resume point are lost; the rotations after it and the live file are read"
+    " does, or compressed as floorview cannot read): any lines it held past the resume point are lost; the"
+    " rotations after it and the live file are read"
 )
 
 
@@ -686,6 +687,40 @@ def test_without_zstandard_a_zst_rotation_is_said_with_the_extra_to_install(tmp_
     monkeypatch.undo()  # installed: read
     lines, batches = _drain(QueueLogFollower(path, backfill_rotated=True))
     assert lines == written and not any(b.notices for b in batches)
+
+
+def test_a_resume_point_in_a_rotation_since_compressed_with_zstd_needs_zstandard(tmp_path, monkeypatch):
+    """Stopped inside the file, which logrotate then rotated and compressed with zstd: without
+    zstandard the file cannot be found (said, with the extra to install, and the gap); with it,
+    the rest of the file is read, then the new one."""
+    path = tmp_path / "queue_log"
+    rot = Logrotate(path, codec=".zst")
+    written = _history(path, rot, [10, 30])
+    f = QueueLogFollower(path, batch_bytes=300)
+    before = f.read().lines
+    assert before == written[10 : 10 + len(before)] and len(before) < 30
+    point = f.position
+    f.close()
+    more = _history_more(path, rot, len(written), [5])
+    with monkeypatch.context() as without:
+        without.setitem(sys.modules, "zstandard", None)
+        lines, batches = _drain(QueueLogFollower(path, point))
+    assert lines == more
+    reason = (
+        "a queue_log rotation compressed with zstd, not read: the zstandard library is not installed"
+        " (install floorview[zstd])"
+    )
+    assert [n for b in batches for n in b.notices] == [
+        (reason, "queue_log.1.zst"),
+        (reason, "queue_log.2.zst"),
+        (
+            GONE,
+            f"any lines after {_utc(before[-1])} and before {_utc(more[0])} are missing; 0 rotations after it"
+            f" read; the file was inode {point.inode} of {path}, read to byte {point.offset}",
+        ),
+    ]
+    lines, batches = _drain(QueueLogFollower(path, point))
+    assert lines == written[10 + len(before) :] + more and not any(b.notices for b in batches)
 
 
 def test_zstandard_is_imported_only_when_a_zst_rotation_is_met(tmp_path):

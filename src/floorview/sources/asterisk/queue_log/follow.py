@@ -856,8 +856,8 @@ class QueueLogFollower:
         self._notices.append(
             (
                 "queue_log rotated while stopped, and the file being read is gone (removed, as logrotate's"
-                " `rotate` count does): any lines it held past the resume point are lost; the rotations"
-                " after it and the live file are read",
+                " `rotate` count does, or compressed as floorview cannot read): any lines it held past the"
+                " resume point are lost; the rotations after it and the live file are read",
                 f"any lines after {_utc(pos.last_time)}"
                 + ("" if next_time is None else f" and before {_utc(next_time)}")
                 + f" are missing; {read} rotation{'' if read == 1 else 's'} after it read; {where}",
