@@ -209,7 +209,7 @@ def test_resume_after_rotation_while_stopped(tmp_path):
     f.close()
 
     # Removed before the hub came back, and no rotation after it (those there are older): said,
-    # with the lines' times lost, and the new file read.
+    # with the times between which lines are missing, and the new file read.
     _append(path, _line(10))
     gone = path.stat().st_ino
     os.unlink(path)
