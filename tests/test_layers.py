@@ -36,11 +36,13 @@ def test_layer_imports_only_what_it_may(layer):
 def test_start_up_path_stays_light():
     # Opening the TUI on a store: config, reader, queries and screens. SQLAlchemy,
     # Alembic and pydantic each cost a large share of the start-up budget and are
-    # imported only by the writer and the feed.
+    # imported only by the writer and the feed; zstandard (the `zstd` extra) only when the
+    # queue_log follower meets a .zst rotation.
     code = (
         "import sys, floorview.cli, floorview.config, floorview.store.reads, floorview.store.engine,"
         " floorview.tui.app; floorview.config.load_settings();"
-        "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith(('sqlalchemy', 'alembic', 'pydantic'))}))"
+        "print(sorted({m.split('.')[0] for m in sys.modules"
+        " if m.startswith(('sqlalchemy', 'alembic', 'pydantic', 'zstandard'))}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

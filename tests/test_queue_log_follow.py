@@ -7,17 +7,28 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import os
 import random
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from floorview.sources.asterisk.queue_log.follow import Batch, Position, QueueLogFollower
+
+
+GONE = (
+    "queue_log rotated while stopped, and the file being read is gone (removed, as logrotate's `rotate` count"
+    " does, or compressed as floorview cannot read): any lines it held past the resume point are lost; the"
+    " rotations after it and the live file are read"
+)
 
 
 def _line(i: int) -> str:
@@ -197,17 +208,21 @@ def test_resume_after_rotation_while_stopped(tmp_path):
     point = f.position
     f.close()
 
-    # Rotated and removed (past logrotate's `rotate` count) before the hub came back: said, and
-    # the new file read.
+    # Removed before the hub came back, and no rotation after it (those there are older): said,
+    # with the times between which lines are missing, and the new file read.
     _append(path, _line(10))
+    gone = path.stat().st_ino
     os.unlink(path)
     _append(path, _line(11))
     f = QueueLogFollower(path, point)
     lines, batches = _drain(f)
     assert lines == [_line(11)]
-    assert [n[0] for b in batches for n in b.notices] == [
-        "queue_log rotated while stopped, and the rotated file was not found among the rotations"
-        " to finish: its lines after the resume point are lost"
+    assert [n for b in batches for n in b.notices] == [
+        (
+            GONE,
+            "any lines after 2025-12-01 14:40:09 UTC and before 2025-12-01 14:40:11 UTC are missing;"
+            f" 0 rotations after it read; the file was inode {gone} of {path}, read to byte {point.offset}",
+        )
     ]
 
     # Renamed and no new file yet: the old one is finished, then the new one read once it is
@@ -286,7 +301,7 @@ def test_a_writer_appending_and_rotating_while_the_follower_runs_loses_and_doubl
 
 # -- logrotate as configured at real sites: compress, delaycompress, dateext, olddir ---------------
 
-OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".zst": zstandard.open}
 
 
 def _compress(src: Path, codec: str) -> None:
@@ -322,7 +337,9 @@ class Logrotate:
         """Oldest first."""
         found = []
         for p in self.olddir.iterdir():
-            rest = p.name[len(self.path.name) :].split(".gz")[0].split(".bz2")[0].split(".xz")[0]
+            rest = p.name[len(self.path.name) :]
+            for codec in OPENERS:
+                rest = rest.removesuffix(codec)
             if p.name.startswith(self.path.name) and rest[:1] in ".-" and rest[1:].isdigit():
                 found.append((int(rest[1:]) if self.dateext else -int(rest[1:]), p))
         return [p for _, p in sorted(found)]
@@ -364,6 +381,7 @@ CONFIGS = {
     "dateext-xz-olddir": {"codec": ".xz", "dateext": True, "olddir": "old"},
     "copytruncate-gz-olddir": {"copytruncate": True, "codec": ".gz", "olddir": "../archive"},
     "copytruncate-dateext": {"copytruncate": True, "dateext": True},
+    "rename-compress-zst": {"codec": ".zst"},  # logrotate's `compresscmd zstd`, `compressext .zst`
 }
 
 
@@ -434,12 +452,152 @@ def _history_more(path: Path, rot: Logrotate, start: int, chunks: list[int]) -> 
     return out
 
 
+def _content(path: Path) -> list[str]:
+    """The lines of a queue_log file or rotation, decompressed."""
+    codec = next((c for c in OPENERS if path.name.endswith(c)), None)
+    with (OPENERS[codec] if codec else open)(path, "rb") as f:
+        return f.read().decode().splitlines()
+
+
+def _utc(line: str) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(line.split("|")[0])))
+
+
+@pytest.mark.parametrize("config", list(CONFIGS))
+@pytest.mark.parametrize("stop_at", [15, 55, 100])  # in the oldest rotation (a backfill), in .1, in the file
+def test_a_resume_point_whose_file_logrotate_removed_reads_the_rotations_after_it(tmp_path, config, stop_at):
+    """The hub stopped inside a file, then logrotate (`rotate 3`) rotated five times, so the file
+    it was reading was removed: on the restart the rotations left (all after it) are read, oldest
+    first, then the file; no line read before comes again; the gap (the rest of the removed file
+    and the rotations removed after it) is said, by the times of its lines."""
+    path = tmp_path / "log" / "queue_log"
+    path.parent.mkdir()
+    rot = Logrotate(path, **CONFIGS[config], keep=3)
+    written = _history(path, rot, [40, 40, 40])
+    olddir = CONFIGS[config].get("olddir")
+
+    f = QueueLogFollower(path, batch_bytes=300, backfill_rotated=True, rotated_dir=olddir)
+    before: list[str] = []
+    while len(before) < stop_at:
+        batch = f.read()
+        assert batch.lines and not batch.notices
+        before += batch.lines
+    assert before == written[: len(before)] and len(before) % 40 != 0  # stopped inside a file
+    point = Position.from_json(f.position.to_json())
+    assert point == f.position and point.last_time == int(before[-1].split("|")[0])
+    f.close()
+
+    written += _history_more(path, rot, len(written), [25] * 5)  # while stopped
+    present = rot.rotated()  # (one may have the removed file's inode: the file system reuses them)
+    assert len(present) == 3
+    left = [line for p in present for line in _content(p)] + _content(path)  # oldest first
+    first = written.index(left[0])
+    assert left == written[first:]  # what logrotate left: the newest lines, whole
+    lost = written[len(before) : first]
+    assert lost and len(lost) >= 40 - len(before) % 40  # the rest of the removed file at least
+
+    f = QueueLogFollower(path, point, batch_bytes=300, backfill_rotated=True, rotated_dir=olddir)
+    after, batches = _drain(f)
+    assert before + after == written[: len(before)] + written[first:]  # once each, in order, the gap alone missing
+    assert not set(before) & set(after)
+    gone = f"the file was inode {point.inode} of {path}, read to byte {point.offset}"
+    assert [n for b in batches for n in b.notices] == [
+        (
+            GONE,
+            f"any lines after {_utc(before[-1])} and before {_utc(left[0])} are missing;"
+            f" 3 rotations after it read; {gone}",
+        )
+    ]
+    # And on from there: a restart reads nothing again, a new line once.
+    again = QueueLogFollower(path, f.position, rotated_dir=olddir)
+    assert _drain(again)[0] == []
+    _append(path, _line(len(written)))
+    assert _drain(again)[0] == [_line(len(written))] and _drain(f)[0] == [_line(len(written))]
+
+
+@pytest.mark.parametrize("same_second", [False, True])
+def test_which_rotations_follow_a_removed_file_is_told_by_the_time_of_their_first_lines(tmp_path, same_second):
+    """Lines come in time order, several in a second. A rotation beginning in the second of the
+    last line read follows the removed file if an earlier line of that file was in an earlier
+    second (no older rotation can begin that late); if every line read is of that one second,
+    an older rotation could begin in it too (here one left from when the site used dateext, `dateformat -%Y%m%d-%s`),
+    and it is not read: nothing is read twice, and the gap says from when lines are missing."""
+    t = 1764700000
+
+    def lines(name: str, *seconds: int) -> list[str]:
+        return [f"{t + s}|{name}-{k}|support|NONE|ENTERQUEUE||1" for k, s in enumerate(seconds)]
+
+    path = tmp_path / "queue_log"
+    older = lines("older", 0 if same_second else -2, 0 if same_second else -1)
+    (tmp_path / "queue_log-20261130-1764633600").write_text("".join(line + "\n" for line in older))
+    rot = Logrotate(path, codec=".gz", keep=2)
+    removed = lines("removed", 0 if same_second else -1, 0, 0)
+    _append(path, *removed)
+    f = QueueLogFollower(path, batch_bytes=60)  # a line a batch
+    assert f.read().lines == removed[:1] and f.read().lines == removed[1:2]
+    point = f.position
+    assert (point.first_time, point.last_time) == (t + (0 if same_second else -1), t)
+    f.close()
+    rot.rotate()
+    begins_then = lines("next", 0, 1)  # begins in the second of the last line read
+    _append(path, *begins_then)
+    rot.rotate()
+    _append(path, *lines("then", 2))
+    rot.rotate()  # `rotate 2`: the file read is removed
+    _append(path, *lines("now", 3))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "queue_log",
+        "queue_log-20261130-1764633600",
+        "queue_log.1.gz",
+        "queue_log.2.gz",
+    ]
+
+    got, batches = _drain(QueueLogFollower(path, point))
+    if same_second:  # it may be older: left, and the lines from that second on said missing
+        assert got == lines("then", 2) + lines("now", 3)
+        where = "2025-12-02 18:26:40 UTC and before 2025-12-02 18:26:42 UTC are missing; 1 rotation after it read"
+    else:
+        assert got == begins_then + lines("then", 2) + lines("now", 3)
+        where = "2025-12-02 18:26:40 UTC and before 2025-12-02 18:26:40 UTC are missing; 2 rotations after it read"
+    assert [n for b in batches for n in b.notices] == [
+        (GONE, f"any lines after {where}; the file was inode {point.inode} of {path}, read to byte {point.offset}")
+    ]
+
+
+def test_a_resume_point_saved_without_line_times_whose_file_is_gone_reads_the_file_and_says_so(tmp_path):
+    """A resume point saved before positions kept their lines' times: which rotations come after
+    its removed file cannot be told, so none is read (one read could be doubled), and that is said."""
+    path = tmp_path / "queue_log"
+    rot = Logrotate(path, keep=1)
+    _append(path, _line(1), _line(2))
+    f = QueueLogFollower(path, batch_bytes=60)
+    assert f.read().lines == [_line(1)]
+    saved = {k: v for k, v in f.position.to_json().items() if k not in ("first_time", "last_time")}
+    f.close()
+    point = Position.from_json(saved)
+    assert point is not None and point.last_time is None and point.offset == len(_line(1)) + 1
+    rot.rotate()
+    _append(path, _line(3))
+    rot.rotate()  # the file read is removed; its successor is queue_log.1
+    _append(path, _line(4))
+    got, batches = _drain(QueueLogFollower(path, point))
+    assert got == [_line(4)]
+    assert [n for b in batches for n in b.notices] == [
+        (
+            "queue_log rotated while stopped, and the file being read is gone (its resume point, saved by an older"
+            " floorview, cannot tell which rotations came after it): the rest of it and any rotation after it are"
+            " not read; the live file is read from its start",
+            f"the file was inode {point.inode} of {path}, read to byte {point.offset}",
+        )
+    ]
+
+
 def test_rotations_the_follower_cannot_read_or_that_are_there_twice(tmp_path):
     path = tmp_path / "queue_log"
     rot = Logrotate(path)
     written = _history(path, rot, [20, 20, 20, 20, 10])
-    # queue_log.4: compressed as the standard library cannot: said, not read.
-    (tmp_path / "queue_log.4").rename(tmp_path / "queue_log.4.zst")
+    # queue_log.4: compressed as the follower cannot read (lz4): said, not read.
+    (tmp_path / "queue_log.4").rename(tmp_path / "queue_log.4.lz4")
     # queue_log.3: a .gz cut short (logrotate killed): what it holds is read, and said.
     with open(tmp_path / "queue_log.3", "rb") as plain:
         packed = gzip.compress(plain.read())
@@ -460,11 +618,131 @@ def test_rotations_the_follower_cannot_read_or_that_are_there_twice(tmp_path):
     assert lines == written[20 : 20 + cut] + written[40:]  # .3 up to where it breaks; .2 once
     assert cut >= 5
     reasons = [n[0] for n in notices]
-    assert reasons[0].startswith("a queue_log rotation compressed as this Python cannot read") and notices[0][1] == (
-        "queue_log.4.zst"
+    assert notices[0] == (
+        "a queue_log rotation compressed as floorview cannot read (.gz, .bz2, .xz and .zst it can): not read",
+        "queue_log.4.lz4",
     )
     assert "a compressed queue_log rotation cut short or corrupt: read up to where it breaks" in reasons
     assert all(str(n) not in "".join(lines) for n in (999, 998, 997))
+
+
+def _zstd(lines: list[str], flush_every: int = 0) -> bytes:
+    """`lines` compressed by the zstandard library as `zstd` in a pipe writes them (logrotate's
+    compresscmd: one frame, its size not in its header); `flush_every`: a block ends every so many
+    lines (a file cut short then holds some whole blocks)."""
+    out = io.BytesIO()
+    with zstandard.ZstdCompressor().stream_writer(out, closefd=False) as w:
+        for k, line in enumerate(lines):
+            w.write((line + "\n").encode())
+            if flush_every and k % flush_every == flush_every - 1:
+                w.flush(zstandard.FLUSH_BLOCK)
+    data = out.getvalue()
+    assert zstandard.get_frame_parameters(data).content_size == zstandard.CONTENTSIZE_UNKNOWN
+    return data
+
+
+def test_zstd_rotations_are_read_across_frames_and_one_cut_short_is_read_up_to_its_break(tmp_path):
+    path = tmp_path / "queue_log"
+    written = [_line(i) for i in range(400)]
+    (tmp_path / "queue_log.3.zst").write_bytes(_zstd(written[:100]))
+    # Two .zst files concatenated (`cat`, or zstd run twice into one file): two frames, one content.
+    (tmp_path / "queue_log.2.zst").write_bytes(_zstd(written[100:150]) + _zstd(written[150:200]))
+    # zstd killed while writing: a block every 10 lines, the file cut inside the frame.
+    cut_short = _zstd(written[200:300], flush_every=10)
+    (tmp_path / "queue_log.1.zst").write_bytes(cut_short[: len(cut_short) * 2 // 3])
+    _append(path, *written[300:])
+
+    f = QueueLogFollower(path, batch_bytes=900, backfill_rotated=True)
+    lines, batches = _drain(f)
+    read = next(i for i in range(200, 300) if written[i] not in lines)  # .1 holds its lines up to here
+    assert 230 <= read < 300, read
+    assert lines == written[:read] + written[300:]
+    assert [n for b in batches for n in b.notices] == [
+        (
+            "a compressed queue_log rotation cut short or corrupt: read up to where it breaks",
+            f"{tmp_path / 'queue_log.1.zst'}: EOFError",
+        )
+    ]
+    # A restart inside .2.zst's second frame reads on from there (resuming in a .zst rotation
+    # after more rotations: the rename-compress-zst logrotate config of the tests above).
+    k = next(k for k, b in enumerate(batches) if b.lines and written.index(b.lines[-1]) in range(160, 195))
+    seen = sum(len(b.lines) for b in batches[: k + 1])
+    assert _drain(QueueLogFollower(path, batches[k].position))[0] == lines[seen:]
+    f.close()
+
+
+def test_without_zstandard_a_zst_rotation_is_said_with_the_extra_to_install(tmp_path, monkeypatch):
+    path = tmp_path / "queue_log"
+    rot = Logrotate(path, codec=".zst")
+    written = _history(path, rot, [20, 20, 10])
+    assert sorted(p.name for p in rot.rotated()) == ["queue_log.1.zst", "queue_log.2.zst"]
+    monkeypatch.setitem(sys.modules, "zstandard", None)  # `import zstandard` fails: a host without the extra
+    lines, batches = _drain(QueueLogFollower(path, backfill_rotated=True))
+    assert lines == written[-10:]
+    reason = (
+        "a queue_log rotation compressed with zstd, not read: the zstandard library is not installed"
+        " (install floorview[zstd])"
+    )
+    assert [n for b in batches for n in b.notices] == [(reason, "queue_log.1.zst"), (reason, "queue_log.2.zst")]
+    monkeypatch.undo()  # installed: read
+    lines, batches = _drain(QueueLogFollower(path, backfill_rotated=True))
+    assert lines == written and not any(b.notices for b in batches)
+
+
+def test_a_resume_point_in_a_rotation_since_compressed_with_zstd_needs_zstandard(tmp_path, monkeypatch):
+    """Stopped inside the file, which logrotate then rotated and compressed with zstd: without
+    zstandard the file cannot be found (said, with the extra to install, and the gap); with it,
+    the rest of the file is read, then the new one."""
+    path = tmp_path / "queue_log"
+    rot = Logrotate(path, codec=".zst")
+    written = _history(path, rot, [10, 30])
+    f = QueueLogFollower(path, batch_bytes=300)
+    before = f.read().lines
+    assert before == written[10 : 10 + len(before)] and len(before) < 30
+    point = f.position
+    f.close()
+    more = _history_more(path, rot, len(written), [5])
+    with monkeypatch.context() as without:
+        without.setitem(sys.modules, "zstandard", None)
+        lines, batches = _drain(QueueLogFollower(path, point))
+    assert lines == more
+    reason = (
+        "a queue_log rotation compressed with zstd, not read: the zstandard library is not installed"
+        " (install floorview[zstd])"
+    )
+    assert [n for b in batches for n in b.notices] == [
+        (reason, "queue_log.1.zst"),
+        (reason, "queue_log.2.zst"),
+        (
+            GONE,
+            f"any lines after {_utc(before[-1])} and before {_utc(more[0])} are missing; 0 rotations after it"
+            f" read; the file was inode {point.inode} of {path}, read to byte {point.offset}",
+        ),
+    ]
+    lines, batches = _drain(QueueLogFollower(path, point))
+    assert lines == written[10 + len(before) :] + more and not any(b.notices for b in batches)
+
+
+def test_zstandard_is_imported_only_when_a_zst_rotation_is_met(tmp_path):
+    """The `zstd` extra's library stays off every start-up path: the console's, the hub's with a
+    queue_log source, a follower reading other rotations."""
+    for codec in (".gz", ".zst"):
+        d = tmp_path / codec[1:]
+        d.mkdir()
+        path = d / "queue_log"
+        _history(path, Logrotate(path, codec=codec), [5, 5])
+        code = (
+            "import sys, floorview.cli, floorview.tui.app, floorview.hub.source_config\n"
+            "from floorview.sources.asterisk.queue_log.source import QueueLogSource\n"
+            "from floorview.sources.asterisk.queue_log.follow import QueueLogFollower\n"
+            "before = 'zstandard' in sys.modules\n"
+            f"f, n = QueueLogFollower({str(path)!r}, backfill_rotated=True), 0\n"
+            "while not (batch := f.read()).at_end:\n"
+            "    n += len(batch.lines)\n"
+            "print(before, n, 'zstandard' in sys.modules)"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert out.stdout.split() == ["False", "10", str(codec == ".zst")], (codec, out.stdout, out.stderr)
 
 
 @pytest.mark.parametrize("config", list(CONFIGS))

@@ -693,3 +693,59 @@ def test_a_first_start_reads_compressed_rotations_in_olddir_and_resumes_mid_back
     assert _stored(store) == _expected(written)
     assert position()["inode"] == path.stat().st_ino
     assert "repeated line (identical to one just read)" not in store.source_state("ql").unmapped
+
+
+def test_a_hub_stopped_while_logrotate_removed_its_file_reads_what_is_left_and_says_the_gap(tmp_path):
+    """The hub stopped with lines still to read in its file; logrotate (`compress`, `rotate 2`)
+    ran three times before it came back, so that file was removed. Restarted, the hub reads the
+    two rotations left and the file, and holds what a mapper fed the lines read before and then
+    those makes; `floorview hub status` says what is missing, from when to when."""
+    import gzip
+
+    from floorview.hub.status import status_text
+
+    lines = _floor_log(12)
+    cut = [k * len(lines) // 6 for k in range(7)]
+    path = tmp_path / "queue_log"
+    _write(path, lines[: cut[1]])
+    store = _store(tmp_path / "hub.db")
+    run = _Running(store, QueueLogSource(path, SETTINGS, name="ql", poll_s=0.02))
+    assert run.runner.ready.wait(30)
+    run.stop()
+    assert _stored(store) == _expected(lines[: cut[1]])
+    _write(path, lines[cut[1] : cut[2]])  # written while the hub is stopped: never read
+
+    def logrotate() -> None:
+        for n in (2, 1):
+            older = tmp_path / f"queue_log.{n}.gz"
+            if older.exists():
+                older.unlink() if n == 2 else os.rename(older, tmp_path / f"queue_log.{n + 1}.gz")
+        os.rename(path, tmp_path / "queue_log.1")
+        path.touch()
+        with open(tmp_path / "queue_log.1", "rb") as plain, gzip.open(tmp_path / "queue_log.1.gz", "wb") as packed:
+            packed.write(plain.read())
+        (tmp_path / "queue_log.1").unlink()
+
+    for k in (2, 3, 4):
+        logrotate()
+        _write(path, lines[cut[k] : cut[k + 1]])
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("queue_log")) == [
+        "queue_log",
+        "queue_log.1.gz",
+        "queue_log.2.gz",
+    ]
+    run = _Running(store, QueueLogSource(path, SETTINGS, name="ql", poll_s=0.02))
+    assert run.runner.ready.wait(30)
+    run.stop()
+    assert _stored(store) == _expected(lines[: cut[1]] + lines[cut[2] : cut[5]])  # lines[cut[1]:cut[2]] lost
+    state = store.source_state("ql")
+    reason = next(r for r in state.unmapped if r.startswith("queue_log rotated while stopped"))
+    assert state.unmapped[reason]["count"] == 1
+    text = status_text([state], time.time())
+    assert f"    {reason}: 1\n" in text
+    after = datetime.fromtimestamp(int(lines[cut[1] - 1].split("|")[0]), timezone.utc)
+    before = datetime.fromtimestamp(int(lines[cut[2]].split("|")[0]), timezone.utc)
+    assert (
+        f"any lines after {after:%Y-%m-%d %H:%M:%S} UTC and before {before:%Y-%m-%d %H:%M:%S} UTC are missing;"
+        " 2 rotations after it read" in text
+    )

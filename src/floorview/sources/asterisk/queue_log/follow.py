@@ -40,10 +40,14 @@ their file times (compressing gives a file a new one). A rotation with no
 time at its start (empty) goes by its name: queue_log.N the larger N the
 older, a date the earlier the older.
 
-Compressed rotations (.gz, .bz2, .xz: what Python's standard library reads)
-are read by decompressing them into an unnamed temporary file (mode 0600,
-gone when closed), read as any other: a position in one is a byte offset in
-its decompressed content.
+Compressed rotations (.gz, .bz2, .xz: what Python's standard library reads;
+.zst, logrotate's `compresscmd zstd`, with the `zstandard` library of the
+`zstd` extra, imported when a .zst rotation is first met) are read by
+decompressing them into an unnamed temporary file (mode 0600, gone when
+closed), read as any other: a position in one is a byte offset in its
+decompressed content. A .zst file cut short (logrotate or zstd killed
+mid-write) is reported as a cut .gz is: `zstandard`'s stream reader would
+end it quietly, so its frames are followed here (`_ZstdContent`).
 
 A file's identity, to find where a stopped follower was: its inode where it
 can be (the live file, a renamed one), and always its start: the sha256 of
@@ -54,6 +58,18 @@ among the rotations; queue_log lines begin with their time and call id, so
 two rotations do not begin alike. After a stop, the file the position names
 is finished first, then every rotation newer than it (rotated several times
 while stopped), oldest first, then the live file.
+
+A position also keeps the times of its file's first line and of the last
+line read. If the file is gone when reading resumes (stopped while logrotate
+rotated past its `rotate` count), the rotations that come after it are read,
+oldest first, then the live file: those whose first line is later than the
+last line read, or in its second when an earlier line of the file was in an
+earlier second (else an older rotation could begin in that second too: it is
+left, never read twice). What the file held past the position, and any
+rotation removed after it, is lost: said, with the times between which lines
+are missing. A position saved without the times (by an older floorview)
+cannot tell which rotations follow: only the live file is read, and that is
+said.
 
 First start (no position) with `backfill_rotated`: the rotations present are
 read first, oldest to newest, then the live file. A position in one of them
@@ -66,8 +82,8 @@ Each rotation to read is held open until read (a descriptor each; at most
 `MAX_ROTATIONS`, the newest, on a first start).
 
 What the follower cannot read (a file rotated away and removed before it
-was finished, or compressed as the standard library cannot read: .zst,
-.lz4, .Z, .zip; a compressed file cut short; an over-long line; an
+was finished, or compressed as it cannot read: .lz4, .Z, .zip, and .zst
+without `zstandard`; a compressed file cut short; an over-long line; an
 unfinished last line of a rotated file) is reported in `Batch.notices`,
 counted by the source as not mapped, never silently dropped. Undecodable
 bytes are decoded with U+FFFD in their place: the mapper judges the line.
@@ -87,19 +103,22 @@ import lzma
 import os
 import re
 import stat
+import sys
 import tempfile
 import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 
 HEAD_BYTES = 1024  # how much of a file's start identifies it
 BATCH_BYTES = 256 * 1024  # a batch: the complete lines of up to this much (about 3,000 queue_log lines)
 MAX_LINE_BYTES = 1024 * 1024  # a longer line is skipped (and reported): no queue_log line is near this
 COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z", ".zip")
-READABLE = (".gz", ".bz2", ".xz")  # what the standard library decompresses
+STDLIB = (".gz", ".bz2", ".xz")  # what the standard library decompresses; .zst with `zstandard` (`_readable`)
+ZSTD_EXTRA = "floorview[zstd]"  # what to install to read .zst rotations
 # A backfill reads at most this many rotations (the newest), each held open until it is read.
 MAX_ROTATIONS = 400
 _LINE_TIME = re.compile(rb"(?:^|\n)[ \t]*([0-9]{9,11})(?:\.[0-9]+)?\|")  # a line's epoch time
@@ -117,9 +136,22 @@ class Position:
     offset: int
     head_len: int  # bytes of the file's start hashed: min(HEAD_BYTES, offset)
     head: str  # their sha256, hex
+    # The epoch times of the file's first line (in those bytes) and of the last line read (the
+    # last of the 4 KiB before `offset` that has one); None: none there, or a position saved by
+    # an older floorview. Used only if the file is gone when reading resumes: they tell
+    # which rotations come after it (`_follows`).
+    first_time: int | None = None
+    last_time: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"inode": self.inode, "offset": self.offset, "head_len": self.head_len, "head": self.head}
+        return {
+            "inode": self.inode,
+            "offset": self.offset,
+            "head_len": self.head_len,
+            "head": self.head,
+            "first_time": self.first_time,
+            "last_time": self.last_time,
+        }
 
     @staticmethod
     def from_json(value: object) -> Position | None:
@@ -134,7 +166,10 @@ class Position:
             return None
         if not isinstance(head, str) or not 0 <= head_len <= min(HEAD_BYTES, offset):
             return None
-        return Position(inode, offset, head_len, head)
+        first_time, last_time = value.get("first_time"), value.get("last_time")
+        if not all(t is None or (isinstance(t, int) and not isinstance(t, bool)) for t in (first_time, last_time)):
+            return None
+        return Position(inode, offset, head_len, head, first_time, last_time)
 
 
 @dataclass
@@ -155,9 +190,103 @@ def _hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _time_of_first(data: bytes) -> int | None:
+    """The epoch time of the first line of `data` (a file's start) that begins with one."""
+    found = _LINE_TIME.search(data)
+    return None if found is None else int(found.group(1))
+
+
+def _follows(first_time: int, pos: Position) -> bool:
+    """Whether a rotation whose first line has `first_time` (-1: none) comes after the file of
+    `pos`, which is gone: it begins at or after the last line read (queue_log lines are written
+    in time order). One beginning in that very second comes after it unless the lines read all
+    have that time: an older rotation could then begin in it too, and reading it could double
+    lines; it is left (and the loss said with the file's)."""
+    last = pos.last_time
+    assert last is not None
+    if first_time > last:
+        return True
+    return first_time == last and pos.first_time is not None and pos.first_time < last
+
+
+def _utc(t: int | None) -> str:
+    return "?" if t is None else time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(t))
+
+
 def _codec(name: str) -> str | None:
     """The compression a rotation's name says (".gz"), or None."""
     return next((suffix for suffix in COMPRESSED if name.endswith(suffix)), None)
+
+
+def _zstandard() -> ModuleType | None:
+    """The `zstandard` library (the `zstd` extra), imported on first use (never on the console's
+    start-up path); None if it is not installed."""
+    try:
+        import zstandard
+    except ImportError:
+        return None
+    return zstandard
+
+
+def _readable(codec: str) -> bool:
+    """Whether a rotation compressed as `codec` says (".gz") can be read here."""
+    return codec in STDLIB or (codec == ".zst" and _zstandard() is not None)
+
+
+def _broken() -> tuple[type[Exception], ...]:
+    """What decompressing raises for a file cut short or corrupt: `_BROKEN`, and zstandard's
+    error once it is imported (it is only when a .zst file is read)."""
+    zstd = sys.modules.get("zstandard")
+    error = getattr(zstd, "ZstdError", None)
+    return (*_BROKEN, error) if isinstance(error, type) and issubclass(error, Exception) else _BROKEN
+
+
+class _ZstdContent(io.RawIOBase):
+    """A .zst file's content, every frame of it (zstd writes one; concatenated .zst files are
+    several), decompressed as it is read. Ending inside a frame raises EOFError once what was
+    decompressed before is handed out (as gzip's reader does; zstandard's stream reader ends
+    quietly there, which would hide a rotation cut short); corrupt data raises ZstdError."""
+
+    def __init__(self, zstandard: ModuleType, raw: io.BufferedReader) -> None:
+        super().__init__()
+        self._raw = raw
+        self._decompressor = zstandard.ZstdDecompressor()
+        self._frame = self._decompressor.decompressobj()
+        self._inside = False  # data of a frame fed, its end not yet
+        self._out, self._at = b"", 0  # decompressed, and how much of it was handed out
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        while self._at == len(self._out):
+            if self._ended:
+                return 0
+            data = self._raw.read(64 * 1024)
+            if not data:
+                self._ended = True
+                if self._inside:
+                    raise EOFError("zstd data ends inside a frame")
+                return 0
+            self._out, self._at = self._feed(data), 0
+        n = min(len(view), len(self._out) - self._at)
+        view[:n] = self._out[self._at : self._at + n]
+        self._at += n
+        return n
+
+    def _feed(self, data: bytes) -> bytes:
+        out = []
+        while data:
+            out.append(self._frame.decompress(data))
+            if not self._frame.eof:
+                self._inside = True
+                break
+            data = self._frame.unused_data  # the next frame's start, if any
+            self._frame = self._decompressor.decompressobj()
+            self._inside = False
+        return b"".join(out)
 
 
 def _decompressing(codec: str, raw: io.BufferedReader) -> io.BufferedIOBase:
@@ -165,6 +294,11 @@ def _decompressing(codec: str, raw: io.BufferedReader) -> io.BufferedIOBase:
         return gzip.GzipFile(fileobj=raw, mode="rb")
     if codec == ".bz2":
         return bz2.BZ2File(raw)
+    if codec == ".zst":
+        zstandard = _zstandard()
+        if zstandard is None:  # listed as readable a moment ago: uninstalled since
+            raise OSError(f"the zstandard library is gone (install {ZSTD_EXTRA})")
+        return io.BufferedReader(_ZstdContent(zstandard, raw), 256 * 1024)
     return lzma.LZMAFile(raw)
 
 
@@ -175,7 +309,7 @@ def _start_of(fd: int, codec: str, n: int) -> bytes | None:
             raw.seek(0)
             with _decompressing(codec, raw) as content:
                 return content.read(n)
-    except _BROKEN:
+    except _broken():
         return None
 
 
@@ -184,7 +318,7 @@ class _Rotation:
     """A rotated file of ours, as listed."""
 
     path: Path
-    codec: str | None  # READABLE's suffix, or None: plain
+    codec: str | None  # a readable compression's suffix (`_readable`), or None: plain
     inode: int
     size: int  # of the file as it is (compressed: the compressed size)
     mtime_ns: int
@@ -203,6 +337,7 @@ class _Open:
         # The live file's first bytes when opened: not read yet, a copy-truncate shows against them.
         self.snap = b""
         self.name = ""  # its path, for notices
+        self._timed: tuple[int, bytes, int | None] = (-1, b"", None)  # (offset, head): the last line's time
 
     def inflate(self) -> str | None:
         """Decompress (once); the error's name if the compressed file is cut short or corrupt
@@ -219,7 +354,7 @@ class _Open:
                         # read1: what was decompressed before a break is kept (read(n) drops it)
                         while chunk := content.read1(256 * 1024):
                             out.write(chunk)
-            except _BROKEN as exc:
+            except _broken() as exc:
                 problem = type(exc).__name__
             out.flush()
             os.close(self.fd)
@@ -237,7 +372,21 @@ class _Open:
 
     def position(self) -> Position:
         self.load_head()
-        return Position(self.inode, self.offset, len(self.head), _hash(self.head))
+        return Position(
+            self.inode, self.offset, len(self.head), _hash(self.head), _time_of_first(self.head), self.last_time()
+        )
+
+    def last_time(self) -> int | None:
+        """The time of the last line before the offset that has one (in the 4 KiB before it)."""
+        if self._timed[:2] != (self.offset, self.head):
+            n = min(self.offset, 4096)
+            data = os.pread(self.fd, n, self.offset - n) if n else b""
+            if n < self.offset:  # from the first line that begins inside those bytes (its newline kept)
+                newline = data.find(b"\n")
+                data = data[newline:] if newline >= 0 else b""
+            times = _LINE_TIME.findall(data)
+            self._timed = (self.offset, self.head, int(times[-1]) if times else None)
+        return self._timed[2]
 
 
 class QueueLogFollower:
@@ -306,7 +455,7 @@ class QueueLogFollower:
             rest = name[len(base) : len(name) - len(codec or "")]
             if not name.startswith(base) or not _ROTATED.fullmatch(rest):
                 continue  # not a rotation's name: queue_log.bak, queue_log_old
-            if codec is not None and codec not in READABLE:
+            if codec is not None and not _readable(codec):
                 if unreadable is not None:
                     unreadable.append(name)
                 continue
@@ -380,6 +529,18 @@ class QueueLogFollower:
         opened = _Open(fd, os.fstat(fd).st_ino, offset, retired=True, codec=r.codec)
         opened.name = str(r.path)
         return opened
+
+    def _say_unreadable(self, names: list[str]) -> None:
+        """Notices for the rotations `_rotations` left out: compressed as we cannot read."""
+        for name in sorted(names):
+            if name.endswith(".zst"):
+                reason = (
+                    "a queue_log rotation compressed with zstd, not read: the zstandard library is not installed"
+                    f" (install {ZSTD_EXTRA})"
+                )
+            else:
+                reason = "a queue_log rotation compressed as floorview cannot read (.gz, .bz2, .xz and .zst it can): not read"
+            self._notices.append((reason, name))
 
     def _inflate(self, f: _Open) -> None:
         problem = f.inflate()
@@ -516,17 +677,17 @@ class QueueLogFollower:
         opened = self._newer(rotations, -1, live, strict, now)
         if live is not None:
             live.snap = now
-        for name in sorted(unreadable):
-            self._notices.append(
-                (
-                    "a queue_log rotation compressed as this Python cannot read (.gz, .bz2 and .xz it can): not read",
-                    name,
-                )
-            )
+        self._say_unreadable(unreadable)
         if skipped:
             self._notices.append(
                 (f"more than {MAX_ROTATIONS} queue_log rotations: the oldest are not read", str(skipped[-1].path))
             )
+        return self._one_each(opened, live)
+
+    @staticmethod
+    def _one_each(opened: list[_Open], live: _Open | None) -> list[_Open]:
+        """`opened` less the empty rotations and all but one of those that begin alike (the plain
+        one kept): a rotation being compressed is there twice for a moment."""
         starts: dict[str, _Open] = {}  # a content's start -> the file kept for it (plain preferred)
         for f in opened:
             if f is live:
@@ -677,15 +838,56 @@ class QueueLogFollower:
             self._then.extend(newer)
             self._cur = old
             return True
+        # Gone: removed (logrotate's `rotate` count, while we were stopped for as many rotations),
+        # or compressed as we cannot read. The rotations that come after it, then the file.
+        where = f"the file was inode {pos.inode} of {self.path}, read to byte {pos.offset}"  # last: a path may be long
+        if pos.last_time is None:  # saved by an older floorview: which rotations come after it is not known
+            self._notices.append(
+                (
+                    "queue_log rotated while stopped, and the file being read is gone (its resume point, saved"
+                    " by an older floorview, cannot tell which rotations came after it): the rest of it and"
+                    " any rotation after it are not read; the live file is read from its start",
+                    where,
+                )
+            )
+            self._cur = cur
+            return cur is not None
+        files, read, next_time = self._after(pos, cur)
         self._notices.append(
             (
-                "queue_log rotated while stopped, and the rotated file was not found among the rotations"
-                " to finish: its lines after the resume point are lost",
-                f"{self.path}: inode {pos.inode}, from byte {pos.offset}",
+                "queue_log rotated while stopped, and the file being read is gone (removed, as logrotate's"
+                " `rotate` count does, or compressed as floorview cannot read): any lines it held past the"
+                " resume point are lost; the rotations after it and the live file are read",
+                f"any lines after {_utc(pos.last_time)}"
+                + ("" if next_time is None else f" and before {_utc(next_time)}")
+                + f" are missing; {read} rotation{'' if read == 1 else 's'} after it read; {where}",
             )
         )
-        self._cur = cur
-        return cur is not None
+        if not files:
+            return False
+        self._then = files[1:]
+        self._become(files[0])
+        return True
+
+    def _after(self, pos: Position, live: _Open | None) -> tuple[list[_Open], int, int | None]:
+        """When the file of `pos` is gone: the rotations that come after it (`_follows`), oldest
+        first (open, as `_newer`'s, one of each as `_one_each`'s), then `live` (the file at
+        `path`, held open); how many rotations; the time the first of them (or `live`) begins."""
+
+        def attempt(strict: bool) -> tuple[list[_Open], list[str], list[_Rotation], bytes]:
+            unreadable: list[str] = []
+            now = b"" if live is None else os.pread(live.fd, HEAD_BYTES, 0)
+            rotations = self._rotations(unreadable, strict)
+            k = next((i for i, r in enumerate(rotations) if _follows(self._first_time(r), pos)), len(rotations))
+            opened = self._newer(rotations, k - 1, live, strict, now)
+            if live is not None:
+                live.snap = now
+            return self._one_each(opened, live), unreadable, rotations[k:], now
+
+        files, unreadable, after, now = self._settled(attempt)
+        self._say_unreadable(unreadable)
+        times = [t for t in (self._first_time(r) for r in after) if t >= 0]
+        return files, sum(f is not live for f in files), times[0] if times else _time_of_first(now)
 
     # -- reading ---------------------------------------------------------------------
     def read(self) -> Batch:
