@@ -73,7 +73,8 @@ def test_sighup_ends_the_app_and_its_hub(tmp_path):
     proc, master, tree = _demo(tmp_path)
     try:
         os.killpg(proc.pid, signal.SIGHUP)
-        assert _ends(tree, 10), f"still running after SIGHUP: {_alive(tree)}"
+        # That they end, not how fast: a loaded machine (CI, other suites) once took more than 10 s.
+        assert _ends(tree, 30), f"still running after SIGHUP: {_alive(tree)}"
     finally:
         stop(proc, master)
 
@@ -82,7 +83,7 @@ def test_a_vanished_terminal_ends_the_app_and_its_hub(tmp_path):
     proc, master, tree = _demo(tmp_path)
     os.close(master)  # no SIGHUP: the terminal is simply gone
     try:
-        assert _ends(tree, 15), f"still running without a terminal: {_alive(tree)}"
+        assert _ends(tree, 30), f"still running without a terminal: {_alive(tree)}"
     finally:
         for pid in _alive(tree):
             os.kill(pid, signal.SIGKILL)
