@@ -6,6 +6,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -40,6 +41,7 @@ T = TypeVar("T")
 TICK_LOW_BANDWIDTH_S = 5.0  # --low-bandwidth: durations tick every 5 s, not every second
 QUEUE_FIGURES_FRESH_S = 2.0  # the Queues refresh's figures, reused by an evaluation this soon after
 ALERTS_EVERY_S = 15.0  # alerts are evaluated this often, and after a load that saw the store change
+FIRST_ALERTS_AFTER_S = 0.3  # the first evaluation, this long after the first figures are shown
 
 
 def _screen(module: str, name: str) -> DataScreen:
@@ -107,6 +109,7 @@ class FloorviewApp(App[None]):
         # Alerts, evaluated in the client (store.alerts.evaluate_now) between loads, never beside one.
         self._alerts_due = False  # an evaluation asked for: the timer, or a load that saw the store change
         self._alerts_first = True  # the process's first evaluation: holding times start again
+        self._first_alerts_at: float | None = None  # the first evaluation is put off past the first paint
         self._alerts_failed = False  # the last one failed (said once in the log)
         self._alerts_pruned: str | None = None  # the site day history was last pruned on (alerts worker only)
         self._version: int | None = None  # the store's data_version at the last load (load worker only)
@@ -300,7 +303,12 @@ class FloorviewApp(App[None]):
 
     def _load_done(self) -> None:
         self._loading = False
-        if self._alerts_due and self._evaluate_alerts():
+        if self._alerts_due and self._alerts_first and self._first_alerts_at is None:
+            # The process's first evaluation waits a moment: its thread imports SQLAlchemy (a
+            # third of a second of CPU), which would hold up painting the first figures.
+            self._first_alerts_at = time.monotonic() + FIRST_ALERTS_AFTER_S
+            self.set_timer(FIRST_ALERTS_AFTER_S, self._alerts_timer)
+        if self._alerts_due and time.monotonic() >= (self._first_alerts_at or 0) and self._evaluate_alerts():
             return  # a load asked for meanwhile follows the evaluation (_alerts_done)
         if self._pending is not None:
             force, self._pending = self._pending, None
