@@ -327,3 +327,41 @@ def test_after_a_gap_a_condition_holds_again_from_the_restart(store):
         _, events = store_alerts.tick(conn, DEFAULT_RULES, obs, later + 600)
         assert ("fired", "service-level") in [(e.kind, e.alert.rule_id) for e in events]
     engine.dispose()
+
+
+def _fired(engine, obs, now: float, first: bool) -> bool:
+    with engine.begin() as conn:
+        _, events = store_alerts.tick(conn, DEFAULT_RULES, obs, now, first=first)
+    return ("fired", "service-level") in [(e.kind, e.alert.rule_id) for e in events]
+
+
+def test_cron_runs_carry_the_holding_times_on(store):
+    """`floorview sync --once` every 5 minutes: each run's one tick is its process's first, and a
+    rule held 10 minutes (service level) fires on the run 10 minutes after the condition began."""
+    obs = observe(store)
+    engine = open_engine(store)
+    assert [_fired(engine, obs, NOW + m * 60, first=True) for m in (0, 5, 10)] == [False, False, True]
+    engine.dispose()
+
+
+def test_after_a_gap_longer_than_continuous_s_the_holding_starts_again(store):
+    obs = observe(store)
+    engine = open_engine(store)
+    restart = NOW + 300 + store_alerts.CONTINUOUS_S + 1  # a run missed: 6 minutes and a second since
+    runs = (NOW, NOW + 300, restart, restart + 300, restart + 600)
+    assert [_fired(engine, obs, t, first=True) for t in runs] == [False, False, False, False, True]
+    engine.dispose()
+
+
+def test_the_evaluations_time_is_written_once_a_minute_not_at_every_tick(store):
+    obs = observe(store)
+    tick(store, obs, NOW)
+    con = open_reader(store)
+    before = con.execute("PRAGMA data_version").fetchone()[0]
+    clock = "SELECT evaluated_at FROM alert_clock"
+    tick(store, obs, NOW + 30)
+    assert con.execute("PRAGMA data_version").fetchone()[0] == before  # nothing changed, 30 s on
+    assert con.execute(clock).fetchone()[0] == NOW
+    tick(store, obs, NOW + store_alerts.CLOCK_EVERY_S)
+    assert con.execute(clock).fetchone()[0] == NOW + store_alerts.CLOCK_EVERY_S
+    con.close()

@@ -16,7 +16,9 @@ The contract for a refresh (the TUI's and the headless sync's alike):
 
 on every change of the store and on a timer too (an agent's time in a state
 grows with no change to the store), with `first=True` on a process's first
-tick (the holding times start again: the gap is not known).
+tick: the holding times start again after a gap longer than CONTINUOUS_S
+since the store's last evaluation (`alert_clock`), since what the figures
+did in it is not known, and go on after a shorter one (a cron `sync --once`).
 
 `tick` loads the state, evaluates and saves it in the caller's transaction,
 so an acknowledgement or a snooze written by another connection
@@ -72,6 +74,13 @@ if TYPE_CHECKING:
 AnyConnection: TypeAlias = "Connection | sqlite3.Connection"
 
 KEEP_S = 7 * 86400.0  # an alert's history is kept this long after it resolves
+# A process's first tick within this of the store's last evaluation carries the holding times
+# on (a cron `floorview sync --once` every 5 minutes, a console restarted): a condition true at
+# both ends is taken as true between, as a rule engine sampling every few minutes does.
+CONTINUOUS_S = 360.0
+# The last evaluation's time (alert_clock) is written at least this often, not at every tick:
+# a write wakes every screen's refresh, and the screens reload every minute anyway.
+CLOCK_EVERY_S = 60.0
 
 _ALERT_COLUMNS = (
     "id, rule_id, kind, severity, subject_kind, subject_id, name, since, fired_at, day,"
@@ -293,13 +302,24 @@ def tick(
 ) -> tuple[AlertState, list[Event]]:
     """One evaluation in the caller's write transaction: load, evaluate, save (only on a change).
 
-    `first`: the first tick of a process (or after it was paused): the figures in the gap since
-    the last evaluation are not known, so holding and clearing times start now
-    (`domain.alerts.resumed`)."""
+    `first`: the first tick of a process (or after it was paused). When the store's last
+    evaluation (by any process) was more than CONTINUOUS_S ago, the figures in the gap are not
+    known, so holding and clearing times start now (`domain.alerts.resumed`); sooner, they go on.
+    The evaluation's time is kept when the state is saved, and at least every CLOCK_EVERY_S."""
     stored = load_state(conn, now, obs.day)
-    new, events = evaluate(rules, obs, resumed(stored, now) if first else stored, now, budget)
-    if events or new.tracks != stored.tracks or new.held != stored.held:
+    last = conn.exec_driver_sql("SELECT evaluated_at FROM alert_clock").scalar()
+    gap = None if last is None else now - last
+    carried_on = gap is not None and 0 <= gap <= CONTINUOUS_S
+    new, events = evaluate(rules, obs, resumed(stored, now) if first and not carried_on else stored, now, budget)
+    changed = bool(events) or new.tracks != stored.tracks or new.held != stored.held
+    if changed:
         save_state(conn, new)
+    if changed or gap is None or not 0 <= gap < CLOCK_EVERY_S:
+        conn.exec_driver_sql(
+            "INSERT INTO alert_clock (id, evaluated_at) VALUES (1, ?)"
+            " ON CONFLICT (id) DO UPDATE SET evaluated_at = excluded.evaluated_at",
+            (now,),
+        )
     return new, events
 
 

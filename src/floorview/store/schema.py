@@ -289,6 +289,15 @@ class AlertHeld(Base):
     count: Mapped[int]
 
 
+class AlertClock(Base):
+    """One row: when the alert rules were last evaluated on this store (store/alerts.py `tick`)."""
+
+    __tablename__ = "alert_clock"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluated_at: Mapped[float]
+    __table_args__ = (CheckConstraint("id = 1"),)
+
+
 class AlertDelivery(Base):
     """Alert events (fired, resolved) for a headless sync's webhook, delivered or still to go
     (store/alert_delivery.py): kept 7 days, as the alerts' history."""

@@ -3,9 +3,10 @@
 `AlertWatch.tick_once` reads the figures the rules watch and evaluates them
 (store/alerts.py: `observations`, `tick`) in one write transaction on the
 sync's engine; the first tick of the process says so (`first=True`: the
-holding times start again, since what the figures did before it is not
-known). It queues what fired or resolved for the webhook in the same
-transaction (store/alert_delivery.py), and prunes the history once a day.
+holding times start again if the store's last evaluation is too long ago
+to know what the figures did since, store/alerts.py `CONTINUOUS_S`). It
+queues what fired or resolved for the webhook in the same transaction
+(store/alert_delivery.py), and prunes the history once a day.
 
 The watch runs on a thread of its own: the sync tells it after each page it
 applied (`changed`), and it ticks every `TICK_S` besides (an agent's time in
