@@ -68,8 +68,9 @@ def apply_to(store: Path, changes: list[dict], at: float | None = None) -> None:
 
 def add_waiting(store: Path, callers: list[tuple[str, float, str | None]], at: float | None = None) -> list[str]:
     """Contacts waiting in a copy of the sample: (queue, seconds waited by `at`, customer), `at`
-    the sample's moment unless given. The sample's floor runs near its targets and nobody waits on
-    its live queues at its moment; a test about a caller waiting puts one there. Their ids."""
+    the sample's moment unless given. At its moment only Tech support (the queue in trouble) has
+    callers waiting on the sample's live queues, three, for 10 to 28 s (SQL on sample.db); a test
+    about a caller waiting elsewhere puts one there. Their ids."""
     import sqlite3
     from datetime import timezone
 

@@ -8,11 +8,13 @@ code under test: at the sample's moment plus ten minutes the contacts still
 waiting in Retention and Tech support have waited past twice their
 thresholds, and agents are past their not-ready and after-contact limits.
 
-The sample's floor runs near its targets: at its moment nobody waits on a live
-queue and only four agents are near a limit. These tests need a rougher moment
-(warnings before infos, the budget holding some back), so the store they use
-(the `sample_store` fixture below) is the sample as a hub would leave it had two
-callers been waiting and five more agents gone not ready, sent as feed changes."""
+The sample's floor runs near its targets: at its moment only Tech support (the
+queue in trouble) has callers waiting, three, none yet for twice its threshold,
+and one agent is past a limit (Uma Varga, "system issue" for 16 min). These
+tests need a rougher moment (warnings before infos, the budget holding some
+back), so the store they use (the `sample_store` fixture below) is the sample as
+a hub would leave it had a caller been waiting on Retention and five more agents
+gone not ready, sent as feed changes."""
 
 from __future__ import annotations
 
@@ -38,21 +40,21 @@ ACW_S = 300  # the shipped after-contact-work limit
 
 
 # queue -> (how long its caller had waited at the sample's moment: under twice its threshold then, customer)
-WAITING = {"q-retention": (14, "c-0000067"), "q-tech-support": (53, "c-0000002")}
-# agent (available at the sample's moment) -> (not-ready reason, for how long by then)
+WAITING = {"q-retention": (14, "c-0000067")}  # Tech support's three callers are the sample's own
+# agent (available at the sample's moment) -> (not-ready reason, for how long by then: under its limit then)
 AWAY = {
-    "a-0008": ("break", 918),  # Dan Haas: past the limit at the sample's moment, the one alert then
-    "a-0015": ("meeting", 300),
-    "a-0029": ("break", 420),  # Raj Costa and Bea Berg serve Retention, where a caller waits
-    "a-0031": ("training", 120),
-    "a-0055": ("system issue", 60),
+    "a-0010": ("meeting", 300),
+    "a-0016": ("training", 120),
+    "a-0030": ("system issue", 60),
+    "a-0036": ("break", 420),  # Pia Jensen and Eli Haas serve Retention, where a caller waits
+    "a-0050": ("break", 420),
 }
 
 
 @pytest.fixture
 def sample_store(sample_store: Path) -> Path:
-    """The sample with two callers waiting and five more agents not ready, applied as a hub's
-    changes would be."""
+    """The sample with a caller waiting on Retention and five more agents not ready, applied as
+    a hub's changes would be."""
     at = SAMPLE_AT.timestamp()
     add_waiting(sample_store, [(q, waited, customer) for q, (waited, customer) in WAITING.items()])
     con = sqlite3.connect(sample_store)
@@ -127,12 +129,14 @@ async def open_alerts(pilot, rows: bool = True) -> LiveTable:
 
 
 def test_what_fires_by_sql(sample_store):
-    """The budget's arithmetic on the sample: 2 warnings and 9 infos due; info may fill half the
-    floor's hour of 12, so 4 infos fire beside the 2 warnings and 5 are held back."""
+    """The budget's arithmetic on the sample: 2 warnings and 12 infos due (six agents past their
+    not-ready limit, the five sent away and Uma Varga; the six in wrap-up at the sample's moment,
+    all past 5 min ten minutes on); info may fill half the floor's hour of 12, so 4 infos fire
+    beside the 2 warnings and 8 are held back."""
     queues, agents = _expected(sample_store, LATER)
     assert queues == ["Retention", "Tech support"]
-    assert len(agents) == 9
-    assert _expected(sample_store, SAMPLE_AT.timestamp()) == ([], ["Dan Haas"])
+    assert len(agents) == 12
+    assert _expected(sample_store, SAMPLE_AT.timestamp()) == ([], ["Uma Varga"])
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -170,7 +174,7 @@ async def test_the_sample_moment_fires_one_alert_and_a_second_evaluation_writes_
     app = make_app(sample_store)
     async with app.run_test(size=(80, 24)) as pilot:
         table = await open_alerts(pilot)
-        assert rows(table) == [["● firing", "info", "Dan Haas: not ready (break) for 15 min, limit 15 min"]]
+        assert rows(table) == [["● firing", "info", "Uma Varga: not ready (system issue) for 15 min, limit 10 min"]]
         assert "▲ 1 alert (7)" in status(app)
         version = data_version(app.reader)
         app._alerts_timer()  # the 15-second timer: the same moment, nothing changes
@@ -249,7 +253,7 @@ async def test_enter_opens_the_queue_or_the_agent(sample_store):
         table.move_cursor(row=2)  # the first agent
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, AgentPageScreen))
-        assert app.screen.agent_name == "Dan Haas"
+        assert app.screen.agent_name == "Noor Berg"  # a-0010, the first of the four infos fired by id
 
 
 async def test_e_explains_the_rule_and_its_inputs(sample_store):
@@ -266,11 +270,11 @@ async def test_e_explains_the_rule_and_its_inputs(sample_store):
             "reason_limits_s: break 15 min, lunch 1 h 00 min, other 10 min",
             "for 0 s (for_s)",
             "(clear_s)",
-            "now 25 min 18 s against 15 min: past the line (reason: break)",  # 918 s by 10:30, 10 min on
+            "now 15 min against 10 min: past the line (reason: meeting)",  # a-0010: 300 s by 10:30, 10 min on
             "every agent in the store",
             "at most 2 alerts per agent and 6 per queue",
             "of which info may fill 6 (50%)",
-            "5 alerts held back by the budget today",
+            "8 alerts held back by the budget today",
             "America/New_York",
         ):
             assert words in body, (words, body)
@@ -300,7 +304,7 @@ async def test_a_bell_on_a_new_alert_when_enabled_and_none_in_huddle_mode(sample
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await idle(pilot)
-        assert bells == [1]  # Dan Haas's break, on the first evaluation
+        assert bells == [1]  # Uma Varga's system issue, on the first evaluation
         app._alerts_timer()  # nothing new
         await idle(pilot)
         assert bells == [1]
@@ -380,7 +384,7 @@ async def test_a_hostile_name_is_shown_as_text(sample_store):
     hostile = "[/b][@click=app.quit]Jae[link=https://x]y[/link]"
     con = sqlite3.connect(sample_store)
     with con:
-        con.execute("UPDATE agent SET name = ? WHERE name = 'Dan Haas'", (hostile,))
+        con.execute("UPDATE agent SET name = ? WHERE id = 'a-0010'", (hostile,))  # the first agent row
     con.close()
     app = make_app(sample_store, now=LATER)
     async with app.run_test(size=(120, 40)) as pilot:

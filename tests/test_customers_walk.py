@@ -91,9 +91,9 @@ def outcome_of(v) -> str:
 # -- m4: the card ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("size", SIZES, ids=size_id)
 async def test_the_card_shows_every_outcome_transfer_and_answer_whole(sample_store, size):
-    # As the walk's customer: among its last 30 contacts (the card's) two transferred and unresolved,
-    # one answered "trust sometimes" (SQL on sample.db)
-    cid = "c-0000002"
+    # A frequent caller: among its last 30 contacts (the card's: 22) two transferred and unresolved,
+    # one answered "trust sometimes" (SQL on sample.db; the walk's customer, c-0000002, has none now)
+    cid = "c-0000004"
     card = customer_card(sqlite3.connect(sample_store), cid)
     assert any(v.transfers and v.resolved is False for v in card.visits)
     assert any(v.survey is not None and v.survey.trust == "sometimes" for v in card.visits)
@@ -174,7 +174,7 @@ async def test_a_waiting_contact_on_the_card_shows_its_wait_so_far(sample_store,
     iid, cid, enqueued, queue = con.execute(
         "SELECT i.id, i.customer_id, i.enqueued_at, q.name FROM interaction i JOIN queue q ON q.id = i.queue_id"
         " WHERE i.answered_at IS NULL AND i.abandoned_at IS NULL AND i.ended_at IS NULL"
-        " AND i.customer_id = 'c-0000007'"  # an order email of the sample's, 20 min waiting at its moment
+        " AND i.customer_id = 'c-0004968'"  # an order email of the sample's, 23 min waiting at its moment
     ).fetchone()
     app = make_app(sample_store)
     async with app.run_test(size=size) as pilot:

@@ -154,3 +154,73 @@ def test_first_launch_recovery_list_has_customers_with_a_past(tmp_path: Path):
         assert sum(1 for c in cards if c and len(c.answers) >= 2) >= 5
     finally:
         con.close()
+
+
+def _two_days(seed: int) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[str, list[float]]]:
+    """The floor's records over two whole days from DAY, each at its last version; and when each
+    agent logged in (went from offline to working), from every version of the agents sent."""
+    floor = Floor(seed, DAY, "small")
+    records: dict[tuple[str, str], dict[str, Any]] = {}
+    logins: dict[str, list[float]] = {}
+    t = DAY
+    while t < DAY + 2 * 86400:
+        t += STEP
+        for c in floor.advance(t):
+            if c["kind"] == "agent":
+                before = records.get(("agent", c["id"]))
+                if c["data"]["state"] != "offline" and (before is None or before["state"] == "offline"):
+                    logins.setdefault(c["id"], []).append(_ts(c["data"]["state_since"]))
+            records[(c["kind"], c["id"])] = c["data"]
+    return records, logins
+
+
+def test_the_floor_keeps_its_hours_and_answers_the_night_and_the_evening():
+    """A floor this size opens its lines and chats by day, each in its own zone, and keeps Tech support
+    open round the clock with a few on at night: no contact reaches a closed queue; callers at night
+    are answered, not left to hang up (all of them did when nobody was rostered at night); the evening,
+    when the late shift is on, is not far worse than the day."""
+    for seed in (1, 7):
+        records, _ = _two_days(seed)
+        queues = {rid: d for (kind, rid), d in records.items() if kind == "queue"}
+        assert queues["q-retention"]["timezone"] == "America/Chicago"
+        night = [0, 0]  # hung up, answered or hung up: Tech support, 22:00 to 06:00
+        evening: dict[str, list[int]] = {}  # live queue -> [hung up, answered or hung up], 16:00 to 19:00
+        for (kind, _), d in records.items():
+            if kind != "interaction" or d["channel"] == "email":
+                continue
+            q = queues[d["queue_id"]]
+            hour = datetime.fromtimestamp(_ts(d["enqueued_at"]), ZoneInfo(q["timezone"])).hour
+            if d["queue_id"] != "q-tech-support":
+                assert 7 <= hour < 22, (seed, q["name"], d["enqueued_at"])  # opening hours at the latest
+            hung_up = d["abandoned_at"] is not None
+            if not hung_up and d["answered_at"] is None:
+                continue  # waiting still
+            if d["queue_id"] == "q-tech-support" and (hour >= 22 or hour < 6):
+                night[0] += hung_up
+                night[1] += 1
+            if 16 <= hour < 19:
+                cell = evening.setdefault(q["name"], [0, 0])
+                cell[0] += hung_up
+                cell[1] += 1
+        assert night[1] > 30 and night[0] / night[1] < 0.15, (seed, night)
+        everyone = [sum(c[0] for c in evening.values()), sum(c[1] for c in evening.values())]
+        assert everyone[0] / everyone[1] < 0.15, (seed, evening)
+        # Tech support is short of people all day, on purpose: in the evening too, but not half hanging up.
+        ts = evening["Tech support"]
+        assert ts[0] / ts[1] < 0.3, (seed, evening)
+
+
+def test_each_agent_works_the_hours_of_their_queues_zone():
+    """Retention takes its callers on Chicago time (08:00 to 18:00 there, 09:00 to 19:00 in New York):
+    its people log in on Chicago's hours, not New York's. Every login of an agent whose first queue
+    is Retention falls within Retention's day in Chicago (a shift may start 5 minutes early); rostered
+    on New York's hours, the first of them came in at 07:00 Chicago time, an hour before its callers."""
+    records, logins = _two_days(7)
+    chicago = ZoneInfo("America/Chicago")
+    retention = [rid for (kind, rid), d in records.items() if kind == "agent" and d["queues"][0] == "q-retention"]
+    assert retention
+    seen = [at for aid in retention for at in logins.get(aid, [])]
+    assert len(seen) >= len(retention)  # each of them worked
+    for at in seen:
+        local = datetime.fromtimestamp(at, chicago)
+        assert 7 * 60 + 55 <= local.hour * 60 + local.minute < 18 * 60, local

@@ -168,8 +168,10 @@ def test_customer_search_80x24(snap_compare, sample_store):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_alerts(snap_compare, sample_store, size):
-    """Screen 7 ten minutes past the sample's moment: four agents past their limits fire (two on
-    breaks, two in wrap-up); nobody waits on a live queue, and the budget holds none back."""
+    """Screen 7 ten minutes past the sample's moment (SQL on sample.db): Tech support's oldest caller,
+    27 s at the moment, has waited 10 min (a warning); seven agents are past their limits (Uma Varga's
+    "system issue" of 25 min 58 s, six in wrap-up since the moment): info may fill 6 of the hour's 12, one
+    taken by the warning, so five fire (the not-ready one, then wrap-up by agent id) and two are held back."""
     from .conftest import SAMPLE_AT
 
     async def ready(pilot):

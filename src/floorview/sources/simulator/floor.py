@@ -128,6 +128,7 @@ class Floor:
         self.notes: dict[str, dict[str, Any]] = {}
         self._next_interaction = 0
         self._site = ZoneInfo(site_tz)
+        self._zones = {z: ZoneInfo(z) for z in {site_tz, *(q.timezone for q in self.plan.queues)}}
         self.agents = {a.id: AgentState(a, "offline", start) for a in self.plan.agents}
         self._skilled: dict[str, list[str]] = {}  # queue -> agents who serve it
         for a in self.plan.agents:
@@ -148,8 +149,8 @@ class Floor:
 
     def _rate(self, queue_id: str, at: float) -> float:
         q = self.queues[queue_id]
-        hour = datetime.fromtimestamp(at, ZoneInfo(q.timezone)).hour
-        return q.peak_per_hour * PROFILE[hour] / 3600
+        hour = datetime.fromtimestamp(at, self._zones[q.timezone]).hour
+        return q.peak_per_hour * PROFILE[hour] / 3600 if q.open_at(hour) else 0.0  # closed: nobody gets through
 
     def _schedule_arrival(self, queue_id: str) -> None:
         # Thinning: candidates at the peak rate, kept with probability rate/peak.
@@ -162,18 +163,25 @@ class Floor:
         self._schedule(at, "arrive", queue_id)
 
     def _schedule_day(self, aid: str, after: float) -> None:
-        """Shift start, breaks, lunch and shift end for the next shift after `after`."""
+        """Shift start, breaks, lunch and shift end for the next shift after `after`
+        (in the agent's zone: that of the callers of their home queue)."""
         plan = self.agents[aid].plan
-        local = datetime.fromtimestamp(after, self._site)
-        day = datetime(local.year, local.month, local.day, tzinfo=self._site)
+        zone = self._zones[plan.timezone]
+        local = datetime.fromtimestamp(after, zone)
+        day = datetime(local.year, local.month, local.day, tzinfo=zone)
         start = (day + timedelta(hours=plan.shift_start_h)).timestamp()
         if start + 3600 * plan.shift_hours <= after:
             start = (day + timedelta(days=1, hours=plan.shift_start_h)).timestamp()
         jitter = self.rng.uniform(-300, 300)
         start = max(after, start + jitter)
         self._schedule(start, "login", aid)
-        for offset_h, reason, minutes in ((2.0, "break", 15), (4.0, "lunch", 30), (6.5, "break", 15)):
-            at = start + offset_h * 3600 + self.rng.uniform(-900, 900)
+        lunch = plan.lunch_h
+        for offset_h, reason, minutes in (
+            (lunch - 2.0, "break", 15),
+            (lunch, "lunch", 30),
+            (lunch + 2.25, "break", 15),
+        ):
+            at = start + offset_h * 3600 + self.rng.uniform(-600, 600)
             self._schedule(at, "not_ready", (aid, reason, minutes * 60))
         if self.rng.random() < 0.25:
             at = start + self.rng.uniform(1, 7) * 3600
@@ -365,12 +373,14 @@ class Floor:
 
     def _pick_customer(self) -> str:
         n = self.plan.customers
-        # A fifth of contacts come from a small set of frequent callers: repeats happen;
-        # another from the customers in touch over the last months (those with a past).
+        # One contact in ten comes from a small set of frequent callers: repeats happen
+        # (a fifth made half of Billing's contacts repeats within 72 hours, each of the
+        # hundred calling six times a day); another fifth from the customers in touch
+        # over the last months (those with a past).
         draw = self.rng.random()
-        if draw < 0.2:
+        if draw < 0.1:
             k = self.rng.randrange(max(1, n // 50))
-        elif draw < 0.4 and self._returning:
+        elif draw < 0.3 and self._returning:
             k = self.rng.choice(self._returning)
         else:
             k = self.rng.randrange(n)
@@ -469,8 +479,8 @@ class Floor:
             for j, ago in enumerate(days):
                 recent = unhappy and j >= contacts - 2
                 q = home if r.random() < 0.65 else r.choices(queues, weights)[0]
-                hour = r.choices(range(24), PROFILE)[0]
-                local = datetime.combine(day0 - timedelta(days=ago), datetime.min.time(), self._site)
+                hour = r.choices(range(24), [p if q.open_at(h) else 0.0 for h, p in enumerate(PROFILE)])[0]
+                local = datetime.combine(day0 - timedelta(days=ago), datetime.min.time(), self._zones[q.timezone])
                 enq = local.timestamp() + hour * 3600 + r.uniform(0, 3600)
                 iid = f"i-c{k + 1:07d}-{j + 1}"
                 it = self._past_contact(r, q, cid, enq, bad=recent)
