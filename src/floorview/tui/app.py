@@ -303,9 +303,10 @@ class FloorviewApp(App[None]):
 
     def _load_done(self) -> None:
         self._loading = False
-        if self._alerts_due and self._alerts_first and self._first_alerts_at is None:
-            # The process's first evaluation waits a moment: its thread imports SQLAlchemy (a
-            # third of a second of CPU), which would hold up painting the first figures.
+        if self._alerts_due and self._alerts_first and self._first_alerts_at is None and not self.is_headless:
+            # In a terminal the process's first evaluation waits a moment: its thread imports
+            # SQLAlchemy (a third of a second of CPU), which would hold up painting the first
+            # figures. (Headless, as under Pilot, nothing is painted: it runs at once.)
             self._first_alerts_at = time.monotonic() + FIRST_ALERTS_AFTER_S
             self.set_timer(FIRST_ALERTS_AFTER_S, self._alerts_timer)
         if self._alerts_due and time.monotonic() >= (self._first_alerts_at or 0) and self._evaluate_alerts():
